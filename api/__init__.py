@@ -1,0 +1,72 @@
+"""The chainmap REST API (Flask + flask-smorest). `create_app()` builds one app with one Neo4j driver."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import flask_smorest
+from flask import Flask
+from flask_smorest.utils import prepare_response
+
+from api import problems
+from api.context import GRAPH_KEY
+from api.schemas import ProblemSchema
+from chainmap import __version__
+from chainmap.graph import Graph
+from chainmap.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+class Api(flask_smorest.Api):
+    """flask-smorest Api whose errors (and their documentation) are problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return problems.http_problem(error)
+
+    def _register_responses(self):
+        # Same as flask-smorest's, but documents error bodies under application/problem+json.
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app. Nothing connects here: the driver connects on first use."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(
+        API_TITLE="chainmap",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",  # vendored: the docs work offline
+        API_SPEC_OPTIONS={
+            "info": {"description": "Industrial-chain mapping for Hebei's county featured-industry clusters "
+                                    "(河北省县域特色产业集群产业链招商图谱)."},
+        },
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        CHAINMAP_SETTINGS=settings,
+        CHAINMAP_RETRY_AFTER=settings.retry_after_s,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions[GRAPH_KEY] = Graph(settings)
+
+    api = Api(app)
+    problems.register(app)
+
+    from api.meta import blp as meta_blp
+
+    api.register_blueprint(meta_blp, url_prefix=API_PREFIX)
+    return app

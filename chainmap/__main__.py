@@ -1,0 +1,3 @@
+from chainmap.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""The one adapter between chainmap and Neo4j.
+
+Everything past this module sees plain Python values: dicts, lists, str, int, float, bool,
+datetime.date/datetime. Driver failures become chainmap.errors exceptions here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from chainmap.errors import Conflict, Unavailable
+from chainmap.settings import Settings
+
+Row = dict[str, Any]
+
+
+class Graph:
+    """A Neo4j driver for one process, with read/write helpers that return plain rows."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.database = settings.neo4j_database
+        self.tx_timeout_s = settings.tx_timeout_s
+        auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+        # Creating a driver does not connect; the first query does.
+        self.driver = GraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=auth,
+            connection_timeout=settings.connect_timeout_s,
+            connection_acquisition_timeout=settings.connect_timeout_s * 2,
+            max_transaction_retry_time=settings.retry_time_s,
+            user_agent="chainmap",
+        )
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def read(self, query: LiteralString, **params: Any) -> list[Row]:
+        """Run a read query (routable to followers) and return its rows."""
+        return self._run(query, params, RoutingControl.READ)
+
+    def write(self, query: LiteralString, **params: Any) -> list[Row]:
+        """Run a write query in one managed transaction and return its rows."""
+        return self._run(query, params, RoutingControl.WRITE)
+
+    def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, **params: Any) -> int:
+        """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction."""
+        count = 0
+        for batch in _chunks(rows, size):
+            self._run(query, {**params, "rows": batch}, RoutingControl.WRITE)
+            count += len(batch)
+        return count
+
+    def ping(self) -> None:
+        """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
+        try:
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                session.run(neo4j.Query("RETURN 1 AS ok", timeout=self.tx_timeout_s)).consume()
+        except (DriverError, Neo4jError) as exc:
+            raise Unavailable("the graph database is not reachable") from exc
+
+    def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                neo4j.Query(query, timeout=self.tx_timeout_s),
+                params,
+                routing_=routing,
+                database_=self.database,
+            )
+        except ConstraintError as exc:
+            raise Conflict("the change clashes with an existing record") from exc
+        except (ServiceUnavailable, SessionExpired, AuthError) as exc:
+            # AuthError included: a wrong server password is an operator problem, not the caller's.
+            raise Unavailable("the graph database is not reachable") from exc
+        except (DriverError, Neo4jError) as exc:
+            if isinstance(exc, Neo4jError) and exc.code and "TransactionTimedOut" in exc.code:
+                raise Unavailable("the graph database did not answer in time") from exc
+            if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
+                raise Unavailable("the graph database is not reachable") from exc
+            raise
+        return [{key: _plain(value) for key, value in record.items()} for record in records]
+
+
+def _plain(value: Any) -> Any:
+    """Turn driver values (temporal types, nodes, nested lists/maps) into plain Python."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.graph.Entity):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    return value
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[Sequence[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

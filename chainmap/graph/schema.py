@@ -1,0 +1,57 @@
+"""Constraints and indexes of the chainmap graph, applied idempotently."""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from chainmap.graph.adapter import Graph
+
+# (name, statement). Names are fixed so that `SHOW CONSTRAINTS` reads the same after every apply.
+CONSTRAINTS: list[tuple[str, LiteralString]] = [
+    ("region_adcode", "CREATE CONSTRAINT region_adcode IF NOT EXISTS FOR (n:Region) REQUIRE n.adcode IS UNIQUE"),
+    ("industry_code", "CREATE CONSTRAINT industry_code IF NOT EXISTS FOR (n:Industry) REQUIRE n.code IS UNIQUE"),
+    ("cluster_id", "CREATE CONSTRAINT cluster_id IF NOT EXISTS FOR (n:Cluster) REQUIRE n.id IS UNIQUE"),
+    ("chain_node_id", "CREATE CONSTRAINT chain_node_id IF NOT EXISTS FOR (n:ChainNode) REQUIRE n.id IS UNIQUE"),
+    ("enterprise_uscc", "CREATE CONSTRAINT enterprise_uscc IF NOT EXISTS FOR (n:Enterprise) REQUIRE n.uscc IS UNIQUE"),
+    ("introduction_id", "CREATE CONSTRAINT introduction_id IF NOT EXISTS FOR (n:Introduction) REQUIRE n.id IS UNIQUE"),
+    ("reward_decision_id",
+     "CREATE CONSTRAINT reward_decision_id IF NOT EXISTS FOR (n:RewardDecision) REQUIRE n.id IS UNIQUE"),
+    ("reward_grant_key", "CREATE CONSTRAINT reward_grant_key IF NOT EXISTS FOR (n:RewardGrant) REQUIRE n.key IS UNIQUE"),
+    ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
+    ("dataset_name", "CREATE CONSTRAINT dataset_name IF NOT EXISTS FOR (n:Dataset) REQUIRE n.name IS UNIQUE"),
+]
+
+INDEXES: list[tuple[str, LiteralString]] = [
+    ("region_level", "CREATE INDEX region_level IF NOT EXISTS FOR (n:Region) ON (n.level)"),
+    ("cluster_county", "CREATE INDEX cluster_county IF NOT EXISTS FOR (n:Cluster) ON (n.county)"),
+    ("cluster_category", "CREATE INDEX cluster_category IF NOT EXISTS FOR (n:Cluster) ON (n.category)"),
+    ("chain_node_cluster", "CREATE INDEX chain_node_cluster IF NOT EXISTS FOR (n:ChainNode) ON (n.cluster)"),
+    ("enterprise_region", "CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)"),
+    ("enterprise_status", "CREATE INDEX enterprise_status IF NOT EXISTS FOR (n:Enterprise) ON (n.status)"),
+    ("enterprise_name", "CREATE TEXT INDEX enterprise_name IF NOT EXISTS FOR (n:Enterprise) ON (n.name)"),
+    ("introduction_enterprise",
+     "CREATE INDEX introduction_enterprise IF NOT EXISTS FOR (n:Introduction) ON (n.enterprise)"),
+]
+
+SHOW_CONSTRAINTS: LiteralString = (
+    "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties RETURN name, type, labelsOrTypes, properties "
+    "ORDER BY name"
+)
+SHOW_INDEXES: LiteralString = (
+    "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint "
+    "WHERE owningConstraint IS NULL AND labelsOrTypes IS NOT NULL "
+    "RETURN name, type, labelsOrTypes, properties ORDER BY name"
+)
+
+
+def apply_schema(graph: Graph) -> list[str]:
+    """Create every constraint and index that is missing; return the names defined by the schema."""
+    for _, statement in CONSTRAINTS + INDEXES:
+        graph.write(statement)
+    graph.write("CALL db.awaitIndexes(300)")
+    return [name for name, _ in CONSTRAINTS + INDEXES]
+
+
+def describe_schema(graph: Graph) -> dict[str, list[dict]]:
+    """What the database reports: constraints and (non-constraint, non-lookup) indexes."""
+    return {"constraints": graph.read(SHOW_CONSTRAINTS), "indexes": graph.read(SHOW_INDEXES)}

@@ -1,0 +1,89 @@
+"""Settings, read once from the environment and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a usable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    neo4j_uri: str
+    neo4j_user: str
+    neo4j_password: str = field(repr=False)
+    neo4j_database: str = "neo4j"
+    # Per-transaction timeout sent to Neo4j; must stay below the HTTP worker timeout so a slow
+    # query is cancelled by the database before gunicorn kills the worker mid-response.
+    tx_timeout_s: float = 20.0
+    http_timeout_s: float = 30.0
+    connect_timeout_s: float = 5.0
+    # How long the driver keeps retrying a transaction on transient failures before giving up (503).
+    retry_time_s: float = 3.0
+    workers: int = 3
+    host: str = "127.0.0.1"
+    port: int = 8000
+    retry_after_s: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.tx_timeout_s < self.http_timeout_s:
+            raise SettingsError(
+                f"CHAINMAP_TX_TIMEOUT ({self.tx_timeout_s}s) must be positive and below "
+                f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)"
+            )
+        if self.workers < 1:
+            raise SettingsError("CHAINMAP_WORKERS must be at least 1")
+        if not 0 < self.port < 65536:
+            raise SettingsError("CHAINMAP_PORT must be a TCP port number")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (os.environ by default)."""
+        env = os.environ if env is None else env
+        if env.get("NEO4J_URI"):
+            uri = env["NEO4J_URI"]
+            password = env.get("NEO4J_PASSWORD", "")
+        else:  # the project-managed local server started by scripts/neo4j
+            uri = f"bolt://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
+            password = _local_password(Path(env.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")))
+        return cls(
+            neo4j_uri=uri,
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=password,
+            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            tx_timeout_s=_number(env, "CHAINMAP_TX_TIMEOUT", 20.0),
+            http_timeout_s=_number(env, "CHAINMAP_HTTP_TIMEOUT", 30.0),
+            connect_timeout_s=_number(env, "CHAINMAP_CONNECT_TIMEOUT", 5.0),
+            retry_time_s=_number(env, "CHAINMAP_RETRY_TIME", 3.0),
+            workers=int(_number(env, "CHAINMAP_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
+            host=env.get("CHAINMAP_HOST", "127.0.0.1"),
+            port=int(_number(env, "CHAINMAP_PORT", 8000)),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _local_password(home: Path) -> str:
+    path = home / "password"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        raise SettingsError(
+            f"NEO4J_URI is not set and {path} does not exist: run `scripts/neo4j start` first "
+            "or point NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD at a server"
+        ) from None

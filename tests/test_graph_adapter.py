@@ -1,0 +1,73 @@
+"""The graph adapter against the real Neo4j: values in, plain values out."""
+
+import datetime as dt
+
+import pytest
+
+from chainmap.errors import Conflict, Unavailable
+from chainmap.graph import Graph
+from chainmap.settings import Settings
+from tests.conftest import free_port
+
+
+def test_round_trip_returns_plain_python(graph):
+    marker = "test-round-trip"
+    try:
+        rows = graph.write(
+            "CREATE (n:TestProbe {key: $key, name: $name, on: $on, codes: $codes}) "
+            "RETURN n.name AS name, n.on AS on, n.codes AS codes, n AS node",
+            key=marker, name="清河羊绒", on=dt.date(2024, 5, 1), codes=["1762", "1713"],
+        )
+        assert rows == [{
+            "name": "清河羊绒",
+            "on": dt.date(2024, 5, 1),
+            "codes": ["1762", "1713"],
+            "node": {"key": marker, "name": "清河羊绒", "on": dt.date(2024, 5, 1), "codes": ["1762", "1713"]},
+        }]
+        assert type(rows[0]["on"]) is dt.date  # not neo4j.time.Date
+        assert graph.read("MATCH (n:TestProbe {key: $key}) RETURN count(n) AS n", key=marker) == [{"n": 1}]
+    finally:
+        graph.write("MATCH (n:TestProbe {key: $key}) DELETE n", key=marker)
+
+
+def test_server_is_neo4j_community_5_26(graph):
+    rows = graph.read("CALL dbms.components() YIELD name, versions, edition RETURN name, versions, edition")
+    assert rows[0]["edition"] == "community"
+    assert rows[0]["versions"][0].startswith("5.26.")
+
+
+def test_write_batches_runs_every_row(graph):
+    try:
+        count = graph.write_batches(
+            "UNWIND $rows AS row CREATE (:TestProbe {key: 'batch', i: row.i})", ({"i": i} for i in range(2500)), size=1000
+        )
+        assert count == 2500
+        assert graph.read("MATCH (n:TestProbe {key: 'batch'}) RETURN count(n) AS n, sum(n.i) AS s") == [
+            {"n": 2500, "s": sum(range(2500))}
+        ]
+    finally:
+        graph.write("MATCH (n:TestProbe {key: 'batch'}) DELETE n")
+
+
+def test_constraint_violation_is_a_conflict(graph):
+    from chainmap.graph.schema import apply_schema
+
+    apply_schema(graph)
+    try:
+        graph.write("CREATE (:Region {adcode: '999901', name: 'probe'})")
+        with pytest.raises(Conflict):
+            graph.write("CREATE (:Region {adcode: '999901', name: 'probe again'})")
+    finally:
+        graph.write("MATCH (r:Region {adcode: '999901'}) DELETE r")
+
+
+def test_nothing_listening_is_unavailable():
+    dead = Graph(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_user="neo4j", neo4j_password="x",
+                          retry_time_s=0.5))
+    try:
+        with pytest.raises(Unavailable):
+            dead.ping()
+        with pytest.raises(Unavailable):
+            dead.read("RETURN 1")
+    finally:
+        dead.close()
