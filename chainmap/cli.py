@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
+from chainmap.graph.loading import graph_is_empty
 from chainmap.graph.schema import apply_schema
-from chainmap.settings import Settings, SettingsError
+from chainmap.loading.loader import LoadFailed, load_directory
+from chainmap.settings import ROOT, Settings, SettingsError
+
+SEEDS = ROOT / "seeds"
 
 
 def _graph() -> Graph:
@@ -38,3 +45,63 @@ def schema_apply() -> None:
     finally:
         graph.close()
     click.echo(f"schema applied: {len(names)} constraints and indexes")
+
+
+def _load(directory: Path) -> None:
+    graph = _graph()
+    bar = None
+    try:
+        def progress(file: str, rows: int) -> None:
+            nonlocal bar
+            if not sys.stdout.isatty():
+                return
+            if bar is None or bar.label != file:
+                if bar is not None:
+                    bar.render_finish()
+                bar = click.progressbar(length=None, label=file, show_pos=True)
+            bar.update(rows)
+
+        report = load_directory(graph, directory, progress)
+    except LoadFailed as exc:
+        for error in exc.report.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"{len(exc.report.errors)} errors in {directory}; nothing was written") from None
+    except ChainmapError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        if bar is not None:
+            bar.render_finish()
+        graph.close()
+    for file in report.files:
+        click.echo(f"{file.file:20s} {file.rows:>9} rows  {file.created:>9} created  {file.updated:>7} updated  "
+                   f"{file.relationships:>9} relationships created")
+
+
+@main.command("load")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def load(directory: Path) -> None:
+    """Validate and load the CSV/JSON files in DIRECTORY (see seeds/README.md for the formats)."""
+    _load(directory)
+
+
+@main.group()
+def seed() -> None:
+    """The seed data in seeds/."""
+
+
+@seed.command("load")
+@click.option("--if-empty", is_flag=True, help="Only when the graph has no clusters yet.")
+def seed_load(if_empty: bool) -> None:
+    """Load seeds/ (real regions, industries, clusters and chains) and seeds/synthetic/ (labelled synthetic)."""
+    if if_empty:
+        graph = _graph()
+        try:
+            empty = graph_is_empty(graph)
+        finally:
+            graph.close()
+        if not empty:
+            click.echo("graph already holds clusters; seeds not loaded")
+            return
+    _load(SEEDS)
+    if (SEEDS / "synthetic").is_dir():
+        _load(SEEDS / "synthetic")

@@ -24,6 +24,7 @@ from chainmap.errors import Conflict, Unavailable
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
+COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
 
 
 class Graph:
@@ -62,6 +63,12 @@ class Graph:
             count += len(batch)
         return count
 
+    def write_counted(self, query: LiteralString, **params: Any) -> tuple[list[Row], dict[str, int]]:
+        """Like write(), plus the server's update counters (nodes_created, relationships_created, ...)."""
+        counters: dict[str, int] = {}
+        rows = self._run(query, params, RoutingControl.WRITE, counters)
+        return rows, counters
+
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
         try:
@@ -70,9 +77,10 @@ class Graph:
         except (DriverError, Neo4jError) as exc:
             raise Unavailable("the graph database is not reachable") from exc
 
-    def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
+    def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
+             counters: dict[str, int] | None = None) -> list[Row]:
         try:
-            records, _, _ = self.driver.execute_query(
+            records, summary, _ = self.driver.execute_query(
                 neo4j.Query(query, timeout=self.tx_timeout_s),
                 params,
                 routing_=routing,
@@ -89,6 +97,9 @@ class Graph:
             if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
                 raise Unavailable("the graph database is not reachable") from exc
             raise
+        if counters is not None:
+            for name in COUNTERS:
+                counters[name] = counters.get(name, 0) + getattr(summary.counters, name)
         return [{key: _plain(value) for key, value in record.items()} for record in records]
 
 

@@ -1,0 +1,145 @@
+"""Field parsers for the load formats: each returns a plain value or raises ValueError with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from chainmap import uscc as uscc_rules
+
+Parser = Callable[[str], Any]
+
+ADCODE = re.compile(r"^\d{6}$")
+INDUSTRY_CLASS = re.compile(r"^\d{4}$")
+INDUSTRY_ANY = re.compile(r"^\d{2,4}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$")
+
+ENTITY_TYPES = ("company", "individual_business", "family_farm", "cooperative", "branch")
+STATUSES = ("active", "deregistered")
+SUPPLY_KINDS = ("supplies", "subcontracts", "processes_for")
+STAGES = ("upstream", "midstream", "downstream", "service")
+EDGE_KINDS = ("material", "product", "equipment", "service")
+MARKS = ("gap", "bottleneck")
+INTRO_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
+CATEGORIES = ("材料延伸", "时尚消费", "中场配套", "民生健康", "先进装备", "数字科技")
+MAX_TEXT = 500
+
+
+def required(parser: Parser) -> Parser:
+    def parse(raw: str) -> Any:
+        if raw == "":
+            raise ValueError("is required")
+        return parser(raw)
+    return parse
+
+
+def optional(parser: Parser) -> Parser:
+    def parse(raw: str) -> Any:
+        return None if raw == "" else parser(raw)
+    return parse
+
+
+def text(raw: str) -> str:
+    if len(raw) > MAX_TEXT:
+        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    if any(ord(ch) < 32 and ch not in "\t" for ch in raw):
+        raise ValueError("contains control characters")
+    return raw.strip()
+
+
+def pattern(regex: re.Pattern[str], what: str) -> Parser:
+    def parse(raw: str) -> str:
+        if not regex.match(raw):
+            raise ValueError(f"must be {what}, got {raw!r}")
+        return raw
+    return parse
+
+
+def choice(options: tuple[str, ...]) -> Parser:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {raw!r}")
+        return raw
+    return parse
+
+
+def boolean(raw: str) -> bool:
+    if raw not in ("true", "false"):
+        raise ValueError(f"must be true or false, got {raw!r}")
+    return raw == "true"
+
+
+def integer(low: int, high: int) -> Parser:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"must be a whole number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def number(low: float, high: float) -> Parser:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"must be a number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}") from None
+
+
+def uscc(raw: str) -> str:
+    reasons = uscc_rules.problems(raw)
+    if reasons:
+        raise ValueError(f"is not a valid USCC: {reasons[0]}")
+    return raw
+
+
+def listing(item: Parser, *, max_items: int = 20) -> Parser:
+    """';'-separated values, each parsed by `item`; duplicates refused."""
+    def parse(raw: str) -> list:
+        if raw == "":
+            return []
+        parts = raw.split(";")
+        if len(parts) > max_items:
+            raise ValueError(f"has more than {max_items} items")
+        values = [item(p.strip()) for p in parts]
+        if len(set(values)) != len(values):
+            raise ValueError("lists an item twice")
+        return values
+    return parse
+
+
+def revenues(raw: str) -> dict[int, int]:
+    """'2023=61000000;2024=65000000' -> {2023: 61000000, 2024: 65000000} (CNY, whole yuan)."""
+    out: dict[int, int] = {}
+    if raw == "":
+        return out
+    for part in raw.split(";"):
+        year, sep, amount = part.partition("=")
+        if not sep:
+            raise ValueError(f"must look like 2024=65000000;2023=61000000, got {part!r}")
+        y = integer(1990, 2100)(year.strip())
+        if y in out:
+            raise ValueError(f"gives year {y} twice")
+        out[y] = integer(0, 10**13)(amount.strip())
+    return dict(sorted(out.items()))
+
+
+def format_revenues(values: dict[int, int]) -> str:
+    return ";".join(f"{year}={amount}" for year, amount in sorted(values.items()))

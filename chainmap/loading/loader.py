@@ -1,0 +1,328 @@
+"""`python -m chainmap load DIR`: validate every row of every file, then write in idempotent batches.
+
+Validation streams each file once and keeps only keys (for references) in memory; writing streams it
+again. If any row of any file is wrong, nothing is written and every error is reported as
+`file:line: field: reason`. Re-running a load leaves the graph as it was; a load killed half-way and
+run again ends with the same graph as an uninterrupted one (every write is a MERGE on a constrained key).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, LiteralString
+
+from chainmap.graph import Graph
+from chainmap.graph import loading as q
+from chainmap.loading import formats
+from chainmap.loading.chains import definition_errors, expand
+from chainmap.loading.formats import CsvSpec
+
+BATCH = 5000
+PENDING_FLUSH = 50_000  # distinct unresolved references held before asking the graph
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class FileReport:
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    relationships: int = 0
+
+
+@dataclass
+class LoadReport:
+    errors: list[RowError] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class LoadFailed(Exception):
+    def __init__(self, report: LoadReport) -> None:
+        super().__init__(f"{len(report.errors)} row errors; nothing was written")
+        self.report = report
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, raw row) for each data row; the header is line 1."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            yield reader.line_num, row
+
+
+def parse_row(spec: CsvSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Parse one raw row: (values, [(field, reason)])."""
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    for name, parser in spec.columns.items():
+        try:
+            values[name] = parser((raw.get(name) or "").strip())
+        except ValueError as exc:
+            errors.append((name, str(exc)))
+    if not errors and spec.check:
+        errors += spec.check(values)
+    derive = formats.DERIVE.get(spec.file)
+    if not errors and derive:
+        values = derive(values)
+    return values, errors
+
+
+class Loader:
+    def __init__(self, graph: Graph, directory: Path, progress: Progress | None = None) -> None:
+        self.graph = graph
+        self.dir = directory
+        self.progress = progress or (lambda file, n: None)
+        self.report = LoadReport()
+        self.known: dict[str, set[str]] = defaultdict(set)
+        self.definitions: dict[str, Any] = {}
+        self.row_counts: dict[str, int] = {}
+
+    # ---- validation -------------------------------------------------------------------------
+    def validate(self) -> LoadReport:
+        present = [spec for spec in formats.ORDER if (self.dir / self._name(spec)).exists()]
+        if not present:
+            names = ", ".join(self._name(s) for s in formats.ORDER)
+            self._error(str(self.dir), 0, "directory", f"holds none of the load files ({names})")
+            return self.report
+        for kind in q.KNOWN_KEYS:
+            self.known[kind] |= q.known_keys(self.graph, kind)
+        for spec in present:
+            if spec == "chains.json":
+                self._validate_chains()
+            else:
+                self._validate_csv(spec)
+        return self.report
+
+    def _validate_chains(self) -> None:
+        path = self.dir / "chains.json"
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self._error("chains.json", 1, "document", f"is not valid JSON: {exc}")
+            return
+        definitions = document.get("definitions") if isinstance(document, dict) else None
+        for where, reason in definition_errors(definitions, self.known["industry"]):
+            self._error("chains.json", 1, where, reason)
+        if isinstance(definitions, dict):
+            self.definitions = definitions
+            self.known["chain_definition"] |= set(definitions)
+
+    def _validate_csv(self, spec: CsvSpec) -> None:
+        path = self.dir / spec.file
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+        missing = [c for c in spec.columns if c not in header]
+        unknown = [c for c in header if c not in spec.columns]
+        if missing or unknown:
+            for column in missing:
+                self._error(spec.file, 1, column, "column is missing from the header")
+            for column in unknown:
+                self._error(spec.file, 1, column, "is not a column of this format")
+            return
+        seen: set[str] = set()
+        pending: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+        rows = 0
+        for line, raw in read_csv(path):
+            rows += 1
+            values, errors = parse_row(spec, raw)
+            for name, reason in errors:
+                self._error(spec.file, line, name, reason)
+            if errors:
+                continue
+            if spec.key:
+                key = values[spec.key]
+                if key in seen:
+                    self._error(spec.file, line, spec.key, f"{key!r} appears more than once in the file")
+                seen.add(key)
+            if spec.file == "clusters.csv":
+                self._provide_chain_nodes(values)
+            for name, kind in spec.refs.items():
+                value = values.get(name)
+                for item in value if isinstance(value, list) else [value]:
+                    if item is not None and item not in self.known[kind] and item not in seen_for(kind, spec, seen):
+                        pending[kind][item].append((line, name))
+                        if len(pending[kind]) >= PENDING_FLUSH and kind != spec.provides:
+                            self._resolve(spec, kind, pending.pop(kind), final=False)
+        self.row_counts[spec.file] = rows
+        if spec.provides:
+            self.known[spec.provides] |= seen
+        for kind, refs in pending.items():
+            self._resolve(spec, kind, refs, final=True)
+
+    def _resolve(self, spec: CsvSpec, kind: str, refs: dict[str, list[tuple[int, str]]], final: bool) -> None:
+        """Look pending references up in the graph (large kinds only); report what stays unknown."""
+        unresolved = [v for v in refs if v not in self.known[kind]]
+        if unresolved and kind in ("enterprise", "introduction"):
+            found = q.existing(self.graph, kind, unresolved)
+            self.known[kind] |= found
+            unresolved = [v for v in unresolved if v not in found]
+        for value in unresolved:
+            for line, name in refs[value]:
+                self._error(spec.file, line, name, f"unknown {kind.replace('_', ' ')} {value!r}")
+
+    def _provide_chain_nodes(self, cluster: dict[str, Any]) -> None:
+        chain = self.definitions.get(cluster["chain"])
+        if isinstance(chain, dict):
+            for node in chain.get("nodes", []):
+                if isinstance(node, dict):
+                    self.known["chain_node"].add(f"{cluster['id']}.{node.get('key')}")
+
+    # ---- writing ----------------------------------------------------------------------------
+    def write(self) -> LoadReport:
+        if not self.report.ok:
+            raise LoadFailed(self.report)
+        for spec in formats.ORDER:
+            if spec == "chains.json" or not (self.dir / spec.file).exists():
+                continue
+            if spec.file == "clusters.csv":
+                self._write_clusters(spec)
+            else:
+                self._write_csv(spec, *WRITERS[spec.file])
+        return self.report
+
+    def _write_csv(self, spec: CsvSpec, statement: LiteralString, shape: Callable[[dict, str], dict],
+                   follow_up: LiteralString | None = None) -> None:
+        report = FileReport(spec.file, rows=self.row_counts.get(spec.file, 0))
+        rows = (shape(parse_row(spec, raw)[0], spec.file) for _, raw in read_csv(self.dir / spec.file))
+        self._pipeline(statement, rows, report)
+        if follow_up:  # relationships to rows of the same file (parents), once all rows exist
+            rows = (shape(parse_row(spec, raw)[0], spec.file) for _, raw in read_csv(self.dir / spec.file))
+            self._pipeline(follow_up, rows, report, count_nodes=False)
+        self.report.files.append(report)
+
+    def _write_clusters(self, spec: CsvSpec) -> None:
+        clusters = [parse_row(spec, raw)[0] for _, raw in read_csv(self.dir / spec.file)]
+        report = FileReport(spec.file, rows=len(clusters))
+        self._pipeline(q.CLUSTERS, (_cluster_row(c) for c in clusters), report)
+        nodes, feeds, supports = [], [], []
+        for cluster in clusters:
+            chain_nodes, edges = expand(cluster, self.definitions[cluster["chain"]])
+            nodes += [{"id": n.pop("id"), "props": n} for n in chain_nodes]
+            for edge in edges:
+                (supports if edge["kind"] == "service" else feeds).append(edge)
+        chain_report = FileReport("chains.json", rows=len(nodes))
+        self._pipeline(q.CHAIN_NODES, iter(nodes), chain_report)
+        self._pipeline(q.FEEDS, iter(feeds), chain_report, count_nodes=False)
+        self._pipeline(q.SUPPORTS, iter(supports), chain_report, count_nodes=False)
+        self.report.files += [report, chain_report]
+
+    def _pipeline(self, statement: LiteralString, rows: Iterator[dict], report: FileReport,
+                  count_nodes: bool = True) -> None:
+        """Send batches to Neo4j from a writer thread while this thread parses the next batch."""
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def writer() -> None:
+            while (batch := batches.get()) is not None:
+                if failure:
+                    continue
+                try:
+                    result, counters = self.graph.write_counted(statement, rows=batch)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                    failure.append(exc)
+                    continue
+                if count_nodes and result:
+                    report.created += result[0]["created"]
+                    report.updated += result[0]["updated"]
+                report.relationships += counters.get("relationships_created", 0)
+                self.progress(report.file, len(batch))
+
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        batch: list[dict] = []
+        try:
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    batches.put(batch)
+                    batch = []
+                    if failure:
+                        break
+            if batch and not failure:
+                batches.put(batch)
+        finally:
+            batches.put(None)
+            thread.join()
+        if failure:
+            raise failure[0]
+
+    # ---- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _name(spec: CsvSpec | str) -> str:
+        return spec if isinstance(spec, str) else spec.file
+
+    def _error(self, file: str, line: int, name: str, reason: str) -> None:
+        self.report.errors.append(RowError(file, line, name, reason))
+
+
+def seen_for(kind: str, spec: CsvSpec, seen: set[str]) -> set[str]:
+    """A file may refer to its own keys (a region's parent, an enterprise's group)."""
+    return seen if spec.provides == kind else _EMPTY
+
+
+_EMPTY: set[str] = set()
+
+
+def _cluster_row(c: dict) -> dict:
+    props = {k: c[k] for k in ("name", "county", "county_name", "city_name", "category", "category_is_guess",
+                               "revenue_100m_cny", "revenue_year", "source", "chain_basis")}
+    props["chain_template"] = c["chain"]
+    return {"id": c["id"], "props": props}
+
+
+def _keyed(key: str) -> Callable[[dict, str], dict]:
+    def shape(values: dict, file: str) -> dict:
+        return {key: values[key], "props": {k: v for k, v in values.items() if k != key}}
+    return shape
+
+
+def _enterprise_row(v: dict, file: str) -> dict:
+    props = {k: v[k] for k in ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on",
+                               "synthetic", "bj_restricted", "expansion_year", "green_factory", "products")}
+    props["revenue_years"] = list(v["revenue_cny"])
+    props["revenue_values"] = list(v["revenue_cny"].values())
+    return {"uscc": v["uscc"], "chain_nodes": v["chain_nodes"], "evidence": f"declared in {file}", "props": props}
+
+
+def _mark_row(v: dict, file: str) -> dict:
+    return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"], "by": file}
+
+
+WRITERS: dict[str, tuple] = {
+    "regions.csv": (q.REGIONS, _keyed("adcode"), q.REGION_PARENTS),
+    "industries.csv": (q.INDUSTRIES, _keyed("code"), q.INDUSTRY_PARENTS),
+    "marks.csv": (q.MARKS, _mark_row),
+    "enterprises.csv": (q.ENTERPRISES, _enterprise_row),
+    "supplies.csv": (q.SUPPLIES, lambda v, file: v),
+    "introductions.csv": (q.INTRODUCTIONS, _keyed("id")),
+}
+
+
+def load_directory(graph: Graph, directory: Path, progress: Progress | None = None) -> LoadReport:
+    """Validate then write everything in `directory`; raises LoadFailed (nothing written) on any row error."""
+    loader = Loader(graph, directory, progress)
+    loader.validate()
+    return loader.write()

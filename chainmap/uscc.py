@@ -1,0 +1,49 @@
+"""Unified social credit codes (统一社会信用代码, GB 32100-2015): validation and check characters."""
+
+from __future__ import annotations
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
+_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
+_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation-code check digit
+
+# Position 1 (registration authority) 9 = market supervision; position 2 for that authority.
+MARKET_SUPERVISION_TYPES = {"1": "enterprise", "2": "individual_business", "3": "farmers_cooperative"}
+
+
+def check_character(first17: str) -> str:
+    """The 18th character for the first 17 (GB 32100-2015 §5)."""
+    total = sum(_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def org_check_digit(first8: str) -> str:
+    """The 9th character of the organisation code (GB 11714): digits and letters A=10 … Z=35."""
+    total = sum(int(ch, 36) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def problems(code: str) -> list[str]:
+    """Why `code` is not a valid USCC; empty when it is."""
+    if not isinstance(code, str) or len(code) != 18:
+        return ["must be 18 characters"]
+    bad = sorted({ch for ch in code if ch not in _VALUE})
+    if bad:
+        return [f"contains characters not allowed in a USCC: {''.join(bad)}"]
+    if not code[2:8].isdigit():
+        return ["characters 3-8 must be the six-digit region code"]
+    expected = check_character(code[:17])
+    if code[17] != expected:
+        return [f"check character is {code[17]!r}, expected {expected!r}"]
+    return []
+
+
+def is_valid(code: str) -> bool:
+    return not problems(code)
+
+
+def compose(authority: str, entity: str, region: str, org8: str) -> str:
+    """Build a valid USCC from its parts (the organisation code's check digit and the final check are computed)."""
+    body = f"{authority}{entity}{region}{org8}{org_check_digit(org8)}"
+    return body + check_character(body)
