@@ -14,6 +14,8 @@ import requests
 
 from api import create_app
 from chainmap.graph import Graph
+from chainmap.graph.schema import apply_schema
+from chainmap.loading.loader import load_directory
 from chainmap.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +32,35 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+SEEDS = ROOT / "seeds"
+
+
+def pytest_configure(config):
+    # The suite wipes and reloads the database: never against a server it did not start, unless told so.
+    if os.environ.get("NEO4J_URI") and os.environ.get("CHAINMAP_TESTS_MAY_WIPE") != "1":
+        pytest.exit("NEO4J_URI is set: the tests wipe that database; set CHAINMAP_TESTS_MAY_WIPE=1 if that is intended",
+                    returncode=2)
+
+
+def wipe(graph: Graph) -> None:
+    """Delete every node and relationship (batched, in auto-commit transactions)."""
+    with graph.driver.session(database=graph.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def reset_seeded(graph: Graph) -> None:
+    """The state most tests start from: schema, seeds/ and seeds/synthetic/ loaded into an empty graph."""
+    wipe(graph)
+    apply_schema(graph)
+    load_directory(graph, SEEDS)
+    load_directory(graph, SEEDS / "synthetic")
+
+
 @pytest.fixture(scope="session")
 def graph(settings):
     graph = Graph(settings)
     graph.ping()  # fail fast and clearly when the test Neo4j is not up
+    reset_seeded(graph)
     yield graph
     graph.close()
 

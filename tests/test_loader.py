@@ -1,0 +1,155 @@
+"""The loader against the real Neo4j: every bad row reported, nothing written on error, idempotent, kill-safe."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from chainmap import uscc
+from chainmap.loading.loader import LoadFailed, Loader, load_directory
+from tests.conftest import ROOT, SEEDS, reset_seeded
+
+HEADER = ("uscc,name,entity_type,region,industry_codes,chain_nodes,revenue_cny,status,group,registered_on,"
+          "synthetic,bj_restricted,expansion_year,green_factory,products")
+
+
+def code(region="130534", org="T0000001"):
+    return uscc.compose("9", "1", region, org)
+
+
+def row(u, name="清河县测试羊绒有限公司", etype="company", region="130534", industries="1721",
+        nodes="qinghe-cashmere.spinning", revenue="2025=60000000", status="active", group="", registered="2020-01-01"):
+    return f"{u},{name},{etype},{region},{industries},{nodes},{revenue},{status},{group},{registered},true,,,,"
+
+
+def fingerprint(graph):
+    nodes = graph.read("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels = graph.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, "
+                      "coalesce(a.uscc, a.id, a.code, a.adcode) AS a, coalesce(b.uscc, b.id, b.code, b.adcode) AS b")
+    canon = sorted(json.dumps([sorted(n["l"]), n["p"]], sort_keys=True, default=str, ensure_ascii=False) for n in nodes)
+    canon += sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rels)
+    return hashlib.sha256("\n".join(canon).encode()).hexdigest(), len(nodes), len(rels)
+
+
+def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
+    good = code(org="T0000001")
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    unknown_region = uscc.compose("9", "1", "139999", "T0000003")
+    dup = code(org="T0000004")
+    branch = code(org="T0000005")
+    ghost = code(org="T0000006")
+    rows = [
+        row(good),                                                        # 2: valid, must not be written
+        row(bad_check),                                                   # 3
+        row(code(org="T0000002"), etype="factory"),                       # 4
+        row(unknown_region, region="139999"),                             # 5
+        row(code(org="T0000007"), industries="9999"),                     # 6
+        row(code(org="T0000008"), registered="2024-13-01"),               # 7
+        row(branch, etype="branch"),                                      # 8
+        row(code(org="T0000009"), revenue="2024:100"),                    # 9
+        row(code(org="T0000010"), nodes="qinghe-cashmere.nope"),          # 10
+        row(dup), row(dup),                                               # 11, 12
+        row(code(org="T0000011"), group=ghost),                           # 13
+        row(code(org="T0000012"), name="恶意\x00名称"),                    # 14
+        row(code(org="T0000013"), region="110105"),                       # 15: region outside the code's province
+    ]
+    (tmp_path / "enterprises.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "supplies.csv").write_text(
+        "supplier,customer,kind,since,until,evidence\n"
+        f"{good},{good},supplies,2024-01-01,,self\n"
+        f"{good},{dup},supplies,2024-01-01,2023-01-01,backwards\n"
+        f"{good},{dup},gifts,2024-01-01,,odd kind\n", encoding="utf-8")
+    before = graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"]
+
+    loader = Loader(graph, tmp_path)
+    report = loader.validate()
+    expected_check = uscc.check_character(bad_check[:17])
+    assert [str(e) for e in report.errors] == [
+        f"enterprises.csv:3: uscc: is not a valid USCC: check character is {bad_check[17]!r}, expected {expected_check!r}",
+        "enterprises.csv:4: entity_type: must be one of company, individual_business, family_farm, cooperative, branch, "
+        "got 'factory'",
+        "enterprises.csv:7: registered_on: must be a date YYYY-MM-DD, got '2024-13-01'",
+        "enterprises.csv:8: group: a branch must name its parent enterprise",
+        "enterprises.csv:9: revenue_cny: must look like 2024=65000000;2023=61000000, got '2024:100'",
+        f"enterprises.csv:12: uscc: {dup!r} appears more than once in the file",
+        "enterprises.csv:14: name: contains control characters",
+        "enterprises.csv:15: region: is outside the province of the USCC's registration code 130534",
+        "enterprises.csv:5: region: unknown region '139999'",
+        "enterprises.csv:6: industry_codes: unknown industry '9999'",
+        "enterprises.csv:10: chain_nodes: unknown chain node 'qinghe-cashmere.nope'",
+        f"enterprises.csv:13: group: unknown enterprise {ghost!r}",
+        "supplies.csv:2: customer: an enterprise cannot supply itself",
+        "supplies.csv:3: until: is before since",
+        "supplies.csv:4: kind: must be one of supplies, subcontracts, processes_for, got 'gifts'",
+    ]
+    with pytest.raises(LoadFailed):
+        loader.write()
+    assert graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"] == before
+    assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e", u=good) == []
+
+
+def test_wrong_header_is_reported(graph, tmp_path):
+    (tmp_path / "supplies.csv").write_text("supplier,customer,kind,since,evidence,extra\n", encoding="utf-8")
+    report = Loader(graph, tmp_path).validate()
+    assert [str(e) for e in report.errors] == ["supplies.csv:1: until: column is missing from the header",
+                                               "supplies.csv:1: extra: is not a column of this format"]
+
+
+def test_reloading_the_seeds_changes_nothing(graph):
+    before = fingerprint(graph)
+    reports = load_directory(graph, SEEDS).files + load_directory(graph, SEEDS / "synthetic").files
+    assert {(r.file, r.created, r.updated, r.relationships) for r in reports} == {
+        (r.file, 0, 0, 0) for r in reports}
+    assert fingerprint(graph) == before
+
+
+def test_a_changed_row_updates_only_that_enterprise(graph, tmp_path):
+    row0 = graph.read("MATCH (e:Enterprise {entity_type: 'company'})-[:OPERATES_IN]->(n:ChainNode) "
+                      "WHERE e.region STARTS WITH '13' AND e.group IS NULL "
+                      "RETURN e.uscc AS u, e.region AS region, n.id AS node ORDER BY e.uscc LIMIT 1")[0]
+    text = (SEEDS / "synthetic" / "enterprises.csv").read_text(encoding="utf-8").splitlines()
+    line = next(x for x in text if x.startswith(row0["u"]))
+    (tmp_path / "enterprises.csv").write_text(text[0] + "\n" + line.replace(",active,", ",deregistered,") + "\n",
+                                              encoding="utf-8")
+    try:
+        report = load_directory(graph, tmp_path)
+        assert [(f.created, f.updated) for f in report.files] == [(0, 1)]
+        assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.status AS s", u=row0["u"]) == [{"s": "deregistered"}]
+    finally:
+        load_directory(graph, SEEDS / "synthetic")
+    assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.status AS s", u=row0["u"]) == [{"s": "active"}]
+
+
+def test_a_killed_load_run_again_ends_with_the_same_graph(graph, tmp_path):
+    data = tmp_path / "medium"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "3",
+                    "--enterprises", "30000", "--supplies", "60000", "--out", str(data)], check=True, capture_output=True)
+    seeded = graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"]
+    try:
+        load_directory(graph, data)
+        uninterrupted = fingerprint(graph)
+
+        reset_seeded(graph)
+        process = subprocess.Popen([sys.executable, "-m", "chainmap", "load", str(data)], cwd=ROOT, env=os.environ,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"] < seeded + 5000:
+            assert process.poll() is None and time.monotonic() < deadline, "load ended before it could be killed"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        partial = graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"]
+        supplies = graph.read("MATCH ()-[r:SUPPLIES]->() RETURN count(r) AS n")[0]["n"]
+        assert partial < seeded + 30000 or supplies < 60000, "the load was not interrupted"
+
+        rerun = subprocess.run([sys.executable, "-m", "chainmap", "load", str(data)], cwd=ROOT, env=os.environ,
+                               capture_output=True, text=True)
+        assert rerun.returncode == 0, rerun.stderr
+        assert fingerprint(graph) == uninterrupted
+    finally:
+        reset_seeded(graph)

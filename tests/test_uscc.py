@@ -1,0 +1,46 @@
+"""USCC checksums (GB 32100-2015) on the standard's sample and on generated codes."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chainmap import uscc
+
+ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def test_standard_sample_is_valid():
+    assert uscc.is_valid("91350100M000100Y43")  # the sample printed in GB 32100-2015
+
+
+@pytest.mark.parametrize("code, reason", [
+    ("91350100M000100Y4", "must be 18 characters"),
+    ("91350100M000100Y44", "check character is '4', expected '3'"),
+    ("91350100M000100I43", "contains characters not allowed in a USCC: I"),
+    ("9135O100M000100Y43", "contains characters not allowed in a USCC: O"),
+    ("913A0100M000100Y43", "characters 3-8 must be the six-digit region code"),
+])
+def test_invalid_codes_say_why(code, reason):
+    assert uscc.problems(code) == [reason]
+
+
+@given(st.sampled_from("123"), st.sampled_from(["130534", "110105", "120116"]),
+       st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8))
+def test_composed_codes_are_valid(entity, region, org8):
+    code = uscc.compose("9", entity, region, org8)
+    assert uscc.is_valid(code)
+    assert code[2:8] == region
+
+
+@given(st.integers(min_value=0, max_value=16), st.sampled_from(ORG_ALPHABET))
+def test_changing_one_character_breaks_the_checksum(position, replacement):
+    code = "91350100M000100Y43"
+    if code[position] == replacement:
+        return
+    mutated = code[:position] + replacement + code[position + 1:]
+    assert not uscc.is_valid(mutated)
+
+
+def test_org_check_digit_examples():
+    # GB 11714 check digit on the standard sample's organisation code M000100Y -> 4
+    assert uscc.org_check_digit("M000100Y") == "4"
