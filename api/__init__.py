@@ -8,7 +8,7 @@ import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from api import problems
+from api import problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",  # vendored: the docs work offline
         API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
             "info": {"description": "Industrial-chain mapping for Hebei's county featured-industry clusters "
                                     "(河北省县域特色产业集群产业链招商图谱)."},
         },
@@ -64,9 +65,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[GRAPH_KEY] = Graph(settings)
 
     api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                       "description": "chainmap API key (cmk_…)"})
     problems.register(app)
+    security.register(app)
 
-    from api.meta import blp as meta_blp
+    from api import clusters, enterprises, introductions, meta
 
-    api.register_blueprint(meta_blp, url_prefix=API_PREFIX)
+    api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
+    for module in (clusters, enterprises, introductions):
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX)
+    api.spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)
+    api.spec.components.schema("EnterpriseBatch", schema=enterprises.EnterpriseBatchSchema)
     return app

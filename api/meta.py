@@ -25,6 +25,7 @@ class HealthSchema(ma.Schema):
 
 
 @blp.route("/")
+@blp.doc(security=[])
 @blp.response(200, IndexSchema)
 def index():
     """Entry point: where the documentation and main resources are."""
@@ -36,6 +37,7 @@ def index():
 
 
 @blp.route("/health")
+@blp.doc(security=[])
 @blp.response(200, HealthSchema)
 @blp.alt_response(
     503,

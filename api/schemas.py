@@ -3,6 +3,40 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from marshmallow import validate
+
+from chainmap.paging import MAX_PER_PAGE
+
+ADCODE = validate.Regexp(r"^\d{6}$", error="must be a six-digit GB/T 2260 code")
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="must be a lowercase slug (a-z, 0-9, -), 2-63 characters")
+USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be an 18-character USCC")
+CLASS = validate.Regexp(r"^\d{4}$", error="must be a four-digit GB/T 4754 class")
+NODE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$", error="must be a chain-node id")
+
+
+def no_control_characters(value: str) -> None:
+    if any(ord(ch) < 32 for ch in value):
+        raise ma.ValidationError("must not contain control characters")
+
+
+def Text(max_length: int = 200, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
+    return ma.fields.String(validate=[validate.Length(min=1, max=max_length), no_control_characters], **kwargs)
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class PageArgs(Strict):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageSchema(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
 
 
 class FieldErrorSchema(ma.Schema):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from chainmap import keys as key_store
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -105,3 +106,49 @@ def seed_load(if_empty: bool) -> None:
     _load(SEEDS)
     if (SEEDS / "synthetic").is_dir():
         _load(SEEDS / "synthetic")
+
+
+@main.group()
+def keys() -> None:
+    """API keys: create, list, revoke."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["viewer", "analyst", "editor", "admin"]), required=True)
+@click.option("--county", "counties", multiple=True, help="Hebei county adcode an editor may change (repeatable).")
+@click.option("--label", default="", help="Who or what the key is for.")
+def keys_create(role: str, counties: tuple[str, ...], label: str) -> None:
+    """Create a key and print it (its only output line; it cannot be shown again)."""
+    graph = _graph()
+    try:
+        click.echo(key_store.create_key(graph, role, list(counties), label))
+    except ChainmapError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        graph.close()
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (ids, roles, counties; never the secrets)."""
+    graph = _graph()
+    try:
+        for k in key_store.list_keys(graph):
+            state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+            click.echo(f"{k['id']}  {k['role']:8s} {','.join(k['counties'] or []) or '-':20s} {state:30s} {k['label'] or ''}")
+    finally:
+        graph.close()
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id (the 12 characters after cmk_)."""
+    graph = _graph()
+    try:
+        key_store.revoke_key(graph, key_id)
+    except ChainmapError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        graph.close()
+    click.echo(f"revoked {key_id}")

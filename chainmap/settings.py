@@ -31,6 +31,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     retry_after_s: int = 5
+    # Reads without a key (GET only); writes always need one.
+    anonymous_reads: bool = False
+    # A chain node with fewer active local entities than this is "weak" (薄弱).
+    weak_below: int = 3
 
     def __post_init__(self) -> None:
         if not 0 < self.tx_timeout_s < self.http_timeout_s:
@@ -40,6 +44,8 @@ class Settings:
             )
         if self.workers < 1:
             raise SettingsError("CHAINMAP_WORKERS must be at least 1")
+        if self.weak_below < 1:
+            raise SettingsError("CHAINMAP_WEAK_BELOW must be at least 1")
         if not 0 < self.port < 65536:
             raise SettingsError("CHAINMAP_PORT must be a TCP port number")
 
@@ -65,6 +71,8 @@ class Settings:
             workers=int(_number(env, "CHAINMAP_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
             host=env.get("CHAINMAP_HOST", "127.0.0.1"),
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
+            anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
+            weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
         )
 
 

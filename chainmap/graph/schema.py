@@ -18,7 +18,6 @@ CONSTRAINTS: list[tuple[str, LiteralString]] = [
      "CREATE CONSTRAINT reward_decision_id IF NOT EXISTS FOR (n:RewardDecision) REQUIRE n.id IS UNIQUE"),
     ("reward_grant_key", "CREATE CONSTRAINT reward_grant_key IF NOT EXISTS FOR (n:RewardGrant) REQUIRE n.key IS UNIQUE"),
     ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
-    ("dataset_name", "CREATE CONSTRAINT dataset_name IF NOT EXISTS FOR (n:Dataset) REQUIRE n.name IS UNIQUE"),
 ]
 
 INDEXES: list[tuple[str, LiteralString]] = [

@@ -24,7 +24,7 @@ from chainmap.loading import formats
 from chainmap.loading.chains import definition_errors, expand
 from chainmap.loading.formats import CsvSpec
 
-BATCH = 5000
+BATCH = 10000
 PENDING_FLUSH = 50_000  # distinct unresolved references held before asking the graph
 Progress = Callable[[str, int], None]
 

@@ -1,0 +1,266 @@
+"""Clusters and their chains: read by anyone with a key, edited by the county's editors."""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from api.context import graph
+from api.schemas import CLASS, SLUG, PageArgs, PageSchema, Strict, Text
+from api.security import principal
+from chainmap import auth, chain, clusters
+from chainmap.errors import Invalid
+from chainmap.loading.fields import CATEGORIES, EDGE_KINDS, MARKS, STAGES
+from chainmap.paging import Page
+
+blp = Blueprint("clusters", __name__, description="Clusters (特色产业集群) and their chains (产业链)")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def weak_below() -> int:
+    return current_app.config["CHAINMAP_SETTINGS"].weak_below
+
+
+def checked(value: str, field: str) -> str:
+    """Path ids are slugs; anything else is refused with the field named (never looked up)."""
+    if not SLUG_RE.match(value):
+        raise Invalid(f"{field} must be a lowercase slug", errors=[{"field": field, "reason": "not a slug", "in": "path"}])
+    return value
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+class ClusterArgs(PageArgs):
+    city = ma.fields.String(validate=validate.Length(min=2, max=20), metadata={"description": "city adcode or name"})
+    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in names"})
+
+
+class PlaceSchema(ma.Schema):
+    adcode = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    lon = ma.fields.Float(allow_none=True)
+    lat = ma.fields.Float(allow_none=True)
+
+
+class RevenueSchema(ma.Schema):
+    value_100m_cny = ma.fields.Float(allow_none=True, metadata={"description": "亿元 (100 million CNY)"})
+    year = ma.fields.Integer(allow_none=True)
+    source = ma.fields.String(allow_none=True, metadata={"description": "metric and source as published"})
+
+
+class ClusterSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    category_is_guess = ma.fields.Boolean(allow_none=True)
+    chain_basis = ma.fields.String(allow_none=True, metadata={"description": "documented, template or custom"})
+    chain_template = ma.fields.String(allow_none=True)
+    county = ma.fields.Nested(PlaceSchema, required=True)
+    city = ma.fields.Nested(PlaceSchema, required=True)
+    revenue = ma.fields.Nested(RevenueSchema)
+
+
+class ClusterDetailSchema(ClusterSchema):
+    node_counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+
+
+class ClusterPageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(ClusterSchema), required=True)
+
+
+class ClusterCreateSchema(Strict):
+    id = ma.fields.String(required=True, validate=SLUG)
+    name = Text(60, required=True)
+    county = ma.fields.String(required=True, validate=validate.Regexp(r"^13\d{4}$", error="must be a Hebei county adcode"))
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category_is_guess = ma.fields.Boolean(load_default=False)
+    revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
+    revenue_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
+    source = Text(500, allow_none=True)
+
+
+class ClusterPatchSchema(Strict):
+    name = Text(60)
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    category_is_guess = ma.fields.Boolean()
+    revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
+    revenue_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
+    source = Text(500, allow_none=True)
+
+
+class MarkSchema(ma.Schema):
+    value = ma.fields.String(required=True, metadata={"description": "gap, bottleneck or none"})
+    reason = ma.fields.String()
+    source = ma.fields.String()
+    by = ma.fields.String()
+    at = ma.fields.String()
+
+
+class NodeSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    key = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    stage = ma.fields.String(required=True)
+    industry_codes = ma.fields.List(ma.fields.String(), required=True)
+    keywords = ma.fields.List(ma.fields.String())
+    basis = ma.fields.String(allow_none=True, metadata={"description": "documented, template or edited"})
+    status = ma.fields.String(required=True, metadata={"description": "gap, weak or present (local coverage)"})
+    mark = ma.fields.Nested(MarkSchema, required=True)
+    evidence = ma.fields.Dict(required=True)
+
+
+class EdgeSchema(ma.Schema):
+    from_ = ma.fields.String(data_key="from", required=True)
+    to = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+
+
+class ChainClusterSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String()
+    chain_basis = ma.fields.String(allow_none=True)
+    chain_template = ma.fields.String(allow_none=True)
+    county = ma.fields.Nested(PlaceSchema)
+    city = ma.fields.Nested(PlaceSchema)
+
+
+class ChainSchema(ma.Schema):
+    cluster = ma.fields.Nested(ChainClusterSchema, required=True)
+    nodes = ma.fields.List(ma.fields.Nested(NodeSchema), required=True)
+    edges = ma.fields.List(ma.fields.Nested(EdgeSchema), required=True)
+
+
+class NodeCreateSchema(Strict):
+    key = ma.fields.String(required=True, validate=SLUG)
+    name = Text(60, required=True)
+    stage = ma.fields.String(required=True, validate=validate.OneOf(STAGES))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), required=True, validate=validate.Length(1, 10))
+    keywords = ma.fields.List(Text(30), load_default=list, validate=validate.Length(max=20))
+
+
+class NodePatchSchema(Strict):
+    name = Text(60)
+    stage = ma.fields.String(validate=validate.OneOf(STAGES))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(1, 10))
+    keywords = ma.fields.List(Text(30), validate=validate.Length(max=20))
+
+
+class EdgeCreateSchema(Strict):
+    from_ = ma.fields.String(data_key="from", required=True, validate=SLUG, metadata={"description": "node key"})
+    to = ma.fields.String(required=True, validate=SLUG, metadata={"description": "node key"})
+    kind = ma.fields.String(required=True, validate=validate.OneOf(EDGE_KINDS))
+
+
+class MarkSetSchema(Strict):
+    mark = ma.fields.String(required=True, validate=validate.OneOf((*MARKS, "none")))
+    reason = Text(500, required=True)
+
+
+class CreatedSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+
+
+# ---- views -----------------------------------------------------------------------------------
+@blp.route("/clusters", methods=["GET"])
+@blp.etag
+@blp.arguments(ClusterArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, ClusterPageSchema)
+def list_clusters(args):
+    """Clusters, filtered by city (adcode or name), county adcode, category or text."""
+    page = Page(args.pop("page"), args.pop("per_page"))
+    return clusters.list_clusters(graph(), page, **args)
+
+
+@blp.route("/clusters", methods=["POST"])
+@blp.arguments(ClusterCreateSchema)
+@blp.response(201, CreatedSchema)
+def create_cluster(data):
+    """Create a cluster in a county (editors of that county, admins)."""
+    auth.require_write(principal(), data["county"])
+    clusters.create_cluster(graph(), data)
+    return {"id": data["id"]}
+
+
+@blp.route("/clusters/<cluster_id>", methods=["GET"])
+@blp.etag
+@blp.response(200, ClusterDetailSchema)
+def get_cluster(cluster_id):
+    """One cluster with its chain nodes counted by status."""
+    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), weak_below())
+
+
+@blp.route("/clusters/<cluster_id>", methods=["PATCH"])
+@blp.arguments(ClusterPatchSchema)
+@blp.response(200, ClusterDetailSchema)
+def patch_cluster(changes, cluster_id):
+    """Change a cluster's name, category or revenue figure."""
+    cluster_id = checked(cluster_id, "cluster_id")
+    auth.require_write(principal(), clusters.cluster_county(graph(), cluster_id))
+    clusters.patch_cluster(graph(), cluster_id, changes)
+    return clusters.get_cluster(graph(), cluster_id, weak_below())
+
+
+@blp.route("/clusters/<cluster_id>/chain", methods=["GET"])
+@blp.etag
+@blp.response(200, ChainSchema)
+def get_chain(cluster_id):
+    """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
+    return chain.get_chain(graph(), checked(cluster_id, "cluster_id"), weak_below())
+
+
+def _scope(cluster_id: str) -> str:
+    cluster_id = checked(cluster_id, "cluster_id")
+    auth.require_write(principal(), clusters.cluster_county(graph(), cluster_id))
+    return cluster_id
+
+
+@blp.route("/clusters/<cluster_id>/nodes", methods=["POST"])
+@blp.arguments(NodeCreateSchema)
+@blp.response(201, CreatedSchema)
+def create_node(data, cluster_id):
+    """Add a chain node."""
+    return {"id": chain.create_node(graph(), _scope(cluster_id), data)}
+
+
+@blp.route("/clusters/<cluster_id>/nodes/<key>", methods=["PATCH"])
+@blp.arguments(NodePatchSchema)
+@blp.response(204)
+def patch_node(changes, cluster_id, key):
+    """Rename a chain node, or change its stage, industry codes or keywords."""
+    chain.patch_node(graph(), _scope(cluster_id), checked(key, "key"), changes)
+
+
+@blp.route("/clusters/<cluster_id>/nodes/<key>", methods=["DELETE"])
+@blp.response(204)
+def delete_node(cluster_id, key):
+    """Delete a chain node and its edges (refused while enterprises operate in it)."""
+    chain.delete_node(graph(), _scope(cluster_id), checked(key, "key"))
+
+
+@blp.route("/clusters/<cluster_id>/edges", methods=["POST"])
+@blp.arguments(EdgeCreateSchema)
+@blp.response(201)
+def create_edge(data, cluster_id):
+    """Add a FEEDS edge (material, product, equipment) or a service edge between two nodes of the chain."""
+    chain.create_edge(graph(), _scope(cluster_id), data["from_"], data["to"], data["kind"])
+
+
+@blp.route("/clusters/<cluster_id>/edges/<from_key>/<to_key>", methods=["DELETE"])
+@blp.response(204)
+def delete_edge(cluster_id, from_key, to_key):
+    """Remove an edge."""
+    chain.delete_edge(graph(), _scope(cluster_id), checked(from_key, "from_key"), checked(to_key, "to_key"))
+
+
+@blp.route("/clusters/<cluster_id>/nodes/<key>/mark", methods=["PUT"])
+@blp.arguments(MarkSetSchema)
+@blp.response(204)
+def set_mark(data, cluster_id, key):
+    """Mark a node as gap or bottleneck (卡脖子), or clear the mark with `none`; a reason is required."""
+    chain.set_mark(graph(), _scope(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id)

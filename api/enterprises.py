@@ -1,0 +1,247 @@
+"""Market entities, their 协作配套 partners, and regions."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from api.context import graph
+from api.problems import flatten_messages
+from api.schemas import CLASS, NODE_ID, USCC, PageArgs, PageSchema, Strict, Text
+from api.security import principal
+from chainmap import auth, enterprises, partners, regions
+from chainmap.enterprises import check_uscc
+from chainmap.errors import Invalid
+from chainmap.loading.fields import ENTITY_TYPES, STATUSES
+from chainmap.paging import Page
+
+blp = Blueprint("enterprises", __name__, description="Market entities (市场主体) and 协作配套 relationships")
+MAX_BATCH = 500
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+class RegionArgs(PageArgs):
+    level = ma.fields.String(validate=validate.OneOf(("province", "city", "county")))
+    parent = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    q = ma.fields.String(validate=validate.Length(min=1, max=20))
+
+
+class RegionSchema(ma.Schema):
+    adcode = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    level = ma.fields.String(required=True)
+    parent = ma.fields.String(allow_none=True)
+    lon = ma.fields.Float(required=True)
+    lat = ma.fields.Float(required=True)
+
+
+class RegionPageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(RegionSchema), required=True)
+
+
+class EnterpriseArgs(PageArgs):
+    region = ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$", error="must be 2 to 6 digits of an adcode"),
+                              metadata={"description": "adcode prefix: 13 (Hebei), 1305 (邢台), 130534 (清河县)"})
+    chain_node = ma.fields.String(validate=NODE_ID)
+    industry = ma.fields.String(validate=validate.Regexp(r"^\d{2,4}$", error="must be a GB/T 4754 code"),
+                                metadata={"description": "class, group or division: classified in it or under it"})
+    entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in the name"})
+
+
+class SignalsSchema(Strict):
+    bj_restricted = ma.fields.Boolean(allow_none=True)
+    expansion_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
+    green_factory = ma.fields.Boolean(allow_none=True)
+
+
+def _revenue_field(**kwargs) -> ma.fields.Dict:
+    return ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.Regexp(r"^(19|20)\d{2}$", error="must be a year")),
+        values=ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=10**13)),
+        metadata={"description": "operating revenue by year, whole CNY: {\"2024\": 60000000}"}, **kwargs)
+
+
+class EnterpriseSchema(ma.Schema):
+    uscc = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    entity_type = ma.fields.String(required=True)
+    region = ma.fields.String(required=True)
+    industry_codes = ma.fields.List(ma.fields.String(), required=True)
+    chain_nodes = ma.fields.List(ma.fields.String(), required=True)
+    revenue_cny = _revenue_field(required=True)
+    status = ma.fields.String(required=True)
+    group = ma.fields.String(allow_none=True)
+    synthetic = ma.fields.Boolean(required=True)
+    registered_on = ma.fields.Date(allow_none=True)
+    products = ma.fields.String(allow_none=True)
+    signals = ma.fields.Nested(SignalsSchema)
+
+
+class EnterprisePageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(EnterpriseSchema), required=True)
+
+
+class EnterpriseInSchema(Strict):
+    uscc = ma.fields.String(required=True, validate=USCC)
+    name = Text(100, required=True)
+    entity_type = ma.fields.String(required=True, validate=validate.OneOf(ENTITY_TYPES))
+    region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), load_default=list, validate=validate.Length(max=10))
+    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), load_default=list, validate=validate.Length(max=20))
+    revenue_cny = _revenue_field(load_default=dict)
+    status = ma.fields.String(load_default="active", validate=validate.OneOf(STATUSES))
+    group = ma.fields.String(allow_none=True, load_default=None, validate=USCC)
+    registered_on = ma.fields.Date(allow_none=True, load_default=None)
+    products = Text(300, allow_none=True, load_default=None)
+    signals = ma.fields.Nested(SignalsSchema, load_default=dict)
+
+    @ma.post_load
+    def flatten(self, data, **kwargs):
+        data.update(data.pop("signals"))
+        data["revenue_cny"] = {int(y): v for y, v in data["revenue_cny"].items()}
+        return data
+
+
+class EnterpriseBatchSchema(Strict):
+    items = ma.fields.List(ma.fields.Nested(EnterpriseInSchema), required=True,
+                           validate=validate.Length(min=1, max=MAX_BATCH))
+
+
+class EnterprisePatchSchema(Strict):
+    name = Text(100)
+    entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
+    region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(max=10))
+    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20))
+    revenue_cny = _revenue_field()
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    group = ma.fields.String(allow_none=True, validate=USCC)
+    registered_on = ma.fields.Date(allow_none=True)
+    products = Text(300, allow_none=True)
+    signals = ma.fields.Nested(SignalsSchema)
+
+    @ma.post_load
+    def flatten(self, data, **kwargs):
+        data.update(data.pop("signals", {}))
+        return data
+
+
+class CreatedEnterprisesSchema(ma.Schema):
+    created = ma.fields.List(ma.fields.String(), required=True)
+
+
+class PartnerSchema(ma.Schema):
+    partner = ma.fields.String(required=True)
+    partner_name = ma.fields.String(allow_none=True)
+    partner_region = ma.fields.String(allow_none=True)
+    partner_status = ma.fields.String(allow_none=True)
+    relation = ma.fields.String(required=True, metadata={"description": ", ".join(partners.RELATIONS)})
+    kind = ma.fields.String(required=True)
+    since = ma.fields.Date(required=True)
+    until = ma.fields.Date(allow_none=True)
+    evidence = ma.fields.String(allow_none=True)
+
+
+class PartnerListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PartnerSchema), required=True)
+
+
+class PartnerInSchema(Strict):
+    partner = ma.fields.String(required=True, validate=USCC)
+    relation = ma.fields.String(required=True, validate=validate.OneOf(partners.RELATIONS))
+    since = ma.fields.Date(required=True)
+    until = ma.fields.Date(allow_none=True, load_default=None)
+    evidence = Text(300, allow_none=True, load_default=None)
+
+
+# ---- views -----------------------------------------------------------------------------------
+@blp.route("/regions", methods=["GET"])
+@blp.etag
+@blp.arguments(RegionArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, RegionPageSchema)
+def list_regions(args):
+    """Provinces, cities and county-level units (GB/T 2260) with centroids, filtered by level and parent."""
+    page = Page(args.pop("page"), args.pop("per_page"))
+    return regions.list_regions(graph(), page, **args)
+
+
+@blp.route("/enterprises", methods=["GET"])
+@blp.etag
+@blp.arguments(EnterpriseArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, EnterprisePageSchema)
+def list_enterprises(args):
+    """Search market entities by region prefix, chain node, industry code, entity type, status or name."""
+    page = Page(args.pop("page"), args.pop("per_page"))
+    return enterprises.list_enterprises(graph(), page, **args)
+
+
+CREATE_BODY = {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+    {"$ref": "#/components/schemas/EnterpriseIn"}, {"$ref": "#/components/schemas/EnterpriseBatch"}]}}}}
+
+
+@blp.route("/enterprises", methods=["POST"])
+@blp.doc(requestBody=CREATE_BODY)
+@blp.response(201, CreatedEnterprisesSchema)
+def create_enterprises():
+    """Create one enterprise (an object) or a batch (`{"items": [...]}`, up to 500), all or nothing."""
+    raw = request.get_json()  # malformed JSON -> 400 problem
+    schema = EnterpriseBatchSchema() if isinstance(raw, dict) and "items" in raw else EnterpriseInSchema()
+    try:
+        data = schema.load(raw if isinstance(raw, dict) else {"_": raw})
+    except ma.ValidationError as exc:
+        raise Invalid("the enterprise data is not valid",
+                      errors=[{**e, "in": "json"} for e in flatten_messages(exc.messages)]) from None
+    items = data["items"] if "items" in data else [data]
+    for item in items:
+        check_uscc(item["uscc"], "uscc")
+        auth.require_enterprise_write(principal(), item["region"])
+    enterprises.create_enterprises(graph(), items)
+    return {"created": [item["uscc"] for item in items]}
+
+
+@blp.route("/enterprises/<uscc>", methods=["GET"])
+@blp.etag
+@blp.response(200, EnterpriseSchema)
+def get_enterprise(uscc):
+    """One market entity."""
+    return enterprises.get_enterprise(graph(), uscc)
+
+
+@blp.route("/enterprises/<uscc>", methods=["PATCH"])
+@blp.arguments(EnterprisePatchSchema)
+@blp.response(200, EnterpriseSchema)
+def patch_enterprise(changes, uscc):
+    """Change a market entity's fields (the region too, with the right to both counties)."""
+    current = enterprises.get_enterprise(graph(), uscc)
+    auth.require_enterprise_write(principal(), current["region"])
+    if "region" in changes:
+        auth.require_enterprise_write(principal(), changes["region"])
+    if "revenue_cny" in changes:
+        changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
+    return enterprises.patch_enterprise(graph(), uscc, changes)
+
+
+@blp.route("/enterprises/<uscc>/partners", methods=["GET"])
+@blp.etag
+@blp.response(200, PartnerListSchema)
+def list_partners(uscc):
+    """The enterprise's 协作配套 relationships, both directions."""
+    check_uscc(uscc, "uscc")
+    return {"items": partners.list_partners(graph(), uscc)}
+
+
+@blp.route("/enterprises/<uscc>/partners", methods=["POST"])
+@blp.arguments(PartnerInSchema)
+@blp.response(201, PartnerSchema)
+def add_partner(data, uscc):
+    """Record a 协作配套 relationship (editors of either side's county, admins)."""
+    check_uscc(uscc, "uscc")
+    check_uscc(data["partner"], "partner")
+    own = partners.region_of(graph(), uscc)
+    other = partners.region_of(graph(), data["partner"], field="partner")
+    auth.require_any_enterprise_write(principal(), [own, other])
+    return partners.add_partner(graph(), uscc, data)

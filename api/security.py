@@ -1,0 +1,36 @@
+"""Who is calling: every /api/v1 request except the public ones carries a key (or is an allowed anonymous read)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from api.context import graph
+from api.problems import problem
+from chainmap import auth, keys
+
+PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+ANONYMOUS_READER = auth.Principal(key_id="anonymous", role="viewer")
+
+
+def principal() -> auth.Principal:
+    return g.principal
+
+
+def _before_request():
+    if request.method in BODY_METHODS and request.endpoint not in (None, "static"):
+        if request.content_length and not request.is_json:
+            return problem(415, f"send the body as application/json, not {request.mimetype or 'no content type'}")
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None  # unknown routes and wrong methods fall through to their 404/405 problems
+    header = request.headers.get("Authorization")
+    settings = current_app.config["CHAINMAP_SETTINGS"]
+    if header is None and request.method in ("GET", "HEAD") and settings.anonymous_reads:
+        g.principal = ANONYMOUS_READER
+        return None
+    g.principal = keys.authenticate(graph(), header)  # Unauthorized -> 401 problem
+    return None
+
+
+def register(app: Flask) -> None:
+    app.before_request(_before_request)

@@ -1,0 +1,102 @@
+"""API keys, roles and county scopes: pure rules. Storage is in chainmap/keys.py."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from chainmap.errors import Forbidden, Unauthorized
+
+ROLES = ("viewer", "analyst", "editor", "admin")
+KEY_FORMAT = re.compile(r"^cmk_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, role and the counties an editor may change (empty for other roles)."""
+
+    key_id: str
+    role: str
+    counties: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+ANONYMOUS = Principal(key_id="anonymous", role="anonymous")
+
+
+def new_key() -> tuple[str, str, str]:
+    """(key id, full key to hand out once, hash to store). Keys are 256-bit random: a plain SHA-256 suffices."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    full = f"cmk_{key_id}_{secret}"
+    return key_id, full, hash_key(full)
+
+
+def hash_key(full: str) -> str:
+    return hashlib.sha256(full.encode()).hexdigest()
+
+
+def parse_key(header: str | None) -> tuple[str, str]:
+    """(key id, full key) from an `Authorization: Bearer …` header; Unauthorized when absent or malformed."""
+    if not header:
+        raise Unauthorized("an API key is required: send Authorization: Bearer <key>")
+    scheme, _, token = header.partition(" ")
+    match = KEY_FORMAT.match(token.strip()) if scheme.lower() == "bearer" else None
+    if not match:
+        raise Unauthorized("the Authorization header must be 'Bearer <key>' with a chainmap key")
+    return match.group(1), token.strip()
+
+
+def verify(full: str, stored_hash: str | None) -> bool:
+    """Constant-time comparison of a presented key with the stored hash."""
+    return stored_hash is not None and hmac.compare_digest(hash_key(full), stored_hash)
+
+
+def require_read(principal: Principal) -> None:
+    if principal.role not in ROLES:
+        raise Unauthorized("an API key is required to read this resource")
+
+
+def require_role(principal: Principal, role: str) -> None:
+    if principal.role not in ROLES:
+        raise Unauthorized("an API key is required")
+    if ROLES.index(principal.role) < ROLES.index(role):
+        raise Forbidden(f"this needs the {role} role; the key has {principal.role}")
+
+
+def require_write(principal: Principal, county: str | None) -> None:
+    """Writes: an admin anywhere; an editor only for objects in their counties."""
+    require_role(principal, "editor")
+    if principal.is_admin:
+        return
+    if county is None or county not in principal.counties:
+        where = f"county {county}" if county else "this object"
+        raise Forbidden(f"the key may edit counties {', '.join(sorted(principal.counties)) or 'none'}, not {where}")
+
+
+def require_enterprise_write(principal: Principal, region: str) -> None:
+    """Hebei entities: their county's editors. Entities outside Hebei (the Beijing/Tianjin firms that teams pursue)
+    are shared reference data any editor may record."""
+    if not region.startswith("13"):
+        require_role(principal, "editor")
+        return
+    require_write(principal, region)
+
+
+def require_any_enterprise_write(principal: Principal, regions: list[str]) -> None:
+    """A relationship between two entities: the right to write either Hebei side (or, when neither side is in
+    Hebei, any editor)."""
+    hebei = [r for r in regions if r.startswith("13")]
+    if not hebei or principal.is_admin:
+        require_role(principal, "editor")
+        return
+    require_role(principal, "editor")
+    if not any(r in principal.counties for r in hebei):
+        raise Forbidden(f"the key may edit counties {', '.join(sorted(principal.counties))}, "
+                        f"not {' or '.join(sorted(set(hebei)))}")

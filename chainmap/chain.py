@@ -1,0 +1,175 @@
+"""A cluster's chain: the diagram with each node's local coverage, and the editors' changes to it."""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString
+
+from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.graph import Graph
+
+# One round trip: the cluster, its nodes with active local entities counted by type, and its edges.
+CHAIN: LiteralString = (
+    "MATCH (c:Cluster {id: $id})-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
+    "CALL (c) { "
+    "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) "
+    "  OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region = c.county AND e.status = 'active' "
+    "  WITH n, e.entity_type AS type, count(e) AS k "
+    "  WITH n, collect(CASE WHEN type IS NULL THEN null ELSE [type, k] END) AS by_type "
+    "  ORDER BY n.stage, n.id "
+    "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
+    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), by_type: by_type}) AS nodes } "
+    "CALL (c) { "
+    "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
+    "  WITH a, b, r ORDER BY a.id, b.id "
+    "  RETURN collect(CASE WHEN r IS NULL THEN null ELSE {from: a.id, to: b.id, kind: coalesce(r.kind, 'service')} END)"
+    "    AS edges } "
+    "RETURN c {.id, .name, .category, .chain_basis, .chain_template, "
+    "  county: {adcode: county.adcode, name: county.name}, city: {adcode: city.adcode, name: city.name}} AS cluster, "
+    "  nodes, edges"
+)
+LOCAL_COUNTS: LiteralString = (
+    "MATCH (c:Cluster {id: $id})-[:HAS_NODE]->(n:ChainNode) "
+    "OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region = c.county AND e.status = 'active' "
+    "RETURN n.id AS id, count(e) AS local"
+)
+NODE: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
+    "OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) "
+    "RETURN n.stage AS stage, count(e) AS enterprises"
+)
+KNOWN_CLASSES: LiteralString = (
+    "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
+)
+CREATE_NODE: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster}) "
+    "CREATE (n:ChainNode {id: $id}) SET n += $props "
+    "CREATE (c)-[:HAS_NODE]->(n) "
+    "WITH n UNWIND n.industry_codes AS code MATCH (i:Industry {code: code}) MERGE (n)-[:CLASSIFIED_AS]->(i) "
+    "RETURN count(*) AS linked"
+)
+PATCH_NODE: LiteralString = (
+    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) SET n += $props "
+    "WITH n CALL (n) { MATCH (n)-[old:CLASSIFIED_AS]->(i) WHERE NOT i.code IN n.industry_codes DELETE old } "
+    "WITH n UNWIND n.industry_codes AS code MATCH (i:Industry {code: code}) MERGE (n)-[:CLASSIFIED_AS]->(i) "
+    "RETURN count(*) AS linked"
+)
+DELETE_NODE: LiteralString = (
+    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) DETACH DELETE n RETURN count(*) AS deleted"
+)
+EDGE_EXISTS: LiteralString = (
+    "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) RETURN count(r) AS n"
+)
+CREATE_FEEDS: LiteralString = (
+    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:FEEDS {kind: $kind}]->(b)"
+)
+CREATE_SUPPORTS: LiteralString = (
+    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:SUPPORTS]->(b)"
+)
+DELETE_EDGE: LiteralString = (
+    "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) DELETE r RETURN count(r) AS n"
+)
+SET_MARK: LiteralString = (
+    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
+    "SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null "
+    "RETURN n.id AS id"
+)
+
+
+def coverage_status(local: int, weak_below: int) -> str:
+    """gap (no active local entity), weak (fewer than `weak_below`), present otherwise."""
+    if local == 0:
+        return "gap"
+    return "weak" if local < weak_below else "present"
+
+
+def node_statuses(graph: Graph, cluster_id: str, weak_below: int) -> dict[str, str]:
+    return {r["id"]: coverage_status(r["local"], weak_below) for r in graph.read(LOCAL_COUNTS, id=cluster_id)}
+
+
+def get_chain(graph: Graph, cluster_id: str, weak_below: int) -> dict[str, Any]:
+    rows = graph.read(CHAIN, id=cluster_id)
+    if not rows:
+        raise NotFound(f"no cluster with id {cluster_id!r}")
+    nodes = []
+    for node in rows[0]["nodes"]:
+        by_type = {t: k for t, k in node.pop("by_type")}
+        local = sum(by_type.values())
+        mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
+        mark_value = node.pop("mark")
+        node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}
+        node["status"] = coverage_status(local, weak_below)
+        node["evidence"] = {"local_entities": local, "by_entity_type": by_type, "weak_below": weak_below,
+                            "scope": "county"}
+        nodes.append(node)
+    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"]}
+
+
+def node_id(cluster_id: str, key: str) -> str:
+    return f"{cluster_id}.{key}"
+
+
+def _check_classes(graph: Graph, codes: list[str]) -> None:
+    known = {r["code"] for r in graph.read(KNOWN_CLASSES, codes=codes)}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise Invalid(f"unknown GB/T 4754 classes: {', '.join(unknown)}",
+                      errors=[{"field": "industry_codes", "reason": f"unknown class {c}"} for c in unknown])
+
+
+def _node(graph: Graph, cluster_id: str, key: str) -> dict:
+    rows = graph.read(NODE, cluster=cluster_id, id=node_id(cluster_id, key))
+    if not rows:
+        raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")
+    return rows[0]
+
+
+def create_node(graph: Graph, cluster_id: str, data: dict[str, Any]) -> str:
+    _check_classes(graph, data["industry_codes"])
+    props = {"cluster": cluster_id, "key": data["key"], "name": data["name"], "stage": data["stage"],
+             "industry_codes": data["industry_codes"], "keywords": data.get("keywords", []), "basis": "edited",
+             "template": None, "sources": []}
+    graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props)
+    return node_id(cluster_id, data["key"])
+
+
+def patch_node(graph: Graph, cluster_id: str, key: str, changes: dict[str, Any]) -> None:
+    _node(graph, cluster_id, key)
+    if "industry_codes" in changes:
+        _check_classes(graph, changes["industry_codes"])
+    props = {k: v for k, v in changes.items() if k in ("name", "stage", "industry_codes", "keywords")}
+    graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props)
+
+
+def delete_node(graph: Graph, cluster_id: str, key: str) -> None:
+    node = _node(graph, cluster_id, key)
+    if node["enterprises"]:
+        raise Conflict(f"{node['enterprises']} enterprises operate in this node; move them before deleting it")
+    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key))
+
+
+def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str, kind: str) -> None:
+    if source_key == target_key:
+        raise Invalid("an edge joins two different nodes", errors=[{"field": "to", "reason": "same as from"}])
+    source = _node(graph, cluster_id, source_key)
+    _node(graph, cluster_id, target_key)
+    if (kind == "service") != (source["stage"] == "service"):
+        raise Invalid("service edges start at service nodes, and only they do",
+                      errors=[{"field": "kind", "reason": f"{kind!r} does not fit a {source['stage']} source node"}])
+    ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
+    if graph.read(EDGE_EXISTS, **ids)[0]["n"]:
+        raise Conflict(f"{source_key} already feeds {target_key}")
+    graph.write(CREATE_SUPPORTS if kind == "service" else CREATE_FEEDS, kind=kind, **ids)
+
+
+def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:
+    ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
+    if not graph.write(DELETE_EDGE, **ids)[0]["n"]:
+        raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
+
+
+def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str) -> None:
+    """Mark a node gap or bottleneck (or clear with 'none'); the reason and author are kept either way."""
+    rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
+                       mark=None if mark == "none" else mark, reason=reason, by=by)
+    if not rows:
+        raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")

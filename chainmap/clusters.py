@@ -1,0 +1,84 @@
+"""Clusters: listing, reading, creating and changing their descriptive fields."""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString
+
+from chainmap.chain import node_statuses
+from chainmap.errors import Invalid, NotFound
+from chainmap.graph import Graph
+from chainmap.paging import Page, envelope
+
+_CLUSTER_MAP: LiteralString = (
+    "c {.id, .name, .category, .category_is_guess, .chain_basis, .chain_template, "
+    "county: {adcode: county.adcode, name: county.name, lon: county.lon, lat: county.lat}, "
+    "city: {adcode: city.adcode, name: city.name}, "
+    "revenue: {value_100m_cny: c.revenue_100m_cny, year: c.revenue_year, source: c.source}}"
+)
+LIST: LiteralString = (
+    "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
+    "WHERE ($county IS NULL OR county.adcode = $county) "
+    "AND ($city IS NULL OR city.adcode = $city OR city.name = $city) "
+    "AND ($category IS NULL OR c.category = $category) "
+    "AND ($q IS NULL OR c.name CONTAINS $q OR county.name CONTAINS $q OR city.name CONTAINS $q) "
+    "WITH c, county, city ORDER BY c.id "
+    "WITH collect(" + _CLUSTER_MAP + ") AS rows "
+    "RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS items"
+)
+GET: LiteralString = (
+    "MATCH (c:Cluster {id: $id})-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
+    "RETURN " + _CLUSTER_MAP + " AS cluster"
+)
+COUNTY: LiteralString = "MATCH (c:Cluster {id: $id}) RETURN c.county AS county"
+HEBEI_COUNTY: LiteralString = (
+    "MATCH (r:Region {adcode: $adcode, level: 'county'}) WHERE r.adcode STARTS WITH '13' RETURN r.adcode AS adcode"
+)
+CREATE: LiteralString = (
+    "MATCH (r:Region {adcode: $props.county}) "
+    "CREATE (c:Cluster {id: $id}) SET c += $props "
+    "CREATE (c)-[:LOCATED_IN]->(r) RETURN c.id AS id"
+)
+PATCH: LiteralString = "MATCH (c:Cluster {id: $id}) SET c += $props RETURN c.id AS id"
+
+EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenue_year", "source")
+
+
+def list_clusters(graph: Graph, page: Page, *, city: str | None = None, county: str | None = None,
+                  category: str | None = None, q: str | None = None) -> dict:
+    row = graph.read(LIST, city=city, county=county, category=category, q=q, skip=page.skip, limit=page.per_page)[0]
+    return envelope(row["items"], row["total"], page)
+
+
+def get_cluster(graph: Graph, cluster_id: str, weak_below: int) -> dict:
+    rows = graph.read(GET, id=cluster_id)
+    if not rows:
+        raise NotFound(f"no cluster with id {cluster_id!r}")
+    cluster = rows[0]["cluster"]
+    counts = {"gap": 0, "weak": 0, "present": 0}
+    for status in node_statuses(graph, cluster_id, weak_below).values():
+        counts[status] = counts.get(status, 0) + 1
+    cluster["node_counts"] = counts
+    return cluster
+
+
+def cluster_county(graph: Graph, cluster_id: str) -> str:
+    rows = graph.read(COUNTY, id=cluster_id)
+    if not rows:
+        raise NotFound(f"no cluster with id {cluster_id!r}")
+    return rows[0]["county"]
+
+
+def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
+    if not graph.read(HEBEI_COUNTY, adcode=data["county"]):
+        raise Invalid("county is not a Hebei county adcode",
+                      errors=[{"field": "county", "reason": f"unknown Hebei county {data['county']}"}])
+    props = {k: data.get(k) for k in (*EDITABLE, "county")}
+    props.update(chain_basis="custom", chain_template=None)
+    graph.write(CREATE, id=data["id"], props=props)  # duplicate id -> Conflict from the constraint
+    return props
+
+
+def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> None:
+    props = {k: v for k, v in changes.items() if k in EDITABLE}
+    if not graph.write(PATCH, id=cluster_id, props=props):
+        raise NotFound(f"no cluster with id {cluster_id!r}")

@@ -1,0 +1,161 @@
+"""Market entities (市场主体): search, read, create (one or a batch) and patch, validated like the loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, LiteralString
+
+from chainmap import uscc as uscc_rules
+from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.graph import Graph
+from chainmap.graph import loading as q
+from chainmap.paging import Page, envelope
+
+# The list query starts from the most selective filter given (an allow-list of anchors, never request text).
+ANCHORS: dict[str, LiteralString] = {
+    "chain_node": "MATCH (:ChainNode {id: $chain_node})<-[:OPERATES_IN]-(e:Enterprise) ",
+    "industry": "MATCH (e:Enterprise)-[:CLASSIFIED_AS]->(:Industry)-[:IN*0..2]->(:Industry {code: $industry}) ",
+    "q": "MATCH (e:Enterprise) WHERE e.name CONTAINS $q WITH e ",
+    "region": "MATCH (e:Enterprise) WHERE e.region STARTS WITH $region WITH e ",
+    "all": "MATCH (e:Enterprise) ",
+}
+FILTERS: LiteralString = (
+    "WHERE e.name IS NOT NULL "
+    "AND ($region IS NULL OR e.region STARTS WITH $region) "
+    "AND ($entity_type IS NULL OR e.entity_type = $entity_type) "
+    "AND ($status IS NULL OR e.status = $status) "
+    "AND ($q IS NULL OR e.name CONTAINS $q) "
+    "AND ($chain_node IS NULL OR EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {id: $chain_node}) }) "
+    "AND ($industry IS NULL OR EXISTS { (e)-[:CLASSIFIED_AS]->(:Industry)-[:IN*0..2]->(:Industry {code: $industry}) }) "
+)
+COUNT_TAIL: LiteralString = "RETURN count(DISTINCT e) AS total"
+PAGE_TAIL: LiteralString = (
+    "WITH DISTINCT e ORDER BY e.uscc SKIP $skip LIMIT $limit "
+    "OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
+    "WITH e, collect(n.id) AS nodes RETURN e {.*, chain_nodes: nodes} AS e"
+)
+GET: LiteralString = (
+    "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
+    "OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
+    "WITH e, collect(n.id) AS nodes RETURN e {.*, chain_nodes: nodes} AS e"
+)
+EXISTING: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN e.uscc AS uscc"
+KNOWN_REGIONS: LiteralString = (
+    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) RETURN r.adcode AS code"
+)
+KNOWN_CLASSES: LiteralString = (
+    "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
+)
+KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
+CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
+
+FIELDS = ("name", "entity_type", "region", "industry_codes", "chain_nodes", "revenue_cny", "status", "group",
+          "registered_on", "products", "bj_restricted", "expansion_year", "green_factory")
+
+
+def to_api(e: dict[str, Any]) -> dict[str, Any]:
+    """Graph properties -> the API's enterprise shape."""
+    years, values = e.get("revenue_years") or [], e.get("revenue_values") or []
+    return {
+        "uscc": e["uscc"], "name": e["name"], "entity_type": e["entity_type"], "region": e["region"],
+        "industry_codes": e.get("industry_codes") or [], "chain_nodes": sorted(e.get("chain_nodes") or []),
+        "revenue_cny": {str(y): v for y, v in zip(years, values, strict=False)},
+        "status": e["status"], "group": e.get("group"), "synthetic": bool(e.get("synthetic")),
+        "registered_on": e.get("registered_on"), "products": e.get("products"),
+        "signals": {"bj_restricted": e.get("bj_restricted"), "expansion_year": e.get("expansion_year"),
+                    "green_factory": e.get("green_factory")},
+    }
+
+
+def list_enterprises(graph: Graph, page: Page, **filters: Any) -> dict:
+    params = {k: filters.get(k) for k in ("region", "entity_type", "status", "q", "chain_node", "industry")}
+    anchor = next((k for k in ("chain_node", "industry", "q", "region") if params[k]), "all")
+    match: LiteralString = ANCHORS[anchor] + FILTERS
+    total = graph.read(match + COUNT_TAIL, **params)[0]["total"]
+    rows = graph.read(match + PAGE_TAIL, skip=page.skip, limit=page.per_page, **params) if total > page.skip else []
+    return envelope([to_api(r["e"]) for r in rows], total, page)
+
+
+def get_enterprise(graph: Graph, code: str) -> dict:
+    check_uscc(code, "uscc")
+    rows = graph.read(GET, uscc=code)
+    if not rows:
+        raise NotFound(f"no enterprise with uscc {code}")
+    return to_api(rows[0]["e"])
+
+
+def check_uscc(code: str, field: str) -> None:
+    reasons = uscc_rules.problems(code)
+    if reasons:
+        raise Invalid(f"{field} is not a valid USCC: {reasons[0]}", errors=[{"field": field, "reason": reasons[0]}])
+
+
+def validate(graph: Graph, items: list[dict[str, Any]], *, creating: bool) -> None:
+    """Domain checks the schema cannot make: checksums, known codes and ids, groups that resolve. All errors at once."""
+    errors: list[dict[str, str]] = []
+    prefix = (lambda i: f"items.{i}.") if len(items) > 1 else (lambda i: "")
+    regions = {r["code"] for r in graph.read(KNOWN_REGIONS, codes=sorted({e["region"] for e in items}))}
+    classes = {r["code"] for r in graph.read(KNOWN_CLASSES, codes=sorted({c for e in items for c in e["industry_codes"]}))}
+    nodes = {r["id"] for r in graph.read(KNOWN_NODES, ids=sorted({n for e in items for n in e["chain_nodes"]}))}
+    batch = {e["uscc"] for e in items}
+    groups = sorted({e["group"] for e in items if e.get("group")} - batch)
+    existing_groups = {r["uscc"] for r in graph.read(EXISTING, keys=groups)}
+    seen: set[str] = set()
+    for i, e in enumerate(items):
+        at = prefix(i)
+        for reason in uscc_rules.problems(e["uscc"]):
+            errors.append({"field": f"{at}uscc", "reason": reason})
+        if e["uscc"] in seen:
+            errors.append({"field": f"{at}uscc", "reason": "appears twice in the batch"})
+        seen.add(e["uscc"])
+        if e["region"] not in regions:
+            errors.append({"field": f"{at}region", "reason": f"unknown county adcode {e['region']}"})
+        elif e["uscc"][2:4] != e["region"][:2]:
+            errors.append({"field": f"{at}region", "reason": "is outside the province of the USCC's registration code"})
+        errors += [{"field": f"{at}industry_codes", "reason": f"unknown class {c}"}
+                   for c in e["industry_codes"] if c not in classes]
+        errors += [{"field": f"{at}chain_nodes", "reason": f"unknown chain node {n}"}
+                   for n in e["chain_nodes"] if n not in nodes]
+        group = e.get("group")
+        if group:
+            for reason in uscc_rules.problems(group):
+                errors.append({"field": f"{at}group", "reason": reason})
+            if group == e["uscc"]:
+                errors.append({"field": f"{at}group", "reason": "an enterprise cannot be its own group"})
+            elif group not in batch and group not in existing_groups:
+                errors.append({"field": f"{at}group", "reason": f"unknown enterprise {group}"})
+        if e["entity_type"] == "branch" and not group:
+            errors.append({"field": f"{at}group", "reason": "a branch must name its parent enterprise"})
+        for year in e["revenue_cny"]:
+            if not 1990 <= year <= dt.date.today().year:
+                errors.append({"field": f"{at}revenue_cny", "reason": f"year {year} is out of range"})
+    if errors:
+        raise Invalid("; ".join(f"{x['field']}: {x['reason']}" for x in errors[:5]), errors=errors)
+    if creating and graph.read(CREATE_GUARD, keys=sorted(batch))[0]["n"]:
+        taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(batch)))
+        raise Conflict(f"enterprises already exist: {', '.join(taken[:5])}")
+
+
+def _write_row(e: dict[str, Any]) -> dict[str, Any]:
+    props = {k: e.get(k) for k in ("name", "entity_type", "region", "industry_codes", "status", "group",
+                                   "registered_on", "products", "bj_restricted", "expansion_year", "green_factory")}
+    props["synthetic"] = bool(e.get("synthetic", False))
+    revenue = dict(sorted(e["revenue_cny"].items()))
+    props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
+    return {"uscc": e["uscc"], "chain_nodes": e["chain_nodes"], "evidence": "recorded through the API", "props": props}
+
+
+def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> list[dict]:
+    validate(graph, items, creating=True)
+    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items])
+    return [get_enterprise(graph, e["uscc"]) for e in items] if len(items) <= 20 else []
+
+
+def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
+    current = get_enterprise(graph, code)
+    merged = {**current, **current["signals"], **changes, "uscc": code}
+    merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
+    merged["synthetic"] = current["synthetic"]
+    validate(graph, [merged], creating=False)
+    graph.write(q.ENTERPRISES, rows=[_write_row(merged)])
+    return get_enterprise(graph, code)

@@ -1,0 +1,79 @@
+"""Introductions (招商引进项目): an enterprise brought into a county's cluster, and its stage."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, LiteralString
+
+from chainmap.errors import Invalid, NotFound
+from chainmap.graph import Graph
+from chainmap.paging import Page, envelope
+
+STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
+
+_MAP: LiteralString = (
+    "i {.id, .enterprise, .cluster, .origin_region, .introduced_on, .stage, enterprise_name: e.name, "
+    "cluster_name: c.name, county: c.county}"
+)
+LIST: LiteralString = (
+    "MATCH (i:Introduction)-[:OF]->(e:Enterprise), (i)-[:INTO]->(c:Cluster) "
+    "WHERE ($cluster IS NULL OR c.id = $cluster) AND ($stage IS NULL OR i.stage = $stage) "
+    "AND ($enterprise IS NULL OR e.uscc = $enterprise) AND ($county IS NULL OR c.county = $county) "
+    "WITH i, e, c ORDER BY i.introduced_on DESC, i.id "
+    "WITH collect(" + _MAP + ") AS rows RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS items"
+)
+GET: LiteralString = (
+    "MATCH (i:Introduction {id: $id})-[:OF]->(e:Enterprise), (i)-[:INTO]->(c:Cluster) RETURN " + _MAP + " AS i"
+)
+REFS: LiteralString = (
+    "OPTIONAL MATCH (e:Enterprise {uscc: $enterprise}) WHERE e.name IS NOT NULL "
+    "OPTIONAL MATCH (c:Cluster {id: $cluster}) "
+    "OPTIONAL MATCH (r:Region {adcode: $origin, level: 'county'}) "
+    "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin"
+)
+CREATE: LiteralString = (
+    "MATCH (e:Enterprise {uscc: $props.enterprise}), (c:Cluster {id: $props.cluster}) "
+    "CREATE (i:Introduction {id: $id}) SET i += $props CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c) RETURN i.id AS id"
+)
+PATCH: LiteralString = "MATCH (i:Introduction {id: $id}) SET i += $props RETURN i.id AS id"
+
+
+def list_introductions(graph: Graph, page: Page, **filters: Any) -> dict:
+    params = {k: filters.get(k) for k in ("cluster", "stage", "enterprise", "county")}
+    row = graph.read(LIST, skip=page.skip, limit=page.per_page, **params)[0]
+    return envelope(row["items"], row["total"], page)
+
+
+def get_introduction(graph: Graph, intro_id: str) -> dict:
+    rows = graph.read(GET, id=intro_id)
+    if not rows:
+        raise NotFound(f"no introduction with id {intro_id!r}")
+    return rows[0]["i"]
+
+
+def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
+    """Validate the references; return the cluster's county (the write scope)."""
+    row = graph.read(REFS, enterprise=enterprise, cluster=cluster, origin=origin)[0]
+    errors = []
+    if not row["enterprise"]:
+        errors.append({"field": "enterprise", "reason": f"unknown enterprise {enterprise}"})
+    if row["county"] is None:
+        errors.append({"field": "cluster", "reason": f"unknown cluster {cluster}"})
+    if not row["origin"]:
+        errors.append({"field": "origin_region", "reason": f"unknown county-level adcode {origin}"})
+    if errors:
+        raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
+    return row["county"]
+
+
+def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
+    intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
+    props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
+    graph.write(CREATE, id=intro_id, props=props)  # a taken id -> Conflict from the constraint
+    return get_introduction(graph, intro_id)
+
+
+def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
+    props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region")}
+    graph.write(PATCH, id=intro_id, props=props)
+    return get_introduction(graph, intro_id)

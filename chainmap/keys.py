@@ -1,0 +1,66 @@
+"""API keys in the graph: stored hashed, listed without secrets, revoked by id."""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from chainmap import auth
+from chainmap.errors import Invalid, NotFound, Unauthorized
+from chainmap.graph import Graph
+
+CREATE: LiteralString = (
+    "CREATE (k:ApiKey {id: $id, hash: $hash, role: $role, counties: $counties, label: $label, "
+    "created_at: datetime()}) RETURN k.id AS id"
+)
+FIND: LiteralString = (
+    "MATCH (k:ApiKey {id: $id}) RETURN k.hash AS hash, k.role AS role, k.counties AS counties, "
+    "k.revoked_at IS NOT NULL AS revoked"
+)
+LIST: LiteralString = (
+    "MATCH (k:ApiKey) RETURN k.id AS id, k.role AS role, k.counties AS counties, k.label AS label, "
+    "toString(k.created_at) AS created_at, toString(k.revoked_at) AS revoked_at ORDER BY k.created_at, k.id"
+)
+REVOKE: LiteralString = (
+    "MATCH (k:ApiKey {id: $id}) SET k.revoked_at = coalesce(k.revoked_at, datetime()) RETURN k.id AS id"
+)
+HEBEI_COUNTIES: LiteralString = (
+    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH '13' "
+    "RETURN r.adcode AS adcode"
+)
+
+
+def create_key(graph: Graph, role: str, counties: list[str], label: str = "") -> str:
+    """Store a new key and return it (the only time the full key exists outside the caller)."""
+    if role not in auth.ROLES:
+        raise Invalid(f"role must be one of {', '.join(auth.ROLES)}", errors=[{"field": "role", "reason": "unknown"}])
+    counties = sorted(set(counties))
+    if counties and role != "editor":
+        raise Invalid("only editors have county scopes", errors=[{"field": "county", "reason": "only for editors"}])
+    if role == "editor" and not counties:
+        raise Invalid("an editor key needs at least one county", errors=[{"field": "county", "reason": "required"}])
+    known = {row["adcode"] for row in graph.read(HEBEI_COUNTIES, codes=counties)}
+    unknown = [c for c in counties if c not in known]
+    if unknown:
+        raise Invalid(f"not Hebei county adcodes: {', '.join(unknown)}",
+                      errors=[{"field": "county", "reason": f"unknown county {c}"} for c in unknown])
+    key_id, full, digest = auth.new_key()
+    graph.write(CREATE, id=key_id, hash=digest, role=role, counties=counties, label=label)
+    return full
+
+
+def authenticate(graph: Graph, header: str | None) -> auth.Principal:
+    """The principal for an Authorization header; Unauthorized for a missing, unknown, wrong or revoked key."""
+    key_id, full = auth.parse_key(header)
+    rows = graph.read(FIND, id=key_id)
+    if not rows or not auth.verify(full, rows[0]["hash"]) or rows[0]["revoked"]:
+        raise Unauthorized("the API key is not valid")
+    return auth.Principal(key_id=key_id, role=rows[0]["role"], counties=frozenset(rows[0]["counties"] or []))
+
+
+def list_keys(graph: Graph) -> list[dict]:
+    return graph.read(LIST)
+
+
+def revoke_key(graph: Graph, key_id: str) -> None:
+    if not graph.write(REVOKE, id=key_id):
+        raise NotFound(f"no key with id {key_id}")

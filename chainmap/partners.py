@@ -1,0 +1,87 @@
+"""协作配套 relationships seen from one enterprise: who it supplies, who supplies it, who it subcontracts to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, LiteralString
+
+from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.graph import Graph
+
+# Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); the relation is how it reads from one side.
+# kind supplies: supplier "supplies_to" customer. kind subcontracts/processes_for: the supplier does work for the
+# customer, so the customer "subcontracts" to it and the supplier is "subcontracted_by" the customer.
+RELATIONS = ("supplies_to", "supplied_by", "subcontracts", "subcontracted_by")
+
+LIST: LiteralString = (
+    "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
+    "CALL (e) { "
+    "  MATCH (e)-[r:SUPPLIES]->(p:Enterprise) RETURN r, p, true AS outgoing "
+    "  UNION "
+    "  MATCH (e)<-[r:SUPPLIES]-(p:Enterprise) RETURN r, p, false AS outgoing } "
+    "WITH r, p, outgoing ORDER BY p.uscc, r.since "
+    "RETURN p.uscc AS partner, p.name AS partner_name, p.region AS partner_region, p.status AS partner_status, "
+    "  r.kind AS kind, outgoing, r.since AS since, r.until AS until, r.evidence AS evidence"
+)
+EXISTS: LiteralString = "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL RETURN e.region AS region"
+DUPLICATE: LiteralString = (
+    "MATCH (:Enterprise {uscc: $supplier})-[r:SUPPLIES {kind: $kind, since: $since}]->(:Enterprise {uscc: $customer}) "
+    "RETURN count(r) AS n"
+)
+CREATE: LiteralString = (
+    "MATCH (s:Enterprise {uscc: $supplier}), (c:Enterprise {uscc: $customer}) "
+    "CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c)"
+)
+
+
+def relation(kind: str, outgoing: bool) -> str:
+    """How a stored SUPPLIES edge reads from the enterprise at its `outgoing` end (True = it is the supplier)."""
+    if kind == "supplies":
+        return "supplies_to" if outgoing else "supplied_by"
+    return "subcontracted_by" if outgoing else "subcontracts"
+
+
+def storage(relation_name: str) -> tuple[str, bool]:
+    """(kind, the enterprise is the supplier) for a relation as the API names it."""
+    return {
+        "supplies_to": ("supplies", True),
+        "supplied_by": ("supplies", False),
+        "subcontracts": ("subcontracts", False),
+        "subcontracted_by": ("subcontracts", True),
+    }[relation_name]
+
+
+def region_of(graph: Graph, uscc: str, field: str = "uscc") -> str:
+    rows = graph.read(EXISTS, uscc=uscc)
+    if not rows:
+        raise NotFound(f"no enterprise with uscc {uscc}") if field == "uscc" else Invalid(
+            f"{field} {uscc} is not a known enterprise", errors=[{"field": field, "reason": "unknown enterprise"}])
+    return rows[0]["region"]
+
+
+def list_partners(graph: Graph, uscc: str) -> list[dict[str, Any]]:
+    region_of(graph, uscc)
+    return [
+        {"partner": r["partner"], "partner_name": r["partner_name"], "partner_region": r["partner_region"],
+         "partner_status": r["partner_status"], "relation": relation(r["kind"], r["outgoing"]), "kind": r["kind"],
+         "since": r["since"], "until": r["until"], "evidence": r["evidence"]}
+        for r in graph.read(LIST, uscc=uscc)
+    ]
+
+
+def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]:
+    partner = data["partner"]
+    if partner == uscc:
+        raise Invalid("an enterprise cannot be its own partner", errors=[{"field": "partner", "reason": "same as uscc"}])
+    since: dt.date = data["since"]
+    until: dt.date | None = data.get("until")
+    if until is not None and until < since:
+        raise Invalid("until is before since", errors=[{"field": "until", "reason": "before since"}])
+    kind, outgoing = storage(data["relation"])
+    supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
+    if graph.read(DUPLICATE, supplier=supplier, customer=customer, kind=kind, since=since)[0]["n"]:
+        raise Conflict("this relationship is already recorded with the same start date")
+    graph.write(CREATE, supplier=supplier, customer=customer, kind=kind, since=since, until=until,
+                evidence=data.get("evidence"))
+    return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
+            "evidence": data.get("evidence")}
