@@ -193,11 +193,10 @@ def create_enterprises():
     try:
         data = schema.load(raw if isinstance(raw, dict) else {"_": raw})
     except ma.ValidationError as exc:
-        raise Invalid("the enterprise data is not valid",
-                      errors=[{**e, "in": "json"} for e in flatten_messages(exc.messages)]) from None
+        errors = flatten_messages({"json": exc.messages})
+        raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None
     items = data["items"] if "items" in data else [data]
     for item in items:
-        check_uscc(item["uscc"], "uscc")
         auth.require_enterprise_write(principal(), item["region"])
     enterprises.create_enterprises(graph(), items)
     return {"created": [item["uscc"] for item in items]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
@@ -32,7 +33,7 @@ def problem(status: int, detail: str | None = None, *, slug: str | None = None,
         "type": f"urn:chainmap:problem:{slug}" if slug else "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "instance": request.path,
+        "instance": quote(request.path, safe="/"),  # a URI reference: percent-encoded
     }
     if detail:
         body["detail"] = detail

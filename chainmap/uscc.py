@@ -45,5 +45,7 @@ def is_valid(code: str) -> bool:
 
 def compose(authority: str, entity: str, region: str, org8: str) -> str:
     """Build a valid USCC from its parts (the organisation code's check digit and the final check are computed)."""
+    if len(org8) != 8 or any(ch not in _VALUE for ch in org8):
+        raise ValueError(f"organisation code body must be 8 characters of {ALPHABET}")
     body = f"{authority}{entity}{region}{org8}{org_check_digit(org8)}"
     return body + check_character(body)

@@ -99,3 +99,24 @@ def server(graph):
     yield base
     process.terminate()
     process.wait(timeout=30)
+
+
+def counts(graph: Graph) -> tuple[int, int]:
+    """(nodes, relationships) in the whole graph: the 'nothing moved' check."""
+    row = graph.read("MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")[0]
+    return row["nodes"], row["rels"]
+
+
+@pytest.fixture(scope="session")
+def keys(graph):
+    """Bearer headers for each kind of caller. 清河县 130534 is 'this county', 安平县 131125 'another county'."""
+    from chainmap.keys import create_key
+
+    made = {
+        "viewer": create_key(graph, "viewer", []),
+        "analyst": create_key(graph, "analyst", []),
+        "editor": create_key(graph, "editor", ["130534"]),
+        "other_editor": create_key(graph, "editor", ["131125"]),
+        "admin": create_key(graph, "admin", []),
+    }
+    return {role: {"Authorization": f"Bearer {key}"} for role, key in made.items()} | {"none": {}}

@@ -1,0 +1,181 @@
+"""Bad input per endpoint: a 4xx problem+json naming the field and the reason, and the graph exactly as it was."""
+
+import pytest
+
+from chainmap import uscc
+from tests.conftest import counts, reset_seeded
+
+BJ_FIRM = "MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1"
+LOCAL = ("MATCH (e:Enterprise {region: '130534', status: 'active', entity_type: 'company'}) RETURN e.uscc AS u "
+         "ORDER BY e.uscc LIMIT 1")
+UNKNOWN_USCC = uscc.compose("9", "1", "130534", "YY999999")
+BAD_CHECK = UNKNOWN_USCC[:17] + ("1" if UNKNOWN_USCC[17] != "1" else "2")
+ENTERPRISE = {"uscc": UNKNOWN_USCC, "name": "清河县测试有限公司", "entity_type": "company", "region": "130534",
+              "industry_codes": ["1721"]}
+NODE = {"key": "probe", "name": "探针", "stage": "midstream", "industry_codes": ["1721"]}
+
+# (id, method, path, json, status, field that must be named or a phrase of the detail)
+CASES = [
+    ("page too big", "GET", "/api/v1/clusters?per_page=500", None, 422, "per_page"),
+    ("unknown query arg", "GET", "/api/v1/clusters?colour=red", None, 422, "colour"),
+    ("bad category", "GET", "/api/v1/clusters?category=钢铁", None, 422, "category"),
+    ("malformed cluster id", "GET", "/api/v1/clusters/Qinghe%20Cashmere", None, 422, "cluster_id"),
+    ("unknown cluster", "GET", "/api/v1/clusters/no-such-cluster", None, 404, "no-such-cluster"),
+    ("unknown cluster chain", "GET", "/api/v1/clusters/no-such-cluster/chain", None, 404, "no-such-cluster"),
+    ("cluster missing fields", "POST", "/api/v1/clusters", {}, 422, "county"),
+    ("cluster unknown field", "POST", "/api/v1/clusters",
+     {"id": "x-probe", "name": "x", "county": "130534", "category": "时尚消费", "owner": "me"}, 422, "owner"),
+    ("cluster outside Hebei", "POST", "/api/v1/clusters",
+     {"id": "x-probe", "name": "x", "county": "110105", "category": "时尚消费"}, 422, "county"),
+    ("cluster unknown county", "POST", "/api/v1/clusters",
+     {"id": "x-probe", "name": "x", "county": "139999", "category": "时尚消费"}, 422, "county"),
+    ("duplicate cluster", "POST", "/api/v1/clusters",
+     {"id": "qinghe-cashmere", "name": "x", "county": "130534", "category": "时尚消费"}, 409, "clashes"),
+    ("cluster id with cypher", "POST", "/api/v1/clusters",
+     {"id": "x'}) MATCH (n) DETACH DELETE n //", "name": "x", "county": "130534", "category": "时尚消费"}, 422, "id"),
+    ("control characters", "POST", "/api/v1/clusters",
+     {"id": "x-probe", "name": "坏\u0000名", "county": "130534", "category": "时尚消费"}, 422, "name"),
+    ("very long name", "POST", "/api/v1/clusters",
+     {"id": "x-probe", "name": "长" * 5000, "county": "130534", "category": "时尚消费"}, 422, "name"),
+    ("wrong type", "PATCH", "/api/v1/clusters/qinghe-cashmere", {"revenue_year": "last year"}, 422, "revenue_year"),
+    ("node unknown class", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "industry_codes": ["9999"]},
+     422, "industry_codes"),
+    ("node bad stage", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "stage": "sideways"}, 422, "stage"),
+    ("duplicate node", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "key": "spinning"}, 409, "clashes"),
+    ("patch unknown node", "PATCH", "/api/v1/clusters/qinghe-cashmere/nodes/nope", {"name": "x"}, 404, "nope"),
+    ("delete occupied node", "DELETE", "/api/v1/clusters/qinghe-cashmere/nodes/spinning", None, 409, "enterprises"),
+    ("edge to itself", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
+     {"from": "spinning", "to": "spinning", "kind": "material"}, 422, "to"),
+    ("edge bad kind", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
+     {"from": "spinning", "to": "weaving", "kind": "love"}, 422, "kind"),
+    ("edge duplicate", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
+     {"from": "spinning", "to": "weaving", "kind": "material"}, 409, "already"),
+    ("service edge from production", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
+     {"from": "spinning", "to": "garments", "kind": "service"}, 422, "kind"),
+    ("edge unknown node", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
+     {"from": "spinning", "to": "nope", "kind": "material"}, 404, "nope"),
+    ("delete missing edge", "DELETE", "/api/v1/clusters/qinghe-cashmere/edges/garments/raw-trading", None, 404,
+     "no edge"),
+    ("mark without reason", "PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark", {"mark": "gap"}, 422,
+     "reason"),
+    ("mark bad value", "PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark", {"mark": "meh", "reason": "x"},
+     422, "mark"),
+    ("enterprise region not digits", "GET", "/api/v1/enterprises?region=hebei", None, 422, "region"),
+    ("enterprise malformed uscc", "GET", "/api/v1/enterprises/12345", None, 422, "uscc"),
+    ("enterprise bad checksum", "GET", f"/api/v1/enterprises/{BAD_CHECK}", None, 422, "uscc"),
+    ("enterprise unknown", "GET", f"/api/v1/enterprises/{UNKNOWN_USCC}", None, 404, UNKNOWN_USCC),
+    ("create bad checksum", "POST", "/api/v1/enterprises", {**ENTERPRISE, "uscc": BAD_CHECK}, 422, "uscc"),
+    ("create unknown region", "POST", "/api/v1/enterprises", {**ENTERPRISE, "region": "139999"}, 422, "region"),
+    ("create unknown chain node", "POST", "/api/v1/enterprises",
+     {**ENTERPRISE, "chain_nodes": ["qinghe-cashmere.nope"]}, 422, "chain_nodes"),
+    ("create bad revenue year", "POST", "/api/v1/enterprises", {**ENTERPRISE, "revenue_cny": {"20x4": 1}}, 422,
+     "revenue_cny"),
+    ("create negative revenue", "POST", "/api/v1/enterprises", {**ENTERPRISE, "revenue_cny": {"2024": -5}}, 422,
+     "revenue_cny"),
+    ("create branch without parent", "POST", "/api/v1/enterprises", {**ENTERPRISE, "entity_type": "branch"}, 422,
+     "group"),
+    ("create batch too big", "POST", "/api/v1/enterprises", {"items": [ENTERPRISE] * 501}, 422, "items"),
+    ("create batch one bad", "POST", "/api/v1/enterprises",
+     {"items": [ENTERPRISE, {**ENTERPRISE, "uscc": BAD_CHECK}]}, 422, "items.1.uscc"),
+    ("create unknown field", "POST", "/api/v1/enterprises", {**ENTERPRISE, "ceo": "x"}, 422, "ceo"),
+    ("create body is a list", "POST", "/api/v1/enterprises", [ENTERPRISE], 422, "uscc"),
+    ("patch bad status", "PATCH", "LOCAL", {"status": "sleeping"}, 422, "status"),
+    ("partner bad relation", "POST", "LOCAL/partners", {"partner": UNKNOWN_USCC, "relation": "likes",
+                                                        "since": "2024-01-01"}, 422, "relation"),
+    ("partner unknown", "POST", "LOCAL/partners", {"partner": UNKNOWN_USCC, "relation": "supplies_to",
+                                                   "since": "2024-01-01"}, 422, "partner"),
+    ("partner dates backwards", "POST", "LOCAL/partners", {"partner": "BJ", "relation": "supplies_to",
+                                                           "since": "2024-01-01", "until": "2023-01-01"}, 422, "until"),
+    ("partner bad date", "POST", "LOCAL/partners", {"partner": "BJ", "relation": "supplies_to",
+                                                    "since": "2024-02-30"}, 422, "since"),
+    ("introduction unknown cluster", "POST", "/api/v1/introductions",
+     {"enterprise": "BJ", "cluster": "no-such", "origin_region": "110105", "introduced_on": "2024-01-01"}, 422,
+     "cluster"),
+    ("introduction bad stage", "POST", "/api/v1/introductions",
+     {"enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "110105", "introduced_on": "2024-01-01",
+      "stage": "married"}, 422, "stage"),
+    ("introduction unknown origin", "POST", "/api/v1/introductions",
+     {"enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "119999", "introduced_on": "2024-01-01"},
+     422, "origin_region"),
+    ("duplicate introduction", "POST", "/api/v1/introductions",
+     {"id": "intro-eligible-5", "enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "110105",
+      "introduced_on": "2024-01-01"}, 409, "clashes"),
+    ("patch unknown introduction", "PATCH", "/api/v1/introductions/intro-nope", {"stage": "landed"}, 404, "intro-nope"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def resolve(graph, path, body):
+    local = graph.read(LOCAL)[0]["u"]
+    bj = graph.read(BJ_FIRM)[0]["u"]
+    path = path.replace("LOCAL", f"/api/v1/enterprises/{local}")
+    if isinstance(body, dict):
+        body = {k: (bj if v == "BJ" else v) for k, v in body.items()}
+    return path, body
+
+
+@pytest.mark.parametrize("name, method, path, body, status, field", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(client, graph, keys, name, method, path, body, status, field):
+    path, body = resolve(graph, path, body)
+    before = counts(graph)
+    response = client.open(path, method=method, json=body, headers=keys["admin"])
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == status and problem["title"] and problem["instance"] == path.split("?")[0]
+    named = [e["field"] for e in problem.get("errors", [])]
+    assert any(n == field or n.startswith(field + ".") for n in named) or field in problem.get("detail", ""), problem
+    assert "Traceback" not in response.get_data(as_text=True) and "MATCH" not in problem.get("detail", "")
+    assert counts(graph) == before
+
+
+@pytest.mark.parametrize("content_type, body, status", [
+    ("text/plain", "hello", 415),
+    ("application/x-www-form-urlencoded", "id=x", 415),
+    ("application/json", "{not json", 400),
+])
+def test_bodies_that_are_not_json(client, graph, keys, content_type, body, status):
+    before = counts(graph)
+    response = client.post("/api/v1/clusters", data=body, headers={**keys["admin"], "Content-Type": content_type})
+    assert response.status_code == status and response.content_type == "application/problem+json"
+    assert counts(graph) == before
+
+
+def test_oversized_body(client, graph, keys):
+    before = counts(graph)
+    response = client.post("/api/v1/enterprises", data=b"[" + b"0," * 3_000_000 + b"0]",
+                           headers={**keys["admin"], "Content-Type": "application/json"})
+    assert response.status_code == 413 and response.content_type == "application/problem+json"
+    assert counts(graph) == before
+
+
+@pytest.mark.parametrize("hostile", [
+    "MATCH (n) DETACH DELETE n", "'; DROP TABLE x; --", "`backticks` {braces} $param", "\"quoted\" 'single'",
+    "羊绒 cashmere кашемир 🐐", "ｆｕｌｌｗｉｄｔｈ　ｓｐａｃｅ",
+])
+def test_hostile_strings_are_just_data(client, graph, keys, hostile):
+    nodes_before = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    key = f"hostile-{abs(hash(hostile)) % 10**8}"
+    response = client.post("/api/v1/clusters/qinghe-cashmere/nodes", headers=keys["admin"],
+                           json={**NODE, "key": key, "name": hostile[:60], "keywords": [hostile[:30]]})
+    assert response.status_code == 201, response.get_json()
+    assert graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == nodes_before + 1
+    chain = client.get("/api/v1/clusters/qinghe-cashmere/chain", headers=keys["admin"]).get_json()
+    stored = next(n for n in chain["nodes"] if n["key"] == key)
+    assert stored["name"] == hostile[:60] and stored["keywords"] == [hostile[:30]]
+
+
+def test_etag_and_if_none_match(client, keys):
+    first = client.get("/api/v1/clusters/qinghe-cashmere/chain", headers=keys["viewer"])
+    etag = first.headers["ETag"]
+    again = client.get("/api/v1/clusters/qinghe-cashmere/chain", headers={**keys["viewer"], "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.put("/api/v1/clusters/qinghe-cashmere/nodes/weaving/mark", headers=keys["admin"],
+                      json={"mark": "gap", "reason": "etag probe"}).status_code == 204
+    changed = client.get("/api/v1/clusters/qinghe-cashmere/chain", headers={**keys["viewer"], "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
