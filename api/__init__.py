@@ -8,7 +8,7 @@ import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from api import problems, security
+from api import converters, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[GRAPH_KEY] = Graph(settings)
 
     api = Api(app)
+    converters.register(app, api)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
     problems.register(app)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.schemas import CLASS, SLUG, PageArgs, PageSchema, Strict, Text
+from api.schemas import Bool, Patch, CLASS, SLUG, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
 from chainmap.errors import Invalid
@@ -78,18 +78,18 @@ class ClusterCreateSchema(Strict):
     name = Text(60, required=True)
     county = ma.fields.String(required=True, validate=validate.Regexp(r"^13\d{4}$", error="must be a Hebei county adcode"))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    category_is_guess = ma.fields.Boolean(load_default=False)
+    category_is_guess = Bool(load_default=False)
     revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
-    revenue_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
+    revenue_year = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1990, max=2100))
     source = Text(500, allow_none=True)
 
 
-class ClusterPatchSchema(Strict):
+class ClusterPatchSchema(Patch):
     name = Text(60)
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
-    category_is_guess = ma.fields.Boolean()
+    category_is_guess = Bool()
     revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
-    revenue_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
+    revenue_year = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1990, max=2100))
     source = Text(500, allow_none=True)
 
 
@@ -115,7 +115,7 @@ class NodeSchema(ma.Schema):
 
 
 class EdgeSchema(ma.Schema):
-    from_ = ma.fields.String(data_key="from", required=True)
+    from_ = ma.fields.String(data_key="from", attribute="from", required=True)
     to = ma.fields.String(required=True)
     kind = ma.fields.String(required=True)
 
@@ -144,7 +144,7 @@ class NodeCreateSchema(Strict):
     keywords = ma.fields.List(Text(30), load_default=list, validate=validate.Length(max=20))
 
 
-class NodePatchSchema(Strict):
+class NodePatchSchema(Patch):
     name = Text(60)
     stage = ma.fields.String(validate=validate.OneOf(STAGES))
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(1, 10))
@@ -187,7 +187,7 @@ def create_cluster(data):
     return {"id": data["id"]}
 
 
-@blp.route("/clusters/<cluster_id>", methods=["GET"])
+@blp.route("/clusters/<slug:cluster_id>", methods=["GET"])
 @blp.etag
 @blp.response(200, ClusterDetailSchema)
 def get_cluster(cluster_id):
@@ -195,7 +195,7 @@ def get_cluster(cluster_id):
     return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), weak_below())
 
 
-@blp.route("/clusters/<cluster_id>", methods=["PATCH"])
+@blp.route("/clusters/<slug:cluster_id>", methods=["PATCH"])
 @blp.arguments(ClusterPatchSchema)
 @blp.response(200, ClusterDetailSchema)
 def patch_cluster(changes, cluster_id):
@@ -206,7 +206,7 @@ def patch_cluster(changes, cluster_id):
     return clusters.get_cluster(graph(), cluster_id, weak_below())
 
 
-@blp.route("/clusters/<cluster_id>/chain", methods=["GET"])
+@blp.route("/clusters/<slug:cluster_id>/chain", methods=["GET"])
 @blp.etag
 @blp.response(200, ChainSchema)
 def get_chain(cluster_id):
@@ -220,7 +220,7 @@ def _scope(cluster_id: str) -> str:
     return cluster_id
 
 
-@blp.route("/clusters/<cluster_id>/nodes", methods=["POST"])
+@blp.route("/clusters/<slug:cluster_id>/nodes", methods=["POST"])
 @blp.arguments(NodeCreateSchema)
 @blp.response(201, CreatedSchema)
 def create_node(data, cluster_id):
@@ -228,7 +228,7 @@ def create_node(data, cluster_id):
     return {"id": chain.create_node(graph(), _scope(cluster_id), data)}
 
 
-@blp.route("/clusters/<cluster_id>/nodes/<key>", methods=["PATCH"])
+@blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>", methods=["PATCH"])
 @blp.arguments(NodePatchSchema)
 @blp.response(204)
 def patch_node(changes, cluster_id, key):
@@ -236,14 +236,14 @@ def patch_node(changes, cluster_id, key):
     chain.patch_node(graph(), _scope(cluster_id), checked(key, "key"), changes)
 
 
-@blp.route("/clusters/<cluster_id>/nodes/<key>", methods=["DELETE"])
+@blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>", methods=["DELETE"])
 @blp.response(204)
 def delete_node(cluster_id, key):
     """Delete a chain node and its edges (refused while enterprises operate in it)."""
     chain.delete_node(graph(), _scope(cluster_id), checked(key, "key"))
 
 
-@blp.route("/clusters/<cluster_id>/edges", methods=["POST"])
+@blp.route("/clusters/<slug:cluster_id>/edges", methods=["POST"])
 @blp.arguments(EdgeCreateSchema)
 @blp.response(201)
 def create_edge(data, cluster_id):
@@ -251,14 +251,14 @@ def create_edge(data, cluster_id):
     chain.create_edge(graph(), _scope(cluster_id), data["from_"], data["to"], data["kind"])
 
 
-@blp.route("/clusters/<cluster_id>/edges/<from_key>/<to_key>", methods=["DELETE"])
+@blp.route("/clusters/<slug:cluster_id>/edges/<slug:from_key>/<slug:to_key>", methods=["DELETE"])
 @blp.response(204)
 def delete_edge(cluster_id, from_key, to_key):
     """Remove an edge."""
     chain.delete_edge(graph(), _scope(cluster_id), checked(from_key, "from_key"), checked(to_key, "to_key"))
 
 
-@blp.route("/clusters/<cluster_id>/nodes/<key>/mark", methods=["PUT"])
+@blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>/mark", methods=["PUT"])
 @blp.arguments(MarkSetSchema)
 @blp.response(204)
 def set_mark(data, cluster_id, key):

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from api.context import graph
 from api.problems import flatten_messages
-from api.schemas import CLASS, NODE_ID, USCC, PageArgs, PageSchema, Strict, Text
+from api.schemas import Bool, Patch, CLASS, NODE_ID, USCC, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, enterprises, partners, regions
 from chainmap.enterprises import check_uscc
@@ -53,9 +53,9 @@ class EnterpriseArgs(PageArgs):
 
 
 class SignalsSchema(Strict):
-    bj_restricted = ma.fields.Boolean(allow_none=True)
-    expansion_year = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1990, max=2100))
-    green_factory = ma.fields.Boolean(allow_none=True)
+    bj_restricted = Bool(allow_none=True)
+    expansion_year = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1990, max=2100))
+    green_factory = Bool(allow_none=True)
 
 
 def _revenue_field(**kwargs) -> ma.fields.Dict:
@@ -111,7 +111,7 @@ class EnterpriseBatchSchema(Strict):
                            validate=validate.Length(min=1, max=MAX_BATCH))
 
 
-class EnterprisePatchSchema(Strict):
+class EnterprisePatchSchema(Patch):
     name = Text(100)
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
     region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
@@ -202,7 +202,7 @@ def create_enterprises():
     return {"created": [item["uscc"] for item in items]}
 
 
-@blp.route("/enterprises/<uscc>", methods=["GET"])
+@blp.route("/enterprises/<uscc:uscc>", methods=["GET"])
 @blp.etag
 @blp.response(200, EnterpriseSchema)
 def get_enterprise(uscc):
@@ -210,7 +210,7 @@ def get_enterprise(uscc):
     return enterprises.get_enterprise(graph(), uscc)
 
 
-@blp.route("/enterprises/<uscc>", methods=["PATCH"])
+@blp.route("/enterprises/<uscc:uscc>", methods=["PATCH"])
 @blp.arguments(EnterprisePatchSchema)
 @blp.response(200, EnterpriseSchema)
 def patch_enterprise(changes, uscc):
@@ -224,7 +224,7 @@ def patch_enterprise(changes, uscc):
     return enterprises.patch_enterprise(graph(), uscc, changes)
 
 
-@blp.route("/enterprises/<uscc>/partners", methods=["GET"])
+@blp.route("/enterprises/<uscc:uscc>/partners", methods=["GET"])
 @blp.etag
 @blp.response(200, PartnerListSchema)
 def list_partners(uscc):
@@ -233,7 +233,7 @@ def list_partners(uscc):
     return {"items": partners.list_partners(graph(), uscc)}
 
 
-@blp.route("/enterprises/<uscc>/partners", methods=["POST"])
+@blp.route("/enterprises/<uscc:uscc>/partners", methods=["POST"])
 @blp.arguments(PartnerInSchema)
 @blp.response(201, PartnerSchema)
 def add_partner(data, uscc):

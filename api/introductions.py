@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.schemas import SLUG, USCC, PageArgs, PageSchema, Strict
+from api.schemas import Patch, SLUG, USCC, PageArgs, PageSchema, Strict
 from api.security import principal
 from chainmap import auth, introductions
 from chainmap.paging import Page
@@ -47,7 +47,7 @@ class IntroductionInSchema(Strict):
     stage = ma.fields.String(load_default="lead", validate=validate.OneOf(introductions.STAGES))
 
 
-class IntroductionPatchSchema(Strict):
+class IntroductionPatchSchema(Patch):
     stage = ma.fields.String(validate=validate.OneOf(introductions.STAGES))
     introduced_on = ma.fields.Date()
     origin_region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
@@ -73,7 +73,7 @@ def create_introduction(data):
     return introductions.create_introduction(graph(), data)
 
 
-@blp.route("/introductions/<intro_id>", methods=["GET"])
+@blp.route("/introductions/<slug:intro_id>", methods=["GET"])
 @blp.etag
 @blp.response(200, IntroductionSchema)
 def get_introduction(intro_id):
@@ -81,7 +81,7 @@ def get_introduction(intro_id):
     return introductions.get_introduction(graph(), intro_id)
 
 
-@blp.route("/introductions/<intro_id>", methods=["PATCH"])
+@blp.route("/introductions/<slug:intro_id>", methods=["PATCH"])
 @blp.arguments(IntroductionPatchSchema)
 @blp.response(200, IntroductionSchema)
 def patch_introduction(changes, intro_id):

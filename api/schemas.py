@@ -14,18 +14,39 @@ CLASS = validate.Regexp(r"^\d{4}$", error="must be a four-digit GB/T 4754 class"
 NODE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$", error="must be a chain-node id")
 
 
-def no_control_characters(value: str) -> None:
-    if any(ord(ch) < 32 for ch in value):
-        raise ma.ValidationError("must not contain control characters")
+# Documented in the OpenAPI document as a pattern, so clients know before they send.
+NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")
 
 
 def Text(max_length: int = 200, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
-    return ma.fields.String(validate=[validate.Length(min=1, max=max_length), no_control_characters], **kwargs)
+    return ma.fields.String(validate=[validate.Length(min=1, max=max_length), NO_CONTROL_CHARACTERS], **kwargs)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true/false only: marshmallow's Boolean also takes 1, 0, "yes", "on" (and 0 == False in a set)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is not bool:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def Bool(**kwargs) -> ma.fields.Boolean:  # noqa: N802 - a field factory
+    return StrictBoolean(**kwargs)
 
 
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+
+class Patch(Strict):
+    """A partial update: at least one field."""
+
+    @ma.validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("send at least one field to change", field_name="_schema")
 
 
 class PageArgs(Strict):

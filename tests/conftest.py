@@ -42,10 +42,11 @@ def pytest_configure(config):
                     returncode=2)
 
 
-def wipe(graph: Graph) -> None:
-    """Delete every node and relationship (batched, in auto-commit transactions)."""
+def wipe(graph: Graph, keep_keys: bool = True) -> None:
+    """Delete every node and relationship (batched, in auto-commit transactions); API keys stay unless told."""
     with graph.driver.session(database=graph.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH (n) WHERE NOT ($keep AND n:ApiKey) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+                    keep=keep_keys).consume()
 
 
 def reset_seeded(graph: Graph) -> None:
@@ -60,6 +61,7 @@ def reset_seeded(graph: Graph) -> None:
 def graph(settings):
     graph = Graph(settings)
     graph.ping()  # fail fast and clearly when the test Neo4j is not up
+    wipe(graph, keep_keys=False)
     reset_seeded(graph)
     yield graph
     graph.close()

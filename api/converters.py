@@ -1,0 +1,23 @@
+"""Path converters: they accept any segment (the view names a malformed id in a 422), and document the pattern."""
+
+from __future__ import annotations
+
+from werkzeug.routing import BaseConverter
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+
+
+class SlugConverter(BaseConverter):
+    regex = "[^/]+"
+
+
+class UsccConverter(BaseConverter):
+    regex = "[^/]+"
+
+
+def register(app, api) -> None:
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["uscc"] = UsccConverter
+    api.register_converter(SlugConverter, lambda converter: {"type": "string", "pattern": SLUG_PATTERN})
+    api.register_converter(UsccConverter, lambda converter: {"type": "string", "pattern": USCC_PATTERN})

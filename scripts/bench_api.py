@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""API latency and throughput at province scale, as ratios against the trivial endpoint in the same run.
+
+Uses a persistent Neo4j instance in var/neo4j-province; the first run loads the seeds and the province-scale
+synthetic set into it (1,000,000 enterprises, 3,000,000 SUPPLIES; several minutes), later runs reuse it. Serves
+the app under gunicorn (2 sync workers) on loopback and measures p50/p95/p99 and requests/s of GET /api/v1/
+(trivial JSON, the baseline), /clusters, /clusters/{id} and /clusters/{id}/chain.
+
+    .venv/bin/python scripts/bench_api.py [--requests 1000] [--concurrency 4] [--stop]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chainmap.graph import Graph  # noqa: E402
+from chainmap.graph.schema import apply_schema  # noqa: E402
+from chainmap.keys import create_key  # noqa: E402
+from chainmap.loading.loader import load_directory  # noqa: E402
+from chainmap.settings import Settings  # noqa: E402
+
+PROVINCE = ROOT / "var" / "province-1000000-3000000"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_data(env: dict[str, str]) -> Graph:
+    subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
+    graph = Graph(Settings.from_env(env))
+    apply_schema(graph)
+    if graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"] < 1_000_000:
+        if not (PROVINCE / "supplies.csv").exists():
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "11",
+                            "--out", str(PROVINCE)], check=True)
+        print("loading seeds and the province-scale set (once) ...", flush=True)
+        for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", PROVINCE):
+            load_directory(graph, directory)
+    return graph
+
+
+def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) -> tuple[float, float, float, float]:
+    session = requests.Session()
+    for url in urls[:20]:
+        session.get(url, headers=headers).raise_for_status()
+    samples = []
+    for i in range(n):
+        t = time.perf_counter()
+        session.get(urls[i % len(urls)], headers=headers).raise_for_status()
+        samples.append(time.perf_counter() - t)
+    cuts = statistics.quantiles(samples, n=100)
+
+    def worker(offset: int) -> None:
+        s = requests.Session()
+        for i in range(n // concurrency):
+            s.get(urls[(i + offset) % len(urls)], headers=headers).raise_for_status()
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    rps = (n // concurrency * concurrency) / (time.perf_counter() - began)
+    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000, rps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--stop", action="store_true", help="stop the province instance afterwards")
+    args = parser.parse_args()
+
+    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697",
+               NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "4g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "4g"))
+    env.pop("NEO4J_URI", None)
+    graph = ensure_data(env)
+    key = create_key(graph, "viewer", [], "bench_api")
+    ids = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id ORDER BY id")]
+    sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
+    graph.close()
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                              env=dict(env, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    headers = {"Authorization": f"Bearer {key}"}
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        random.Random(1).shuffle(ids)
+        targets = [
+            ("GET /api/v1/ (trivial JSON, baseline)", [f"{base}/"]),
+            ("GET /clusters", [f"{base}/clusters"]),
+            ("GET /clusters/{id}", [f"{base}/clusters/{i}" for i in ids]),
+            ("GET /clusters/{id}/chain", [f"{base}/clusters/{i}/chain" for i in ids]),
+        ]
+        print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES; gunicorn 2 sync workers; "
+              f"{args.requests} sequential requests for latency, {args.concurrency} client threads for throughput")
+        baseline_rps = None
+        for name, urls in targets:
+            p50, p95, p99, rps = measure(urls, headers, args.requests, args.concurrency)
+            baseline_rps = baseline_rps or rps
+            print(f"{name:40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms  {rps:6.0f} req/s "
+                  f"({rps / baseline_rps:.0%} of baseline)")
+    finally:
+        server.terminate()
+        server.wait()
+        if args.stop:
+            subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
