@@ -1,0 +1,150 @@
+"""三(三)6 as a table of cases (tests/cases/reward_cases.json) over the pure rule, then end to end over the API."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from chainmap import uscc
+from chainmap.rewards import Facts, Relationship, evaluate, load_policy
+from tests.conftest import reset_seeded
+
+TABLE = json.loads((Path(__file__).parent / "cases" / "reward_cases.json").read_text(encoding="utf-8"))
+POLICY = load_policy()
+
+
+def code(org, region):
+    return uscc.compose("9", "1", region, org)
+
+
+def facts_for(case):
+    spec = {**TABLE["base"], **case}
+    enterprise = code(spec["enterprise_org"], spec["enterprise_region"])
+    group = code(spec["enterprise_group_org"], "110105") if spec.get("enterprise_group_org") else None
+    rels = []
+    for p in spec["partners"]:
+        partner = p.get("raw_uscc") or code(p["org"], p["region"])
+        rels.append(Relationship(
+            partner=partner, name=f"伙伴{p['org']}", entity_type=p["type"], region=p["region"], status=p["status"],
+            group={"ENTERPRISE": enterprise, "GROUP": group}.get(p.get("group"), p.get("group")),
+            relation=p["relation"], since=dt.date.fromisoformat(p["since"]),
+            until=dt.date.fromisoformat(p["until"]) if p.get("until") else None))
+    intros = [{**i, "introduced_on": dt.date.fromisoformat(i["introduced_on"])} for i in spec["introductions"]]
+    return Facts(enterprise=enterprise, enterprise_name="测试企业", enterprise_region=spec["enterprise_region"],
+                 enterprise_group=group, revenue={int(y): v for y, v in spec["revenue"].items()}, cluster="c",
+                 county=spec["county"], introductions=intros, relationships=rels, grants=spec["grants"]), spec
+
+
+@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+def test_rule_table(case):
+    facts, spec = facts_for(case)
+    result = evaluate(facts, POLICY, dt.date.fromisoformat(spec["as_of"]))
+    expect = case["expect"]
+    assert result["outcome"] == expect["outcome"], result["checks"]
+    assert result["amount_cny"] == (1_000_000 if expect["outcome"] == "eligible" else 0)
+    statuses = {c["rule"]: c["status"] for c in result["checks"]}
+    assert list(statuses) == ["introduced", "out_of_county", "revenue", "partners", "not_already_granted"]
+    for rule, status in expect.get("checks", {}).items():
+        assert statuses[rule] == status, (rule, result["checks"])
+    if "counted" in expect:
+        assert len(result["partners"]["counted"]) == expect["counted"]
+        assert next(c for c in result["checks"] if c["rule"] == "partners")["actual"] == expect["counted"]
+    reasons = [e["reason"] for e in result["partners"]["excluded"]]
+    for phrase in expect.get("excluded", []):
+        assert any(r.startswith(phrase) for r in reasons), reasons
+    assert len(reasons) == len(expect.get("excluded", [])), reasons
+    for check in result["checks"]:
+        assert check["reference"].startswith("三(三)6") and check["message"]
+
+
+def test_every_verdict_records_the_policy_version():
+    facts, spec = facts_for(TABLE["cases"][0])
+    result = evaluate(facts, POLICY, dt.date.fromisoformat(spec["as_of"]))
+    assert result["policy"]["version"] == POLICY.version and result["policy"]["revenue_threshold_cny"] == 50_000_000
+
+
+def test_thresholds_are_data(tmp_path):
+    data = json.loads(Path("seeds/policy/reward-3-3-6.json").read_text(encoding="utf-8"))
+    data.update(min_partners=4, version="test")
+    (tmp_path / "p.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    facts, spec = facts_for(TABLE["cases"][5])  # exactly 4 partners
+    assert evaluate(facts, load_policy(tmp_path / "p.json"), dt.date.fromisoformat(spec["as_of"]))["outcome"] == "eligible"
+
+
+# ---- end to end over the API, on the seeded reward cases -------------------------------------------------------
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def intro(graph, intro_id):
+    return graph.read("MATCH (i:Introduction {id: $id}) RETURN i.enterprise AS e, i.cluster AS c", id=intro_id)[0]
+
+
+@pytest.mark.parametrize("intro_id, outcome", [
+    ("intro-eligible-5", "eligible"), ("intro-exact-threshold", "eligible"), ("intro-below-threshold", "ineligible"),
+    ("intro-four-partners", "ineligible"), ("intro-neighbour-partner", "ineligible"),
+    ("intro-deregistered-partner", "ineligible"), ("intro-own-branch-partner", "ineligible"),
+    ("intro-no-prior-revenue", "undetermined"), ("intro-ended-relationship", "ineligible"),
+    ("intro-duplicate-partner", "eligible"), ("intro-not-landed", "ineligible"), ("intro-six-partners", "eligible"),
+])
+def test_seeded_cases_through_the_api(client, graph, keys, intro_id, outcome):
+    i = intro(graph, intro_id)
+    response = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                           json={"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["outcome"] == outcome
+
+
+def test_recorded_check_is_returned_unchanged_after_the_data_moves_on(client, graph, keys):
+    i = intro(graph, "intro-eligible-5")
+    body = {"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"}
+    first = client.post("/api/v1/reward-checks", headers=keys["analyst"], json=body).get_json()
+    partner = first["partners"]["counted"][0]["uscc"]
+    graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'deregistered'", u=partner)
+    again = client.post("/api/v1/reward-checks", headers=keys["analyst"], json=body).get_json()
+    assert again["outcome"] == "ineligible" and again["id"] != first["id"]
+    recorded = client.get(f"/api/v1/reward-checks/{first['id']}", headers=keys["viewer"])
+    assert recorded.status_code == 200 and recorded.get_json() == first
+    graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=partner)
+
+
+def test_grant_once_admins_only(client, graph, keys):
+    i = intro(graph, "intro-six-partners")
+    check = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                        json={"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"}).get_json()
+    assert check["outcome"] == "eligible"
+    for role, status in (("viewer", 403), ("editor", 403), ("analyst", 403), ("none", 401)):
+        assert client.post("/api/v1/reward-grants", headers=keys[role], json={"check": check["id"]}).status_code == status
+    granted = client.post("/api/v1/reward-grants", headers=keys["admin"], json={"check": check["id"]})
+    assert granted.status_code == 201
+    grant = granted.get_json()
+    assert grant["amount_cny"] == 1_000_000 and grant["enterprise"] == i["e"] and grant["granted_by"]
+    second = client.post("/api/v1/reward-grants", headers=keys["admin"], json={"check": check["id"]})
+    assert second.status_code == 409 and grant["id"] in second.get_json()["detail"]
+    later = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                        json={"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"}).get_json()
+    assert later["outcome"] == "ineligible"
+    assert next(c for c in later["checks"] if c["rule"] == "not_already_granted")["actual"] == grant["id"]
+    assert client.get(f"/api/v1/reward-grants/{grant['id']}", headers=keys["viewer"]).get_json() == grant
+    assert client.delete(f"/api/v1/reward-grants/{grant['id']}", headers=keys["admin"]).status_code == 405
+    assert client.patch(f"/api/v1/reward-checks/{check['id']}", headers=keys["admin"], json={}).status_code == 405
+
+
+def test_only_eligible_checks_can_be_granted(client, graph, keys):
+    i = intro(graph, "intro-four-partners")
+    check = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                        json={"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"}).get_json()
+    response = client.post("/api/v1/reward-grants", headers=keys["admin"], json={"check": check["id"]})
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "check"
+
+
+def test_bad_check_requests(client, keys):
+    assert client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                       json={"enterprise": uscc.compose("9", "1", "110105", "Q0000001"), "cluster": "qinghe-cashmere"}
+                       ).status_code == 422
+    assert client.post("/api/v1/reward-checks", headers=keys["viewer"],
+                       json={"enterprise": "91350100M000100Y43", "cluster": "qinghe-cashmere"}).status_code == 403
+    assert client.get("/api/v1/reward-checks/rc-nope", headers=keys["viewer"]).status_code == 404
