@@ -21,8 +21,8 @@ blp = Blueprint("clusters", __name__, description="Clusters (特色产业集群)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
-def weak_below() -> int:
-    return current_app.config["CHAINMAP_SETTINGS"].weak_below
+def thresholds():
+    return current_app.config["CHAINMAP_SETTINGS"].gap_thresholds
 
 
 def checked(value: str, field: str) -> str:
@@ -65,8 +65,21 @@ class ClusterSchema(ma.Schema):
     revenue = ma.fields.Nested(RevenueSchema)
 
 
+class SupplyRateSchema(ma.Schema):
+    nodes = ma.fields.Integer(required=True)
+    covered_nodes = ma.fields.Integer(required=True)
+    node_coverage = ma.fields.Float(allow_none=True, metadata={"description": "share of chain nodes with local coverage"})
+    supplies = ma.fields.Integer(required=True)
+    supplies_from_scope = ma.fields.Integer(required=True)
+    supply_share_from_scope = ma.fields.Float(allow_none=True,
+                                              metadata={"description": "就近就地配套率: inbound SUPPLIES from the scope"})
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+
+
 class ClusterDetailSchema(ClusterSchema):
-    node_counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    node_counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True,
+                                 metadata={"description": "chain nodes by status: gap, bottleneck, weak, present"})
+    local_supply_rate = ma.fields.Nested(SupplyRateSchema, required=True)
 
 
 class ClusterPageSchema(PageSchema):
@@ -109,7 +122,7 @@ class NodeSchema(ma.Schema):
     industry_codes = ma.fields.List(ma.fields.String(), required=True)
     keywords = ma.fields.List(ma.fields.String())
     basis = ma.fields.String(allow_none=True, metadata={"description": "documented, template or edited"})
-    status = ma.fields.String(required=True, metadata={"description": "gap, weak or present (local coverage)"})
+    status = ma.fields.String(required=True, metadata={"description": "gap, bottleneck, weak or present"})
     mark = ma.fields.Nested(MarkSchema, required=True)
     evidence = ma.fields.Dict(required=True)
 
@@ -134,6 +147,7 @@ class ChainSchema(ma.Schema):
     cluster = ma.fields.Nested(ChainClusterSchema, required=True)
     nodes = ma.fields.List(ma.fields.Nested(NodeSchema), required=True)
     edges = ma.fields.List(ma.fields.Nested(EdgeSchema), required=True)
+    local_supply_rate = ma.fields.Nested(SupplyRateSchema, required=True)
 
 
 class NodeCreateSchema(Strict):
@@ -192,7 +206,7 @@ def create_cluster(data):
 @blp.response(200, ClusterDetailSchema)
 def get_cluster(cluster_id):
     """One cluster with its chain nodes counted by status."""
-    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), weak_below())
+    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), thresholds())
 
 
 @blp.route("/clusters/<slug:cluster_id>", methods=["PATCH"])
@@ -203,7 +217,7 @@ def patch_cluster(changes, cluster_id):
     cluster_id = checked(cluster_id, "cluster_id")
     auth.require_write(principal(), clusters.cluster_county(graph(), cluster_id))
     clusters.patch_cluster(graph(), cluster_id, changes)
-    return clusters.get_cluster(graph(), cluster_id, weak_below())
+    return clusters.get_cluster(graph(), cluster_id, thresholds())
 
 
 @blp.route("/clusters/<slug:cluster_id>/chain", methods=["GET"])
@@ -211,7 +225,7 @@ def patch_cluster(changes, cluster_id):
 @blp.response(200, ChainSchema)
 def get_chain(cluster_id):
     """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
-    return chain.get_chain(graph(), checked(cluster_id, "cluster_id"), weak_below())
+    return chain.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
 
 
 def _scope(cluster_id: str) -> str:

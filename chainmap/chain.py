@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.gap_analysis import analyse_clusters
+from chainmap.gaps import Thresholds
 from chainmap.graph import Graph
 
-# One round trip: the cluster, its nodes with active local entities counted by type, and its edges.
+# The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (gap_analysis.py).
 CHAIN: LiteralString = (
     "MATCH (c:Cluster {id: $id})-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
     "CALL (c) { "
-    "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) "
-    "  OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region = c.county AND e.status = 'active' "
-    "  WITH n, e.entity_type AS type, count(e) AS k "
-    "  WITH n, collect(CASE WHEN type IS NULL THEN null ELSE [type, k] END) AS by_type "
-    "  ORDER BY n.stage, n.id "
+    "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
     "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
-    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), by_type: by_type}) AS nodes } "
+    "    .mark_source, .mark_by, mark_at: toString(n.mark_at)}) AS nodes } "
     "CALL (c) { "
     "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
     "  WITH a, b, r ORDER BY a.id, b.id "
@@ -26,11 +24,6 @@ CHAIN: LiteralString = (
     "RETURN c {.id, .name, .category, .chain_basis, .chain_template, "
     "  county: {adcode: county.adcode, name: county.name}, city: {adcode: city.adcode, name: city.name}} AS cluster, "
     "  nodes, edges"
-)
-LOCAL_COUNTS: LiteralString = (
-    "MATCH (c:Cluster {id: $id})-[:HAS_NODE]->(n:ChainNode) "
-    "OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region = c.county AND e.status = 'active' "
-    "RETURN n.id AS id, count(e) AS local"
 )
 NODE: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
@@ -75,33 +68,20 @@ SET_MARK: LiteralString = (
 )
 
 
-def coverage_status(local: int, weak_below: int) -> str:
-    """gap (no active local entity), weak (fewer than `weak_below`), present otherwise."""
-    if local == 0:
-        return "gap"
-    return "weak" if local < weak_below else "present"
-
-
-def node_statuses(graph: Graph, cluster_id: str, weak_below: int) -> dict[str, str]:
-    return {r["id"]: coverage_status(r["local"], weak_below) for r in graph.read(LOCAL_COUNTS, id=cluster_id)}
-
-
-def get_chain(graph: Graph, cluster_id: str, weak_below: int) -> dict[str, Any]:
+def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county") -> dict[str, Any]:
     rows = graph.read(CHAIN, id=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
+    results, rate = analyse_clusters(graph, [cluster_id], scope, thresholds)[cluster_id]
     nodes = []
     for node in rows[0]["nodes"]:
-        by_type = {t: k for t, k in node.pop("by_type")}
-        local = sum(by_type.values())
         mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
         mark_value = node.pop("mark")
         node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}
-        node["status"] = coverage_status(local, weak_below)
-        node["evidence"] = {"local_entities": local, "by_entity_type": by_type, "weak_below": weak_below,
-                            "scope": "county"}
+        node["status"], node["evidence"] = results[node["id"]]
+        node["evidence"] = {**node["evidence"], "scope": scope}
         nodes.append(node)
-    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"]}
+    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"], "local_supply_rate": rate}
 
 
 def node_id(cluster_id: str, key: str) -> str:

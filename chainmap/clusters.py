@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from chainmap.chain import node_statuses
 from chainmap.errors import Invalid, NotFound
+from chainmap.gap_analysis import analyse_clusters
+from chainmap.gaps import Thresholds
 from chainmap.graph import Graph
 from chainmap.paging import Page, envelope
 
@@ -49,15 +50,14 @@ def list_clusters(graph: Graph, page: Page, *, city: str | None = None, county: 
     return envelope(row["items"], row["total"], page)
 
 
-def get_cluster(graph: Graph, cluster_id: str, weak_below: int) -> dict:
+def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds) -> dict:
     rows = graph.read(GET, id=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
     cluster = rows[0]["cluster"]
-    counts = {"gap": 0, "weak": 0, "present": 0}
-    for status in node_statuses(graph, cluster_id, weak_below).values():
-        counts[status] = counts.get(status, 0) + 1
-    cluster["node_counts"] = counts
+    _, rate = analyse_clusters(graph, [cluster_id], "county", thresholds)[cluster_id]
+    cluster["node_counts"] = rate["counts"]
+    cluster["local_supply_rate"] = rate
     return cluster
 
 

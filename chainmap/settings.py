@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chainmap.gaps import Thresholds
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,8 +35,12 @@ class Settings:
     retry_after_s: int = 5
     # Reads without a key (GET only); writes always need one.
     anonymous_reads: bool = False
-    # A chain node with fewer active local entities than this is "weak" (薄弱).
+    # Gap analysis thresholds (chainmap/gaps.py): fewer local entities than weak_below is "weak" (薄弱); a lone
+    # local entity serving at least bottleneck_customers local customers, or more than outside_share of inbound
+    # supply from outside the province, is a "bottleneck" (瓶颈).
     weak_below: int = 3
+    bottleneck_customers: int = 3
+    outside_share: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0 < self.tx_timeout_s < self.http_timeout_s:
@@ -44,6 +50,8 @@ class Settings:
             )
         if self.workers < 1:
             raise SettingsError("CHAINMAP_WORKERS must be at least 1")
+        if not 0 <= self.outside_share < 1:
+            raise SettingsError("CHAINMAP_OUTSIDE_SHARE must be at least 0 and below 1")
         if self.weak_below < 1:
             raise SettingsError("CHAINMAP_WEAK_BELOW must be at least 1")
         if not 0 < self.port < 65536:
@@ -73,7 +81,14 @@ class Settings:
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
             anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
+            bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),
+            outside_share=_number(env, "CHAINMAP_OUTSIDE_SHARE", 0.5),
         )
+
+    @property
+    def gap_thresholds(self) -> Thresholds:
+        return Thresholds(weak_below=self.weak_below, single_supplier_customers=self.bottleneck_customers,
+                          outside_share=self.outside_share)
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

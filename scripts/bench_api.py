@@ -27,6 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chainmap import uscc  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.keys import create_key  # noqa: E402
@@ -54,6 +55,35 @@ def ensure_data(env: dict[str, str]) -> Graph:
         for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", PROVINCE):
             load_directory(graph, directory)
     return graph
+
+
+def ensure_reward_case(graph: Graph) -> dict[str, str]:
+    """A Beijing firm introduced into 清河羊绒 with 200 local 协作配套 partners (idempotent)."""
+    firm = uscc.compose("9", "1", "110105", "B0000200")
+    graph.write(
+        "MERGE (e:Enterprise {uscc: $firm}) SET e.name = '北京基准测试集团有限公司', e.entity_type = 'company', "
+        "e.region = '110105', e.status = 'active', e.synthetic = true, e.industry_codes = ['1721'], "
+        "e.revenue_years = [2024, 2025], e.revenue_values = [90000000, 95000000] "
+        "WITH e MATCH (c:Cluster {id: 'qinghe-cashmere'}) "
+        "MERGE (i:Introduction {id: 'intro-bench-200'}) SET i.enterprise = $firm, i.cluster = c.id, "
+        "i.origin_region = '110105', i.introduced_on = date('2023-01-01'), i.stage = 'landed' "
+        "MERGE (i)-[:OF]->(e) MERGE (i)-[:INTO]->(c) "
+        "WITH e MATCH (p:Enterprise {region: '130534', status: 'active'}) WITH e, p ORDER BY p.uscc LIMIT 200 "
+        "MERGE (p)-[r:SUPPLIES {kind: 'supplies', since: date('2023-06-01')}]->(e)", firm=firm)
+    return {"enterprise": firm, "cluster": "qinghe-cashmere", "as_of": "2026-11-27"}
+
+
+def measure_post(url: str, body: dict, headers: dict[str, str], n: int) -> tuple[float, float, float]:
+    session = requests.Session()
+    for _ in range(10):
+        session.post(url, json=body, headers=headers).raise_for_status()
+    samples = []
+    for _ in range(n):
+        t = time.perf_counter()
+        session.post(url, json=body, headers=headers).raise_for_status()
+        samples.append(time.perf_counter() - t)
+    cuts = statistics.quantiles(samples, n=100)
+    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
 def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) -> tuple[float, float, float, float]:
@@ -90,7 +120,8 @@ def main() -> None:
                NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "4g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "4g"))
     env.pop("NEO4J_URI", None)
     graph = ensure_data(env)
-    key = create_key(graph, "viewer", [], "bench_api")
+    key = create_key(graph, "analyst", [], "bench_api")
+    reward_case = ensure_reward_case(graph)
     ids = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id ORDER BY id")]
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
     graph.close()
@@ -123,6 +154,9 @@ def main() -> None:
             baseline_rps = baseline_rps or rps
             print(f"{name:40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms  {rps:6.0f} req/s "
                   f"({rps / baseline_rps:.0%} of baseline)")
+        p50, p95, p99 = measure_post(f"{base}/reward-checks", reward_case, headers, min(args.requests, 300))
+        print(f"{'POST /reward-checks (200 partners)':40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms "
+              f"(sequential; each check is evaluated and recorded)")
     finally:
         server.terminate()
         server.wait()
