@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -152,3 +154,45 @@ def keys_revoke(key_id: str) -> None:
     finally:
         graph.close()
     click.echo(f"revoked {key_id}")
+
+
+def _client(url: str | None, key: str | None):
+    from chainmap.client import ChainmapClient
+
+    if key is None and not os.environ.get("CHAINMAP_KEY"):
+        local = ROOT / "var" / "admin.key"
+        key = local.read_text().strip() if local.exists() else None
+    return ChainmapClient(url, key)
+
+
+@main.group()
+def report() -> None:
+    """Reports fetched from a running chainmap API (CHAINMAP_URL, CHAINMAP_KEY)."""
+
+
+@report.command("gaps")
+@click.option("--city", help="city adcode or name, e.g. 邢台市")
+@click.option("--county", help="county adcode")
+@click.option("--category", help="one of the six categories, e.g. 时尚消费")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["gap", "weak", "bottleneck"]))
+@click.option("--scope", type=click.Choice(["county", "city", "province"]), default="county")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default stdout)")
+@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
+@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) -> None:
+    """Gap / weak / bottleneck nodes with their evidence, as JSON, CSV (Excel-ready) or XLSX."""
+    from chainmap.client import ChainmapAPIError
+
+    try:
+        data = _client(url, key).gap_report(fmt, city=city, county=county, category=category,
+                                            status=list(statuses) or None, scope=scope)
+    except ChainmapAPIError as exc:
+        raise click.ClickException(str(exc)) from None
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode() if fmt == "json" else data
+    if output:
+        output.write_bytes(body)
+        rows = data["total"] if fmt == "json" else "?"
+        click.echo(f"wrote {output} ({len(body)} bytes{'' if rows == '?' else f', {rows} rows'})", err=True)
+    else:
+        sys.stdout.buffer.write(body)
