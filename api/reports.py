@@ -90,7 +90,7 @@ class ReportSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
-FILE_RESPONSES = {"responses": {"200": {"content": {
+FILE_RESPONSES = {"responses": {200: {"content": {
     "text/csv": {"schema": {"type": "string", "format": "binary"}},
     XLSX: {"schema": {"type": "string", "format": "binary"}},
 }}}}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.gap_analysis import analyse_clusters
-from chainmap.gaps import Thresholds
+from chainmap.gap_analysis import node_facts, refresh_facts
+from chainmap.gaps import Thresholds, analyse
 from chainmap.graph import Graph
 
 # The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (gap_analysis.py).
@@ -15,7 +16,7 @@ CHAIN: LiteralString = (
     "CALL (c) { "
     "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
     "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
-    "    .mark_source, .mark_by, mark_at: toString(n.mark_at)}) AS nodes } "
+    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), facts: n.facts, expires: n.facts_expire}) AS nodes } "
     "CALL (c) { "
     "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
     "  WITH a, b, r ORDER BY a.id, b.id "
@@ -69,12 +70,19 @@ SET_MARK: LiteralString = (
 
 
 def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county") -> dict[str, Any]:
+    """The diagram with each node's status and evidence, in one round trip when the stored facts are current."""
     rows = graph.read(CHAIN, id=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
-    results, rate = analyse_clusters(graph, [cluster_id], scope, thresholds)[cluster_id]
+    today = dt.date.today()
+    stale = [n["id"] for n in rows[0]["nodes"] if n["facts"] is None or (n["expires"] and n["expires"] < today)]
+    if stale:
+        refresh_facts(graph, stale)
+        rows = graph.read(CHAIN, id=cluster_id)
+    results, rate = analyse([node_facts(n, scope) for n in rows[0]["nodes"]], thresholds)
     nodes = []
     for node in rows[0]["nodes"]:
+        del node["facts"], node["expires"]
         mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
         mark_value = node.pop("mark")
         node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}

@@ -7,6 +7,7 @@ from typing import Any, LiteralString
 
 from chainmap import uscc as uscc_rules
 from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
@@ -145,10 +146,10 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
     return {"uscc": e["uscc"], "chain_nodes": e["chain_nodes"], "evidence": "recorded through the API", "props": props}
 
 
-def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> list[dict]:
+def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
     graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items])
-    return [get_enterprise(graph, e["uscc"]) for e in items] if len(items) <= 20 else []
+    refresh_for_enterprises(graph, [e["uscc"] for e in items])
 
 
 def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
@@ -157,5 +158,9 @@ def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
     validate(graph, [merged], creating=False)
+    before = set(current["chain_nodes"])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)])
+    refresh_for_enterprises(graph, [code])
+    if before - set(merged["chain_nodes"]):
+        refresh_facts(graph, sorted(before - set(merged["chain_nodes"])))  # the nodes it left
     return get_enterprise(graph, code)

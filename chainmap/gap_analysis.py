@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
-from chainmap.gaps import NodeFacts, Thresholds, analyse
+from chainmap.gaps import SCOPES, NodeFacts, Thresholds, analyse
 from chainmap.graph import Graph
 
-# Facts per chain node for the clusters in $ids. The scope prefix is computed in Cypher from the cluster's county.
-FACTS: LiteralString = (
-    "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
+# Facts per chain node, for one scope, computed from the entities and SUPPLIES around it. At province scale this
+# walks tens of thousands of relationships per cluster, so the result is stored on the node (n.facts, JSON for all
+# three scopes) by refresh_facts() whenever a load or an API write touches the node, and read back by the analysis.
+COMPUTE: LiteralString = (
+    "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
     "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE '13' END "
     "  AS prefix "
     "CALL (n, prefix) { "
@@ -21,14 +24,30 @@ FACTS: LiteralString = (
     "  UNWIND (CASE WHEN size(locals) = 0 THEN [null] ELSE locals END) AS l "
     "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: l.uscc}) WHERE r.until IS NULL OR r.until >= $today "
     "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH '13' THEN 1 END) AS outside, "
-    "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope } "
+    "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
     "CALL (locals, prefix) { "
     "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN size(locals) = 1 THEN locals[0].uscc ELSE '' END})"
     "    -[r:SUPPLIES]->(cust:Enterprise {status: 'active'}) "
     "  WHERE cust.region STARTS WITH prefix AND (r.until IS NULL OR r.until >= $today) "
-    "  RETURN count(DISTINCT cust) AS single_customers } "
-    "RETURN c.id AS cluster, n.id AS id, locals, inbound, outside, in_scope, single_customers, "
-    "  n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
+    "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
+    "RETURN n.id AS id, locals, inbound, outside, in_scope, single_customers, "
+    "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
+)
+STORE: LiteralString = (
+    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
+    "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires"
+)
+STORED: LiteralString = (
+    "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
+    "RETURN c.id AS cluster, n.id AS id, n.facts AS facts, n.facts_expire AS expires, n.mark AS mark, "
+    "  n.mark_reason AS mark_reason, n.mark_by AS mark_by"
+)
+ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
+NODES_OF_ENTERPRISES: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
+    "CALL (e) { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id "
+    "  UNION MATCH (e)-[:SUPPLIES]-(:Enterprise)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id } "
+    "RETURN DISTINCT id"
 )
 CLUSTERS: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
@@ -45,18 +64,60 @@ NODES: LiteralString = (
 )
 
 
+def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40) -> int:
+    """Recompute and store the facts of these chain nodes (all when None); returns how many were refreshed."""
+    ids = node_ids if node_ids is not None else [r["id"] for r in graph.read(ALL_NODES)]
+    today = dt.date.today()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        per_node: dict[str, dict] = {nid: {} for nid in chunk}
+        expiry: dict[str, dt.date | None] = {}
+        for scope in SCOPES:
+            for row in graph.read(COMPUTE, nodes=chunk, scope=scope, today=today):
+                if row["expires"] is not None:
+                    expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
+                locals_ = row["locals"]
+                single = locals_[0] if len(locals_) == 1 else None
+                per_node[row["id"]][scope] = {
+                    "types": sorted(e["entity_type"] for e in locals_), "inbound": row["inbound"],
+                    "outside": row["outside"], "in_scope": row["in_scope"],
+                    "single": {"uscc": single["uscc"], "name": single["name"],
+                               "customers": row["single_customers"]} if single else None}
+        rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
+                for nid, f in per_node.items() if f]
+        graph.write(STORE, rows=rows, today=today)
+    return len(ids)
+
+
+def refresh_for_enterprises(graph: Graph, usccs: list[str]) -> None:
+    """After a write to these enterprises (or their relationships): refresh the nodes whose facts may have moved."""
+    refresh_facts(graph, [r["id"] for r in graph.read(NODES_OF_ENTERPRISES, usccs=usccs)])
+
+
 def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[str, list[NodeFacts]]:
+    """Stored facts per node. A node never refreshed, or one where a counted relationship has ended since
+    (facts_expire in the past), is refreshed first."""
+    rows = graph.read(STORED, ids=cluster_ids)
+    today = dt.date.today()
+    stale = [r["id"] for r in rows if r["facts"] is None or (r["expires"] is not None and r["expires"] < today)]
+    if stale:
+        refresh_facts(graph, stale)
+        rows = graph.read(STORED, ids=cluster_ids)
     out: dict[str, list[NodeFacts]] = {c: [] for c in cluster_ids}
-    for row in graph.read(FACTS, ids=cluster_ids, scope=scope, today=dt.date.today()):
-        locals_ = row["locals"]
-        single = locals_[0] if len(locals_) == 1 else None
-        out[row["cluster"]].append(NodeFacts(
-            id=row["id"], local_types=[e["entity_type"] for e in locals_],
-            single_name=single["name"] if single else None, single_uscc=single["uscc"] if single else None,
-            single_customers=row["single_customers"], inbound=row["inbound"],
-            inbound_outside_province=row["outside"], inbound_in_scope=row["in_scope"],
-            mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"]))
+    for row in rows:
+        out[row["cluster"]].append(node_facts(row, scope))
     return out
+
+
+def node_facts(row: dict[str, Any], scope: str) -> NodeFacts:
+    """A stored node row (facts JSON plus the live mark) as NodeFacts for one scope."""
+    facts = json.loads(row["facts"])[scope]
+    single = facts["single"] or {}
+    return NodeFacts(
+        id=row["id"], local_types=facts["types"], single_name=single.get("name"), single_uscc=single.get("uscc"),
+        single_customers=single.get("customers", 0), inbound=facts["inbound"],
+        inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"],
+        mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"])
 
 
 def analyse_clusters(graph: Graph, cluster_ids: list[str], scope: str, t: Thresholds) -> dict[str, tuple[dict, dict]]:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import Conflict, Invalid, NotFound
+from chainmap.gap_analysis import refresh_for_enterprises
 from chainmap.graph import Graph
 
 # Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); the relation is how it reads from one side.
@@ -83,5 +84,6 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
         raise Conflict("this relationship is already recorded with the same start date")
     graph.write(CREATE, supplier=supplier, customer=customer, kind=kind, since=since, until=until,
                 evidence=data.get("evidence"))
+    refresh_for_enterprises(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

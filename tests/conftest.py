@@ -78,13 +78,15 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def server(graph):
+def server(graph, tmp_path_factory):
     """gunicorn serving wsgi:app on a free loopback port; yields the base URL."""
     port = free_port()
     env = dict(os.environ, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2")
+    # A file, not a pipe: an unread pipe fills up and blocks gunicorn's logging (and so every request).
+    log = open(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", "w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -96,11 +98,13 @@ def server(graph):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"gunicorn did not come up: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            pytest.fail(f"gunicorn did not come up: {log.read()[-2000:]}")
         time.sleep(0.2)
     yield base
     process.terminate()
-    process.wait(timeout=30)
+    process.wait(timeout=60)
+    log.close()
 
 
 def counts(graph: Graph) -> tuple[int, int]:

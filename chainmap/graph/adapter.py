@@ -42,6 +42,9 @@ class Graph:
             connection_acquisition_timeout=settings.connect_timeout_s * 2,
             max_transaction_retry_time=settings.retry_time_s,
             user_agent="chainmap",
+            # "property/label does not exist" is normal while a graph is young (no node has a field yet); the
+            # driver would log it on every such query.
+            notifications_disabled_classifications=["UNRECOGNIZED"],
         )
 
     def close(self) -> None:

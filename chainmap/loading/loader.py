@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
+from chainmap.gap_analysis import refresh_facts
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
@@ -25,6 +26,7 @@ from chainmap.loading.chains import definition_errors, expand
 from chainmap.loading.formats import CsvSpec
 
 BATCH = 10000
+FACTS_INPUTS = ("clusters.csv", "enterprises.csv", "supplies.csv")
 PENDING_FLUSH = 50_000  # distinct unresolved references held before asking the graph
 Progress = Callable[[str, int], None]
 
@@ -201,6 +203,9 @@ class Loader:
                 self._write_clusters(spec)
             else:
                 self._write_csv(spec, *WRITERS[spec.file])
+        if any((self.dir / f).exists() for f in FACTS_INPUTS):
+            # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them.
+            self.report.files.append(FileReport("(chain-node facts)", rows=refresh_facts(self.graph)))
         return self.report
 
     def _write_csv(self, spec: CsvSpec, statement: LiteralString, shape: Callable[[dict, str], dict],
