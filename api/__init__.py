@@ -71,10 +71,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     security.register(app)
 
-    from api import clusters, enterprises, introductions, meta, reports, rewards
+    from api import clusters, enterprises, introductions, meta, recommendations, reports, rewards
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, reports, rewards):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     api.spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)
     api.spec.components.schema("EnterpriseBatch", schema=enterprises.EnterpriseBatchSchema)

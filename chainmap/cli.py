@@ -196,3 +196,27 @@ def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) 
         click.echo(f"wrote {output} ({len(body)} bytes{'' if rows == '?' else f', {rows} rows'})", err=True)
     else:
         sys.stdout.buffer.write(body)
+
+
+@main.command("recommend")
+@click.argument("cluster")
+@click.option("--node", help="one chain-node key (default: every gap, weak and bottleneck node)")
+@click.option("--origin", "origins", multiple=True, help="adcode prefix of origins (default 11 and 12)")
+@click.option("--limit", type=int, default=5, show_default=True, help="targets per node")
+@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
+@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+def recommend(cluster, node, origins, limit, url, key) -> None:
+    """Print ranked Beijing/Tianjin transfer targets for CLUSTER's gaps as a table, with reasons."""
+    from chainmap.client import ChainmapAPIError
+
+    try:
+        data = _client(url, key).recommendations(cluster, node=node, origin=list(origins) or None, limit=limit)
+    except ChainmapAPIError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{'score':>6}  {'环节':14s} {'企业':28s} {'地区':6s} 奖励前景")
+    for item in data["items"]:
+        outlook = item["reward_outlook"]
+        hint = "可能符合" if outlook["likely_eligible"] else f"本地配套{outlook['potential_local_partners']}家"
+        click.echo(f"{item['score']:6.3f}  {item['node']['name'][:14]:14s} {item['enterprise']['name'][:28]:28s} "
+                   f"{item['enterprise']['region']:6s} {hint}")
+        click.echo(f"        推荐理由: {'；'.join(item['reasons'][:4])}")

@@ -1,0 +1,61 @@
+"""Ranked, explained Beijing/Tianjin transfer targets (补链招商) for a cluster's gaps and bottlenecks."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from api.clusters import checked
+from api.context import graph
+from api.schemas import SLUG, Strict
+from chainmap import recommendations
+
+blp = Blueprint("recommendations", __name__, description="Transfer targets for gaps (补链招商推荐)")
+
+
+class RecommendArgs(Strict):
+    node = ma.fields.String(validate=SLUG, metadata={"description": "one node key; default every gap/weak/bottleneck"})
+    origin = ma.fields.List(ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$")),
+                            metadata={"description": "adcode prefixes, repeatable; default 11 (Beijing) and 12 (Tianjin)"})
+    min_revenue = ma.fields.Integer(validate=validate.Range(min=0, max=10**13),
+                                    metadata={"description": "prior-year revenue at least this (CNY)"})
+    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50), metadata={"description": "per node"})
+
+
+class OutlookSchema(ma.Schema):
+    revenue_ok = ma.fields.Boolean(allow_none=True)
+    potential_local_partners = ma.fields.Integer(required=True)
+    likely_eligible = ma.fields.Boolean(required=True)
+
+
+class RecommendationSchema(ma.Schema):
+    enterprise = ma.fields.Dict(required=True)
+    node = ma.fields.Dict(required=True)
+    score = ma.fields.Float(required=True)
+    breakdown = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
+    reasons = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "推荐理由"})
+    reward_outlook = ma.fields.Nested(OutlookSchema, required=True)
+    distance_km = ma.fields.Float(required=True)
+
+
+class RecommendationsSchema(ma.Schema):
+    cluster = ma.fields.String(required=True)
+    nodes = ma.fields.List(ma.fields.String(), required=True)
+    origins = ma.fields.List(ma.fields.String(), required=True)
+    config_version = ma.fields.String(required=True)
+    items = ma.fields.List(ma.fields.Nested(RecommendationSchema), required=True)
+
+
+@blp.route("/clusters/<slug:cluster_id>/recommendations", methods=["GET"])
+@blp.etag
+@blp.arguments(RecommendArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, RecommendationsSchema)
+def recommend(args, cluster_id):
+    """Ranked Beijing/Tianjin enterprises for the cluster's gaps, each with its score breakdown, 推荐理由 and reward
+    outlook; ordered by score, ties by USCC."""
+    return recommendations.recommend(
+        graph(), checked(cluster_id, "cluster_id"), current_app.config["CHAINMAP_SETTINGS"].gap_thresholds,
+        node_key=args.get("node"), origins=tuple(args.get("origin") or ("11", "12")), limit=args["limit"],
+        min_revenue=args.get("min_revenue"))

@@ -1,0 +1,173 @@
+"""Beijing/Tianjin transfer targets for a cluster's gaps: a pure, explained score over plain candidate facts.
+
+Each feature is 0–1, weighted by seeds/policy/recommendation.json; the breakdown (weight × feature) sums to the
+score. Ranked by score, ties broken by USCC, so identical data gives identical lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainmap.rewards import Policy, Relationship, count_partners
+
+CONFIG_FILE = Path(__file__).resolve().parent.parent / "seeds" / "policy" / "recommendation.json"
+FEATURES = ("industry_fit", "scale", "transfer", "partners", "distance", "ties", "green")
+
+
+def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
+    config = json.loads(path.read_text(encoding="utf-8"))
+    weights = config["weights"]
+    if set(weights) != set(FEATURES) or abs(sum(weights.values()) - 1) > 1e-9:
+        raise ValueError(f"recommendation weights must cover {FEATURES} and sum to 1")
+    return config
+
+
+@dataclass(frozen=True)
+class Candidate:
+    uscc: str
+    name: str
+    region: str
+    lon: float
+    lat: float
+    industry_codes: list[str]
+    products: str = ""
+    revenue: dict[int, int] = field(default_factory=dict)
+    bj_restricted: bool | None = None
+    expansion_year: int | None = None
+    green_factory: bool | None = None
+    hebei_presence: bool = False
+    ties: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    """The gap node being filled and the county around it."""
+
+    node_id: str
+    node_name: str
+    codes: list[str]
+    keywords: list[str]
+    county: str
+    county_name: str
+    lon: float
+    lat: float
+    potential_partners: list[Relationship]   # active local entities in the neighbouring nodes (FEEDS)
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def industry_fit(codes: list[str], target: Target, products: str, config: dict) -> tuple[float, str]:
+    levels = config["industry_fit"]
+    best, why = 0.0, "行业不相关"
+    for code in codes:
+        for node_code in target.codes:
+            if code == node_code and levels["class"] > best:
+                best, why = levels["class"], f"行业小类{code}与环节完全一致"
+            elif code[:3] == node_code[:3] and levels["group"] > best:
+                best, why = levels["group"], f"行业{code}与环节{node_code}同属中类{code[:3]}"
+            elif code[:2] == node_code[:2] and levels["division"] > best:
+                best, why = levels["division"], f"行业{code}与环节{node_code}同属大类{code[:2]}"
+    hits = [k for k in target.keywords if k and k in products]
+    if hits and best > 0:
+        best = min(1.0, best + levels["keyword_bonus"])
+        why += f"，产品含关键词“{'、'.join(hits[:3])}”"
+    return best, why
+
+
+def scale(revenue: int | None, year: int, config: dict) -> tuple[float, str]:
+    s = config["scale"]
+    threshold = s["threshold_cny"]
+    if revenue is None:
+        return 0.0, f"缺少{year}年营业收入数据"
+    if revenue >= threshold:
+        extra = min(1.0, math.log(revenue / threshold) / math.log(s["full_at_multiple"]))
+        value = s["at_threshold"] + (1 - s["at_threshold"]) * extra
+        return value, f"{year}年营业收入{revenue / 1e4:,.0f}万元，达到5000万元奖励门槛"
+    return s["at_threshold"] * revenue / threshold, f"{year}年营业收入{revenue / 1e4:,.0f}万元，未达5000万元门槛"
+
+
+def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[str]]:
+    signals = {
+        "属北京新增产业禁限目录行业，有外迁动因": bool(c.bj_restricted),
+        "位于北京城六区或天津市内六区": c.region in config["core_districts"],
+        "已在河北设有分支机构": c.hebei_presence,
+        f"近年有扩产动向（{c.expansion_year}年）": bool(c.expansion_year and c.expansion_year >= today.year
+                                                - config["transfer"]["recent_expansion_years"]),
+    }
+    return sum(signals.values()) / len(signals), [text for text, on in signals.items() if on]
+
+
+def green(c: Candidate, config: dict) -> tuple[float, str | None]:
+    polluting = any(code.startswith(p) for code in c.industry_codes for p in config["heavily_polluting_prefixes"])
+    if c.green_factory and not polluting:
+        return 1.0, "绿色工厂，加分"
+    if polluting and not c.green_factory:
+        return 0.0, "属重污染行业，扣分（与碳达峰、碳中和要求相衔接）"
+    return 0.5, "绿色工厂但属重污染行业" if polluting else None
+
+
+def partner_outlook(c: Candidate, target: Target, policy: Policy, today: dt.date) -> list[dict]:
+    """The local entities that could become 协作配套 partners, counted with the reward check's own rules."""
+    counted, _ = count_partners(c.uscc, None, target.potential_partners, target.county, today, today, policy)
+    return counted
+
+
+def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.date) -> dict[str, Any]:
+    """The scored recommendation: score, breakdown (sums to the score), Chinese reasons, reward outlook."""
+    weights = config["weights"]
+    year = today.year - 1
+    revenue = c.revenue.get(year)
+    fit, fit_why = industry_fit(c.industry_codes, target, c.products, config)
+    size, size_why = scale(revenue, year, config)
+    move, move_why = transfer(c, today, config)
+    partners = partner_outlook(c, target, policy, today)
+    near = haversine_km(c.lon, c.lat, target.lon, target.lat)
+    values = {
+        "industry_fit": fit,
+        "scale": size,
+        "transfer": move,
+        "partners": min(1.0, len(partners) / config["partners"]["full_at"]),
+        "distance": max(0.0, 1 - near / config["distance"]["zero_at_km"]),
+        "ties": min(1.0, c.ties / config["ties"]["full_at"]),
+        "green": green(c, config)[0],
+    }
+    breakdown = {f: round(weights[f] * values[f], 6) for f in FEATURES}
+    reasons = [fit_why, size_why, *move_why,
+               f"{target.county_name}本地上下游可协作配套市场主体{len(partners)}家",
+               f"距{target.county_name}约{near:.0f}公里"]
+    if c.ties:
+        reasons.append(f"已与本地集群企业存在{c.ties}项协作配套关系（以商招商）")
+    green_why = green(c, config)[1]
+    if green_why:
+        reasons.append(green_why)
+    revenue_ok = None if revenue is None else revenue >= policy.revenue_threshold_cny
+    return {
+        "enterprise": {"uscc": c.uscc, "name": c.name, "region": c.region, "industry_codes": c.industry_codes},
+        "node": {"id": target.node_id, "name": target.node_name},
+        "score": round(sum(breakdown.values()), 6),
+        "breakdown": breakdown,
+        "reasons": reasons,
+        "reward_outlook": {"revenue_ok": revenue_ok, "potential_local_partners": len(partners),
+                           "likely_eligible": bool(revenue_ok) and len(partners) >= policy.min_partners},
+        "distance_km": round(near, 1),
+    }
+
+
+def rank(candidates: list[Candidate], target: Target, config: dict, policy: Policy, today: dt.date,
+         limit: int, min_revenue: int | None = None) -> list[dict[str, Any]]:
+    year = today.year - 1
+    scored = [score(c, target, config, policy, today) for c in candidates
+              if min_revenue is None or (c.revenue.get(year) or 0) >= min_revenue]
+    scored.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"]))
+    return scored[:limit]

@@ -1,0 +1,131 @@
+"""Recommendations: properties of the pure score (Hypothesis) and worked examples on the seed graph."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainmap import uscc
+from chainmap.recommend import FEATURES, Candidate, Target, load_config, rank, score
+from chainmap.rewards import Relationship, load_policy
+
+CONFIG = load_config()
+POLICY = load_policy()
+TODAY = dt.date(2026, 11, 27)
+LOCAL = [Relationship(partner=uscc.compose("9", "1", "130534", f"L{i:07d}"), name=f"本地{i}", entity_type="company",
+                      region="130534", status="active", group=None, relation="potential", since=TODAY, until=None)
+         for i in range(7)]
+TARGET = Target(node_id="qinghe-cashmere.spinning", node_name="制条纺纱", codes=["1721"], keywords=["纺纱", "毛条"],
+                county="130534", county_name="清河县", lon=115.68, lat=37.03, potential_partners=LOCAL)
+
+candidates = st.builds(
+    Candidate,
+    uscc=st.integers(1, 10**7).map(lambda i: uscc.compose("9", "1", "110105", f"{i:08d}")),
+    name=st.just("北京测试有限公司"), region=st.sampled_from(["110105", "110115", "120116"]),
+    lon=st.floats(115.5, 117.8), lat=st.floats(38.8, 40.8),
+    industry_codes=st.lists(st.sampled_from(["1721", "1722", "1711", "3130", "5131"]), min_size=1, max_size=2),
+    products=st.sampled_from(["", "纺纱", "毛条 纺纱"]),
+    revenue=st.dictionaries(st.just(2025), st.integers(0, 5 * 10**9)),
+    bj_restricted=st.one_of(st.none(), st.booleans()), expansion_year=st.one_of(st.none(), st.integers(2015, 2026)),
+    green_factory=st.one_of(st.none(), st.booleans()), hebei_presence=st.booleans(), ties=st.integers(0, 5),
+)
+
+
+@given(candidates)
+@settings(max_examples=200, deadline=None)
+def test_breakdown_sums_to_the_score_and_stays_in_range(c):
+    result = score(c, TARGET, CONFIG, POLICY, TODAY)
+    assert set(result["breakdown"]) == set(FEATURES)
+    assert abs(sum(result["breakdown"].values()) - result["score"]) < 1e-6
+    assert 0 <= result["score"] <= 1
+    for feature, part in result["breakdown"].items():
+        assert 0 <= part <= CONFIG["weights"][feature] + 1e-9
+
+
+@given(candidates, st.sampled_from(["revenue", "ties", "bj_restricted", "hebei_presence", "green_factory", "products"]))
+@settings(max_examples=300, deadline=None)
+def test_raising_one_feature_never_lowers_the_score(c, feature):
+    better = {
+        "revenue": {2025: (c.revenue.get(2025) or 0) * 2 + 1},
+        "ties": c.ties + 1,
+        "bj_restricted": True,
+        "hebei_presence": True,
+        "green_factory": True,
+        "products": c.products + " 纺纱 毛条",
+    }[feature]
+    raised = Candidate(**{**c.__dict__, feature: better})
+    assert score(raised, TARGET, CONFIG, POLICY, TODAY)["score"] >= score(c, TARGET, CONFIG, POLICY, TODAY)["score"]
+
+
+@given(st.lists(candidates, min_size=1, max_size=30, unique_by=lambda c: c.uscc))
+@settings(max_examples=50, deadline=None)
+def test_ranking_is_deterministic_and_ordered(cs):
+    first = rank(cs, TARGET, CONFIG, POLICY, TODAY, limit=10)
+    assert first == rank(list(reversed(cs)), TARGET, CONFIG, POLICY, TODAY, limit=10)
+    keys = [(-r["score"], r["enterprise"]["uscc"]) for r in first]
+    assert keys == sorted(keys)
+
+
+def test_reward_outlook_counts_partners_with_the_reward_rules():
+    c = Candidate(uscc=uscc.compose("9", "1", "110105", "A0000001"), name="x", region="110105", lon=116.4, lat=39.9,
+                  industry_codes=["1721"], revenue={2025: 50_000_000})
+    deregistered = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "D0000001"),
+                                   "status": "deregistered"})
+    own_branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000001"),
+                                 "group": c.uscc})
+    target = Target(**{**TARGET.__dict__, "potential_partners": LOCAL[:4] + [deregistered, own_branch]})
+    outlook = score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]
+    assert outlook == {"revenue_ok": True, "potential_local_partners": 4, "likely_eligible": False}
+    target = Target(**{**TARGET.__dict__, "potential_partners": LOCAL[:5]})
+    assert score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]["likely_eligible"] is True
+
+
+# ---- on the seed graph --------------------------------------------------------------------------------------------
+def test_no_candidate_outside_the_origins_or_inside_the_county(client, keys):
+    body = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?limit=20", headers=keys["viewer"]).get_json()
+    assert body["items"] and body["origins"] == ["11", "12"]
+    for item in body["items"]:
+        assert item["enterprise"]["region"][:2] in ("11", "12") and item["enterprise"]["region"] != "131125"
+        assert item["node"]["status"] in ("gap", "weak", "bottleneck")
+    tianjin = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?origin=12&limit=20",
+                         headers=keys["viewer"]).get_json()
+    assert tianjin["items"] and all(i["enterprise"]["region"].startswith("12") for i in tianjin["items"])
+
+
+def test_worked_example_membrane_gap(client, graph, keys):
+    """安平丝网's missing high-end filtration material (3463): exact-class firms outrank same-division ones, and the
+    list is the hand-checkable order of score then USCC."""
+    body = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=50",
+                      headers=keys["viewer"]).get_json()
+    items = body["items"]
+    expected = graph.read(
+        "MATCH (e:Enterprise)-[:CLASSIFIED_AS]->(:Industry {code: '3463'}) WHERE e.status = 'active' "
+        "AND (e.region STARTS WITH '11' OR e.region STARTS WITH '12') RETURN count(DISTINCT e) AS n")[0]["n"]
+    exact = [i for i in items if "3463" in i["enterprise"]["industry_codes"]]
+    assert expected and 0 < len(exact) <= expected
+    assert all(i["breakdown"]["industry_fit"] == 0.35 for i in exact)
+    # the walk starts at the node's classes: every candidate shares the node's group 346 (or, to fill, division 34)
+    assert all(any(c.startswith("34") for c in i["enterprise"]["industry_codes"]) for i in items)
+    assert all(i["breakdown"]["industry_fit"] in (0.35, 0.21) for i in items)  # class or group: the list is full
+    assert items[0]["breakdown"]["industry_fit"] == 0.35
+    assert [(-i["score"], i["enterprise"]["uscc"]) for i in items] == sorted((-i["score"], i["enterprise"]["uscc"])
+                                                                             for i in items)
+    assert any("推荐" not in r and "行业小类3463" in r for r in items[0]["reasons"])
+    again = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=50",
+                       headers=keys["viewer"]).get_json()
+    assert again == body
+
+
+def test_introduced_enterprises_are_excluded(client, graph, keys):
+    intro = graph.read("MATCH (i:Introduction {id: 'intro-four-partners'}) RETURN i.enterprise AS e, i.cluster AS c")[0]
+    body = client.get(f"/api/v1/clusters/{intro['c']}/recommendations?limit=50", headers=keys["viewer"]).get_json()
+    assert intro["e"] not in {i["enterprise"]["uscc"] for i in body["items"]}
+
+
+def test_bad_recommendation_requests(client, keys):
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?limit=500",
+                      headers=keys["viewer"]).status_code == 422
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?origin=13",
+                      headers=keys["viewer"]).status_code == 422
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=nope",
+                      headers=keys["viewer"]).status_code == 404
