@@ -117,13 +117,30 @@ def green(c: Candidate, config: dict) -> tuple[float, str | None]:
     return 0.5, "绿色工厂但属重污染行业" if polluting else None
 
 
-def partner_outlook(c: Candidate, target: Target, policy: Policy, today: dt.date) -> list[dict]:
-    """The local entities that could become 协作配套 partners, counted with the reward check's own rules."""
+def partner_outlook(c: Candidate, target: Target, policy: Policy, today: dt.date,
+                    shared: list[dict] | None = None) -> list[dict]:
+    """The local entities that could become 协作配套 partners, counted with the reward check's own rules.
+
+    `shared` is the count for an enterprise with no tie to any of them (no branch among them, not one of them); it
+    is exactly what count_partners returns for every such candidate, so it is computed once per target.
+    """
+    if shared is not None and not _related(c.uscc, target):
+        return shared
     counted, _ = count_partners(c.uscc, None, target.potential_partners, target.county, today, today, policy)
     return counted
 
 
-def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.date) -> dict[str, Any]:
+def _related(uscc: str, target: Target) -> bool:
+    return any(p.partner == uscc or p.group == uscc for p in target.potential_partners)
+
+
+def shared_outlook(target: Target, policy: Policy, today: dt.date) -> list[dict]:
+    counted, _ = count_partners("", None, target.potential_partners, target.county, today, today, policy)
+    return counted
+
+
+def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.date,
+          shared: list[dict] | None = None) -> dict[str, Any]:
     """The scored recommendation: score, breakdown (sums to the score), Chinese reasons, reward outlook."""
     weights = config["weights"]
     year = today.year - 1
@@ -131,7 +148,7 @@ def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.
     fit, fit_why = industry_fit(c.industry_codes, target, c.products, config)
     size, size_why = scale(revenue, year, config)
     move, move_why = transfer(c, today, config)
-    partners = partner_outlook(c, target, policy, today)
+    partners = partner_outlook(c, target, policy, today, shared)
     near = haversine_km(c.lon, c.lat, target.lon, target.lat)
     values = {
         "industry_fit": fit,
@@ -167,7 +184,8 @@ def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.
 def rank(candidates: list[Candidate], target: Target, config: dict, policy: Policy, today: dt.date,
          limit: int, min_revenue: int | None = None) -> list[dict[str, Any]]:
     year = today.year - 1
-    scored = [score(c, target, config, policy, today) for c in candidates
+    shared = shared_outlook(target, policy, today)
+    scored = [score(c, target, config, policy, today, shared) for c in candidates
               if min_revenue is None or (c.revenue.get(year) or 0) >= min_revenue]
     scored.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"]))
     return scored[:limit]

@@ -130,3 +130,16 @@ def test_bad_recommendation_requests(client, keys):
                       headers=keys["viewer"]).status_code == 422
     assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=nope",
                       headers=keys["viewer"]).status_code == 404
+
+
+@given(candidates)
+@settings(max_examples=100, deadline=None)
+def test_shared_partner_count_equals_the_per_candidate_count(c):
+    from chainmap.recommend import partner_outlook, shared_outlook
+
+    branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000009"),
+                             "group": c.uscc})
+    for partners in (LOCAL, LOCAL + [branch]):
+        target = Target(**{**TARGET.__dict__, "potential_partners": partners})
+        shared = shared_outlook(target, POLICY, TODAY)
+        assert partner_outlook(c, target, POLICY, TODAY, shared) == partner_outlook(c, target, POLICY, TODAY)
