@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,14 +33,9 @@ from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
+from scripts._bench import percentiles, start_gunicorn  # noqa: E402
 
 PROVINCE = ROOT / "var" / "province-1000000-3000000"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_data(env: dict[str, str]) -> Graph:
@@ -83,8 +77,7 @@ def measure_post(url: str, body: dict, headers: dict[str, str], n: int) -> tuple
         t = time.perf_counter()
         session.post(url, json=body, headers=headers).raise_for_status()
         samples.append(time.perf_counter() - t)
-    cuts = statistics.quantiles(samples, n=100)
-    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
+    return percentiles(samples)
 
 
 def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) -> tuple[float, float, float, float]:
@@ -96,7 +89,7 @@ def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) 
         t = time.perf_counter()
         session.get(urls[i % len(urls)], headers=headers).raise_for_status()
         samples.append(time.perf_counter() - t)
-    cuts = statistics.quantiles(samples, n=100)
+    p50, p95, p99 = percentiles(samples)
 
     def worker(offset: int) -> None:
         s = requests.Session()
@@ -107,7 +100,7 @@ def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
     rps = (n // concurrency * concurrency) / (time.perf_counter() - began)
-    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000, rps
+    return p50, p95, p99, rps
 
 
 def main() -> None:
@@ -131,19 +124,9 @@ def main() -> None:
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
     graph.close()
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                              env=dict(env, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
+    server, base = start_gunicorn(env, 2)
     headers = {"Authorization": f"Bearer {key}"}
     try:
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
         random.Random(1).shuffle(ids)
         targets = [
             ("GET /api/v1/ (trivial JSON, baseline)", [f"{base}/"]),

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,17 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100)
-    return cuts[49] * 1000, cuts[94] * 1000
+from scripts._bench import free_port, percentiles, start_gunicorn  # noqa: E402
 
 
 def cold_start(env: dict[str, str]) -> float:
@@ -99,25 +87,13 @@ def main() -> None:
         settings = Settings.from_env(env)
         graph = Graph(settings)
         version = graph.read("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition")[0]
-        bolt = percentiles(bolt_round_trips(graph, args.requests))
+        bolt = percentiles(bolt_round_trips(graph, args.requests))[:2]
         graph.close()
 
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-            env=dict(env, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS=str(args.workers)),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}/api/v1"
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        gunicorn, base = start_gunicorn(env, args.workers)
         rows = []
         for name, url in [("GET /api/v1/health", f"{base}/health"), ("GET /api/v1/ (trivial JSON)", f"{base}/")]:
-            p50, p95 = percentiles(http_latency(url, args.requests))
+            p50, p95, _ = percentiles(http_latency(url, args.requests))
             rps = http_throughput(url, args.requests, args.concurrency)
             rows.append((name, p50, p95, rps))
 

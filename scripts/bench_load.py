@@ -17,7 +17,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,12 +32,7 @@ from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.loading.formats import ENTERPRISES  # noqa: E402
 from chainmap.loading.loader import _enterprise_row, load_directory, parse_row, read_csv  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from scripts._bench import free_port  # noqa: E402
 
 
 def synth(out: Path, seed: int, enterprises: int, supplies: int) -> None:

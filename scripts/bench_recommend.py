@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 from chainmap import recommendations  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.keys import create_key  # noqa: E402
-from chainmap.settings import Settings  # noqa: E402
-from scripts.bench_api import ensure_data, free_port  # noqa: E402
+from scripts._bench import percentiles, start_gunicorn  # noqa: E402
+from scripts.bench_api import ensure_data  # noqa: E402
 
 
 def timings(session: requests.Session, url: str, headers: dict, n: int) -> tuple[float, float]:
@@ -36,8 +34,7 @@ def timings(session: requests.Session, url: str, headers: dict, n: int) -> tuple
         t = time.perf_counter()
         session.get(url, headers=headers).raise_for_status()
         samples.append(time.perf_counter() - t)
-    cuts = statistics.quantiles(samples, n=100)
-    return cuts[49] * 1000, cuts[94] * 1000
+    return percentiles(samples)[:2]
 
 
 def plan_operators(graph: Graph, node: str, cluster: str, county: str) -> list[str]:
@@ -70,20 +67,10 @@ def main() -> None:
           f"{' -> '.join(plan_operators(graph, 'anping-wire-mesh.membrane', 'anping-wire-mesh', '131125'))}")
     graph.close()
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                              env=dict(env, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
+    server, base = start_gunicorn(env, 2)
     headers = {"Authorization": f"Bearer {key}"}
     try:
         session = requests.Session()
-        for _ in range(150):
-            try:
-                if session.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
         for name, url, n in [
             ("GET /api/v1/ (trivial JSON, baseline)", f"{base}/", args.requests),
             ("one node, limit 20 (安平丝网 membrane)", f"{base}/clusters/anping-wire-mesh/recommendations"
