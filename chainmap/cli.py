@@ -77,7 +77,7 @@ def _load(directory: Path) -> None:
         graph.close()
     for file in report.files:
         click.echo(f"{file.file:20s} {file.rows:>9} rows  {file.created:>9} created  {file.updated:>7} updated  "
-                   f"{file.relationships:>9} relationships created")
+                   f"{file.relationships:>9} relationships created  {file.seconds:8.1f} s")
 
 
 @main.command("load")

@@ -12,6 +12,7 @@ import csv
 import json
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class FileReport:
     created: int = 0
     updated: int = 0
     relationships: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -170,7 +172,10 @@ class Loader:
                             self._resolve(spec, kind, pending.pop(kind), final=False)
         self.row_counts[spec.file] = rows
         if spec.provides:
-            self.known[spec.provides] |= seen
+            if self.known[spec.provides]:
+                self.known[spec.provides] |= seen
+            else:  # keep the one set (a million keys is worth not copying)
+                self.known[spec.provides] = seen
         for kind, refs in pending.items():
             self._resolve(spec, kind, refs, final=True)
 
@@ -205,17 +210,22 @@ class Loader:
                 self._write_csv(spec, *WRITERS[spec.file])
         if any((self.dir / f).exists() for f in FACTS_INPUTS):
             # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them.
-            self.report.files.append(FileReport("(chain-node facts)", rows=refresh_facts(self.graph)))
+            began = time.monotonic()
+            refreshed = refresh_facts(self.graph)
+            self.report.files.append(FileReport("(chain-node-facts)", rows=refreshed,
+                                                seconds=time.monotonic() - began))
         return self.report
 
     def _write_csv(self, spec: CsvSpec, statement: LiteralString, shape: Callable[[dict, str], dict],
                    follow_up: LiteralString | None = None) -> None:
         report = FileReport(spec.file, rows=self.row_counts.get(spec.file, 0))
+        began = time.monotonic()
         rows = (shape(parse_row(spec, raw)[0], spec.file) for _, raw in read_csv(self.dir / spec.file))
         self._pipeline(statement, rows, report)
         if follow_up:  # relationships to rows of the same file (parents), once all rows exist
             rows = (shape(parse_row(spec, raw)[0], spec.file) for _, raw in read_csv(self.dir / spec.file))
             self._pipeline(follow_up, rows, report, count_nodes=False)
+        report.seconds = time.monotonic() - began
         self.report.files.append(report)
 
     def _write_clusters(self, spec: CsvSpec) -> None:
