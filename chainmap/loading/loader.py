@@ -229,6 +229,7 @@ class Loader:
         self.report.files.append(report)
 
     def _write_clusters(self, spec: CsvSpec) -> None:
+        began = time.monotonic()
         clusters = [parse_row(spec, raw)[0] for _, raw in read_csv(self.dir / spec.file)]
         report = FileReport(spec.file, rows=len(clusters))
         self._pipeline(q.CLUSTERS, (_cluster_row(c) for c in clusters), report)
@@ -242,6 +243,7 @@ class Loader:
         self._pipeline(q.CHAIN_NODES, iter(nodes), chain_report)
         self._pipeline(q.FEEDS, iter(feeds), chain_report, count_nodes=False)
         self._pipeline(q.SUPPORTS, iter(supports), chain_report, count_nodes=False)
+        report.seconds = chain_report.seconds = time.monotonic() - began  # one step: clusters with their chains
         self.report.files += [report, chain_report]
 
     def _pipeline(self, statement: LiteralString, rows: Iterator[dict], report: FileReport,
