@@ -9,6 +9,7 @@ from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import node_facts, refresh_facts
 from chainmap.gaps import Thresholds, analyse
 from chainmap.graph import Graph
+from chainmap.references import known_classes
 
 # The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (gap_analysis.py).
 CHAIN: LiteralString = (
@@ -30,9 +31,6 @@ NODE: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
     "OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) "
     "RETURN n.stage AS stage, count(e) AS enterprises"
-)
-KNOWN_CLASSES: LiteralString = (
-    "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
 )
 CREATE_NODE: LiteralString = (
     "MATCH (c:Cluster {id: $cluster}) "
@@ -97,7 +95,7 @@ def node_id(cluster_id: str, key: str) -> str:
 
 
 def _check_classes(graph: Graph, codes: list[str]) -> None:
-    known = {r["code"] for r in graph.read(KNOWN_CLASSES, codes=codes)}
+    known = known_classes(graph, codes)
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise Invalid(f"unknown GB/T 4754 classes: {', '.join(unknown)}",

@@ -9,6 +9,7 @@ from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
 from chainmap.graph import Graph
 from chainmap.paging import Page, envelope
+from chainmap.references import known_hebei_counties
 
 _CLUSTER_MAP: LiteralString = (
     "c {.id, .name, .category, .category_is_guess, .chain_basis, .chain_template, "
@@ -31,9 +32,6 @@ GET: LiteralString = (
     "RETURN " + _CLUSTER_MAP + " AS cluster"
 )
 COUNTY: LiteralString = "MATCH (c:Cluster {id: $id}) RETURN c.county AS county"
-HEBEI_COUNTY: LiteralString = (
-    "MATCH (r:Region {adcode: $adcode, level: 'county'}) WHERE r.adcode STARTS WITH '13' RETURN r.adcode AS adcode"
-)
 CREATE: LiteralString = (
     "MATCH (r:Region {adcode: $props.county}) "
     "CREATE (c:Cluster {id: $id}) SET c += $props "
@@ -69,7 +67,7 @@ def cluster_county(graph: Graph, cluster_id: str) -> str:
 
 
 def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
-    if not graph.read(HEBEI_COUNTY, adcode=data["county"]):
+    if not known_hebei_counties(graph, [data["county"]]):
         raise Invalid("county is not a Hebei county adcode",
                       errors=[{"field": "county", "reason": f"unknown Hebei county {data['county']}"}])
     props = {k: data.get(k) for k in (*EDITABLE, "county")}

@@ -11,6 +11,7 @@ from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
+from chainmap.references import known_classes
 
 # The list query starts from the most selective filter given (an allow-list of anchors, never request text).
 ANCHORS: dict[str, LiteralString] = {
@@ -43,9 +44,6 @@ GET: LiteralString = (
 EXISTING: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN e.uscc AS uscc"
 KNOWN_REGIONS: LiteralString = (
     "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) RETURN r.adcode AS code"
-)
-KNOWN_CLASSES: LiteralString = (
-    "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
 )
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
@@ -96,7 +94,7 @@ def validate(graph: Graph, items: list[dict[str, Any]], *, creating: bool) -> No
     errors: list[dict[str, str]] = []
     prefix = (lambda i: f"items.{i}.") if len(items) > 1 else (lambda i: "")
     regions = {r["code"] for r in graph.read(KNOWN_REGIONS, codes=sorted({e["region"] for e in items}))}
-    classes = {r["code"] for r in graph.read(KNOWN_CLASSES, codes=sorted({c for e in items for c in e["industry_codes"]}))}
+    classes = known_classes(graph, [c for e in items for c in e["industry_codes"]])
     nodes = {r["id"] for r in graph.read(KNOWN_NODES, ids=sorted({n for e in items for n in e["chain_nodes"]}))}
     batch = {e["uscc"] for e in items}
     groups = sorted({e["group"] for e in items if e.get("group")} - batch)

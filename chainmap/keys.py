@@ -7,6 +7,7 @@ from typing import LiteralString
 from chainmap import auth
 from chainmap.errors import Invalid, NotFound, Unauthorized
 from chainmap.graph import Graph
+from chainmap.references import known_hebei_counties
 
 CREATE: LiteralString = (
     "CREATE (k:ApiKey {id: $id, hash: $hash, role: $role, counties: $counties, label: $label, "
@@ -23,10 +24,6 @@ LIST: LiteralString = (
 REVOKE: LiteralString = (
     "MATCH (k:ApiKey {id: $id}) SET k.revoked_at = coalesce(k.revoked_at, datetime()) RETURN k.id AS id"
 )
-HEBEI_COUNTIES: LiteralString = (
-    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH '13' "
-    "RETURN r.adcode AS adcode"
-)
 
 
 def create_key(graph: Graph, role: str, counties: list[str], label: str = "") -> str:
@@ -38,7 +35,7 @@ def create_key(graph: Graph, role: str, counties: list[str], label: str = "") ->
         raise Invalid("only editors have county scopes", errors=[{"field": "county", "reason": "only for editors"}])
     if role == "editor" and not counties:
         raise Invalid("an editor key needs at least one county", errors=[{"field": "county", "reason": "required"}])
-    known = {row["adcode"] for row in graph.read(HEBEI_COUNTIES, codes=counties)}
+    known = known_hebei_counties(graph, counties)
     unknown = [c for c in counties if c not in known]
     if unknown:
         raise Invalid(f"not Hebei county adcodes: {', '.join(unknown)}",
