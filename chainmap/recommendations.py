@@ -1,4 +1,11 @@
-"""Recommendations against the graph: walk from a gap node's industry codes to Beijing/Tianjin candidates."""
+"""Recommendations against the graph: walk from a gap node's industry codes to Beijing/Tianjin candidates.
+
+A node's industry group can hold thousands of Beijing/Tianjin firms at province scale, and scoring each in Python
+costs far more than the walk. So the walk ranks candidates in Cypher by an optimistic bound of the score (every
+feature computed from stored properties, with Hebei presence and existing ties assumed at their best), and only the
+best pages of that order are fetched and scored exactly. Paging stops once the k-th exact score beats the next
+candidate's bound, so the list is the same as scoring every candidate (a test compares both on the seed graph).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from chainmap.errors import Invalid, NotFound
 from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
 from chainmap.graph import Graph
-from chainmap.recommend import Candidate, Target, load_config, rank
+from chainmap.recommend import Candidate, Target, haversine_km, load_config, rank, shared_outlook
 from chainmap.reward_checks import policy
 from chainmap.rewards import Relationship
 
@@ -18,29 +25,67 @@ TARGET: LiteralString = (
     "MATCH (c)-[:LOCATED_IN]->(county:Region) "
     "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) WHERE p.region = c.county "
     "  RETURN collect(DISTINCT p {.uscc, .name, .entity_type, .region, .status, .group}) AS partners } "
+    "CALL (c) { OPTIONAL MATCH (:Cluster {county: c.county})<-[:INTO]-(:Introduction)-[:OF]->(x:Enterprise) "
+    "  RETURN collect(DISTINCT x.uscc) AS introduced } "
+    "CALL () { MATCH (r:Region) WHERE any(p IN $origins WHERE r.adcode STARTS WITH p) AND r.lon IS NOT NULL "
+    "  RETURN collect([r.adcode, r.lon, r.lat]) AS origin_points } "
     "RETURN n.id AS id, n.name AS name, n.industry_codes AS codes, n.keywords AS keywords, county.adcode AS county, "
-    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners"
+    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, introduced, origin_points"
 )
 # Candidates classified in the node's classes or their groups (tier 1), or only in the same divisions (tier 2).
 # The walk starts at the node's Industry nodes: it never scans all enterprises.
-_CANDIDATE_TAIL: LiteralString = (
+_NEAR: LiteralString = (
+    "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(g:Industry) WITH DISTINCT g "
+    "MATCH (g)<-[:IN*0..1]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) "
+)
+_DIVISION: LiteralString = (
+    "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(:Industry)-[:IN]->(d:Industry) "
+    "WITH DISTINCT d MATCH (d)<-[:IN*2]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) "
+)
+# The bound mirrors chainmap.recommend.score feature by feature and is never below it. Every feature is exact but
+# existing ties, which count as full when the firm has any SUPPLIES with the county (counting them per candidate is
+# the expensive part); distance and partners come precomputed from Python ($distance per origin district, $partners).
+_BOUNDED: LiteralString = (
     "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
-    "  AND NOT EXISTS { (i:Introduction)-[:OF]->(e) WHERE EXISTS { (i)-[:INTO]->(:Cluster {county: $county}) } } "
-    "WITH DISTINCT e MATCH (r:Region {adcode: e.region}) "
-    "RETURN e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, .bj_restricted, "
-    "  .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, "
-    "  EXISTS { (b:Enterprise)-[:MEMBER_OF]->(e) WHERE b.region STARTS WITH '13' } AS presence, "
+    "  AND NOT e.uscc IN $introduced "
+    "WITH DISTINCT e "
+    "WITH e, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year "
+    "  | e.revenue_values[i]][0] AS revenue "
+    "WHERE $min_revenue IS NULL OR coalesce(revenue, 0) >= $min_revenue "
+    "WITH e, revenue, CASE "
+    "  WHEN any(x IN e.industry_codes WHERE x IN $codes) THEN $fit.class "
+    "  WHEN any(x IN e.industry_codes WHERE any(y IN $codes WHERE left(x, 3) = left(y, 3))) THEN $fit.group "
+    "  WHEN any(x IN e.industry_codes WHERE any(y IN $codes WHERE left(x, 2) = left(y, 2))) THEN $fit.division "
+    "  ELSE 0.0 END AS fit, "
+    "  any(x IN e.industry_codes WHERE any(p IN $polluting WHERE x STARTS WITH p)) AS polluting, "
+    "  EXISTS { (b:Enterprise)-[:MEMBER_OF]->(e) WHERE b.region STARTS WITH '13' } AS presence "
+    "WITH e, "
+    "  $w.industry_fit * CASE WHEN fit = 0 THEN 0.0 "
+    "    WHEN NOT any(k IN $keywords WHERE k <> '' AND coalesce(e.products, '') CONTAINS k) THEN fit "
+    "    WHEN fit + $fit.keyword_bonus > 1 THEN 1.0 ELSE fit + $fit.keyword_bonus END "
+    "  + $w.scale * CASE WHEN revenue IS NULL THEN 0.0 "
+    "    WHEN revenue < $scale.threshold_cny THEN $scale.at_threshold * revenue / $scale.threshold_cny "
+    "    WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
+    "    ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
+    "      * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END "
+    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
+    "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
+    "    / 4.0 "
+    "  + $partners + $w.distance * coalesce($distance[e.region], 1.0) "
+    "  + CASE WHEN EXISTS { (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county } THEN $w.ties ELSE 0.0 END "
+    "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
+    "    THEN 0.0 ELSE 0.5 END AS bound, presence "
+    "ORDER BY bound DESC, e.uscc SKIP $skip LIMIT $take "
+    "MATCH (r:Region {adcode: e.region}) "
+    "RETURN bound, e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
+    "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, presence, "
     "  COUNT { (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
     "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } } AS ties"
 )
-CANDIDATES_NEAR: LiteralString = (
-    "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(g:Industry) WITH DISTINCT g "
-    "MATCH (g)<-[:IN*0..1]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) " + _CANDIDATE_TAIL
-)
-CANDIDATES_DIVISION: LiteralString = (
-    "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(:Industry)-[:IN]->(d:Industry) "
-    "WITH DISTINCT d MATCH (d)<-[:IN*2]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) " + _CANDIDATE_TAIL
-)
+CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
+CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
+# Float rounding between Java's and Python's arithmetic, and the 6-decimal rounding of scores.
+_SLACK = 1e-5
 
 _CONFIG: dict | None = None
 
@@ -52,8 +97,8 @@ def config() -> dict:
     return _CONFIG
 
 
-def _target(graph: Graph, cluster_id: str, node_id: str) -> Target:
-    rows = graph.read(TARGET, cluster=cluster_id, node=node_id)
+def _target(graph: Graph, cluster_id: str, node_id: str, origins: list[str]) -> tuple[Target, dict[str, Any]]:
+    rows = graph.read(TARGET, cluster=cluster_id, node=node_id, origins=origins)
     if not rows:
         raise NotFound(f"cluster {cluster_id!r} has no chain node {node_id!r}")
     t = rows[0]
@@ -61,34 +106,69 @@ def _target(graph: Graph, cluster_id: str, node_id: str) -> Target:
     partners = [Relationship(partner=p["uscc"], name=p["name"], entity_type=p["entity_type"], region=p["region"],
                              status=p["status"], group=p["group"], relation="potential", since=today, until=None)
                 for p in t["partners"]]
-    return Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
-                  county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
-                  potential_partners=partners)
+    target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
+                    county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
+                    potential_partners=partners)
+    return target, {"introduced": t["introduced"], "origin_points": t["origin_points"]}
 
 
-def _candidates(graph: Graph, query: LiteralString, cluster_id: str, target: Target,
-                origins: list[str]) -> list[Candidate]:
-    rows = graph.read(query, node=target.node_id, cluster=cluster_id, county=target.county, origins=origins)
-    return [
-        Candidate(uscc=r["e"]["uscc"], name=r["e"]["name"], region=r["e"]["region"], lon=r["lon"], lat=r["lat"],
-                  industry_codes=r["e"]["industry_codes"] or [], products=r["e"]["products"] or "",
-                  revenue=dict(zip(r["e"]["revenue_years"] or [], r["e"]["revenue_values"] or [], strict=False)),
-                  bj_restricted=r["e"]["bj_restricted"], expansion_year=r["e"]["expansion_year"],
-                  green_factory=r["e"]["green_factory"], hebei_presence=r["presence"], ties=r["ties"])
-        for r in rows
-    ]
+def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The score's configuration as query parameters, with the exact distance and partner parts precomputed."""
+    cfg = config()
+    w = cfg["weights"]
+    zero_at = cfg["distance"]["zero_at_km"]
+    distance = {adcode: max(0.0, 1 - haversine_km(lon, lat, target.lon, target.lat) / zero_at)
+                for adcode, lon, lat in context["origin_points"]}
+    partners = len(shared_outlook(target, policy(), today))
+    return {"w": w, "fit": cfg["industry_fit"], "scale": cfg["scale"], "core": cfg["core_districts"],
+            "recent_from": today.year - cfg["transfer"]["recent_expansion_years"], "distance": distance,
+            "partners": w["partners"] * min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
+            "codes": target.codes, "keywords": target.keywords,
+            "polluting": cfg["heavily_polluting_prefixes"], "county": target.county, "introduced": context["introduced"]}
+
+
+def query_parameters(graph: Graph, cluster_id: str, node_id: str, origins: list[str],
+                     today: dt.date) -> tuple[Target, dict[str, Any]]:
+    target, context = _target(graph, cluster_id, node_id, origins)
+    return target, dict(_bound_parameters(target, context, today), node=node_id, cluster=cluster_id, origins=origins)
+
+
+def _candidate(r: dict[str, Any]) -> Candidate:
+    e = r["e"]
+    return Candidate(uscc=e["uscc"], name=e["name"], region=e["region"], lon=r["lon"], lat=r["lat"],
+                     industry_codes=e["industry_codes"] or [], products=e["products"] or "",
+                     revenue=dict(zip(e["revenue_years"] or [], e["revenue_values"] or [], strict=False)),
+                     bj_restricted=e["bj_restricted"], expansion_year=e["expansion_year"],
+                     green_factory=e["green_factory"], hebei_presence=r["presence"], ties=r["ties"])
+
+
+def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Target, limit: int,
+          min_revenue: int | None, today: dt.date, page: int, found: list[Candidate]) -> list[Candidate]:
+    """Fetch pages in bound order until nothing unfetched can enter the top `limit`; returns all fetched."""
+    skip = 0
+    while True:
+        rows = graph.read(query, **params, skip=skip, take=page + 1, min_revenue=min_revenue)
+        found += [_candidate(r) for r in rows[:page]]
+        if len(rows) <= page:
+            return found
+        ranked = rank(found, target, config(), policy(), today, limit, min_revenue)
+        if len(ranked) >= limit and ranked[-1]["score"] > rows[page]["bound"] + _SLACK:
+            return found
+        skip, page = skip + page, page * 2
 
 
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-             min_revenue: int | None) -> list[dict[str, Any]]:
-    target = _target(graph, cluster_id, node_id)
+             min_revenue: int | None, page: int | None = None) -> list[dict[str, Any]]:
+    """The top `limit` targets for one node; `page` is the first fetch size (tests pass a huge one to score all)."""
     today = dt.date.today()
-    candidates = _candidates(graph, CANDIDATES_NEAR, cluster_id, target, origins)
-    if len(candidates) < limit:  # division-level matches only fill a short list
-        seen = {c.uscc for c in candidates}
-        candidates += [c for c in _candidates(graph, CANDIDATES_DIVISION, cluster_id, target, origins)
-                       if c.uscc not in seen]
-    return rank(candidates, target, config(), policy(), today, limit, min_revenue)
+    target, params = query_parameters(graph, cluster_id, node_id, origins, today)
+    page = page or max(2 * limit, 40)
+    found = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, [])
+    if len(found) < limit:  # division-level matches only fill a short list
+        seen = {c.uscc for c in found}
+        params["introduced"] = [*params["introduced"], *seen]
+        found = _best(graph, CANDIDATES_DIVISION, params, target, limit, min_revenue, today, page, found)
+    return rank(found, target, config(), policy(), today, limit, min_revenue)
 
 
 def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key: str | None = None,

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Recommendation latency at province scale under gunicorn, next to the trivial endpoint, plus the query plan.
+"""Recommendation latency under gunicorn at several data scales, next to the trivial endpoint, plus the query plan.
 
-Reuses the province instance of scripts/bench_api.py (var/neo4j-province, loaded on first use by that script).
+Each scale has its own instance under var/ (loaded once: the seeds, the committed synthetic set and a synthetic
+province-style set of N enterprises with 3N SUPPLIES); the 1,000,000 scale reuses scripts/bench_api.py's province
+instance. Beijing/Tianjin firms are about 40 % of N.
 
-    .venv/bin/python scripts/bench_recommend.py [--requests 200]
+    .venv/bin/python scripts/bench_recommend.py [--scales 10000,100000,1000000] [--requests 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,15 +22,44 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import datetime as dt  # noqa: E402
+
 from chainmap import recommendations  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
+from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.keys import create_key  # noqa: E402
+from chainmap.loading.loader import load_directory  # noqa: E402
+from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles, start_gunicorn  # noqa: E402
 from scripts.bench_api import ensure_data  # noqa: E402
 
+CLUSTER, NODE = "anping-wire-mesh", "membrane"
+
+
+def instance(scale: int) -> tuple[dict[str, str], Graph]:
+    heap = os.environ.get("NEO4J_HEAP", "4g" if scale >= 1_000_000 else "1g")
+    env = dict(os.environ, NEO4J_HEAP=heap, NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", heap))
+    env.pop("NEO4J_URI", None)
+    if scale == 1_000_000:
+        env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697")
+        return env, ensure_data(env)
+    env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / f"neo4j-rec-{scale}"),
+               NEO4J_BOLT_PORT=str(7690 + len(str(scale))))
+    subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
+    graph = Graph(Settings.from_env(env))
+    apply_schema(graph)
+    if graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"] < scale:
+        data = ROOT / "var" / f"rec-{scale}"
+        if not (data / "supplies.csv").exists():
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "11",
+                            "--enterprises", str(scale), "--supplies", str(3 * scale), "--out", str(data)], check=True)
+        for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", data):
+            load_directory(graph, directory)
+    return env, graph
+
 
 def timings(session: requests.Session, url: str, headers: dict, n: int) -> tuple[float, float]:
-    for _ in range(5):
+    for _ in range(3):
         session.get(url, headers=headers).raise_for_status()
     samples = []
     for _ in range(n):
@@ -37,54 +69,60 @@ def timings(session: requests.Session, url: str, headers: dict, n: int) -> tuple
     return percentiles(samples)[:2]
 
 
-def plan_operators(graph: Graph, node: str, cluster: str, county: str) -> list[str]:
+def plan(graph: Graph) -> tuple[int, list[str]]:
+    """Candidates of the benchmark node and the operators of its candidate query (leaf first), from PROFILE."""
+    _, params = recommendations.query_parameters(graph, CLUSTER, f"{CLUSTER}.{NODE}", ["11", "12"], dt.date.today())
     with graph.driver.session(database=graph.database) as session:
-        summary = session.run("EXPLAIN " + recommendations.CANDIDATES_NEAR, node=node, cluster=cluster,
-                              county=county, origins=["11", "12"]).consume()
+        summary = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params, skip=0, take=41,
+                              min_revenue=None).consume()
     out: list[str] = []
+    candidates = 0
 
     def walk(op: dict) -> None:
+        nonlocal candidates
         for child in op.get("children", []):
             walk(child)
-        out.append(op["operatorType"].split("@")[0])
+        name = op["operatorType"].split("@")[0]
+        if name == "Distinct" and op.get("rows", 0) > candidates:
+            candidates = op["rows"]
+        out.append(name)
 
-    walk(summary.plan)
-    return out
+    walk(summary.profile)
+    return candidates, out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--scales", default="10000,100000,1000000")
+    parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697",
-               NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "4g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "4g"))
-    env.pop("NEO4J_URI", None)
-    graph = ensure_data(env)
-    key = create_key(graph, "viewer", [], "bench_recommend")
-    bj = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' OR e.region STARTS WITH '12' "
-                    "RETURN count(e) AS n")[0]["n"]
-    print(f"{bj:,} Beijing/Tianjin enterprises; operators of the candidate walk (leaf first): "
-          f"{' -> '.join(plan_operators(graph, 'anping-wire-mesh.membrane', 'anping-wire-mesh', '131125'))}")
-    graph.close()
-
-    server, base = start_gunicorn(env, 2)
-    headers = {"Authorization": f"Bearer {key}"}
-    try:
-        session = requests.Session()
-        for name, url, n in [
-            ("GET /api/v1/ (trivial JSON, baseline)", f"{base}/", args.requests),
-            ("one node, limit 20 (安平丝网 membrane)", f"{base}/clusters/anping-wire-mesh/recommendations"
-                                                    f"?node=membrane&limit=20", args.requests),
-            ("whole cluster, limit 10 per node (安平丝网)", f"{base}/clusters/anping-wire-mesh/recommendations",
-             max(20, args.requests // 5)),
-            ("whole cluster, limit 10 per node (清河羊绒)", f"{base}/clusters/qinghe-cashmere/recommendations",
-             max(20, args.requests // 5)),
-        ]:
-            p50, p95 = timings(session, url, headers, n)
-            print(f"{name:44s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
-    finally:
-        server.terminate()
-        server.wait()
+    for scale in [int(s) for s in args.scales.split(",")]:
+        env, graph = instance(scale)
+        key = create_key(graph, "viewer", [], "bench_recommend")
+        bj = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' OR e.region STARTS WITH '12' "
+                        "RETURN count(e) AS n")[0]["n"]
+        candidates, operators = plan(graph)
+        graph.close()
+        print(f"\n== {scale:,} enterprises: {bj:,} in Beijing/Tianjin; {candidates:,} candidates for {CLUSTER}.{NODE}")
+        print(f"   candidate query operators (leaf first): {' -> '.join(operators)}")
+        server, base = start_gunicorn(env, 2)
+        headers = {"Authorization": f"Bearer {key}"}
+        try:
+            session = requests.Session()
+            for name, url, n in [
+                ("GET /api/v1/ (trivial JSON, baseline)", f"{base}/", args.requests),
+                ("one node, limit 20 (安平丝网 membrane)",
+                 f"{base}/clusters/{CLUSTER}/recommendations?node={NODE}&limit=20", args.requests),
+                ("whole cluster, limit 10 per node (安平丝网)", f"{base}/clusters/{CLUSTER}/recommendations",
+                 max(20, args.requests // 5)),
+                ("whole cluster, limit 10 per node (清河羊绒)", f"{base}/clusters/qinghe-cashmere/recommendations",
+                 max(20, args.requests // 5)),
+            ]:
+                p50, p95 = timings(session, url, headers, n)
+                print(f"   {name:44s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
+        finally:
+            server.terminate()
+            server.wait()
 
 
 if __name__ == "__main__":

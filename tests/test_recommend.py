@@ -143,3 +143,48 @@ def test_shared_partner_count_equals_the_per_candidate_count(c):
         target = Target(**{**TARGET.__dict__, "potential_partners": partners})
         shared = shared_outlook(target, POLICY, TODAY)
         assert partner_outlook(c, target, POLICY, TODAY, shared) == partner_outlook(c, target, POLICY, TODAY)
+
+
+def _gap_nodes(graph, clusters):
+    from chainmap.gap_analysis import analyse_clusters
+    from chainmap.settings import Settings
+
+    thresholds = Settings.from_env().gap_thresholds
+    out = []
+    for cluster, (statuses, _) in analyse_clusters(graph, clusters, "county", thresholds).items():
+        out += [(cluster, node) for node, (status, _) in sorted(statuses.items()) if status != "present"]
+    return out
+
+
+CLUSTERS = ["anping-wire-mesh", "qinghe-cashmere", "pingxiang-bicycles", "xinji-leather"]
+
+
+def test_the_cypher_bound_is_never_below_the_exact_score(graph):
+    """The walk orders candidates by a bound computed in Cypher; it must never undercut the Python score, or the
+    paged search could stop before a better candidate."""
+    from chainmap import recommendations as rec
+    from chainmap.recommend import shared_outlook
+
+    today = dt.date.today()
+    checked = 0
+    for cluster, node in _gap_nodes(graph, CLUSTERS):
+        target, params = rec.query_parameters(graph, cluster, node, ["11", "12"], today)
+        shared = shared_outlook(target, POLICY, today)
+        for query in (rec.CANDIDATES_NEAR, rec.CANDIDATES_DIVISION):
+            for row in graph.read(query, **params, skip=0, take=10**6, min_revenue=None):
+                exact = score(rec._candidate(row), target, CONFIG, POLICY, today, shared)["score"]
+                assert row["bound"] >= exact - 1e-6, (node, row["e"]["uscc"], row["bound"], exact)
+                checked += 1
+    assert checked > 1000
+
+
+def test_paged_search_equals_scoring_every_candidate(graph):
+    from chainmap import recommendations as rec
+
+    nodes = _gap_nodes(graph, CLUSTERS)
+    assert len(nodes) >= 8
+    for cluster, node in nodes:
+        for limit, min_revenue in ((5, None), (20, None), (10, 50_000_000)):
+            everything = rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=10**6)
+            for page in (1, 3, 40):
+                assert rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=page) == everything
