@@ -8,7 +8,7 @@ import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from api import converters, problems, security
+from api import converters, cors, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -69,13 +69,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
     problems.register(app)
+    cors.register(app)
     security.register(app)
 
-    from api import clusters, enterprises, introductions, meta, recommendations, reports, rewards
+    from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, recommendations, reports, rewards):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
+    app.register_blueprint(console.bp)
     api.spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)
     api.spec.components.schema("EnterpriseBatch", schema=enterprises.EnterpriseBatchSchema)
     return app

@@ -8,7 +8,8 @@ from api.context import graph
 from api.problems import problem
 from chainmap import auth, keys
 
-PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
+                    "console.index", "console.asset"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 ANONYMOUS_READER = auth.Principal(key_id="anonymous", role="viewer")
 

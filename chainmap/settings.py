@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from chainmap.gaps import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 class SettingsError(ValueError):
@@ -41,6 +43,8 @@ class Settings:
     weak_below: int = 3
     bottleneck_customers: int = 3
     outside_share: float = 0.5
+    # Browser origins allowed to call the API cross-origin (CORS); empty: none. Never a wildcard.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < self.tx_timeout_s < self.http_timeout_s:
@@ -54,6 +58,10 @@ class Settings:
             raise SettingsError("CHAINMAP_OUTSIDE_SHARE must be at least 0 and below 1")
         if self.weak_below < 1:
             raise SettingsError("CHAINMAP_WEAK_BELOW must be at least 1")
+        for origin in self.cors_origins:
+            if not ORIGIN.match(origin):
+                raise SettingsError(f"CHAINMAP_CORS_ORIGINS: {origin!r} is not an origin like https://map.example.cn "
+                                    "(scheme, host and optional port; no path, no wildcard)")
         if not 0 < self.port < 65536:
             raise SettingsError("CHAINMAP_PORT must be a TCP port number")
 
@@ -83,6 +91,8 @@ class Settings:
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
             bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),
             outside_share=_number(env, "CHAINMAP_OUTSIDE_SHARE", 0.5),
+            cors_origins=tuple(o.strip().rstrip("/") for o in env.get("CHAINMAP_CORS_ORIGINS", "").split(",")
+                               if o.strip()),
         )
 
     @property

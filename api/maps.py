@@ -1,0 +1,90 @@
+"""GeoJSON map layers for front-end integrations (RFC 7946, application/geo+json), with ETag and Cache-Control."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from api.clusters import ClusterArgs, checked
+from api.context import graph
+from api.schemas import SLUG, Strict
+from chainmap import map_layers
+
+blp = Blueprint("maps", __name__, description="Map layers (GeoJSON, RFC 7946: positions are [lon, lat], WGS 84)")
+GEOJSON = "application/geo+json"
+# Layers change only when the graph does; a short private max-age spares map redraws a round trip, and the ETag
+# makes the revalidation after it cheap. Private: the layers are read with a key.
+CACHE_CONTROL = "private, max-age=60, must-revalidate"
+
+
+class ClusterLayerArgs(ClusterArgs):
+    class Meta:
+        exclude = ("page", "per_page")
+
+
+class FlowArgs(Strict):
+    cluster = ma.fields.String(required=True, validate=SLUG)
+    node = ma.fields.String(validate=SLUG, metadata={"description": "one node key; default every gap/weak/bottleneck"})
+    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50), metadata={"description": "per node"})
+
+
+class FeatureSchema(ma.Schema):
+    type = ma.fields.String(required=True, metadata={"description": "Feature"})
+    id = ma.fields.String(required=True, metadata={"description": "stable id"})
+    geometry = ma.fields.Dict(required=True, allow_none=True)
+    properties = ma.fields.Dict(required=True)
+
+
+class FeatureCollectionSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # foreign members (RFC 7946 §6.1) such as the flows' cluster
+
+    type = ma.fields.String(required=True, metadata={"description": "FeatureCollection"})
+    features = ma.fields.List(ma.fields.Nested(FeatureSchema), required=True)
+
+
+def geojson(layer: dict) -> Response:
+    body = json.dumps(layer, ensure_ascii=False, separators=(",", ":")).encode()
+    response = Response(body, content_type=GEOJSON)
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)  # 304 when If-None-Match matches
+
+
+def thresholds():
+    return current_app.config["CHAINMAP_SETTINGS"].gap_thresholds
+
+
+@blp.route("/map/clusters.geojson", methods=["GET"])
+@blp.arguments(ClusterLayerArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
+@blp.alt_response(304, description="Not modified (If-None-Match)")
+def clusters_layer(args):
+    """A Point per cluster at its county's centroid, with counts of gap / weak / bottleneck nodes and the local
+    supply rate. Filters as /clusters."""
+    return geojson(map_layers.clusters_layer(graph(), thresholds(), **args))
+
+
+@blp.route("/map/counties.geojson", methods=["GET"])
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
+@blp.alt_response(304, description="Not modified (If-None-Match)")
+def counties_layer():
+    """A Point per Hebei county-level unit at its centroid, with its clusters and their gap totals. Points only: no
+    boundary polygons whose licence allows redistribution are in the seeds."""
+    return geojson(map_layers.counties_layer(graph(), thresholds()))
+
+
+@blp.route("/map/flows.geojson", methods=["GET"])
+@blp.arguments(FlowArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
+@blp.alt_response(304, description="Not modified (If-None-Match)")
+def flows_layer(args):
+    """A LineString per recommended Beijing/Tianjin target, from its district's centroid to the cluster's county,
+    with the score, enterprise and node."""
+    return geojson(map_layers.flows_layer(graph(), thresholds(), checked(args["cluster"], "cluster"),
+                                          node_key=args.get("node"), limit=args["limit"]))

@@ -1,0 +1,81 @@
+"""GeoJSON (RFC 7946) map layers built from plain rows: pure functions, no graph access.
+
+Positions are [longitude, latitude] in WGS 84 with at most 6 decimals (about 0.1 m; RFC 7946 §11.2 advises
+against false precision). A place without known coordinates gets a null geometry rather than a made-up point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUSES = ("gap", "bottleneck", "weak", "present")
+
+
+def position(lon: float | None, lat: float | None) -> list[float] | None:
+    if lon is None or lat is None:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"not a WGS 84 position: lon={lon} lat={lat}")
+    return [round(float(lon), 6), round(float(lat), 6)]
+
+
+def point(lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    p = position(lon, lat)
+    return None if p is None else {"type": "Point", "coordinates": p}
+
+
+def line(start: tuple[float | None, float | None], end: tuple[float | None, float | None]) -> dict[str, Any] | None:
+    a, b = position(*start), position(*end)
+    return None if a is None or b is None else {"type": "LineString", "coordinates": [a, b]}
+
+
+def feature(feature_id: str, geometry: dict[str, Any] | None, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
+
+
+def collection(features: list[dict[str, Any]], **foreign: Any) -> dict[str, Any]:
+    """A FeatureCollection; `foreign` members (RFC 7946 §6.1) carry layer metadata such as the data's scope."""
+    return {"type": "FeatureCollection", **foreign, "features": features}
+
+
+def status_counts(statuses: dict[str, tuple[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, _ in statuses.values():
+        counts[status] += 1
+    return counts
+
+
+def cluster_feature(cluster: dict[str, Any], statuses: dict[str, tuple[str, Any]], rate: dict[str, Any]) -> dict:
+    """One cluster as a Point at its county's centroid, with its gap counts and local supply rate."""
+    county, city, revenue = cluster["county"], cluster["city"], cluster.get("revenue") or {}
+    return feature(cluster["id"], point(county.get("lon"), county.get("lat")), {
+        "id": cluster["id"], "name": cluster["name"], "category": cluster["category"],
+        "county": county["adcode"], "county_name": county["name"], "city": city["adcode"], "city_name": city["name"],
+        "revenue_100m_cny": revenue.get("value_100m_cny"), "revenue_year": revenue.get("year"),
+        "nodes": len(statuses), **status_counts(statuses),
+        "node_coverage": rate.get("node_coverage"), "local_supply_rate": rate.get("supply_share_from_scope"),
+    })
+
+
+def county_feature(county: dict[str, Any], clusters: list[dict[str, Any]]) -> dict:
+    """One Hebei county as a Point at its centroid, with its clusters and their gap totals (zero when none)."""
+    totals = dict.fromkeys(STATUSES, 0)
+    for c in clusters:
+        for status in STATUSES:
+            totals[status] += c["properties"][status]
+    return feature(county["adcode"], point(county.get("lon"), county.get("lat")), {
+        "adcode": county["adcode"], "name": county["name"], "city": county["city"], "city_name": county["city_name"],
+        "clusters": len(clusters), "cluster_ids": sorted(c["id"] for c in clusters), **totals,
+    })
+
+
+def flow_feature(cluster: dict[str, Any], item: dict[str, Any], origin: tuple[float | None, float | None]) -> dict:
+    """A recommended target as a line from its district's centroid to the cluster's county."""
+    e, node = item["enterprise"], item["node"]
+    county = cluster["county"]
+    return feature(f"{cluster['id']}:{node['id'].split('.', 1)[1]}:{e['uscc']}",
+                   line(origin, (county.get("lon"), county.get("lat"))), {
+        "cluster": cluster["id"], "node": node["id"], "node_name": node["name"], "node_status": node.get("status"),
+        "uscc": e["uscc"], "name": e["name"], "region": e["region"], "score": item["score"],
+        "distance_km": item["distance_km"], "likely_eligible": item["reward_outlook"]["likely_eligible"],
+    })

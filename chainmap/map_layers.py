@@ -1,0 +1,51 @@
+"""The map layers against the graph: clusters, Beijing/Tianjin flows and Hebei counties as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString
+
+from chainmap import geo
+from chainmap.clusters import get_cluster, list_clusters
+from chainmap.gap_analysis import analyse_clusters
+from chainmap.gaps import Thresholds
+from chainmap.graph import Graph
+from chainmap.paging import Page
+from chainmap.recommendations import recommend
+
+ALL = Page(1, 10_000)
+HEBEI_COUNTIES: LiteralString = (
+    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH '13' "
+    "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
+    "  city.name AS city_name ORDER BY r.adcode"
+)
+PLACES: LiteralString = "MATCH (r:Region) WHERE r.adcode IN $codes RETURN r.adcode AS adcode, r.lon AS lon, r.lat AS lat"
+
+
+def cluster_features(graph: Graph, thresholds: Thresholds, **filters: Any) -> list[dict[str, Any]]:
+    clusters = list_clusters(graph, ALL, **filters)["items"]
+    analysed = analyse_clusters(graph, [c["id"] for c in clusters], "county", thresholds)
+    return [geo.cluster_feature(c, *analysed.get(c["id"], ({}, {}))) for c in clusters]
+
+
+def clusters_layer(graph: Graph, thresholds: Thresholds, **filters: Any) -> dict[str, Any]:
+    return geo.collection(cluster_features(graph, thresholds, **filters))
+
+
+def counties_layer(graph: Graph, thresholds: Thresholds) -> dict[str, Any]:
+    by_county: dict[str, list[dict[str, Any]]] = {}
+    for f in cluster_features(graph, thresholds):
+        by_county.setdefault(f["properties"]["county"], []).append(f)
+    return geo.collection([geo.county_feature(county, by_county.get(county["adcode"], []))
+                           for county in graph.read(HEBEI_COUNTIES)])
+
+
+def flows_layer(graph: Graph, thresholds: Thresholds, cluster_id: str, *, node_key: str | None = None,
+                limit: int = 10) -> dict[str, Any]:
+    cluster = get_cluster(graph, cluster_id, thresholds)  # NotFound for an unknown cluster
+    result = recommend(graph, cluster_id, thresholds, node_key=node_key, limit=limit)
+    places = {r["adcode"]: (r["lon"], r["lat"])
+              for r in graph.read(PLACES, codes=sorted({i["enterprise"]["region"] for i in result["items"]}))}
+    features = [geo.flow_feature(cluster, item, places.get(item["enterprise"]["region"], (None, None)))
+                for item in result["items"]]
+    return geo.collection(features, cluster=cluster_id, nodes=result["nodes"],
+                          config_version=result["config_version"])

@@ -1,0 +1,173 @@
+"""GeoJSON layers (validated with the geojson package), their caching headers, and CORS."""
+
+import dataclasses
+
+import geojson
+import pytest
+
+from api import create_app
+from tests.conftest import counts
+
+HEBEI_BBOX = (113.0, 36.0, 120.0, 42.7)
+BJ_TJ_BBOX = (115.4, 38.5, 118.1, 41.1)
+
+
+def layer(client, path, headers):
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/geo+json"
+    obj = geojson.loads(response.get_data(as_text=True))
+    assert obj.is_valid, obj.errors()
+    assert obj["type"] == "FeatureCollection"
+    return response, obj
+
+
+def inside(position, bbox):
+    lon, lat = position
+    return bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+
+
+def test_clusters_layer_is_valid_and_agrees_with_the_api(client, keys):
+    _, obj = layer(client, "/api/v1/map/clusters.geojson", keys["viewer"])
+    features = obj["features"]
+    assert len(features) == client.get("/api/v1/clusters", headers=keys["viewer"]).get_json()["total"] == 59
+    assert len({f["id"] for f in features}) == 59
+    for f in features:
+        assert f["geometry"]["type"] == "Point" and inside(f["geometry"]["coordinates"], HEBEI_BBOX)  # [lon, lat]
+    one = next(f for f in features if f["id"] == "anping-wire-mesh")
+    detail = client.get("/api/v1/clusters/anping-wire-mesh", headers=keys["viewer"]).get_json()
+    p = one["properties"]
+    assert (p["name"], p["county"], p["city_name"]) == (detail["name"], detail["county"]["adcode"], detail["city"]["name"])
+    assert one["geometry"]["coordinates"] == [round(detail["county"]["lon"], 6), round(detail["county"]["lat"], 6)]
+    assert {s: p[s] for s in ("gap", "weak", "bottleneck", "present")} == \
+        {s: detail["node_counts"].get(s, 0) for s in ("gap", "weak", "bottleneck", "present")}
+    assert p["local_supply_rate"] == detail["local_supply_rate"]["supply_share_from_scope"]
+    assert p["revenue_year"] == detail["revenue"]["year"]
+
+
+def test_clusters_layer_filters_like_the_list(client, keys):
+    _, obj = layer(client, "/api/v1/map/clusters.geojson?city=邢台市", keys["viewer"])
+    listed = client.get("/api/v1/clusters?city=邢台市&per_page=200", headers=keys["viewer"]).get_json()
+    assert sorted(f["id"] for f in obj["features"]) == sorted(c["id"] for c in listed["items"])
+    assert 0 < len(obj["features"]) < 59 and all(f["properties"]["city_name"] == "邢台市" for f in obj["features"])
+
+
+def test_counties_layer_covers_every_hebei_county_with_gap_totals(client, keys, graph):
+    _, obj = layer(client, "/api/v1/map/counties.geojson", keys["viewer"])
+    hebei = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '13' RETURN count(r) AS n")[0]["n"]
+    assert len(obj["features"]) == hebei == 167
+    assert all(inside(f["geometry"]["coordinates"], HEBEI_BBOX) for f in obj["features"])
+    _, clusters = layer(client, "/api/v1/map/clusters.geojson", keys["viewer"])
+    assert sum(f["properties"]["clusters"] for f in obj["features"]) == 59
+    assert sum(f["properties"]["gap"] for f in obj["features"]) == sum(f["properties"]["gap"] for f in clusters["features"])
+    qinghe = next(f for f in obj["features"] if f["id"] == "130534")["properties"]
+    listed = client.get("/api/v1/clusters?county=130534", headers=keys["viewer"]).get_json()["items"]
+    assert qinghe["cluster_ids"] == sorted(c["id"] for c in listed) and "qinghe-cashmere" in qinghe["cluster_ids"]
+    assert qinghe["name"] == "清河县" and qinghe["clusters"] == len(listed) > 1
+
+
+def test_flows_layer_draws_each_target_from_its_district_to_the_county(client, keys):
+    _, obj = layer(client, "/api/v1/map/flows.geojson?cluster=anping-wire-mesh&node=membrane&limit=7", keys["viewer"])
+    recs = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=7",
+                      headers=keys["viewer"]).get_json()["items"]
+    assert len(obj["features"]) == len(recs) == 7 and obj["cluster"] == "anping-wire-mesh"
+    assert [f["properties"]["uscc"] for f in obj["features"]] == [r["enterprise"]["uscc"] for r in recs]
+    assert [f["properties"]["score"] for f in obj["features"]] == [r["score"] for r in recs]
+    county = client.get("/api/v1/clusters/anping-wire-mesh", headers=keys["viewer"]).get_json()["county"]
+    for f in obj["features"]:
+        start, end = f["geometry"]["coordinates"]
+        assert f["geometry"]["type"] == "LineString" and inside(start, BJ_TJ_BBOX)
+        assert end == [round(county["lon"], 6), round(county["lat"], 6)]
+        assert f["id"] == f"anping-wire-mesh:membrane:{f['properties']['uscc']}"
+
+
+def test_layers_carry_etag_and_cache_control_and_answer_304(client, keys):
+    for path in ("/api/v1/map/clusters.geojson", "/api/v1/map/counties.geojson",
+                 "/api/v1/map/flows.geojson?cluster=qinghe-cashmere"):
+        response = client.get(path, headers=keys["viewer"])
+        etag = response.headers["ETag"]
+        assert response.headers["Cache-Control"] == "private, max-age=60, must-revalidate"
+        again = client.get(path, headers={**keys["viewer"], "If-None-Match": etag})
+        assert again.status_code == 304 and again.get_data() == b""
+        changed = client.get(path, headers={**keys["viewer"], "If-None-Match": '"something-else"'})
+        assert changed.status_code == 200 and changed.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("path, field, status", [
+    ("/api/v1/map/flows.geojson", "cluster", 422),
+    ("/api/v1/map/flows.geojson?cluster=Not_A_Slug", "cluster", 422),
+    ("/api/v1/map/flows.geojson?cluster=qinghe-cashmere&limit=0", "limit", 422),
+    ("/api/v1/map/flows.geojson?cluster=qinghe-cashmere&bbox=1,2,3,4", "bbox", 422),
+    ("/api/v1/map/clusters.geojson?category=nope", "category", 422),
+    ("/api/v1/map/clusters.geojson?page=2", "page", 422),
+])
+def test_bad_layer_requests_name_the_field(client, keys, path, field, status):
+    response = client.get(path, headers=keys["viewer"])
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert field in {e["field"] for e in response.get_json()["errors"]}
+
+
+def test_unknown_cluster_and_node_are_404_problems(client, keys):
+    for path in ("/api/v1/map/flows.geojson?cluster=no-such-cluster",
+                 "/api/v1/map/flows.geojson?cluster=qinghe-cashmere&node=no-such-node"):
+        response = client.get(path, headers=keys["viewer"])
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_layers_need_a_key(client):
+    assert client.get("/api/v1/map/clusters.geojson").status_code == 401
+
+
+# ---- CORS ----------------------------------------------------------------------------------------
+ALLOWED = "https://map.example.cn"
+
+
+@pytest.fixture(scope="module")
+def cors_client(settings, graph):
+    return create_app(dataclasses.replace(settings, cors_origins=(ALLOWED, "http://127.0.0.1:5173"))).test_client()
+
+
+def test_preflight_from_an_allowed_origin(cors_client, graph):
+    before = counts(graph)
+    response = cors_client.options("/api/v1/clusters/qinghe-cashmere/nodes", headers={
+        "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response.headers and "Origin" in response.headers["Vary"]
+    assert counts(graph) == before
+
+
+def test_preflight_from_another_origin_is_refused(cors_client):
+    response = cors_client.options("/api/v1/map/clusters.geojson", headers={
+        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"})
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"][0]["field"] == "Origin"
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_actual_requests_echo_only_allowed_origins(cors_client, keys):
+    ok = cors_client.get("/api/v1/map/clusters.geojson", headers={**keys["viewer"], "Origin": ALLOWED})
+    assert ok.headers["Access-Control-Allow-Origin"] == ALLOWED and "ETag" in ok.headers["Access-Control-Expose-Headers"]
+    denied = cors_client.get("/api/v1/map/clusters.geojson", headers={**keys["viewer"], "Origin": "https://x.example"})
+    assert denied.status_code == 200 and "Access-Control-Allow-Origin" not in denied.headers
+    assert "Origin" in denied.headers["Vary"]
+    error = cors_client.get("/api/v1/map/clusters.geojson", headers={"Origin": ALLOWED})  # 401 readable cross-origin
+    assert error.status_code == 401 and error.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_default_is_no_cross_origin_access(client, keys):
+    response = client.get("/api/v1/map/clusters.geojson", headers={**keys["viewer"], "Origin": ALLOWED})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert client.options("/api/v1/clusters", headers={
+        "Origin": ALLOWED, "Access-Control-Request-Method": "GET"}).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["*", "https://map.example.cn/path", "map.example.cn", "https://*.example.cn"])
+def test_wildcards_and_non_origins_are_refused_at_start_up(value):
+    from chainmap.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="CHAINMAP_CORS_ORIGINS"):
+        Settings.from_env({"NEO4J_URI": "bolt://127.0.0.1:1", "CHAINMAP_CORS_ORIGINS": value})
