@@ -37,3 +37,16 @@ def test_start_status_stop(tmp_path):
     assert not Path(f"/proc/{pid}").exists()
     down = run("status", env=env)
     assert down.returncode == 3 and down.stdout.strip() == "down"
+
+
+def test_generated_passwords_never_look_like_an_option():
+    """neo4j-admin reads an argument starting with '-' as an option; token_urlsafe gave one in 64 first starts."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("neo4j_script", str(ROOT / "scripts" / "neo4j"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("neo4j_script", loader))
+    loader.exec_module(module)
+    passwords = {module.new_password() for _ in range(2000)}
+    assert len(passwords) == 2000
+    assert all(len(p) == 32 and p.isalnum() and p.isascii() for p in passwords)
