@@ -8,9 +8,15 @@ const STAGES = [["upstream", "上游"], ["midstream", "中游"], ["downstream", 
 const STATUS_ZH = { gap: "缺链", bottleneck: "瓶颈", weak: "薄弱", present: "已覆盖" };
 const CHECK_ZH = { passed: "通过", failed: "未通过", unknown: "待核实" };
 const OUTCOME_ZH = { eligible: "符合奖励条件", ineligible: "不符合奖励条件", undetermined: "暂无法判定" };
+const ENTITY_ZH = { company: "企业", individual_business: "个体工商户", family_farm: "家庭农场", cooperative: "农民专业合作社",
+  branch: "分支机构" };
+const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", landed: "已落地" };
+const RULE_ZH = { introduced: "新引进", out_of_county: "县域外企业", revenue: "上年度营业收入不低于5000万元",
+  partners: "带动本地5家以上市场主体协作配套", not_already_granted: "此前未获该项奖励" };
+const TARGETS_HINT = "在产业链图中点击一个缺链、瓶颈或薄弱环节。";
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-const state = { clusters: null, cluster: null, chain: null, node: null };
+const state = { clusters: null, cluster: null, chain: null, node: null, places: new Map() };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -122,6 +128,20 @@ async function drawFlows(clusterId, nodeKey) {
   }
 }
 
+// Beijing and Tianjin district names, for the targets' locations
+async function loadPlaces() {
+  for (const parent of ["110000", "120000"]) {
+    const page = await api(`/regions?parent=${parent}&per_page=200`);
+    for (const r of page.items) state.places.set(r.adcode, r.name);
+  }
+}
+
+function place(adcode) {
+  const name = state.places.get(adcode);
+  const city = adcode.startsWith("11") ? "北京市" : adcode.startsWith("12") ? "天津市" : "";
+  return name ? `${city}${name}` : adcode;
+}
+
 // ---- clusters --------------------------------------------------------------------------------
 async function loadClusters() {
   const page = await api("/clusters?per_page=200");
@@ -156,6 +176,7 @@ async function selectCluster(id) {
   showIntroductions(intros.items);
   $("targets").hidden = true;
   $("targets-hint").hidden = false;
+  $("targets-hint").textContent = TARGETS_HINT;
   $("targets-title").textContent = "京津招商目标";
   $("verdict").replaceChildren();
   const flows = $("flows");
@@ -235,7 +256,7 @@ function evidenceLines(n) {
   const ev = n.evidence || {};
   const lines = [`${n.name}（${STATUS_ZH[n.status]}）`, `行业代码（GB/T 4754）：${n.industry_codes.join("、")}`,
     `本地活跃市场主体：${ev.local_entities ?? 0}家`];
-  const types = Object.entries(ev.by_entity_type || {}).map(([t, c]) => `${t} ${c}`).join("，");
+  const types = Object.entries(ev.by_entity_type || {}).map(([t, c]) => `${ENTITY_ZH[t] || t}${c}家`).join("，");
   if (types) lines.push(`主体类型：${types}`);
   lines.push(`流入协作配套关系：${ev.inbound_supplies ?? 0}项，其中来自省外${ev.inbound_from_outside_province ?? 0}项（${percent(ev.outside_province_share)}）`);
   if (ev.single_supplier) lines.push(`唯一本地供应主体：${ev.single_supplier.name}，服务本地客户${ev.single_supplier.local_customers}家`);
@@ -270,7 +291,7 @@ async function selectNode(n) {
     body.append(el("tr", { "data-uscc": item.enterprise.uscc },
       el("td", {}, i + 1),
       el("td", {}, item.enterprise.name, el("br"), el("small", {}, item.enterprise.uscc)),
-      el("td", {}, `${item.enterprise.region} · ${item.distance_km}公里`),
+      el("td", {}, place(item.enterprise.region), el("br"), el("small", {}, `距集群约${item.distance_km}公里`)),
       el("td", { class: "score" }, item.score.toFixed(3)),
       el("td", {}, el("ul", {}, ...item.reasons.map((r) => el("li", {}, r)))),
       el("td", {}, outlook, el("br"), el("small", {}, `可协作本地主体${o.potential_local_partners}家`))));
@@ -289,7 +310,7 @@ function showIntroductions(items) {
     const button = el("button", { type: "button", "data-enterprise": intro.enterprise }, "核查奖励条件");
     button.addEventListener("click", () => runCheck(intro));
     body.append(el("tr", {}, el("td", {}, intro.enterprise_name || intro.enterprise, el("br"), el("small", {}, intro.enterprise)),
-      el("td", {}, intro.origin_region), el("td", {}, intro.introduced_on), el("td", {}, intro.stage), el("td", {}, button)));
+      el("td", {}, place(intro.origin_region)), el("td", {}, intro.introduced_on), el("td", {}, INTRO_STAGE_ZH[intro.stage] || intro.stage), el("td", {}, button)));
   }
   $("introductions").hidden = items.length === 0;
   $("introductions-empty").hidden = items.length !== 0;
@@ -301,7 +322,7 @@ async function runCheck(intro) {
   const verdict = $("verdict");
   const cls = check.outcome === "eligible" ? "yes" : check.outcome === "ineligible" ? "no" : "unknown";
   const rows = check.checks.map((c) => el("tr", { "data-rule": c.rule },
-    el("td", {}, c.rule), el("td", { class: c.status === "passed" ? "yes" : c.status === "failed" ? "no" : "unknown" }, CHECK_ZH[c.status] || c.status),
+    el("td", {}, RULE_ZH[c.rule] || c.rule), el("td", { class: c.status === "passed" ? "yes" : c.status === "failed" ? "no" : "unknown" }, CHECK_ZH[c.status] || c.status),
     el("td", {}, c.message), el("td", {}, c.reference)));
   verdict.replaceChildren(
     el("h3", {}, `${check.enterprise.name || intro.enterprise}：`, el("span", { class: cls, id: "outcome", "data-outcome": check.outcome }, OUTCOME_ZH[check.outcome] || check.outcome),
@@ -309,6 +330,7 @@ async function runCheck(intro) {
     el("p", { class: "hint" }, `核查编号 ${check.id} · 核查基准日 ${check.as_of} · 计入协作配套主体${check.partners.counted.length}家，未计入${check.partners.excluded.length}家`),
     el("table", { id: "checks" }, el("thead", {}, el("tr", {}, el("th", {}, "条件"), el("th", {}, "结果"), el("th", {}, "说明"), el("th", {}, "依据"))),
       el("tbody", {}, ...rows)));
+  verdict.scrollIntoView({ block: "nearest" });
   say(`核查完成：${OUTCOME_ZH[check.outcome] || check.outcome}。`);
 }
 
@@ -319,7 +341,7 @@ async function start() {
     return;
   }
   say("正在读取集群……");
-  await Promise.all([loadClusters(), drawMap()]);
+  await Promise.all([loadClusters(), drawMap(), loadPlaces()]);
   say(`共 ${state.clusters.length} 个县域特色产业集群。请选择城市和集群。`);
 }
 
