@@ -1,15 +1,18 @@
 """Recommendations against the graph: walk from a gap node's industry codes to Beijing/Tianjin candidates.
 
 A node's industry group can hold thousands of Beijing/Tianjin firms at province scale, and scoring each in Python
-costs far more than the walk. So the walk ranks candidates in Cypher by an optimistic bound of the score (every
-feature computed from stored properties, with Hebei presence and existing ties assumed at their best), and only the
-best pages of that order are fetched and scored exactly. Paging stops once the k-th exact score beats the next
+costs far more than the walk. So the walk ranks candidates in Cypher by a bound of the score (every feature
+computed from stored properties; existing ties counted as full for a firm with any SUPPLIES into the county), and
+only the best pages of that order are fetched and scored exactly. Paging stops once the k-th exact score beats the next
 candidate's bound, so the list is the same as scoring every candidate (a test compares both on the seed graph).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Any, LiteralString
 
 from chainmap.errors import Invalid, NotFound
@@ -157,10 +160,51 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
         skip, page = skip + page, page * 2
 
 
+class _Ranked:
+    """Ranked lists of this process, valid for one graph revision and one day.
+
+    A list depends only on the graph, the date and the configuration; the graph's revision token changes with every
+    committed data change (chainmap.graph.adapter), so an entry is never served after the data moved on.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[dict[str, Any]] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return copy.deepcopy(found)
+
+    def put(self, key: tuple, ranked: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.entries[key] = copy.deepcopy(ranked)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+RANKED = _Ranked()
+
+
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-             min_revenue: int | None, page: int | None = None) -> list[dict[str, Any]]:
-    """The top `limit` targets for one node; `page` is the first fetch size (tests pass a huge one to score all)."""
+             min_revenue: int | None, page: int | None = None, revision: str | None = None) -> list[dict[str, Any]]:
+    """The top `limit` targets for one node; `page` is the first fetch size (tests pass a huge one to score all).
+    With the graph's `revision`, an identical earlier answer of the same revision and day is reused."""
     today = dt.date.today()
+    key = (revision, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
+    if revision is not None and (hit := RANKED.get(key)) is not None:
+        return hit
+    ranked = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today)
+    if revision is not None:
+        RANKED.put(key, ranked)
+    return ranked
+
+
+def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
+              min_revenue: int | None, page: int | None, today: dt.date) -> list[dict[str, Any]]:
     target, params = query_parameters(graph, cluster_id, node_id, origins, today)
     page = page or max(2 * limit, 40)
     found = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, [])
@@ -178,6 +222,7 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
         raise Invalid("origins are outside Hebei (Beijing 11, Tianjin 12 by default)",
                       errors=[{"field": "origin", "reason": "Hebei prefixes are not transfer origins"}])
     statuses, _ = analyse_clusters(graph, [cluster_id], "county", thresholds).get(cluster_id, ({}, {}))
+    revision = graph.revision()  # after the analysis, which may refresh stale facts (a write)
     if not statuses:
         raise NotFound(f"no cluster with id {cluster_id!r} (or it has no chain)")
     if node_key:
@@ -189,7 +234,7 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
         nodes = sorted(n for n, (status, _) in statuses.items() if status != "present")
     items = []
     for node_id in nodes:
-        for item in for_node(graph, cluster_id, node_id, list(origins), limit, min_revenue):
+        for item in for_node(graph, cluster_id, node_id, list(origins), limit, min_revenue, revision=revision):
             item["node"]["status"] = statuses[node_id][0]
             items.append(item)
     items.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"], r["node"]["id"]))

@@ -71,3 +71,27 @@ def test_nothing_listening_is_unavailable():
             dead.read("RETURN 1")
     finally:
         dead.close()
+
+
+def test_data_changes_renew_the_revision_and_reads_do_not(graph):
+    graph.write("MERGE (t:RevisionProbe {id: 'p'}) SET t.v = 1")
+    first = graph.revision()
+    assert first
+    graph.read("MATCH (t:RevisionProbe) RETURN t.v AS v")
+    graph.write("MATCH (t:RevisionProbe {id: 'nothing-here'}) SET t.v = 2")  # matched nothing: no change
+    assert graph.revision() == first
+    graph.write("MATCH (t:RevisionProbe {id: 'p'}) SET t.v = 2")
+    second = graph.revision()
+    assert second != first
+    graph.write("MATCH (t:RevisionProbe) DETACH DELETE t")
+    assert graph.revision() not in (first, second)
+    assert graph.read("MATCH (r:Revision) RETURN count(r) AS n")[0]["n"] == 1
+
+
+def test_a_failed_write_leaves_the_revision_alone(graph):
+    from chainmap.errors import Conflict
+
+    before = graph.revision()
+    with pytest.raises(Conflict):  # the second region with an existing adcode breaks the constraint
+        graph.write("CREATE (:Region {adcode: '130534', name: 'x'})")
+    assert graph.revision() == before

@@ -188,3 +188,29 @@ def test_paged_search_equals_scoring_every_candidate(graph):
             everything = rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=10**6)
             for page in (1, 3, 40):
                 assert rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=page) == everything
+
+
+def test_repeated_requests_reuse_the_ranking_until_the_graph_changes(client, graph, keys):
+    """Identical requests of one graph revision are answered from the process's ranked lists; any committed change
+    (here: the top target deregistered through the API) is seen by the very next request."""
+    from chainmap import recommendations as rec
+
+    url = "/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=5"
+    first = client.get(url, headers=keys["viewer"]).get_json()
+    calls = []
+    original = rec._for_node
+    rec._for_node = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        assert client.get(url, headers=keys["viewer"]).get_json() == first
+        assert calls == []  # served from the cache
+        top = first["items"][0]["enterprise"]["uscc"]
+        patched = client.patch(f"/api/v1/enterprises/{top}", json={"status": "deregistered"}, headers=keys["admin"])
+        assert patched.status_code == 200, patched.get_json()
+        after = client.get(url, headers=keys["viewer"]).get_json()
+        assert len(calls) == 1 and top not in {i["enterprise"]["uscc"] for i in after["items"]}
+        assert client.patch(f"/api/v1/enterprises/{top}", json={"status": "active"},
+                            headers=keys["admin"]).status_code == 200
+        assert client.get(url, headers=keys["viewer"]).get_json() == first
+        assert len(calls) == 2
+    finally:
+        rec._for_node = original

@@ -25,6 +25,12 @@ from chainmap.settings import Settings
 
 Row = dict[str, Any]
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
+DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
+# Every write transaction that changes data also gives the one Revision node a fresh random token, in the same
+# transaction, so a reader can tell with one cheap read whether anything changed since it cached a result. A random
+# token rather than a counter: a wiped and reloaded graph must never reuse an old value.
+BUMP: LiteralString = "MERGE (r:Revision {id: 'graph'}) SET r.token = randomUUID()"
+REVISION: LiteralString = "OPTIONAL MATCH (r:Revision {id: 'graph'}) RETURN r.token AS token"
 
 
 class Graph:
@@ -72,6 +78,10 @@ class Graph:
         rows = self._run(query, params, RoutingControl.WRITE, counters)
         return rows, counters
 
+    def revision(self) -> str | None:
+        """The token of the graph's last committed data change (None before the first)."""
+        return self._run(REVISION, {}, RoutingControl.READ)[0]["token"]
+
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
         try:
@@ -83,12 +93,13 @@ class Graph:
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None) -> list[Row]:
         try:
-            records, summary, _ = self.driver.execute_query(
-                neo4j.Query(query, timeout=self.tx_timeout_s),
-                params,
-                routing_=routing,
-                database_=self.database,
-            )
+            if routing == RoutingControl.READ:
+                records, summary, _ = self.driver.execute_query(
+                    neo4j.Query(query, timeout=self.tx_timeout_s), params, routing_=routing, database_=self.database)
+            else:
+                with self.driver.session(database=self.database) as session:
+                    work = neo4j.unit_of_work(timeout=self.tx_timeout_s)(_write_work)
+                    records, summary = session.execute_write(work, query, params)
         except ConstraintError as exc:
             raise Conflict("the change clashes with an existing record") from exc
         except (ServiceUnavailable, SessionExpired, AuthError) as exc:
@@ -104,6 +115,17 @@ class Graph:
             for name in COUNTERS:
                 counters[name] = counters.get(name, 0) + getattr(summary.counters, name)
         return [{key: _plain(value) for key, value in record.items()} for record in records]
+
+
+
+def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString,
+                params: dict[str, Any]) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    result = tx.run(query, params)
+    records = list(result)
+    summary = result.consume()
+    if any(getattr(summary.counters, name) for name in DATA_CHANGES):
+        tx.run(BUMP).consume()
+    return records, summary
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,7 @@ CONSTRAINTS: list[tuple[str, LiteralString]] = [
     ("reward_decision_id",
      "CREATE CONSTRAINT reward_decision_id IF NOT EXISTS FOR (n:RewardDecision) REQUIRE n.id IS UNIQUE"),
     ("reward_grant_key", "CREATE CONSTRAINT reward_grant_key IF NOT EXISTS FOR (n:RewardGrant) REQUIRE n.key IS UNIQUE"),
+    ("revision_id", "CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE"),
     ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
 ]
 
