@@ -115,6 +115,12 @@ class ChainmapClient:
     def recommendations(self, cluster_id: str, **params: Any) -> dict[str, Any]:
         return self.get(f"/clusters/{cluster_id}/recommendations", **params)
 
+    def map_layer(self, layer: str, **params: Any) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection: layer "clusters", "counties" or "flows" (flows needs cluster=)."""
+        if layer not in ("clusters", "counties", "flows"):
+            raise ValueError(f"unknown map layer {layer!r}")
+        return self.get(f"/map/{layer}.geojson", **params)
+
     def reward_check(self, enterprise: str, cluster: str, as_of: str | None = None) -> dict[str, Any]:
         body = {"enterprise": enterprise, "cluster": cluster, **({"as_of": as_of} if as_of else {})}
         return self.post("/reward-checks", body)

@@ -36,7 +36,10 @@ TARGET: LiteralString = (
     "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, introduced, origin_points"
 )
 # Candidates classified in the node's classes or their groups (tier 1), or only in the same divisions (tier 2).
-# The walk starts at the node's Industry nodes: it never scans all enterprises.
+# The walk starts at the node's Industry nodes: it never scans all enterprises. The filters come after the DISTINCT
+# horizon and the per-firm lookups are pattern comprehensions, both anchored at the firm: with predicates the
+# planner could serve from an index (status, region) it sometimes chose to seek every active or Hebei enterprise
+# and join, hundreds of times slower (seen on the test graph).
 _NEAR: LiteralString = (
     "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(g:Industry) WITH DISTINCT g "
     "MATCH (g)<-[:IN*0..1]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) "
@@ -49,9 +52,9 @@ _DIVISION: LiteralString = (
 # existing ties, which count as full when the firm has any SUPPLIES with the county (counting them per candidate is
 # the expensive part); distance and partners come precomputed from Python ($distance per origin district, $partners).
 _BOUNDED: LiteralString = (
+    "WITH DISTINCT e "
     "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
     "  AND NOT e.uscc IN $introduced "
-    "WITH DISTINCT e "
     "WITH e, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year "
     "  | e.revenue_values[i]][0] AS revenue "
     "WHERE $min_revenue IS NULL OR coalesce(revenue, 0) >= $min_revenue "
@@ -61,7 +64,7 @@ _BOUNDED: LiteralString = (
     "  WHEN any(x IN e.industry_codes WHERE any(y IN $codes WHERE left(x, 2) = left(y, 2))) THEN $fit.division "
     "  ELSE 0.0 END AS fit, "
     "  any(x IN e.industry_codes WHERE any(p IN $polluting WHERE x STARTS WITH p)) AS polluting, "
-    "  EXISTS { (b:Enterprise)-[:MEMBER_OF]->(e) WHERE b.region STARTS WITH '13' } AS presence "
+    "  any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13') AS presence "
     "WITH e, "
     "  $w.industry_fit * CASE WHEN fit = 0 THEN 0.0 "
     "    WHEN NOT any(k IN $keywords WHERE k <> '' AND coalesce(e.products, '') CONTAINS k) THEN fit "
@@ -75,15 +78,15 @@ _BOUNDED: LiteralString = (
     "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
     "    / 4.0 "
     "  + $partners + $w.distance * coalesce($distance[e.region], 1.0) "
-    "  + CASE WHEN EXISTS { (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county } THEN $w.ties ELSE 0.0 END "
+    "  + CASE WHEN any(r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r = $county) THEN $w.ties ELSE 0.0 END "
     "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
     "    THEN 0.0 ELSE 0.5 END AS bound, presence "
     "ORDER BY bound DESC, e.uscc SKIP $skip LIMIT $take "
     "MATCH (r:Region {adcode: e.region}) "
     "RETURN bound, e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
     "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, presence, "
-    "  COUNT { (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
-    "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } } AS ties"
+    "  size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
+    "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
 )
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED

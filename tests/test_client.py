@@ -28,6 +28,10 @@ def test_client_reads_and_paginates(server, keys):
     assert gaps["scope"] == "city"
     csv_bytes = client.gap_report("csv", city="邢台市")
     assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    layer = client.map_layer("clusters", city="邢台市")
+    assert sorted(f["id"] for f in layer["features"]) == sorted(c["id"] for c in xingtai)
+    flows = client.map_layer("flows", cluster="qinghe-cashmere", limit=3)
+    assert flows["features"] and all(f["geometry"]["type"] == "LineString" for f in flows["features"])
 
 
 def test_client_raises_the_problem_detail(server, keys):
