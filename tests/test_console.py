@@ -9,6 +9,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -70,6 +71,11 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     assert drawn == {n["id"]: n["status"] for n in chain["nodes"]}
     assert len(browser.find_elements(By.CSS_SELECTOR, "#chain path.edge")) == len(chain["edges"])
     assert "安平丝网" in browser.find_element(By.ID, "cluster-title").text
+    present = next(n for n in chain["nodes"] if n["status"] == "present")
+    ActionChains(browser).move_to_element(
+        browser.find_element(By.CSS_SELECTOR, f'#chain g.node[data-node-id="{present["id"]}"]')).perform()
+    evidence = browser.find_element(By.ID, "evidence").text  # evidence on hover, from the node's own counts
+    assert present["name"] in evidence and f"本地活跃市场主体：{present['evidence']['local_entities']}家" in evidence
     browser.save_screenshot(str(SHOTS / "console-chain.png"))
 
     # the membrane gap: its targets are the API's recommendations, in order, with reasons and outlook
