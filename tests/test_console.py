@@ -99,9 +99,11 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     intro = graph.read("MATCH (i:Introduction {id: 'intro-eligible-5'}) RETURN i.cluster AS c, i.enterprise AS e")[0]
     Select(browser.find_element(By.ID, "city")).select_by_visible_text("全省")
     Select(browser.find_element(By.ID, "cluster")).select_by_value(intro["c"])
-    assert browser.find_element(By.ID, "targets-hint").text == "在产业链图中点击一个缺链、瓶颈或薄弱环节。"
     button = wait(browser).until(ec.element_to_be_clickable(
         (By.CSS_SELECTOR, f'#introductions button[data-enterprise="{intro["e"]}"]')))
+    # the new cluster's page no longer shows the old node's targets
+    assert browser.find_element(By.ID, "targets-hint").text == "在产业链图中点击一个缺链、瓶颈或薄弱环节。"
+    assert not browser.find_element(By.ID, "targets").is_displayed()
     button.click()
     outcome = wait(browser).until(ec.presence_of_element_located((By.ID, "outcome")))
     checks = browser.find_elements(By.CSS_SELECTOR, "#checks tbody tr")

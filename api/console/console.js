@@ -168,12 +168,7 @@ async function selectCluster(id) {
   state.cluster = id;
   state.node = null;
   highlightCluster(id);
-  say("正在读取产业链……");
-  const [chain, intros] = await Promise.all([api(`/clusters/${encodeURIComponent(id)}/chain`),
-    api(`/introductions?cluster=${encodeURIComponent(id)}&per_page=50`)]);
-  state.chain = chain;
-  drawChain(chain);
-  showIntroductions(intros.items);
+  // the previous cluster's targets, flows and verdict go at once
   $("targets").hidden = true;
   $("targets-hint").hidden = false;
   $("targets-hint").textContent = TARGETS_HINT;
@@ -181,6 +176,12 @@ async function selectCluster(id) {
   $("verdict").replaceChildren();
   const flows = $("flows");
   if (flows) flows.replaceChildren();
+  say("正在读取产业链……");
+  const [chain, intros] = await Promise.all([api(`/clusters/${encodeURIComponent(id)}/chain`),
+    api(`/introductions?cluster=${encodeURIComponent(id)}&per_page=50`)]);
+  state.chain = chain;
+  drawChain(chain);
+  showIntroductions(intros.items);
   say(`已读取 ${chain.cluster.name}：${chain.nodes.length} 个环节。`);
 }
 
