@@ -78,25 +78,24 @@ def timings(session: requests.Session, url: str, headers: dict, n: int, graph: G
 
 
 def plan(graph: Graph) -> tuple[int, list[str]]:
-    """Candidates of the benchmark node and the operators of its candidate query (leaf first), from PROFILE."""
+    """Candidates of the benchmark node (active Beijing/Tianjin firms its walk reaches) and the operators of its
+    candidate query (leaf first), from PROFILE."""
     _, params = recommendations.query_parameters(graph, CLUSTER, f"{CLUSTER}.{NODE}", ["11", "12"], dt.date.today())
     with graph.driver.session(database=graph.database) as session:
         summary = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params, skip=0, take=41,
                               min_revenue=None).consume()
     out: list[str] = []
-    candidates = 0
 
     def walk(op: dict) -> None:
-        nonlocal candidates
         for child in op.get("children", []):
             walk(child)
-        name = op["operatorType"].split("@")[0]
-        if name == "Distinct" and op.get("rows", 0) > candidates:
-            candidates = op["rows"]
-        out.append(name)
+        out.append(op["operatorType"].split("@")[0])
 
     walk(summary.profile)
-    return candidates, out
+    count = graph.read(recommendations._NEAR + "WITH DISTINCT e WHERE e.status = 'active' "
+                       "AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
+                       "RETURN count(e) AS n", **params)[0]["n"]
+    return count, out
 
 
 def main() -> None:
