@@ -48,22 +48,23 @@ _DIVISION: LiteralString = (
     "MATCH (:ChainNode {id: $node})-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(:Industry)-[:IN]->(d:Industry) "
     "WITH DISTINCT d MATCH (d)<-[:IN*2]-(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) "
 )
-# The bound mirrors chainmap.recommend.score feature by feature and is never below it. Every feature is exact but
-# existing ties, which count as full when the firm has any SUPPLIES with the county (counting them per candidate is
-# the expensive part); distance and partners come precomputed from Python ($distance per origin district, $partners).
+# The bound mirrors chainmap.recommend.score feature by feature and is never below it (a test checks every seed
+# candidate). Every feature is exact but existing ties, which count as full when the firm has any SUPPLIES with the
+# county (counting them per candidate is the expensive part); distance and partners come precomputed from Python
+# ($distance per origin district, $partners: the shared count bounds a firm with a branch among the partners).
 _BOUNDED: LiteralString = (
     "WITH DISTINCT e "
     "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
     "  AND NOT e.uscc IN $introduced "
-    "WITH e, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year "
-    "  | e.revenue_values[i]][0] AS revenue "
+    "WITH e, coalesce(e.industry_codes, []) AS codes, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) "
+    "  WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0] AS revenue "
     "WHERE $min_revenue IS NULL OR coalesce(revenue, 0) >= $min_revenue "
     "WITH e, revenue, CASE "
-    "  WHEN any(x IN e.industry_codes WHERE x IN $codes) THEN $fit.class "
-    "  WHEN any(x IN e.industry_codes WHERE any(y IN $codes WHERE left(x, 3) = left(y, 3))) THEN $fit.group "
-    "  WHEN any(x IN e.industry_codes WHERE any(y IN $codes WHERE left(x, 2) = left(y, 2))) THEN $fit.division "
+    "  WHEN any(x IN codes WHERE x IN $codes) THEN $fit.class "
+    "  WHEN any(x IN codes WHERE any(y IN $codes WHERE left(x, 3) = left(y, 3))) THEN $fit.group "
+    "  WHEN any(x IN codes WHERE any(y IN $codes WHERE left(x, 2) = left(y, 2))) THEN $fit.division "
     "  ELSE 0.0 END AS fit, "
-    "  any(x IN e.industry_codes WHERE any(p IN $polluting WHERE x STARTS WITH p)) AS polluting, "
+    "  any(x IN codes WHERE any(p IN $polluting WHERE x STARTS WITH p)) AS polluting, "
     "  any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13') AS presence "
     "WITH e, "
     "  $w.industry_fit * CASE WHEN fit = 0 THEN 0.0 "
