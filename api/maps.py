@@ -30,7 +30,8 @@ class ClusterLayerArgs(ClusterArgs):
 class FlowArgs(Strict):
     cluster = ma.fields.String(required=True, validate=SLUG)
     node = ma.fields.String(validate=SLUG, metadata={"description": "one node key; default every gap/weak/bottleneck"})
-    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50), metadata={"description": "per node"})
+    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50),
+                              metadata={"description": "per node"})
 
 
 class FeatureSchema(ma.Schema):

@@ -18,7 +18,9 @@ HEBEI_COUNTIES: LiteralString = (
     "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
     "  city.name AS city_name ORDER BY r.adcode"
 )
-PLACES: LiteralString = "MATCH (r:Region) WHERE r.adcode IN $codes RETURN r.adcode AS adcode, r.lon AS lon, r.lat AS lat"
+PLACES: LiteralString = (
+    "MATCH (r:Region) WHERE r.adcode IN $codes RETURN r.adcode AS adcode, r.lon AS lon, r.lat AS lat"
+)
 
 
 def cluster_features(graph: Graph, thresholds: Thresholds, **filters: Any) -> list[dict[str, Any]]:

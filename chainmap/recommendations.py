@@ -75,7 +75,8 @@ _BOUNDED: LiteralString = (
     "    WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
     "    ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
     "      * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END "
-    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
+    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) "
+    "    + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
     "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
     "    / 4.0 "
     "  + $partners + $w.distance * coalesce($distance[e.region], 1.0) "
@@ -131,7 +132,8 @@ def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -
             "recent_from": today.year - cfg["transfer"]["recent_expansion_years"], "distance": distance,
             "partners": w["partners"] * min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
             "codes": target.codes, "keywords": target.keywords,
-            "polluting": cfg["heavily_polluting_prefixes"], "county": target.county, "introduced": context["introduced"]}
+            "polluting": cfg["heavily_polluting_prefixes"], "county": target.county,
+            "introduced": context["introduced"]}
 
 
 def query_parameters(graph: Graph, cluster_id: str, node_id: str, origins: list[str],
