@@ -48,11 +48,16 @@ def list_clusters(graph: Graph, page: Page, *, city: str | None = None, county: 
     return envelope(row["items"], row["total"], page)
 
 
-def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds) -> dict:
+def describe_cluster(graph: Graph, cluster_id: str) -> dict:
+    """The cluster's own fields, county and city, without the gap analysis."""
     rows = graph.read(GET, id=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
-    cluster = rows[0]["cluster"]
+    return rows[0]["cluster"]
+
+
+def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds) -> dict:
+    cluster = describe_cluster(graph, cluster_id)
     _, rate = analyse_clusters(graph, [cluster_id], "county", thresholds)[cluster_id]
     cluster["node_counts"] = rate["counts"]
     cluster["local_supply_rate"] = rate

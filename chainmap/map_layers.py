@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from chainmap import geo
-from chainmap.clusters import get_cluster, list_clusters
+from chainmap.clusters import describe_cluster, list_clusters
 from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
 from chainmap.graph import Graph
@@ -43,7 +43,7 @@ def counties_layer(graph: Graph, thresholds: Thresholds) -> dict[str, Any]:
 
 def flows_layer(graph: Graph, thresholds: Thresholds, cluster_id: str, *, node_key: str | None = None,
                 limit: int = 10) -> dict[str, Any]:
-    cluster = get_cluster(graph, cluster_id, thresholds)  # NotFound for an unknown cluster
+    cluster = describe_cluster(graph, cluster_id)  # NotFound for an unknown cluster; recommend() analyses the gaps
     result = recommend(graph, cluster_id, thresholds, node_key=node_key, limit=limit)
     places = {r["adcode"]: (r["lon"], r["lat"])
               for r in graph.read(PLACES, codes=sorted({i["enterprise"]["region"] for i in result["items"]}))}

@@ -52,10 +52,12 @@ _DIVISION: LiteralString = (
 # candidate). Every feature is exact but existing ties, which count as full when the firm has any SUPPLIES with the
 # county (counting them per candidate is the expensive part); distance and partners come precomputed from Python
 # ($distance per origin district, $partners: the shared count bounds a firm with a branch among the partners).
-_BOUNDED: LiteralString = (
+CANDIDATE_FILTER: LiteralString = (
     "WITH DISTINCT e "
     "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
     "  AND NOT e.uscc IN $introduced "
+)
+_BOUNDED: LiteralString = CANDIDATE_FILTER + (
     "WITH e, coalesce(e.industry_codes, []) AS codes, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) "
     "  WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0] AS revenue "
     "WHERE $min_revenue IS NULL OR coalesce(revenue, 0) >= $min_revenue "

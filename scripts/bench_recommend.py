@@ -92,9 +92,8 @@ def plan(graph: Graph) -> tuple[int, list[str]]:
         out.append(op["operatorType"].split("@")[0])
 
     walk(summary.profile)
-    count = graph.read(recommendations._NEAR + "WITH DISTINCT e WHERE e.status = 'active' "
-                       "AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
-                       "RETURN count(e) AS n", **params)[0]["n"]
+    count = graph.read(recommendations._NEAR + recommendations.CANDIDATE_FILTER + "RETURN count(e) AS n",
+                       **params)[0]["n"]
     return count, out
 
 

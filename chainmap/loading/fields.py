@@ -72,28 +72,24 @@ def boolean(raw: str) -> bool:
     return raw == "true"
 
 
-def integer(low: int, high: int) -> Parser:
-    def parse(raw: str) -> int:
+def _ranged(convert: Callable[[str], Any], kind: str, low: float, high: float) -> Parser:
+    def parse(raw: str) -> Any:
         try:
-            value = int(raw)
+            value = convert(raw)
         except ValueError:
-            raise ValueError(f"must be a whole number, got {raw!r}") from None
+            raise ValueError(f"must be {kind}, got {raw!r}") from None
         if not low <= value <= high:
             raise ValueError(f"must be between {low} and {high}, got {value}")
         return value
     return parse
+
+
+def integer(low: int, high: int) -> Parser:
+    return _ranged(int, "a whole number", low, high)
 
 
 def number(low: float, high: float) -> Parser:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"must be a number, got {raw!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}, got {value}")
-        return value
-    return parse
+    return _ranged(float, "a number", low, high)
 
 
 def date(raw: str) -> dt.date:
