@@ -8,7 +8,7 @@ from typing import Any, LiteralString
 from chainmap import uscc as uscc_rules
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
 from chainmap.references import known_classes
@@ -146,7 +146,7 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
 
 def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
-    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items])
+    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS)
     refresh_for_enterprises(graph, [e["uscc"] for e in items])
 
 
@@ -157,7 +157,7 @@ def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
     merged["synthetic"] = current["synthetic"]
     validate(graph, [merged], creating=False)
     before = set(current["chain_nodes"])
-    graph.write(q.ENTERPRISES, rows=[_write_row(merged)])
+    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=scopes.ENTERPRISE_ROWS)
     refresh_for_enterprises(graph, [code])
     if before - set(merged["chain_nodes"]):
         refresh_facts(graph, sorted(before - set(merged["chain_nodes"])))  # the nodes it left

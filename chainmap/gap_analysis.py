@@ -8,7 +8,7 @@ from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
 from chainmap.gaps import SCOPES, NodeFacts, Thresholds, analyse
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 
 # Facts per chain node, for one scope, computed from the entities and SUPPLIES around it. At province scale this
 # walks tens of thousands of relationships per cluster, so the result is stored on the node (n.facts, JSON for all
@@ -85,7 +85,7 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
                                "customers": row["single_customers"]} if single else None}
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
                 for nid, f in per_node.items() if f]
-        graph.write(STORE, rows=rows, today=today)
+        graph.write(STORE, rows=rows, today=today, touches=scopes.NOTHING)
     return len(ids)
 
 

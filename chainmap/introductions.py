@@ -6,7 +6,7 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap.errors import Invalid, NotFound
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 from chainmap.paging import Page, envelope
 
 STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
@@ -69,11 +69,12 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
 def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
-    graph.write(CREATE, id=intro_id, props=props)  # a taken id -> Conflict from the constraint
+    # a taken id -> Conflict from the constraint
+    graph.write(CREATE, id=intro_id, props=props, touches=scopes.INTRODUCTION)
     return get_introduction(graph, intro_id)
 
 
 def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
     props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region")}
-    graph.write(PATCH, id=intro_id, props=props)
+    graph.write(PATCH, id=intro_id, props=props, touches=scopes.INTRODUCTION)
     return get_introduction(graph, intro_id)

@@ -7,7 +7,7 @@ from typing import Any, LiteralString
 
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import refresh_for_enterprises
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 
 # Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); the relation is how it reads from one side.
 # kind supplies: supplier "supplies_to" customer. kind subcontracts/processes_for: the supplier does work for the
@@ -82,8 +82,8 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
     if graph.read(DUPLICATE, supplier=supplier, customer=customer, kind=kind, since=since)[0]["n"]:
         raise Conflict("this relationship is already recorded with the same start date")
-    graph.write(CREATE, supplier=supplier, customer=customer, kind=kind, since=since, until=until,
-                evidence=data.get("evidence"))
+    graph.write(CREATE, touches=scopes.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
+                until=until, evidence=data.get("evidence"))
     refresh_for_enterprises(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

@@ -18,7 +18,8 @@ from typing import Any, LiteralString
 from chainmap.errors import Invalid, NotFound
 from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
+from chainmap.graph.adapter import WHOLE_GRAPH
 from chainmap.recommend import Candidate, Target, haversine_km, load_config, rank, shared_outlook
 from chainmap.reward_checks import policy
 from chainmap.rewards import Relationship
@@ -93,6 +94,10 @@ _BOUNDED: LiteralString = CANDIDATE_FILTER + (
     "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
 )
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
+NODE_SCOPES: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
+    "RETURN n.id AS id, c.county AS county, coalesce(n.industry_codes, []) AS codes"
+)
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # Float rounding between Java's and Python's arithmetic, and the 6-decimal rounding of scores.
 _SLACK = 1e-5
@@ -169,10 +174,12 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
 
 
 class _Ranked:
-    """Ranked lists of this process, valid for one graph revision and one day.
+    """Ranked lists of this process, valid for one set of revision tokens and one day.
 
-    A list depends only on the graph, the date and the configuration; the graph's revision token changes with every
-    committed data change (chainmap.graph.adapter), so an entry is never served after the data moved on.
+    A node's list depends only on the date, the configuration and three parts of the graph: the whole-graph scope
+    (chains, clusters, regions), its county and the divisions of its codes (chainmap.graph.scopes). Each scope's
+    token changes with every committed data change in it, so an entry is never served after its data moved on,
+    while a change elsewhere (another county's firms, another industry) leaves it in use.
     """
 
     def __init__(self, size: int = 512) -> None:
@@ -197,10 +204,19 @@ class _Ranked:
 RANKED = _Ranked()
 
 
+def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, tuple]:
+    """Per node, the tokens of the scopes its ranked list depends on."""
+    rows = graph.read(NODE_SCOPES, cluster=cluster_id, nodes=nodes)
+    keys = {r["id"]: sorted({WHOLE_GRAPH, scopes.county(r["county"]), *map(scopes.division, r["codes"])})
+            for r in rows}
+    tokens = graph.revisions(sorted({k for ks in keys.values() for k in ks}))
+    return {node: tuple((k, tokens[k]) for k in ks) for node, ks in keys.items()}
+
+
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-             min_revenue: int | None, page: int | None = None, revision: str | None = None) -> list[dict[str, Any]]:
+             min_revenue: int | None, page: int | None = None, revision: tuple | None = None) -> list[dict[str, Any]]:
     """The top `limit` targets for one node; `page` is the first fetch size (tests pass a huge one to score all).
-    With the graph's `revision`, an identical earlier answer of the same revision and day is reused."""
+    With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused."""
     today = dt.date.today()
     key = (revision, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
     if revision is not None and (hit := RANKED.get(key)) is not None:
@@ -230,7 +246,6 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
         raise Invalid("origins are outside Hebei (Beijing 11, Tianjin 12 by default)",
                       errors=[{"field": "origin", "reason": "Hebei prefixes are not transfer origins"}])
     statuses, _ = analyse_clusters(graph, [cluster_id], "county", thresholds).get(cluster_id, ({}, {}))
-    revision = graph.revision()  # after the analysis, which may refresh stale facts (a write)
     if not statuses:
         raise NotFound(f"no cluster with id {cluster_id!r} (or it has no chain)")
     if node_key:
@@ -240,9 +255,11 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
         nodes = [node_id]
     else:
         nodes = sorted(n for n, (status, _) in statuses.items() if status != "present")
+    tokens = revisions(graph, cluster_id, nodes)
     items = []
     for node_id in nodes:
-        for item in for_node(graph, cluster_id, node_id, list(origins), limit, min_revenue, revision=revision):
+        for item in for_node(graph, cluster_id, node_id, list(origins), limit, min_revenue,
+                             revision=tokens.get(node_id)):
             item["node"]["status"] = statuses[node_id][0]
             items.append(item)
     items.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"], r["node"]["id"]))

@@ -9,7 +9,7 @@ from typing import Any, LiteralString
 
 from chainmap import partners as partner_relations
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 from chainmap.rewards import Facts, Policy, Relationship, evaluate, load_policy
 
 # Everything the rule needs in one round trip.
@@ -94,9 +94,9 @@ def run_check(graph: Graph, enterprise: str, cluster: str, as_of: dt.date, by: s
     result = evaluate(gather(graph, enterprise, cluster, rule), rule, as_of)
     check_id = f"rc-{dt.date.today():%Y%m%d}-{secrets.token_hex(5)}"
     body = {"id": check_id, **result, "checked_by": by}
-    graph.write(RECORD, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of, outcome=result["outcome"],
-                amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version, by=by,
-                result=json.dumps(body, ensure_ascii=False, sort_keys=True))
+    graph.write(RECORD, touches=scopes.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of,
+                outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
+                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True))
     return body
 
 
@@ -115,7 +115,8 @@ def grant(graph: Graph, check_id: str, by: str) -> dict[str, Any]:
                       errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
     try:
-        return graph.write(GRANT, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key, by=by)[0]["grant"]
+        return graph.write(GRANT, touches=scopes.NOTHING, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key,
+                           by=by)[0]["grant"]
     except Conflict:
         first = graph.read(FIRST_GRANT, key=key)[0]["grant"]
         raise Conflict(f"already granted under this policy: grant {first['id']} (check {first['check']}, "

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from chainmap.errors import Conflict, Unavailable
-from chainmap.graph import Graph
+from chainmap.graph import Graph, scopes
 from chainmap.settings import Settings
 from tests.conftest import free_port
 
@@ -85,7 +85,27 @@ def test_data_changes_renew_the_revision_and_reads_do_not(graph):
     assert second != first
     graph.write("MATCH (t:RevisionProbe) DETACH DELETE t")
     assert graph.revision() not in (first, second)
-    assert graph.read("MATCH (r:Revision) RETURN count(r) AS n")[0]["n"] == 1
+    assert graph.read("MATCH (r:Revision {id: 'graph'}) RETURN count(r) AS n")[0]["n"] == 1
+
+
+def test_a_scoped_write_renews_the_scopes_of_its_old_and_new_state_only(graph):
+    """A scope query runs before and after the write: moving a probe from scope a to b renews both, nothing else."""
+    touches = ("OPTIONAL MATCH (t:RevisionProbe {id: $id}) "
+               "RETURN CASE WHEN t IS NULL THEN [] ELSE ['probe:' + t.k] END AS keys")
+    graph.write("MERGE (t:RevisionProbe {id: 'q'}) SET t.k = 'a'", touches=touches, id="q")
+    keys = ["graph", "probe:a", "probe:b"]
+    first = graph.revisions(keys)
+    assert first["probe:a"] and first["probe:b"] is None
+    graph.write("MATCH (t:RevisionProbe {id: $id}) SET t.k = 'b'", touches=touches, id="q")
+    second = graph.revisions(keys)
+    assert second["graph"] == first["graph"]
+    assert second["probe:a"] not in (None, first["probe:a"]) and second["probe:b"] is not None
+    graph.write("MATCH (t:RevisionProbe {id: $id}) SET t.seen = true", touches=scopes.NOTHING, id="q")
+    assert graph.revisions(keys) == second
+    graph.write("MATCH (t:RevisionProbe {id: 'nothing-here'}) SET t.k = 'a'", touches=touches, id="nothing-here")
+    assert graph.revisions(keys) == second
+    graph.write("MATCH (t:RevisionProbe) DETACH DELETE t")
+    graph.write("MATCH (r:Revision) WHERE r.id STARTS WITH 'probe:' DELETE r", touches=scopes.NOTHING)
 
 
 def test_a_failed_write_leaves_the_revision_alone(graph):

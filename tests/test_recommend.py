@@ -214,3 +214,95 @@ def test_repeated_requests_reuse_the_ranking_until_the_graph_changes(client, gra
         assert len(calls) == 2
     finally:
         rec._for_node = original
+
+
+def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys):
+    """Ranked lists are cached per (whole graph, county, divisions of the node) tokens. After each kind of write
+    through the API that can move a list, the next answers (served from the cache where its scopes did not change)
+    must equal a ranking from scratch, and the write must really have moved the list; a write to a firm of another
+    division and region leaves every cached list in use."""
+    from chainmap import recommendations as rec
+    from tests.conftest import reset_seeded
+
+    cluster = "anping-wire-mesh"
+    urls = [f"/api/v1/clusters/{c}/recommendations?limit=8" for c in CLUSTERS]
+    county = graph.read("MATCH (c:Cluster {id: $id}) RETURN c.county AS c", id=cluster)[0]["c"]
+    serial = iter(range(10**6))
+
+    def served():
+        return {u: client.get(u, headers=keys["viewer"]).get_json() for u in urls}
+
+    def followed(before, change):
+        """Apply the write; the cached answers equal fresh ones and the cluster's list moved."""
+        response = change()
+        assert response.status_code in (200, 201), response.get_json().get("errors")
+        after = served()
+        rec.RANKED.entries.clear()
+        assert after == served()
+        assert after[urls[0]]["items"] != before[urls[0]]["items"]
+        return after
+
+    def items(answer):
+        return answer[urls[0]]["items"]
+
+    try:
+        now = served()
+        admin = keys["admin"]
+        year = str(dt.date.today().year - 1)
+        # 1. a candidate's revenue (scale), seen through its division
+        last = items(now)[-1]["enterprise"]["uscc"]
+        now = followed(now, lambda: client.patch(f"/api/v1/enterprises/{last}", headers=admin,
+                                                 json={"revenue_cny": {year: 9_000_000_000}}))
+        top = items(now)[0]
+        node = top["node"]["id"]
+        # 2. a local partner of the node deregistered (reward outlook), seen through the county
+        partner = graph.read(
+            "MATCH (:ChainNode {id: $node})-[:FEEDS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) "
+            "WHERE p.region = $county AND p.status = 'active' RETURN p.uscc AS u ORDER BY u LIMIT 1",
+            node=node, county=county)[0]["u"]
+        now = followed(now, lambda: client.patch(f"/api/v1/enterprises/{partner}", headers=admin,
+                                                 json={"status": "deregistered"}))
+        # 3. a Hebei branch of a candidate without one (transfer signal), seen through the parent's division
+        lone = next(i["enterprise"] for i in items(now) if "已在河北设有分支机构" not in i["reasons"])
+        elsewhere = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '13' "
+                               "AND r.adcode <> $county RETURN r.adcode AS a ORDER BY a LIMIT 1", county=county)[0]["a"]
+        branch = uscc.compose("9", "1", elsewhere, f"B{next(serial):07d}")
+        other_division = graph.read("MATCH (i:Industry) WHERE size(i.code) = 4 AND left(i.code, 2) <> $d "
+                                    "RETURN i.code AS c ORDER BY c LIMIT 1",
+                                    d=lone["industry_codes"][0][:2])[0]["c"]
+        now = followed(now, lambda: client.post("/api/v1/enterprises", headers=admin, json={"items": [{
+            "uscc": branch, "name": "河北探针分公司", "entity_type": "branch", "region": elsewhere,
+            "group": lone["uscc"], "industry_codes": [other_division]}]}))
+        # 4. an existing tie: a local firm of the cluster starts supplying a candidate, seen through the county
+        local = graph.read(
+            "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(:ChainNode)<-[:OPERATES_IN]-(l:Enterprise) "
+            "WHERE l.region = $county AND l.status = 'active' RETURN l.uscc AS u ORDER BY u LIMIT 1",
+            cluster=cluster, county=county)[0]["u"]
+        tied = items(now)[3]["enterprise"]["uscc"]
+        now = followed(now, lambda: client.post(f"/api/v1/enterprises/{local}/partners", headers=admin, json={
+            "partner": tied, "relation": "supplies_to", "since": "2025-03-01", "evidence": "测试"}))
+        # 5. the top target introduced into the county (excluded), seen through the county
+        top = items(now)[0]["enterprise"]
+        now = followed(now, lambda: client.post("/api/v1/introductions", headers=admin, json={
+            "id": "intro-scope-probe", "enterprise": top["uscc"], "cluster": cluster, "origin_region": top["region"],
+            "introduced_on": "2026-01-05", "stage": "contacted"}))
+        assert top["uscc"] not in {i["enterprise"]["uscc"] for i in items(now)}
+        # 6. elsewhere: a Beijing firm of a division no node of these clusters uses keeps every list cached
+        used = {c[:2] for r in graph.read("MATCH (n:ChainNode) WHERE n.cluster IN $c RETURN n.industry_codes AS x",
+                                          c=CLUSTERS) for c in r["x"] or []}
+        stranger = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' AND e.status = 'active' "
+                              "AND NOT any(x IN e.industry_codes WHERE left(x, 2) IN $used) "
+                              "AND NOT EXISTS { (e)-[:MEMBER_OF]->() } AND NOT EXISTS { (e)<-[:MEMBER_OF]-() } "
+                              "RETURN e.uscc AS u ORDER BY u LIMIT 1", used=sorted(used))[0]["u"]
+        assert client.patch(f"/api/v1/enterprises/{stranger}", headers=admin,
+                            json={"revenue_cny": {year: 123_456_789}}).status_code == 200
+        calls = []
+        original = rec._for_node
+        rec._for_node = lambda *a, **k: calls.append(a) or original(*a, **k)
+        try:
+            assert served() == now
+        finally:
+            rec._for_node = original
+        assert calls == []
+    finally:
+        reset_seeded(graph)

@@ -26,11 +26,13 @@ from chainmap.settings import Settings
 Row = dict[str, Any]
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
 DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
-# Every write transaction that changes data also gives the one Revision node a fresh random token, in the same
-# transaction, so a reader can tell with one cheap read whether anything changed since it cached a result. A random
-# token rather than a counter: a wiped and reloaded graph must never reuse an old value.
-BUMP: LiteralString = "MERGE (r:Revision {id: 'graph'}) SET r.token = randomUUID()"
-REVISION: LiteralString = "OPTIONAL MATCH (r:Revision {id: 'graph'}) RETURN r.token AS token"
+# Every write transaction that changes data also gives the Revision nodes of the scopes it touches a fresh random
+# token, in the same transaction, so a reader can tell with one cheap read whether anything it cached a result from
+# changed. A random token rather than a counter: a wiped and reloaded graph must never reuse an old value. The
+# scope is the whole graph ('graph') unless the write names a scope query (chainmap.graph.scopes).
+BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
+REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
+WHOLE_GRAPH = "graph"
 
 
 class Graph:
@@ -60,27 +62,37 @@ class Graph:
         """Run a read query (routable to followers) and return its rows."""
         return self._run(query, params, RoutingControl.READ)
 
-    def write(self, query: LiteralString, **params: Any) -> list[Row]:
-        """Run a write query in one managed transaction and return its rows."""
-        return self._run(query, params, RoutingControl.WRITE)
+    def write(self, query: LiteralString, *, touches: LiteralString | None = None, **params: Any) -> list[Row]:
+        """Run a write query in one managed transaction and return its rows.
 
-    def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, **params: Any) -> int:
+        `touches` is a scope query over the same parameters returning one row with `keys`, the scopes the write
+        can change; it runs before and after the write, in its transaction. Without it a change renews 'graph'.
+        """
+        return self._run(query, params, RoutingControl.WRITE, touches=touches)
+
+    def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
+                      touches: LiteralString | None = None, **params: Any) -> int:
         """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction."""
         count = 0
         for batch in _chunks(rows, size):
-            self._run(query, {**params, "rows": batch}, RoutingControl.WRITE)
+            self._run(query, {**params, "rows": batch}, RoutingControl.WRITE, touches=touches)
             count += len(batch)
         return count
 
-    def write_counted(self, query: LiteralString, **params: Any) -> tuple[list[Row], dict[str, int]]:
+    def write_counted(self, query: LiteralString, *, touches: LiteralString | None = None,
+                      **params: Any) -> tuple[list[Row], dict[str, int]]:
         """Like write(), plus the server's update counters (nodes_created, relationships_created, ...)."""
         counters: dict[str, int] = {}
-        rows = self._run(query, params, RoutingControl.WRITE, counters)
+        rows = self._run(query, params, RoutingControl.WRITE, counters, touches)
         return rows, counters
 
+    def revisions(self, keys: list[str]) -> dict[str, str | None]:
+        """The token of each scope's last committed data change (None before the first)."""
+        return {r["key"]: r["token"] for r in self._run(REVISIONS, {"keys": keys}, RoutingControl.READ)}
+
     def revision(self) -> str | None:
-        """The token of the graph's last committed data change (None before the first)."""
-        return self._run(REVISION, {}, RoutingControl.READ)[0]["token"]
+        """The token of the last committed change of unscoped data (chains, clusters, regions, ...)."""
+        return self.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]
 
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
@@ -91,7 +103,7 @@ class Graph:
             raise Unavailable("the graph database is not reachable") from exc
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
-             counters: dict[str, int] | None = None) -> list[Row]:
+             counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
         try:
             if routing == RoutingControl.READ:
                 records, summary, _ = self.driver.execute_query(
@@ -99,7 +111,7 @@ class Graph:
             else:
                 with self.driver.session(database=self.database) as session:
                     work = neo4j.unit_of_work(timeout=self.tx_timeout_s)(_write_work)
-                    records, summary = session.execute_write(work, query, params)
+                    records, summary = session.execute_write(work, query, params, touches)
         except ConstraintError as exc:
             raise Conflict("the change clashes with an existing record") from exc
         except (ServiceUnavailable, SessionExpired, AuthError) as exc:
@@ -118,14 +130,23 @@ class Graph:
 
 
 
-def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString,
-                params: dict[str, Any]) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString, params: dict[str, Any],
+                touches: LiteralString | None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    before = _scopes(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
-        tx.run(BUMP).consume()
+        keys = sorted(before | _scopes(tx, touches, params))
+        if keys:
+            tx.run(BUMP, keys=keys).consume()
     return records, summary
+
+
+def _scopes(tx: neo4j.ManagedTransaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
+    if touches is None:
+        return {WHOLE_GRAPH}
+    return set(tx.run(touches, params).single(strict=True)["keys"])
 
 
 def _plain(value: Any) -> Any:
