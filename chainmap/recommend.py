@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,11 @@ class Target:
     lon: float
     lat: float
     potential_partners: list[Relationship]   # active local entities in the neighbouring nodes (FEEDS)
+
+    @cached_property
+    def related(self) -> frozenset[str]:
+        """The partners and their group parents: the firms whose own outlook differs from the shared one."""
+        return frozenset(x for p in self.potential_partners for x in (p.partner, p.group) if x)
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -131,7 +137,7 @@ def partner_outlook(c: Candidate, target: Target, policy: Policy, today: dt.date
 
 
 def _related(uscc: str, target: Target) -> bool:
-    return any(p.partner == uscc or p.group == uscc for p in target.potential_partners)
+    return uscc in target.related
 
 
 def shared_outlook(target: Target, policy: Policy, today: dt.date) -> list[dict]:
@@ -182,10 +188,13 @@ def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.
 
 
 def rank(candidates: list[Candidate], target: Target, config: dict, policy: Policy, today: dt.date,
-         limit: int, min_revenue: int | None = None) -> list[dict[str, Any]]:
+         limit: int, min_revenue: int | None = None, shared: list[dict] | None = None,
+         best: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The best `limit` of the candidates, with `best` (already scored, e.g. an earlier chunk's) among them."""
     year = today.year - 1
-    shared = shared_outlook(target, policy, today)
-    scored = [score(c, target, config, policy, today, shared) for c in candidates
-              if min_revenue is None or (c.revenue.get(year) or 0) >= min_revenue]
+    if shared is None:
+        shared = shared_outlook(target, policy, today)
+    scored = [*best, *(score(c, target, config, policy, today, shared) for c in candidates
+                       if min_revenue is None or (c.revenue.get(year) or 0) >= min_revenue)]
     scored.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"]))
     return scored[:limit]

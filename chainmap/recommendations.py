@@ -3,8 +3,9 @@
 A node's industry group can hold thousands of Beijing/Tianjin firms at province scale, and scoring each in Python
 costs far more than the walk. So the walk ranks candidates in Cypher by a bound of the score (every feature
 computed from stored properties; existing ties counted as full for a firm with any SUPPLIES into the county), and
-only the best pages of that order are fetched and scored exactly. Paging stops once the k-th exact score beats the next
-candidate's bound, so the list is the same as scoring every candidate (a test compares both on the seed graph).
+the rows are read lazily in that order and scored exactly a chunk at a time. Reading stops once the k-th exact score
+beats the next candidate's bound, so the list is the same as scoring every candidate (a test compares both on the seed
+graph), and the walk runs once whatever the number of chunks read.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ _BOUNDED: LiteralString = CANDIDATE_FILTER + (
     "  + CASE WHEN any(r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r = $county) THEN $w.ties ELSE 0.0 END "
     "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
     "    THEN 0.0 ELSE 0.5 END AS bound, presence "
-    "ORDER BY bound DESC, e.uscc SKIP $skip LIMIT $take "
+    "ORDER BY bound DESC, e.uscc "
     "MATCH (r:Region {adcode: e.region}) "
     "RETURN bound, e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
     "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, presence, "
@@ -159,18 +160,26 @@ def _candidate(r: dict[str, Any]) -> Candidate:
 
 
 def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Target, limit: int,
-          min_revenue: int | None, today: dt.date, page: int, found: list[Candidate]) -> list[Candidate]:
-    """Fetch pages in bound order until nothing unfetched can enter the top `limit`; returns all fetched."""
-    skip = 0
-    while True:
-        rows = graph.read(query, **params, skip=skip, take=page + 1, min_revenue=min_revenue)
-        found += [_candidate(r) for r in rows[:page]]
-        if len(rows) <= page:
-            return found
-        ranked = rank(found, target, config(), policy(), today, limit, min_revenue)
-        if len(ranked) >= limit and ranked[-1]["score"] > rows[page]["bound"] + _SLACK:
-            return found
-        skip, page = skip + page, page * 2
+          min_revenue: int | None, today: dt.date, chunk: int, shared: list[dict],
+          top: list[dict[str, Any]]) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """Read candidates in bound order, scoring them exactly a chunk at a time (each chunk twice the last), until
+    nothing unread can enter the top `limit`; returns the candidates read and the best `limit` so far (`top` is
+    an earlier search's)."""
+    found: list[Candidate] = []
+
+    def better(batch: list[Candidate]) -> list[dict[str, Any]]:
+        return rank(batch, target, config(), policy(), today, limit, min_revenue, shared, top)
+
+    with graph.stream(query, fetch_size=min(chunk + 1, 1000), **params, min_revenue=min_revenue) as rows:
+        pending: list[Candidate] = []
+        for row in rows:
+            if len(pending) == chunk:
+                found, top = found + pending, better(pending)
+                pending, chunk = [], chunk * 2
+                if len(top) >= limit and top[-1]["score"] > row["bound"] + _SLACK:
+                    return found, top
+            pending.append(_candidate(row))
+    return found + pending, better(pending)
 
 
 class _Ranked:
@@ -215,7 +224,7 @@ def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, tupl
 
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
              min_revenue: int | None, page: int | None = None, revision: tuple | None = None) -> list[dict[str, Any]]:
-    """The top `limit` targets for one node; `page` is the first fetch size (tests pass a huge one to score all).
+    """The top `limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
     With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused."""
     today = dt.date.today()
     key = (revision, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
@@ -231,12 +240,12 @@ def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], l
               min_revenue: int | None, page: int | None, today: dt.date) -> list[dict[str, Any]]:
     target, params = query_parameters(graph, cluster_id, node_id, origins, today)
     page = page or max(2 * limit, 40)
-    found = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, [])
+    shared = shared_outlook(target, policy(), today)
+    found, top = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, shared, [])
     if len(found) < limit:  # division-level matches only fill a short list
-        seen = {c.uscc for c in found}
-        params["introduced"] = [*params["introduced"], *seen]
-        found = _best(graph, CANDIDATES_DIVISION, params, target, limit, min_revenue, today, page, found)
-    return rank(found, target, config(), policy(), today, limit, min_revenue)
+        params["introduced"] = [*params["introduced"], *(c.uscc for c in found)]
+        _, top = _best(graph, CANDIDATES_DIVISION, params, target, limit, min_revenue, today, page, shared, top)
+    return top
 
 
 def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key: str | None = None,

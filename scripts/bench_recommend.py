@@ -82,7 +82,7 @@ def plan(graph: Graph) -> tuple[int, list[str]]:
     candidate query (leaf first), from PROFILE."""
     _, params = recommendations.query_parameters(graph, CLUSTER, f"{CLUSTER}.{NODE}", ["11", "12"], dt.date.today())
     with graph.driver.session(database=graph.database) as session:
-        summary = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params, skip=0, take=41,
+        summary = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params,
                               min_revenue=None).consume()
     out: list[str] = []
 

@@ -73,6 +73,25 @@ def test_nothing_listening_is_unavailable():
         dead.close()
 
 
+def test_a_stream_reads_lazily_and_can_stop_early(graph):
+    with graph.stream("UNWIND range(1, 100000) AS i RETURN i, date('2026-01-02') AS d", fetch_size=10) as rows:
+        first = [next(rows) for _ in range(5)]
+    assert first == [{"i": i, "d": dt.date(2026, 1, 2)} for i in range(1, 6)]
+    with graph.stream("MATCH (r:Region {adcode: $a}) RETURN r.name AS name", a="130534") as rows:
+        assert list(rows) == [{"name": "清河县"}]
+
+
+def test_a_stream_from_nothing_listening_is_unavailable():
+    dead = Graph(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_user="neo4j", neo4j_password="x",
+                          retry_time_s=0.5))
+    try:
+        with pytest.raises(Unavailable):
+            with dead.stream("RETURN 1 AS one") as rows:
+                list(rows)
+    finally:
+        dead.close()
+
+
 def test_data_changes_renew_the_revision_and_reads_do_not(graph):
     graph.write("MERGE (t:RevisionProbe {id: 'p'}) SET t.v = 1")
     first = graph.revision()

@@ -1,6 +1,7 @@
 """Recommendations: properties of the pure score (Hypothesis) and worked examples on the seed graph."""
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,10 +74,10 @@ def test_reward_outlook_counts_partners_with_the_reward_rules():
                                    "status": "deregistered"})
     own_branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000001"),
                                  "group": c.uscc})
-    target = Target(**{**TARGET.__dict__, "potential_partners": LOCAL[:4] + [deregistered, own_branch]})
+    target = replace(TARGET, potential_partners=LOCAL[:4] + [deregistered, own_branch])
     outlook = score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]
     assert outlook == {"revenue_ok": True, "potential_local_partners": 4, "likely_eligible": False}
-    target = Target(**{**TARGET.__dict__, "potential_partners": LOCAL[:5]})
+    target = replace(TARGET, potential_partners=LOCAL[:5])
     assert score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]["likely_eligible"] is True
 
 
@@ -140,7 +141,7 @@ def test_shared_partner_count_equals_the_per_candidate_count(c):
     branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000009"),
                              "group": c.uscc})
     for partners in (LOCAL, LOCAL + [branch]):
-        target = Target(**{**TARGET.__dict__, "potential_partners": partners})
+        target = replace(TARGET, potential_partners=partners)
         shared = shared_outlook(target, POLICY, TODAY)
         assert partner_outlook(c, target, POLICY, TODAY, shared) == partner_outlook(c, target, POLICY, TODAY)
 

@@ -7,6 +7,7 @@ datetime.date/datetime. Driver failures become chainmap.errors exceptions here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, LiteralString
 
 import neo4j
@@ -86,6 +87,16 @@ class Graph:
         rows = self._run(query, params, RoutingControl.WRITE, counters, touches)
         return rows, counters
 
+    @contextmanager
+    def stream(self, query: LiteralString, fetch_size: int = 100, **params: Any) -> Iterator[Iterator[Row]]:
+        """Run a read query and yield its rows lazily, `fetch_size` at a time; leaving the block early discards the
+        rest on the server. For ordered searches that usually stop long before the last row."""
+        with _translated():
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                     fetch_size=fetch_size) as session:
+                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), params)
+                yield ({key: _plain(value) for key, value in record.items()} for record in result)
+
     def revisions(self, keys: list[str]) -> dict[str, str | None]:
         """The token of each scope's last committed data change (None before the first)."""
         return {r["key"]: r["token"] for r in self._run(REVISIONS, {"keys": keys}, RoutingControl.READ)}
@@ -104,7 +115,7 @@ class Graph:
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
-        try:
+        with _translated():
             if routing == RoutingControl.READ:
                 records, summary, _ = self.driver.execute_query(
                     neo4j.Query(query, timeout=self.tx_timeout_s), params, routing_=routing, database_=self.database)
@@ -112,22 +123,29 @@ class Graph:
                 with self.driver.session(database=self.database) as session:
                     work = neo4j.unit_of_work(timeout=self.tx_timeout_s)(_write_work)
                     records, summary = session.execute_write(work, query, params, touches)
-        except ConstraintError as exc:
-            raise Conflict("the change clashes with an existing record") from exc
-        except (ServiceUnavailable, SessionExpired, AuthError) as exc:
-            # AuthError included: a wrong server password is an operator problem, not the caller's.
-            raise Unavailable("the graph database is not reachable") from exc
-        except (DriverError, Neo4jError) as exc:
-            if isinstance(exc, Neo4jError) and exc.code and "TransactionTimedOut" in exc.code:
-                raise Unavailable("the graph database did not answer in time") from exc
-            if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
-                raise Unavailable("the graph database is not reachable") from exc
-            raise
         if counters is not None:
             for name in COUNTERS:
                 counters[name] = counters.get(name, 0) + getattr(summary.counters, name)
         return [{key: _plain(value) for key, value in record.items()} for record in records]
 
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Driver failures as chainmap.errors exceptions."""
+    try:
+        yield
+    except ConstraintError as exc:
+        raise Conflict("the change clashes with an existing record") from exc
+    except (ServiceUnavailable, SessionExpired, AuthError) as exc:
+        # AuthError included: a wrong server password is an operator problem, not the caller's.
+        raise Unavailable("the graph database is not reachable") from exc
+    except (DriverError, Neo4jError) as exc:
+        if isinstance(exc, Neo4jError) and exc.code and "TransactionTimedOut" in exc.code:
+            raise Unavailable("the graph database did not answer in time") from exc
+        if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
+            raise Unavailable("the graph database is not reachable") from exc
+        raise
 
 
 def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString, params: dict[str, Any],
