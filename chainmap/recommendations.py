@@ -20,7 +20,6 @@ from chainmap.errors import Invalid, NotFound
 from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
 from chainmap.graph import Graph, scopes
-from chainmap.graph.adapter import WHOLE_GRAPH
 from chainmap.recommend import Candidate, Target, haversine_km, load_config, rank, shared_outlook
 from chainmap.reward_checks import policy
 from chainmap.rewards import Relationship
@@ -95,10 +94,6 @@ _BOUNDED: LiteralString = CANDIDATE_FILTER + (
     "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
 )
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
-NODE_SCOPES: LiteralString = (
-    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
-    "RETURN n.id AS id, c.county AS county, coalesce(n.industry_codes, []) AS codes"
-)
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # Float rounding between Java's and Python's arithmetic, and the 6-decimal rounding of scores.
 _SLACK = 1e-5
@@ -113,19 +108,28 @@ def config() -> dict:
     return _CONFIG
 
 
-def _target(graph: Graph, cluster_id: str, node_id: str, origins: list[str]) -> tuple[Target, dict[str, Any]]:
+def _target(graph: Graph, cluster_id: str, node_id: str, origins: list[str], today: dt.date,
+            local: tuple | None = None) -> tuple[Target, dict[str, Any]]:
+    """The node, its county's partners and introductions, and the origin districts; reused while the whole-graph
+    and county tokens (`local`) stay the same, whatever happens to the candidates' industries."""
+    key = (local, cluster_id, node_id, tuple(origins), today)
+    if local is not None and (hit := TARGETS.get(key)) is not None:
+        return hit
     rows = graph.read(TARGET, cluster=cluster_id, node=node_id, origins=origins)
     if not rows:
         raise NotFound(f"cluster {cluster_id!r} has no chain node {node_id!r}")
     t = rows[0]
-    today = dt.date.today()
     partners = [Relationship(partner=p["uscc"], name=p["name"], entity_type=p["entity_type"], region=p["region"],
                              status=p["status"], group=p["group"], relation="potential", since=today, until=None)
                 for p in t["partners"]]
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
                     potential_partners=partners)
-    return target, {"introduced": t["introduced"], "origin_points": t["origin_points"]}
+    found = target, {"introduced": t["introduced"], "origin_points": t["origin_points"],
+                     "shared": shared_outlook(target, policy(), today)}
+    if local is not None:
+        TARGETS.put(key, found)
+    return found
 
 
 def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -135,7 +139,7 @@ def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -
     zero_at = cfg["distance"]["zero_at_km"]
     distance = {adcode: max(0.0, 1 - haversine_km(lon, lat, target.lon, target.lat) / zero_at)
                 for adcode, lon, lat in context["origin_points"]}
-    partners = len(shared_outlook(target, policy(), today))
+    partners = len(context["shared"])
     return {"w": w, "fit": cfg["industry_fit"], "scale": cfg["scale"], "core": cfg["core_districts"],
             "recent_from": today.year - cfg["transfer"]["recent_expansion_years"], "distance": distance,
             "partners": w["partners"] * min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
@@ -144,10 +148,10 @@ def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -
             "introduced": context["introduced"]}
 
 
-def query_parameters(graph: Graph, cluster_id: str, node_id: str, origins: list[str],
-                     today: dt.date) -> tuple[Target, dict[str, Any]]:
-    target, context = _target(graph, cluster_id, node_id, origins)
-    return target, dict(_bound_parameters(target, context, today), node=node_id, cluster=cluster_id, origins=origins)
+def query_parameters(graph: Graph, cluster_id: str, node_id: str, origins: list[str], today: dt.date,
+                     context: tuple[Target, dict[str, Any]] | None = None) -> tuple[Target, dict[str, Any]]:
+    target, found = context or _target(graph, cluster_id, node_id, origins, today)
+    return target, dict(_bound_parameters(target, found, today), node=node_id, cluster=cluster_id, origins=origins)
 
 
 def _candidate(r: dict[str, Any]) -> Candidate:
@@ -182,65 +186,68 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
     return found + pending, better(pending)
 
 
-class _Ranked:
-    """Ranked lists of this process, valid for one set of revision tokens and one day.
+class _Lru:
+    """Results of this process, keyed by the revision tokens they were computed from and the day.
 
-    A node's list depends only on the date, the configuration and three parts of the graph: the whole-graph scope
-    (chains, clusters, regions), its county and the divisions of its codes (chainmap.graph.scopes). Each scope's
-    token changes with every committed data change in it, so an entry is never served after its data moved on,
-    while a change elsewhere (another county's firms, another industry) leaves it in use.
+    A node's ranked list depends only on the date, the configuration and three parts of the graph: the whole-graph
+    scope (chains, clusters, regions), its county and the divisions of its codes (chainmap.graph.scopes); its target
+    context on the first two only. Each scope's token changes with every committed data change in it, so an entry
+    is never served after its data moved on, while a change elsewhere (another county's firms, another industry)
+    leaves it in use. Ranked lists are copied in and out (callers annotate them); target contexts are read-only.
     """
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
+    def __init__(self, size: int, copies: bool) -> None:
+        self.size, self.copies = size, copies
+        self.entries: OrderedDict[tuple, Any] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> list[dict[str, Any]] | None:
+    def get(self, key: tuple) -> Any:
         with self.lock:
             found = self.entries.get(key)
             if found is not None:
                 self.entries.move_to_end(key)
-            return copy.deepcopy(found)
+            return copy.deepcopy(found) if self.copies else found
 
-    def put(self, key: tuple, ranked: list[dict[str, Any]]) -> None:
+    def put(self, key: tuple, value: Any) -> None:
         with self.lock:
-            self.entries[key] = copy.deepcopy(ranked)
+            self.entries[key] = copy.deepcopy(value) if self.copies else value
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
 
-RANKED = _Ranked()
+RANKED = _Lru(512, copies=True)
+TARGETS = _Lru(256, copies=False)
 
 
-def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, tuple]:
-    """Per node, the tokens of the scopes its ranked list depends on."""
-    rows = graph.read(NODE_SCOPES, cluster=cluster_id, nodes=nodes)
-    keys = {r["id"]: sorted({WHOLE_GRAPH, scopes.county(r["county"]), *map(scopes.division, r["codes"])})
-            for r in rows}
-    tokens = graph.revisions(sorted({k for ks in keys.values() for k in ks}))
-    return {node: tuple((k, tokens[k]) for k in ks) for node, ks in keys.items()}
+def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, tuple[tuple, tuple]]:
+    """Per node, the (local, industry) tokens of the scopes its ranked list depends on."""
+    return {r["id"]: (tuple(map(tuple, r["local"])), tuple(map(tuple, r["industry"])))
+            for r in graph.read(scopes.NODE_TOKENS, cluster=cluster_id, nodes=nodes)}
 
 
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-             min_revenue: int | None, page: int | None = None, revision: tuple | None = None) -> list[dict[str, Any]]:
+             min_revenue: int | None, page: int | None = None,
+             revision: tuple[tuple, tuple] | None = None) -> list[dict[str, Any]]:
     """The top `limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
     With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused."""
     today = dt.date.today()
     key = (revision, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
     if revision is not None and (hit := RANKED.get(key)) is not None:
         return hit
-    ranked = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today)
+    local = revision[0] if revision is not None else None
+    ranked = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today, local)
     if revision is not None:
         RANKED.put(key, ranked)
     return ranked
 
 
 def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-              min_revenue: int | None, page: int | None, today: dt.date) -> list[dict[str, Any]]:
-    target, params = query_parameters(graph, cluster_id, node_id, origins, today)
+              min_revenue: int | None, page: int | None, today: dt.date,
+              local: tuple | None = None) -> list[dict[str, Any]]:
+    context = _target(graph, cluster_id, node_id, origins, today, local)
+    target, params = query_parameters(graph, cluster_id, node_id, origins, today, context)
     page = page or max(2 * limit, 40)
-    shared = shared_outlook(target, policy(), today)
+    shared = context[1]["shared"]
     found, top = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, shared, [])
     if len(found) < limit:  # division-level matches only fill a short list
         params["introduced"] = [*params["introduced"], *(c.uscc for c in found)]

@@ -246,6 +246,19 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
     def items(answer):
         return answer[urls[0]]["items"]
 
+    def computed(change):
+        """Apply the write; which of (target contexts, ranked lists) the next answers computed afresh."""
+        assert change().status_code in (200, 201)
+        puts = {"target": 0, "ranked": 0}
+        originals = rec.TARGETS.put, rec.RANKED.put
+        rec.TARGETS.put = lambda *a: puts.update(target=puts["target"] + 1) or originals[0](*a)
+        rec.RANKED.put = lambda *a: puts.update(ranked=puts["ranked"] + 1) or originals[1](*a)
+        try:
+            served()
+        finally:
+            rec.TARGETS.put, rec.RANKED.put = originals
+        return puts
+
     try:
         now = served()
         admin = keys["admin"]
@@ -254,6 +267,12 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
         last = items(now)[-1]["enterprise"]["uscc"]
         now = followed(now, lambda: client.patch(f"/api/v1/enterprises/{last}", headers=admin,
                                                  json={"revenue_cny": {year: 9_000_000_000}}))
+        # a division-only write recomputes the lists of that division's nodes but reuses their target contexts
+        again = items(now)[-1]["enterprise"]["uscc"]
+        division_only = computed(lambda: client.patch(f"/api/v1/enterprises/{again}", headers=admin,
+                                                      json={"revenue_cny": {year: 8_000_000_000}}))
+        assert division_only["ranked"] >= 1 and division_only["target"] == 0, division_only
+        now = served()
         top = items(now)[0]
         node = top["node"]["id"]
         # 2. a local partner of the node deregistered (reward outlook), seen through the county
@@ -263,6 +282,10 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
             node=node, county=county)[0]["u"]
         now = followed(now, lambda: client.patch(f"/api/v1/enterprises/{partner}", headers=admin,
                                                  json={"status": "deregistered"}))
+        reopened = computed(lambda: client.patch(f"/api/v1/enterprises/{partner}", headers=admin,
+                                                 json={"status": "active"}))
+        assert reopened["target"] >= 1 and reopened["ranked"] >= 1, reopened  # a county write renews both
+        now = served()
         # 3. a Hebei branch of a candidate without one (transfer signal), seen through the parent's division
         lone = next(i["enterprise"] for i in items(now) if "已在河北设有分支机构" not in i["reasons"])
         elsewhere = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '13' "

@@ -41,10 +41,14 @@ _INTRODUCTION_KEYS: LiteralString = (
 INTRODUCTION_ROWS: LiteralString = "UNWIND $rows AS row " + _INTRODUCTION_KEYS
 INTRODUCTION: LiteralString = "WITH {id: $id, props: $props} AS row " + _INTRODUCTION_KEYS
 
-
-def county(adcode: str) -> str:
-    return f"county:{adcode}"
-
-
-def division(code: str) -> str:
-    return f"division:{code[:2]}"
+# Per chain node of a cluster, the current tokens of the scopes its ranked list depends on, as [key, token] pairs:
+# `local` (the whole graph and the cluster's county) and `industry` (the divisions of the node's codes).
+NODE_TOKENS: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
+    "WITH n, ['graph', 'county:' + c.county] AS local, "
+    "  [x IN coalesce(n.industry_codes, []) | 'division:' + left(x, 2)] AS industry "
+    "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
+    "CALL (industry) { UNWIND industry AS key WITH DISTINCT key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS it } "
+    "RETURN n.id AS id, lt AS local, it AS industry"
+)
