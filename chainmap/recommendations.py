@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 import threading
 from collections import OrderedDict
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple
 
 from chainmap.errors import Invalid, NotFound
 from chainmap.gap_analysis import analyse_clusters
@@ -189,9 +189,9 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
 class _Lru:
     """Results of this process, keyed by the revision tokens they were computed from and the day.
 
-    A node's ranked list depends only on the date, the configuration and three parts of the graph: the whole-graph
-    scope (chains, clusters, regions), its county and the divisions of its codes (chainmap.graph.scopes); its target
-    context on the first two only. Each scope's token changes with every committed data change in it, so an entry
+    A node's ranked list depends only on the date, the configuration and parts of the graph: the whole-graph scope
+    (chains, clusters, regions), its county, the groups of its codes and, when division-level matches filled it,
+    their divisions (chainmap.graph.scopes); its target context on the first two only. Each scope's token changes with every committed data change in it, so an entry
     is never served after its data moved on, while a change elsewhere (another county's firms, another industry)
     leaves it in use. Ranked lists are copied in and out (callers annotate them); target contexts are read-only.
     """
@@ -219,31 +219,42 @@ RANKED = _Lru(512, copies=True)
 TARGETS = _Lru(256, copies=False)
 
 
-def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, tuple[tuple, tuple]]:
-    """Per node, the (local, industry) tokens of the scopes its ranked list depends on."""
-    return {r["id"]: (tuple(map(tuple, r["local"])), tuple(map(tuple, r["industry"])))
+class Tokens(NamedTuple):
+    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.scopes)."""
+
+    local: tuple
+    near: tuple
+    division: tuple
+
+
+def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, Tokens]:
+    """Per node, the current tokens of the scopes its ranked list may depend on."""
+    return {r["id"]: Tokens(*(tuple(map(tuple, r[part])) for part in Tokens._fields))
             for r in graph.read(scopes.NODE_TOKENS, cluster=cluster_id, nodes=nodes)}
 
 
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
-             min_revenue: int | None, page: int | None = None,
-             revision: tuple[tuple, tuple] | None = None) -> list[dict[str, Any]]:
+             min_revenue: int | None, page: int | None = None, revision: Tokens | None = None) -> list[dict[str, Any]]:
     """The top `limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
-    With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused."""
+    With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused: its local
+    and near tokens must match, and its division tokens too when division-level matches filled it."""
     today = dt.date.today()
-    key = (revision, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
-    if revision is not None and (hit := RANKED.get(key)) is not None:
-        return hit
-    local = revision[0] if revision is not None else None
-    ranked = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today, local)
-    if revision is not None:
-        RANKED.put(key, ranked)
+    if revision is None:
+        return _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today)[0]
+    key = (revision.local, revision.near, cluster_id, node_id, tuple(origins), limit, min_revenue, today, page)
+    hit = RANKED.get(key)
+    if hit is not None and hit[0] in (None, revision.division):
+        return hit[1]
+    ranked, divisions = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today,
+                                  revision.local)
+    RANKED.put(key, (revision.division if divisions else None, ranked))
     return ranked
 
 
 def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
               min_revenue: int | None, page: int | None, today: dt.date,
-              local: tuple | None = None) -> list[dict[str, Any]]:
+              local: tuple | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """The ranked list, and whether division-level matches were read to fill it."""
     context = _target(graph, cluster_id, node_id, origins, today, local)
     target, params = query_parameters(graph, cluster_id, node_id, origins, today, context)
     page = page or max(2 * limit, 40)
@@ -252,7 +263,8 @@ def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], l
     if len(found) < limit:  # division-level matches only fill a short list
         params["introduced"] = [*params["introduced"], *(c.uscc for c in found)]
         _, top = _best(graph, CANDIDATES_DIVISION, params, target, limit, min_revenue, today, page, shared, top)
-    return top
+        return top, True
+    return top, False
 
 
 def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key: str | None = None,

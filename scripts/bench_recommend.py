@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """Recommendation latency under gunicorn at several data scales, next to the trivial endpoint, plus the query plan.
 
+Each request is timed after one of five kinds of write (not timed), to show what the scoped revision tokens keep:
+  warm      no write: repeats are served from the ranked lists of the worker;
+  random    a revenue change of a uniformly drawn enterprise of the whole graph (what a busy province looks like);
+  division  a revenue change of a Beijing/Tianjin firm in a division of the requested nodes: the lists are ranked
+            afresh, their target contexts are reused;
+  county    a revenue change of a firm of the cluster's county: lists and target contexts are computed afresh;
+  cold      a write outside every scope (the whole graph): everything is computed afresh.
+
 Each scale has its own instance under var/ (loaded once: the seeds, the committed synthetic set and a synthetic
 province-style set of N enterprises with 3N SUPPLIES); the 1,000,000 scale reuses scripts/bench_api.py's province
 instance. Beijing/Tianjin firms are about 40 % of N.
@@ -11,6 +19,7 @@ instance. Beijing/Tianjin firms are about 40 % of N.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -26,6 +35,7 @@ import datetime as dt  # noqa: E402
 
 from chainmap import recommendations  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
+from chainmap.enterprises import get_enterprise, patch_enterprise  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
@@ -58,17 +68,50 @@ def instance(scale: int) -> tuple[dict[str, str], Graph]:
     return env, graph
 
 
-def timings(session: requests.Session, url: str, headers: dict, n: int, graph: Graph | None = None,
-            ) -> tuple[float, float, dict]:
-    """p50 and p95 of n requests. With `graph`, a small write before each request (not timed) renews the graph's
-    revision, so every request computes its ranking afresh (cold); without it, repeats reuse the ranking (warm)."""
+SAMPLES: dict = {
+    "random": "MATCH (e:Enterprise) WHERE e.name IS NOT NULL WITH e ORDER BY rand() LIMIT 200 RETURN e.uscc AS u",
+    "division": "MATCH (e:Enterprise {status: 'active'}) "
+                "WHERE (e.region STARTS WITH '11' OR e.region STARTS WITH '12') "
+                "AND any(x IN e.industry_codes WHERE left(x, 2) IN $divisions) "
+                "WITH e ORDER BY rand() LIMIT 200 RETURN e.uscc AS u",
+    "county": "MATCH (e:Enterprise {region: $county}) WHERE e.name IS NOT NULL "
+              "WITH e ORDER BY rand() LIMIT 200 RETURN e.uscc AS u",
+}
+
+
+def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
+    """Per kind, a function making one write of that kind (see the module's docstring)."""
+    place = graph.read("MATCH (c:Cluster {id: $c}) OPTIONAL MATCH (c)-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
+                       "WITH c, reduce(a = [], x IN collect(n.industry_codes) | a + x) AS codes "
+                       "RETURN c.county AS county, [x IN codes | left(x, 2)] AS d", c=cluster, nodes=nodes)[0]
+    year = dt.date.today().year - 1
+    out: dict[str, object] = {"warm": None}
+    for kind, query in SAMPLES.items():
+        sample = [r["u"] for r in graph.read(query, divisions=place["d"], county=place["county"])]
+        if not sample:  # no node to rank: no division to write to
+            continue
+        pool = itertools.cycle(sample)
+
+        def revenue_change(pool=pool) -> None:
+            uscc = next(pool)
+            revenue = {int(y): v for y, v in get_enterprise(graph, uscc)["revenue_cny"].items()}
+            revenue[year] = revenue.get(year, 0) + 1
+            patch_enterprise(graph, uscc, {"revenue_cny": revenue})
+
+        out[kind] = revenue_change
+    out["cold"] = lambda: graph.write("MERGE (t:BenchTick {id: 'recommend'}) SET t.at = timestamp()")
+    return out
+
+
+def timings(session: requests.Session, url: str, headers: dict, n: int, write=None) -> tuple[float, float, dict]:
+    """p50 and p95 of n requests, each after one `write` (not timed; None: repeats of the same request)."""
     for _ in range(3):
         session.get(url, headers=headers).raise_for_status()
     samples = []
     body: dict = {}
     for _ in range(n):
-        if graph is not None:
-            graph.write("MERGE (t:BenchTick {id: 'recommend'}) SET t.at = timestamp()")
+        if write is not None:
+            write()
         t = time.perf_counter()
         response = session.get(url, headers=headers)
         samples.append(time.perf_counter() - t)
@@ -82,8 +125,9 @@ def plan(graph: Graph) -> tuple[int, list[str]]:
     candidate query (leaf first), from PROFILE."""
     _, params = recommendations.query_parameters(graph, CLUSTER, f"{CLUSTER}.{NODE}", ["11", "12"], dt.date.today())
     with graph.driver.session(database=graph.database) as session:
-        summary = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params,
-                              min_revenue=None).consume()
+        result = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params, min_revenue=None)
+        list(result)  # a profile needs every row pulled
+        summary = result.consume()
     out: list[str] = []
 
     def walk(op: dict) -> None:
@@ -124,10 +168,11 @@ def main() -> None:
                 ("whole cluster, limit 10 per node (清河羊绒)", f"{base}/clusters/qinghe-cashmere/recommendations",
                  max(20, args.requests // 5)),
             ]:
-                for mode, write in (("cold", graph), ("warm", None)):
-                    p50, p95, body = timings(session, url, headers, n, write)
-                    print(f"   {name:40s} {mode} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                          f"({len(body['nodes'])} nodes, {len(body['items'])} items)")
+                body = session.get(url, headers=headers).json()
+                print(f"   {name} ({len(body['nodes'])} nodes, {len(body['items'])} items)")
+                for mode, write in writers(graph, body["cluster"], body["nodes"]).items():
+                    p50, p95, _ = timings(session, url, headers, n, write)
+                    print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
         finally:
             server.terminate()
             server.wait()

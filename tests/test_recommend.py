@@ -330,3 +330,41 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
         assert calls == []
     finally:
         reset_seeded(graph)
+
+
+def test_a_list_depends_on_its_division_only_when_division_matches_filled_it(graph):
+    """A write to a firm of the node's division but another group renews a list that division-level matches
+    filled (and its answer equals a fresh ranking), and leaves a list filled from the node's own groups in use."""
+    from chainmap import recommendations as rec
+    from chainmap.enterprises import get_enterprise, patch_enterprise
+
+    today = dt.date.today()
+    cluster, node = next((c, n) for c, n in _gap_nodes(graph, CLUSTERS)
+                         if rec._for_node(graph, c, n, ["11", "12"], 50, None, None, today)[1]
+                         and not rec._for_node(graph, c, n, ["11", "12"], 1, None, None, today)[1])
+    codes = graph.read("MATCH (n:ChainNode {id: $id}) RETURN n.industry_codes AS c", id=node)[0]["c"]
+    firm = graph.read("MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '11' "
+                      "AND any(x IN e.industry_codes WHERE left(x, 2) IN $d) "
+                      "AND NOT any(x IN e.industry_codes WHERE left(x, 3) IN $g) RETURN e.uscc AS u ORDER BY u LIMIT 1",
+                      d=[c[:2] for c in codes], g=[c[:3] for c in codes])[0]["u"]
+    original = get_enterprise(graph, firm)["revenue_cny"]
+
+    def answers():
+        tokens = rec.revisions(graph, cluster, [node])[node]
+        return {limit: rec.for_node(graph, cluster, node, ["11", "12"], limit, None, revision=tokens)
+                for limit in (50, 1)}
+
+    before = answers()
+    calls = []
+    fresh = rec._for_node
+    rec._for_node = lambda *a, **k: calls.append(a[4]) or fresh(*a, **k)
+    try:
+        patch_enterprise(graph, firm, {"revenue_cny": {today.year - 1: 9_500_000_000}})
+        after = answers()
+        assert calls == [50]  # the division-filled list only
+        assert after[1] == before[1]
+        assert after[50] == fresh(graph, cluster, node, ["11", "12"], 50, None, None, today)[0]
+        assert firm in {i["enterprise"]["uscc"] for i in after[50]}
+    finally:
+        rec._for_node = fresh
+        patch_enterprise(graph, firm, {"revenue_cny": {int(y): v for y, v in original.items()}})

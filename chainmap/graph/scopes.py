@@ -7,9 +7,11 @@ the write changed data. A write without a scope query renews 'graph', the scope 
 The keys name what the ranked recommendation lists depend on (chainmap.recommendations):
 - 'county:<adcode>' — the local side of a cluster: its county's enterprises (partners, existing ties) and the
   introductions into the county's clusters;
-- 'division:<2 digits>' — the candidates: enterprises classified in a GB/T 4754 division, with the division of
-  their group parent (a branch's region is the parent's Hebei presence).
-A firm's write touches the divisions of its codes and of its parent's codes, and its region if it is in Hebei.
+- 'industry:<code>' — the candidates: enterprises classified under a GB/T 4754 division (2 digits) or group
+  (3 digits), with those of their group parent (a branch's region is the parent's Hebei presence).
+A firm's write touches the division and group of each of its codes and of its parent's codes, and its region if it
+is in Hebei. A node's list depends on the groups of its codes, and on their divisions only when division-level
+matches had to fill it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ NOTHING: LiteralString = "RETURN [] AS keys"
 
 _FIRM_KEYS: LiteralString = (
     "WITH e, [(e)-[:MEMBER_OF]->(p:Enterprise) | coalesce(p.industry_codes, [])] AS parents "
-    "WITH [x IN coalesce(e.industry_codes, []) + reduce(a = [], c IN parents | a + c) | 'division:' + left(x, 2)] "
+    "WITH coalesce(e.industry_codes, []) + reduce(a = [], c IN parents | a + c) AS codes, e "
+    "WITH [x IN codes | 'industry:' + left(x, 2)] + [x IN codes WHERE size(x) > 2 | 'industry:' + left(x, 3)] "
     "  + CASE WHEN e.region STARTS WITH '13' THEN ['county:' + e.region] ELSE [] END AS keys "
     "UNWIND keys AS key RETURN collect(DISTINCT key) AS keys"
 )
@@ -41,14 +44,16 @@ _INTRODUCTION_KEYS: LiteralString = (
 INTRODUCTION_ROWS: LiteralString = "UNWIND $rows AS row " + _INTRODUCTION_KEYS
 INTRODUCTION: LiteralString = "WITH {id: $id, props: $props} AS row " + _INTRODUCTION_KEYS
 
-# Per chain node of a cluster, the current tokens of the scopes its ranked list depends on, as [key, token] pairs:
-# `local` (the whole graph and the cluster's county) and `industry` (the divisions of the node's codes).
+# Per chain node of a cluster, the current tokens of the scopes its ranked list may depend on, as [key, token]
+# pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes: their groups)
+# and `division` (their divisions).
 NODE_TOKENS: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
-    "WITH n, ['graph', 'county:' + c.county] AS local, "
-    "  [x IN coalesce(n.industry_codes, []) | 'division:' + left(x, 2)] AS industry "
+    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county] AS local "
     "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
-    "CALL (industry) { UNWIND industry AS key WITH DISTINCT key ORDER BY key "
-    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS it } "
-    "RETURN n.id AS id, lt AS local, it AS industry"
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
+    "RETURN n.id AS id, lt AS local, nt AS near, dt AS division"
 )
