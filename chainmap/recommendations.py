@@ -191,9 +191,10 @@ class _Lru:
 
     A node's ranked list depends only on the date, the configuration and parts of the graph: the whole-graph scope
     (chains, clusters, regions), its county, the groups of its codes and, when division-level matches filled it,
-    their divisions (chainmap.graph.scopes); its target context on the first two only. Each scope's token changes with every committed data change in it, so an entry
-    is never served after its data moved on, while a change elsewhere (another county's firms, another industry)
-    leaves it in use. Ranked lists are copied in and out (callers annotate them); target contexts are read-only.
+    their divisions (chainmap.graph.scopes); its target context on the first two only. Each scope's token changes
+    with every committed data change in it, so an entry is never served after its data moved on, while a change
+    elsewhere (another county's firms, another industry) leaves it in use. Ranked lists are copied in and out
+    (callers annotate them); target contexts are read-only.
     """
 
     def __init__(self, size: int, copies: bool) -> None:
