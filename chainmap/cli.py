@@ -80,6 +80,24 @@ def _load(directory: Path) -> None:
                    f"{file.relationships:>9} relationships created  {file.seconds:8.1f} s")
 
 
+@main.group()
+def cache() -> None:
+    """Results reused between requests (ranked recommendation lists)."""
+
+
+@cache.command("renew")
+def cache_renew() -> None:
+    """Mark the whole graph changed, so every process drops what it reused (after edits made around chainmap)."""
+    graph = _graph()
+    try:
+        graph.renew()
+    except ChainmapError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        graph.close()
+    click.echo("cache renewed: every reused result is recomputed at its next use")
+
+
 @main.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def load(directory: Path) -> None:

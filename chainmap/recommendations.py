@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from typing import Any, LiteralString, NamedTuple
@@ -95,6 +97,28 @@ _BOUNDED: LiteralString = CANDIDATE_FILTER + (
 )
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
+# Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.scopes), as
+# [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:
+# their groups) and `division` (their divisions); and the list stored under `$keys[node]` by any process, if any.
+NODE_LISTS: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
+    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county] AS local "
+    "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
+    "OPTIONAL MATCH (l:RankedList {key: $keys[n.id]}) "
+    "RETURN n.id AS id, lt AS local, nt AS near, dt AS division, "
+    "  l {.tokens, .division, .ranked} AS stored"
+)
+# One list per key; lists of earlier days go (a key holds its day, so they are never read again).
+STORE_LIST: LiteralString = (
+    "MERGE (l:RankedList {key: $key}) "
+    "SET l.tokens = $tokens, l.division = $division, l.ranked = $ranked, l.day = $day, l.node = $node "
+    "WITH count(*) AS stored CALL () { MATCH (old:RankedList) WHERE old.day < $day WITH old LIMIT 1000 DELETE old }"
+)
+FORGET_LISTS: LiteralString = "MATCH (l:RankedList) DELETE l"
 # Float rounding between Java's and Python's arithmetic, and the 6-decimal rounding of scores.
 _SLACK = 1e-5
 
@@ -221,24 +245,38 @@ TARGETS = _Lru(256, copies=False)
 
 
 class Tokens(NamedTuple):
-    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.scopes)."""
+    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.scopes);
+    with the list any process stored for the same request, if there is one."""
 
     local: tuple
     near: tuple
     division: tuple
+    stored: dict | None = None
 
 
-def revisions(graph: Graph, cluster_id: str, nodes: list[str]) -> dict[str, Tokens]:
-    """Per node, the current tokens of the scopes its ranked list may depend on."""
-    return {r["id"]: Tokens(*(tuple(map(tuple, r[part])) for part in Tokens._fields))
-            for r in graph.read(scopes.NODE_TOKENS, cluster=cluster_id, nodes=nodes)}
+def list_key(cluster_id: str, node_id: str, origins: list[str], limit: int, min_revenue: int | None,
+             today: dt.date) -> str:
+    """The stored list's key: the request, the day and the versions of the score's configuration and policy."""
+    text = json.dumps([cluster_id, node_id, origins, limit, min_revenue, today.isoformat(), config()["version"],
+                       policy().version])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def revisions(graph: Graph, cluster_id: str, nodes: list[str], origins: list[str], limit: int,
+              min_revenue: int | None, today: dt.date) -> dict[str, Tokens]:
+    """Per node, the current tokens of the scopes its ranked list may depend on, and the stored list (one read)."""
+    keys = {n: list_key(cluster_id, n, origins, limit, min_revenue, today) for n in nodes}
+    return {r["id"]: Tokens(*(tuple(map(tuple, r[part])) for part in ("local", "near", "division")), r["stored"])
+            for r in graph.read(NODE_LISTS, cluster=cluster_id, nodes=nodes, keys=keys)}
 
 
 def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
              min_revenue: int | None, page: int | None = None, revision: Tokens | None = None) -> list[dict[str, Any]]:
     """The top `limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
-    With the node's `revision` tokens, an identical earlier answer of the same tokens and day is reused: its local
-    and near tokens must match, and its division tokens too when division-level matches filled it."""
+
+    With the node's `revision` tokens, an answer computed from the same tokens the same day is reused, from this
+    process or from the graph, where every process stores what it computes (gunicorn's workers, a restart): its
+    local and near tokens must match, and its division tokens too when division-level matches filled it."""
     today = dt.date.today()
     if revision is None:
         return _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today)[0]
@@ -246,10 +284,32 @@ def for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], li
     hit = RANKED.get(key)
     if hit is not None and hit[0] in (None, revision.division):
         return hit[1]
-    ranked, divisions = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today,
-                                  revision.local)
-    RANKED.put(key, (revision.division if divisions else None, ranked))
+    stored, tokens = revision.stored, _text([*revision.local, *revision.near])
+    if (page is None and stored and stored["tokens"] == tokens
+            and stored["division"] in (None, _text(revision.division))):
+        ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
+    else:
+        ranked, divisions = _for_node(graph, cluster_id, node_id, origins, limit, min_revenue, page, today,
+                                      revision.local)
+        division = revision.division if divisions else None
+        if page is None:
+            graph.write(STORE_LIST, touches=scopes.NOTHING, key=list_key(cluster_id, node_id, origins, limit,
+                        min_revenue, today), tokens=tokens, division=_text(division) if division else None,
+                        ranked=_text(ranked), day=today, node=node_id)
+    RANKED.put(key, (division, ranked))
     return ranked
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def forget(graph: Graph) -> None:
+    """Drop every reusable result, of this process and stored (tests; an operator after editing the graph around
+    chainmap)."""
+    RANKED.entries.clear()
+    TARGETS.entries.clear()
+    graph.write(FORGET_LISTS, touches=scopes.NOTHING)
 
 
 def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], limit: int,
@@ -284,7 +344,7 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
         nodes = [node_id]
     else:
         nodes = sorted(n for n, (status, _) in statuses.items() if status != "present")
-    tokens = revisions(graph, cluster_id, nodes)
+    tokens = revisions(graph, cluster_id, nodes, list(origins), limit, min_revenue, dt.date.today())
     items = []
     for node_id in nodes:
         for item in for_node(graph, cluster_id, node_id, list(origins), limit, min_revenue,

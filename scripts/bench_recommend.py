@@ -105,7 +105,9 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
 
 def timings(session: requests.Session, url: str, headers: dict, n: int, write=None) -> tuple[float, float, dict]:
     """p50 and p95 of n requests, each after one `write` (not timed; None: repeats of the same request)."""
-    for _ in range(3):
+    for _ in range(8):  # both workers see the request (and the write) before timing
+        if write is not None:
+            write()
         session.get(url, headers=headers).raise_for_status()
     samples = []
     body: dict = {}

@@ -238,7 +238,7 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
         response = change()
         assert response.status_code in (200, 201), response.get_json().get("errors")
         after = served()
-        rec.RANKED.entries.clear()
+        rec.forget(graph)
         assert after == served()
         assert after[urls[0]]["items"] != before[urls[0]]["items"]
         return after
@@ -350,9 +350,8 @@ def test_a_list_depends_on_its_division_only_when_division_matches_filled_it(gra
     original = get_enterprise(graph, firm)["revenue_cny"]
 
     def answers():
-        tokens = rec.revisions(graph, cluster, [node])[node]
-        return {limit: rec.for_node(graph, cluster, node, ["11", "12"], limit, None, revision=tokens)
-                for limit in (50, 1)}
+        return {limit: rec.for_node(graph, cluster, node, ["11", "12"], limit, None, revision=rec.revisions(
+                    graph, cluster, [node], ["11", "12"], limit, None, today)[node]) for limit in (50, 1)}
 
     before = answers()
     calls = []
@@ -368,3 +367,58 @@ def test_a_list_depends_on_its_division_only_when_division_matches_filled_it(gra
     finally:
         rec._for_node = fresh
         patch_enterprise(graph, firm, {"revenue_cny": {int(y): v for y, v in original.items()}})
+
+
+def test_a_list_computed_by_one_process_serves_the_others_until_its_scopes_change(client, graph, keys):
+    """Lists are stored in the graph with their tokens: a process with nothing in memory (another gunicorn worker,
+    a restart) serves the stored list without ranking; after a change in its scopes it ranks afresh. Storing a
+    list drops the lists of earlier days."""
+    from chainmap import recommendations as rec
+
+    url = "/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=7"
+    rec.forget(graph)
+    first = client.get(url, headers=keys["viewer"]).get_json()
+    assert graph.read("MATCH (l:RankedList) RETURN count(l) AS n")[0]["n"] == 1
+    calls = []
+    original = rec._for_node
+    rec._for_node = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        rec.RANKED.entries.clear()
+        rec.TARGETS.entries.clear()
+        assert client.get(url, headers=keys["viewer"]).get_json() == first
+        assert calls == []
+        graph.write("CREATE (:RankedList {key: 'from-an-earlier-day', day: date('2020-01-01')})")
+        top = first["items"][0]["enterprise"]["uscc"]
+        assert client.patch(f"/api/v1/enterprises/{top}", json={"status": "deregistered"},
+                            headers=keys["admin"]).status_code == 200
+        rec.RANKED.entries.clear()
+        after = client.get(url, headers=keys["viewer"]).get_json()
+        assert len(calls) == 1 and top not in {i["enterprise"]["uscc"] for i in after["items"]}
+        assert graph.read("MATCH (l:RankedList) RETURN collect(l.day) AS d")[0]["d"] == [dt.date.today()]
+    finally:
+        rec._for_node = original
+        client.patch(f"/api/v1/enterprises/{top}", json={"status": "active"}, headers=keys["admin"])
+
+
+def test_cache_renew_drops_lists_after_a_write_made_around_chainmap(client, graph, keys):
+    """A write through the driver (not the adapter) renews no token, so the reused list is stale until
+    `python -m chainmap cache renew`."""
+    from click.testing import CliRunner
+
+    from chainmap.cli import main
+
+    url = "/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=6"
+    first = client.get(url, headers=keys["viewer"]).get_json()
+    top = first["items"][0]["enterprise"]["uscc"]
+    with graph.driver.session(database=graph.database) as session:  # around the adapter, as cypher-shell would
+        session.run("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'deregistered'", u=top).consume()
+    try:
+        assert client.get(url, headers=keys["viewer"]).get_json() == first  # stale, as documented
+        result = CliRunner().invoke(main, ["cache", "renew"])
+        assert result.exit_code == 0, result.output
+        after = client.get(url, headers=keys["viewer"]).get_json()
+        assert top not in {i["enterprise"]["uscc"] for i in after["items"]}
+    finally:
+        with graph.driver.session(database=graph.database) as session:
+            session.run("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=top).consume()
+        graph.renew()

@@ -101,6 +101,11 @@ class Graph:
         """The token of each scope's last committed data change (None before the first)."""
         return {r["key"]: r["token"] for r in self._run(REVISIONS, {"keys": keys}, RoutingControl.READ)}
 
+    def renew(self) -> None:
+        """Renew the whole-graph token, which every cached result depends on: after data was changed around this
+        adapter (cypher-shell, a restore), every process drops what it reused at its next read."""
+        self._run(BUMP, {"keys": [WHOLE_GRAPH]}, RoutingControl.WRITE)
+
     def revision(self) -> str | None:
         """The token of the last committed change of unscoped data (chains, clusters, regions, ...)."""
         return self.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]

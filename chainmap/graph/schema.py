@@ -18,6 +18,7 @@ CONSTRAINTS: list[tuple[str, LiteralString]] = [
      "CREATE CONSTRAINT reward_decision_id IF NOT EXISTS FOR (n:RewardDecision) REQUIRE n.id IS UNIQUE"),
     ("reward_grant_key", "CREATE CONSTRAINT reward_grant_key IF NOT EXISTS FOR (n:RewardGrant) REQUIRE n.key IS UNIQUE"),
     ("revision_id", "CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE"),
+    ("ranked_list_key", "CREATE CONSTRAINT ranked_list_key IF NOT EXISTS FOR (n:RankedList) REQUIRE n.key IS UNIQUE"),
     ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
 ]
 
@@ -29,6 +30,7 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("enterprise_region", "CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)"),
     ("enterprise_status", "CREATE INDEX enterprise_status IF NOT EXISTS FOR (n:Enterprise) ON (n.status)"),
     ("enterprise_name", "CREATE TEXT INDEX enterprise_name IF NOT EXISTS FOR (n:Enterprise) ON (n.name)"),
+    ("ranked_list_day", "CREATE INDEX ranked_list_day IF NOT EXISTS FOR (n:RankedList) ON (n.day)"),
     ("introduction_enterprise",
      "CREATE INDEX introduction_enterprise IF NOT EXISTS FOR (n:Introduction) ON (n.enterprise)"),
 ]

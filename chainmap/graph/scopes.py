@@ -11,7 +11,7 @@ The keys name what the ranked recommendation lists depend on (chainmap.recommend
   (3 digits), with those of their group parent (a branch's region is the parent's Hebei presence).
 A firm's write touches the division and group of each of its codes and of its parent's codes, and its region if it
 is in Hebei. A node's list depends on the groups of its codes, and on their divisions only when division-level
-matches had to fill it.
+matches had to fill it (chainmap.recommendations.NODE_LISTS reads these tokens).
 """
 
 from __future__ import annotations
@@ -43,17 +43,3 @@ _INTRODUCTION_KEYS: LiteralString = (
 )
 INTRODUCTION_ROWS: LiteralString = "UNWIND $rows AS row " + _INTRODUCTION_KEYS
 INTRODUCTION: LiteralString = "WITH {id: $id, props: $props} AS row " + _INTRODUCTION_KEYS
-
-# Per chain node of a cluster, the current tokens of the scopes its ranked list may depend on, as [key, token]
-# pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes: their groups)
-# and `division` (their divisions).
-NODE_TOKENS: LiteralString = (
-    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
-    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county] AS local "
-    "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
-    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
-    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
-    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
-    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
-    "RETURN n.id AS id, lt AS local, nt AS near, dt AS division"
-)
