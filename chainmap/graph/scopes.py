@@ -2,7 +2,9 @@
 
 A scope query runs with the write's own parameters, before and after it in the same transaction (the old and the
 new state both count), and returns one row with `keys`. chainmap.graph.adapter renews the token of each key when
-the write changed data. A write without a scope query renews 'graph', the scope of everything.
+the write changed data. A write without a scope query renews 'graph', the scope of everything: so do the bulk
+loader's batches (a load is a big change anyway, and scoping each batch cost a third of the load rate), while the
+API's writes of one enterprise, relationship or introduction name their scopes.
 
 The keys name what the ranked recommendation lists depend on (chainmap.recommendations):
 - 'county:<adcode>' — the local side of a cluster: its county's enterprises (partners, existing ties) and the
@@ -29,17 +31,12 @@ _FIRM_KEYS: LiteralString = (
     "UNWIND keys AS key RETURN collect(DISTINCT key) AS keys"
 )
 ENTERPRISE_ROWS: LiteralString = "UNWIND $rows AS row OPTIONAL MATCH (e:Enterprise {uscc: row.uscc}) " + _FIRM_KEYS
-SUPPLY_ROWS: LiteralString = (
-    "UNWIND $rows AS row UNWIND [row.supplier, row.customer] AS uscc OPTIONAL MATCH (e:Enterprise {uscc: uscc}) "
-    + _FIRM_KEYS
-)
 SUPPLY: LiteralString = "UNWIND [$supplier, $customer] AS uscc OPTIONAL MATCH (e:Enterprise {uscc: uscc}) " + _FIRM_KEYS
 
-_INTRODUCTION_KEYS: LiteralString = (
-    "OPTIONAL MATCH (:Introduction {id: row.id})-[:INTO]->(old:Cluster) "
-    "OPTIONAL MATCH (new:Cluster {id: row.props.cluster}) "
+# An introduction counts for its cluster's county (its old cluster's too, were it moved).
+INTRODUCTION: LiteralString = (
+    "OPTIONAL MATCH (:Introduction {id: $id})-[:INTO]->(old:Cluster) "
+    "OPTIONAL MATCH (new:Cluster {id: $props.cluster}) "
     "UNWIND [x IN [old.county, new.county] WHERE x IS NOT NULL | 'county:' + x] AS key "
     "RETURN collect(DISTINCT key) AS keys"
 )
-INTRODUCTION_ROWS: LiteralString = "UNWIND $rows AS row " + _INTRODUCTION_KEYS
-INTRODUCTION: LiteralString = "WITH {id: $id, props: $props} AS row " + _INTRODUCTION_KEYS

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from chainmap.gap_analysis import refresh_facts
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
 from chainmap.loading.chains import definition_errors, expand
@@ -257,7 +257,7 @@ class Loader:
                 if failure:
                     continue
                 try:
-                    result, counters = self.graph.write_counted(statement, rows=batch, touches=TOUCHES.get(statement))
+                    result, counters = self.graph.write_counted(statement, rows=batch)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                     failure.append(exc)
                     continue
@@ -328,10 +328,6 @@ def _mark_row(v: dict, file: str) -> dict:
     return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"], "by": file}
 
 
-# What each enterprise-level statement can change (chainmap.graph.scopes); the others touch the whole graph.
-TOUCHES: dict[str, LiteralString] = {
-    q.ENTERPRISES: scopes.ENTERPRISE_ROWS, q.SUPPLIES: scopes.SUPPLY_ROWS, q.INTRODUCTIONS: scopes.INTRODUCTION_ROWS,
-}
 WRITERS: dict[str, tuple] = {
     "regions.csv": (q.REGIONS, _keyed("adcode"), q.REGION_PARENTS),
     "industries.csv": (q.INDUSTRIES, _keyed("code"), q.INDUSTRY_PARENTS),
