@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -27,6 +29,18 @@ def _graph() -> Graph:
         raise click.ClickException(str(exc)) from None
 
 
+@contextmanager
+def _connected() -> Iterator[Graph]:
+    """The graph for one command; chainmap errors end it with their message, not a traceback."""
+    graph = _graph()
+    try:
+        yield graph
+    except ChainmapError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        graph.close()
+
+
 @click.group()
 def main() -> None:
     """chainmap: industrial-chain mapping for Hebei's county featured-industry clusters."""
@@ -40,13 +54,8 @@ def schema() -> None:
 @schema.command("apply")
 def schema_apply() -> None:
     """Create the constraints and indexes that are missing (safe to repeat)."""
-    graph = _graph()
-    try:
+    with _connected() as graph:
         names = apply_schema(graph)
-    except ChainmapError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        graph.close()
     click.echo(f"schema applied: {len(names)} constraints and indexes")
 
 
@@ -88,13 +97,8 @@ def cache() -> None:
 @cache.command("renew")
 def cache_renew() -> None:
     """Mark the whole graph changed, so every process drops what it reused (after edits made around chainmap)."""
-    graph = _graph()
-    try:
+    with _connected() as graph:
         graph.renew()
-    except ChainmapError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        graph.close()
     click.echo("cache renewed: every reused result is recomputed at its next use")
 
 
@@ -115,11 +119,8 @@ def seed() -> None:
 def seed_load(if_empty: bool) -> None:
     """Load seeds/ (real regions, industries, clusters and chains) and seeds/synthetic/ (labelled synthetic)."""
     if if_empty:
-        graph = _graph()
-        try:
+        with _connected() as graph:
             empty = graph_is_empty(graph)
-        finally:
-            graph.close()
         if not empty:
             click.echo("graph already holds clusters; seeds not loaded")
             return
@@ -139,38 +140,26 @@ def keys() -> None:
 @click.option("--label", default="", help="Who or what the key is for.")
 def keys_create(role: str, counties: tuple[str, ...], label: str) -> None:
     """Create a key and print it (its only output line; it cannot be shown again)."""
-    graph = _graph()
-    try:
+    with _connected() as graph:
         click.echo(key_store.create_key(graph, role, list(counties), label))
-    except ChainmapError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        graph.close()
 
 
 @keys.command("list")
 def keys_list() -> None:
     """List keys (ids, roles, counties; never the secrets)."""
-    graph = _graph()
-    try:
+    with _connected() as graph:
         for k in key_store.list_keys(graph):
             state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
-            click.echo(f"{k['id']}  {k['role']:8s} {','.join(k['counties'] or []) or '-':20s} {state:30s} {k['label'] or ''}")
-    finally:
-        graph.close()
+            click.echo(f"{k['id']}  {k['role']:8s} {','.join(k['counties'] or []) or '-':20s} {state:30s} "
+                       f"{k['label'] or ''}")
 
 
 @keys.command("revoke")
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id (the 12 characters after cmk_)."""
-    graph = _graph()
-    try:
+    with _connected() as graph:
         key_store.revoke_key(graph, key_id)
-    except ChainmapError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        graph.close()
     click.echo(f"revoked {key_id}")
 
 
