@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from chainmap import keys as key_store
+from chainmap import recommendations
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -91,15 +92,17 @@ def _load(directory: Path) -> None:
 
 @main.group()
 def cache() -> None:
-    """Results reused between requests (ranked recommendation lists)."""
+    """Results reused between requests (ranked recommendation lists) and the rank keys they are computed from."""
 
 
 @cache.command("renew")
 def cache_renew() -> None:
-    """Mark the whole graph changed, so every process drops what it reused (after edits made around chainmap)."""
+    """Rebuild the recommendations' rank keys and mark the whole graph changed, so every process drops what it
+    reused (after edits made around chainmap)."""
     with _connected() as graph:
+        firms = recommendations.rebuild_keys(graph)
         graph.renew()
-    click.echo("cache renewed: every reused result is recomputed at its next use")
+    click.echo(f"cache renewed: rank keys of {firms} firms rebuilt; every reused result is recomputed at its next use")
 
 
 @main.command("load")

@@ -11,6 +11,7 @@ from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
 from chainmap.graph import Graph, scopes
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
+from chainmap.recommendations import key_arguments
 from chainmap.references import known_classes
 
 # The list query starts from the most selective filter given (an allow-list of anchors, never request text).
@@ -146,7 +147,8 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
 
 def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
-    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS)
+    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS,
+                **key_arguments())
     refresh_for_enterprises(graph, [e["uscc"] for e in items])
 
 
@@ -157,7 +159,8 @@ def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
     merged["synthetic"] = current["synthetic"]
     validate(graph, [merged], creating=False)
     before = set(current["chain_nodes"])
-    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=scopes.ENTERPRISE_ROWS)
+    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=scopes.ENTERPRISE_ROWS,
+                **key_arguments())
     refresh_for_enterprises(graph, [code])
     if before - set(merged["chain_nodes"]):
         refresh_facts(graph, sorted(before - set(merged["chain_nodes"])))  # the nodes it left

@@ -28,6 +28,13 @@ def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
     return config
 
 
+def key_parameters(config: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The configuration of the scale, transfer and green parts as Cypher parameters (chainmap.graph.rank_keys)."""
+    return {"w": config["weights"], "scale": config["scale"], "core": config["core_districts"],
+            "recent_from": today.year - config["transfer"]["recent_expansion_years"],
+            "polluting": config["heavily_polluting_prefixes"]}
+
+
 @dataclass(frozen=True)
 class Candidate:
     uscc: str

@@ -1,11 +1,16 @@
-"""Recommendations against the graph: walk from a gap node's industry codes to Beijing/Tianjin candidates.
+"""Recommendations against the graph: a gap node's Beijing/Tianjin candidates, best first, scored exactly.
 
-A node's industry group can hold thousands of Beijing/Tianjin firms at province scale, and scoring each in Python
-costs far more than the walk. So the walk ranks candidates in Cypher by a bound of the score (every feature
-computed from stored properties; existing ties counted as full for a firm with any SUPPLIES into the county), and
-the rows are read lazily in that order and scored exactly a chunk at a time. Reading stops once the k-th exact score
-beats the next candidate's bound, so the list is the same as scoring every candidate (a test compares both on the seed
-graph), and the walk runs once whatever the number of chunks read.
+A node's industry groups can hold thousands of Beijing/Tianjin firms at province scale, and a fresh list must not
+cost a walk over all of them. Every classification of a firm that could be a target carries a rank key: its code
+and a bound of the node-independent part of its score (chainmap.graph.rank_keys), kept by every enterprise write.
+The search reads each code of the node's groups from the key's range index best first, a few keys at a time, scores
+the new candidates exactly in Python, and stops once no unread key can beat the k-th score (a threshold search);
+firms with existing ties to the cluster, which the keys do not bound, are scored first.
+
+The walk it replaced remains for keys that follow another configuration (until `python -m chainmap cache renew`),
+for division-level matches, which only fill a short list, and for tests: it ranks every candidate the node's groups
+reach in Cypher by a bound of the whole score and reads them lazily in that order. Tests check that both give the
+list of scoring every candidate.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from typing import Any, LiteralString, NamedTuple
 from chainmap.errors import Invalid, NotFound
 from chainmap.gap_analysis import analyse_clusters
 from chainmap.gaps import Thresholds
-from chainmap.graph import Graph, scopes
-from chainmap.recommend import Candidate, Target, haversine_km, load_config, rank, shared_outlook
+from chainmap.graph import Graph, rank_keys, scopes
+from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART
+from chainmap.recommend import (Candidate, Target, haversine_km, key_parameters, load_config, rank,
+                               shared_outlook)
 from chainmap.reward_checks import policy
 from chainmap.rewards import Relationship
 
@@ -35,8 +42,12 @@ TARGET: LiteralString = (
     "  RETURN collect(DISTINCT x.uscc) AS introduced } "
     "CALL () { MATCH (r:Region) WHERE any(p IN $origins WHERE r.adcode STARTS WITH p) AND r.lon IS NOT NULL "
     "  RETURN collect([r.adcode, r.lon, r.lat]) AS origin_points } "
+    "CALL (n) { OPTIONAL MATCH (n)-[:CLASSIFIED_AS]->(:Industry)-[:IN]->(g:Industry) WITH DISTINCT g "
+    "  OPTIONAL MATCH (g)<-[:IN*0..1]-(i:Industry) RETURN collect(DISTINCT i.code) AS lanes } "
+    "OPTIONAL MATCH (keys:Revision {id: 'rank-keys'}) "
     "RETURN n.id AS id, n.name AS name, n.industry_codes AS codes, n.keywords AS keywords, county.adcode AS county, "
-    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, introduced, origin_points"
+    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, introduced, origin_points, "
+    "  lanes, keys.version AS keys"
 )
 # Candidates classified in the node's classes or their groups (tier 1), or only in the same divisions (tier 2).
 # The walk starts at the node's Industry nodes: it never scans all enterprises. The filters come after the DISTINCT
@@ -60,43 +71,62 @@ CANDIDATE_FILTER: LiteralString = (
     "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
     "  AND NOT e.uscc IN $introduced "
 )
+_REVENUE: LiteralString = (
+    "[i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0]"
+)
+# What the exact score needs of a candidate `e` (its district's centroid as `r`).
+_DETAILS: LiteralString = (
+    "RETURN e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
+    "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, "
+    + PRESENCE + " AS presence, "
+    "  size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
+    "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
+)
 _BOUNDED: LiteralString = CANDIDATE_FILTER + (
-    "WITH e, coalesce(e.industry_codes, []) AS codes, [i IN range(0, size(coalesce(e.revenue_years, [])) - 1) "
-    "  WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0] AS revenue "
+    "WITH e, coalesce(e.industry_codes, []) AS codes, " + _REVENUE + " AS revenue "
     "WHERE $min_revenue IS NULL OR coalesce(revenue, 0) >= $min_revenue "
     "WITH e, revenue, CASE "
     "  WHEN any(x IN codes WHERE x IN $codes) THEN $fit.class "
     "  WHEN any(x IN codes WHERE any(y IN $codes WHERE left(x, 3) = left(y, 3))) THEN $fit.group "
     "  WHEN any(x IN codes WHERE any(y IN $codes WHERE left(x, 2) = left(y, 2))) THEN $fit.division "
-    "  ELSE 0.0 END AS fit, "
-    "  any(x IN codes WHERE any(p IN $polluting WHERE x STARTS WITH p)) AS polluting, "
-    "  any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13') AS presence "
+    "  ELSE 0.0 END AS fit, " + POLLUTING + " AS polluting, " + PRESENCE + " AS presence "
     "WITH e, "
     "  $w.industry_fit * CASE WHEN fit = 0 THEN 0.0 "
     "    WHEN NOT any(k IN $keywords WHERE k <> '' AND coalesce(e.products, '') CONTAINS k) THEN fit "
     "    WHEN fit + $fit.keyword_bonus > 1 THEN 1.0 ELSE fit + $fit.keyword_bonus END "
-    "  + $w.scale * CASE WHEN revenue IS NULL THEN 0.0 "
-    "    WHEN revenue < $scale.threshold_cny THEN $scale.at_threshold * revenue / $scale.threshold_cny "
-    "    WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
-    "    ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
-    "      * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END "
-    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) "
-    "    + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
-    "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
-    "    / 4.0 "
+    "  + " + STATIC_PART + " "
     "  + $partners + $w.distance * coalesce($distance[e.region], 1.0) "
     "  + CASE WHEN any(r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r = $county) THEN $w.ties ELSE 0.0 END "
-    "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
-    "    THEN 0.0 ELSE 0.5 END AS bound, presence "
+    "  AS bound "
     "ORDER BY bound DESC, e.uscc "
-    "MATCH (r:Region {adcode: e.region}) "
-    "RETURN bound, e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
-    "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, presence, "
-    "  size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
-    "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
+    "MATCH (r:Region {adcode: e.region}) " + _DETAILS + ", bound"
 )
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
+# The rank-key search (chainmap.graph.rank_keys). Per lane (one GB/T 4754 code of the node's groups), the next
+# `$take` classifications below the lane's cursor, best static bound first, straight from the range index; whether
+# each firm passes the candidate filter. Then what the score needs of the new candidates, by USCC.
+_ELIGIBLE: LiteralString = (
+    "e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
+    "AND NOT e.uscc IN $introduced AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
+)
+LANE_ROWS: LiteralString = (
+    "UNWIND $lanes AS lane "
+    "CALL (lane) { MATCH (e:Enterprise)-[k:CLASSIFIED_AS]->(:Industry) WHERE k.rank > lane.low AND k.rank < lane.high "
+    "  WITH e, k.rank AS key ORDER BY key DESC LIMIT $take RETURN e, key } "
+    "RETURN lane.code AS lane, key, e.uscc AS uscc, " + _ELIGIBLE + " AS eligible"
+)
+# Firms with existing ties to the cluster's local entities: their ties are not in the rank keys, so they are
+# scored up front, and every firm read from a lane afterwards has no ties.
+TIED: LiteralString = (
+    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(:ChainNode)<-[:OPERATES_IN]-(l:Enterprise {region: $county}) "
+    "MATCH (l)-[:SUPPLIES]-(e:Enterprise) WITH DISTINCT e "
+    "WHERE any(x IN coalesce(e.industry_codes, []) WHERE left(x, 3) IN $groups) AND " + _ELIGIBLE + " "
+    "RETURN e.uscc AS uscc"
+)
+DETAILS: LiteralString = (
+    "UNWIND $usccs AS uscc MATCH (e:Enterprise {uscc: uscc}) MATCH (r:Region {adcode: e.region}) " + _DETAILS
+)
 # Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.scopes), as
 # [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:
 # their groups) and `division` (their divisions); and the list stored under `$keys[node]` by any process, if any.
@@ -150,7 +180,8 @@ def _target(graph: Graph, cluster_id: str, node_id: str, origins: list[str], tod
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
                     potential_partners=partners)
     found = target, {"introduced": t["introduced"], "origin_points": t["origin_points"],
-                     "shared": shared_outlook(target, policy(), today)}
+                     "shared": shared_outlook(target, policy(), today), "lanes": sorted(t["lanes"]),
+                     "keys": t["keys"]}
     if local is not None:
         TARGETS.put(key, found)
     return found
@@ -164,11 +195,9 @@ def _bound_parameters(target: Target, context: dict[str, Any], today: dt.date) -
     distance = {adcode: max(0.0, 1 - haversine_km(lon, lat, target.lon, target.lat) / zero_at)
                 for adcode, lon, lat in context["origin_points"]}
     partners = len(context["shared"])
-    return {"w": w, "fit": cfg["industry_fit"], "scale": cfg["scale"], "core": cfg["core_districts"],
-            "recent_from": today.year - cfg["transfer"]["recent_expansion_years"], "distance": distance,
+    return {**key_parameters(cfg, today), "fit": cfg["industry_fit"], "distance": distance,
             "partners": w["partners"] * min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
-            "codes": target.codes, "keywords": target.keywords,
-            "polluting": cfg["heavily_polluting_prefixes"], "county": target.county,
+            "codes": target.codes, "keywords": target.keywords, "county": target.county,
             "introduced": context["introduced"]}
 
 
@@ -208,6 +237,58 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
                     return found, top
             pending.append(_candidate(row))
     return found + pending, better(pending)
+
+
+def _lane_search(graph: Graph, params: dict[str, Any], target: Target, lanes: list[str], limit: int,
+                 min_revenue: int | None, today: dt.date, shared: list[dict]) -> tuple[list[Candidate], list[dict]]:
+    """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
+
+    Threshold search over one lane per code of the node's groups: a firm unread in a lane scores at most the lane's
+    fit (class or group, with the keyword bonus when the node has keywords), plus the static bound of the last key
+    read there, plus the best distance and the shared partner part; firms with ties were scored first. Each round
+    reads twice as many keys from the lanes whose bound can still beat the k-th score, until none can; a lane that
+    returns fewer keys than asked is exhausted. Returns the candidates scored and the list."""
+    cfg = config()
+    levels, w = cfg["industry_fit"], cfg["weights"]["industry_fit"]
+    rest = params["partners"] + cfg["weights"]["distance"] * max(params["distance"].values(), default=1.0)
+    bonus = levels["keyword_bonus"] if any(target.keywords) else 0.0
+    fit = {c: w * min(1.0, (levels["class"] if c in target.codes else levels["group"]) + bonus) for c in lanes}
+    groups = sorted({c[:3] for c in target.codes})
+    args = dict(params, min_revenue=min_revenue)
+    seen: set[str] = set()
+    found: list[Candidate] = []
+    top: list[dict] = []
+
+    def score(usccs: list[str]) -> None:
+        nonlocal top
+        fresh = [u for u in dict.fromkeys(usccs) if u not in seen]
+        if fresh:
+            seen.update(fresh)
+            batch = [_candidate(r) for r in graph.read(DETAILS, usccs=fresh, **args)]
+            found.extend(batch)
+            top = rank(batch, target, cfg, policy(), today, limit, min_revenue, shared, top)
+
+    score([r["uscc"] for r in graph.read(TIED, groups=groups, **args)])
+    cursor = {c: c + "|~" for c in lanes}
+    bound: dict[str, float] = {}
+    take = limit + 5
+    while cursor:
+        ask = [c for c in cursor if c not in bound or len(top) < limit or top[-1]["score"] <= bound[c] + _SLACK]
+        if not ask:
+            break
+        rows = graph.read(LANE_ROWS, lanes=[{"code": c, "low": c + "|", "high": cursor[c]} for c in ask], take=take,
+                          **args)
+        read = dict.fromkeys(ask, 0)
+        for r in rows:
+            read[r["lane"]] += 1
+            cursor[r["lane"]] = r["key"]
+            bound[r["lane"]] = fit[r["lane"]] + (int(r["key"].split("|")[1]) - 1_000_000) / 1e6 + rest
+        for c, n in read.items():
+            if n < take:
+                del cursor[c]
+        score([r["uscc"] for r in rows if r["eligible"]])
+        take *= 2
+    return found, top
 
 
 class _Lru:
@@ -318,9 +399,12 @@ def _for_node(graph: Graph, cluster_id: str, node_id: str, origins: list[str], l
     """The ranked list, and whether division-level matches were read to fill it."""
     context = _target(graph, cluster_id, node_id, origins, today, local)
     target, params = query_parameters(graph, cluster_id, node_id, origins, today, context)
-    page = page or max(2 * limit, 40)
+    forced, page = page is not None, page or max(2 * limit, 40)
     shared = context[1]["shared"]
-    found, top = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, shared, [])
+    if context[1]["keys"] == keys_version() and not forced:
+        found, top = _lane_search(graph, params, target, context[1]["lanes"], limit, min_revenue, today, shared)
+    else:
+        found, top = _best(graph, CANDIDATES_NEAR, params, target, limit, min_revenue, today, page, shared, [])
     if len(found) < limit:  # division-level matches only fill a short list
         params["introduced"] = [*params["introduced"], *(c.uscc for c in found)]
         _, top = _best(graph, CANDIDATES_DIVISION, params, target, limit, min_revenue, today, page, shared, top)
@@ -354,3 +438,30 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
     items.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"], r["node"]["id"]))
     return {"cluster": cluster_id, "nodes": nodes, "origins": list(origins), "config_version": config()["version"],
             "items": items}
+
+
+def keys_version() -> str:
+    """What the rank keys must follow to be used: the configuration they bound (whatever its version string says,
+    an edited weight is a new one) and the key's layout."""
+    text = json.dumps([key_parameters(config(), dt.date(2000, 1, 1)), "rank-keys-1"], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def key_arguments() -> dict[str, Any]:
+    """The parameters a statement writing rank keys needs (chainmap.graph.loading.ENTERPRISES)."""
+    return key_parameters(config(), dt.date.today())
+
+
+def keys_current(graph: Graph) -> bool:
+    return graph.read(rank_keys.MARKER)[0]["version"] == keys_version()
+
+
+def rebuild_keys(graph: Graph, batch: int = 5000) -> int:
+    """Rewrite the rank key of every classification of every firm outside Hebei, then record the version they
+    follow (readers walk the candidates meanwhile); returns the number of firms."""
+    graph.write(rank_keys.SET_MARKER, version=None)
+    graph.write(rank_keys.STALE_KEYS)
+    firms = [r["uscc"] for r in graph.read(rank_keys.OUTSIDE_HEBEI)]
+    graph.write_batches(rank_keys.KEYS_OF, firms, size=batch, **key_arguments())
+    graph.write(rank_keys.SET_MARKER, version=keys_version())
+    return len(firms)

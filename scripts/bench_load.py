@@ -30,6 +30,7 @@ from chainmap.graph import Graph  # noqa: E402
 from chainmap.graph import loading as q  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.loading.formats import ENTERPRISES  # noqa: E402
+from chainmap.recommendations import key_arguments  # noqa: E402
 from chainmap.loading.loader import _enterprise_row, load_directory, parse_row, read_csv  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import free_port  # noqa: E402
@@ -59,9 +60,10 @@ def timed_load(directory: Path, env: dict[str, str]) -> tuple[float, str, int]:
 def naive_load(graph: Graph, directory: Path) -> tuple[int, float]:
     rows = [_enterprise_row(parse_row(ENTERPRISES, raw)[0], "enterprises.csv")
             for _, raw in read_csv(directory / "enterprises.csv")]
+    arguments = key_arguments()
     began = time.monotonic()
     for row in rows:
-        graph.write(q.ENTERPRISES, rows=[row])
+        graph.write(q.ENTERPRISES, rows=[row], **arguments)
     return len(rows), time.monotonic() - began
 
 

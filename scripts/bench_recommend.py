@@ -52,7 +52,7 @@ def instance(scale: int) -> tuple[dict[str, str], Graph]:
     env.pop("NEO4J_URI", None)
     if scale == 1_000_000:
         env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697")
-        return env, ensure_data(env)
+        return env, keyed(ensure_data(env))
     env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / f"neo4j-rec-{scale}"),
                NEO4J_BOLT_PORT=str(7690 + len(str(scale))))
     subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
@@ -65,7 +65,16 @@ def instance(scale: int) -> tuple[dict[str, str], Graph]:
                             "--enterprises", str(scale), "--supplies", str(3 * scale), "--out", str(data)], check=True)
         for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", data):
             load_directory(graph, directory)
-    return env, graph
+    return env, keyed(graph)
+
+
+def keyed(graph: Graph) -> Graph:
+    """Rank keys current (an instance loaded before they existed gets them once; timed, it is the migration)."""
+    if not recommendations.keys_current(graph):
+        began = time.monotonic()
+        firms = recommendations.rebuild_keys(graph)
+        print(f"rank keys rebuilt for {firms:,} firms in {time.monotonic() - began:.1f} s", flush=True)
+    return graph
 
 
 SAMPLES: dict = {
@@ -122,12 +131,10 @@ def timings(session: requests.Session, url: str, headers: dict, n: int, write=No
     return *percentiles(samples)[:2], body
 
 
-def plan(graph: Graph) -> tuple[int, list[str]]:
-    """Candidates of the benchmark node (active Beijing/Tianjin firms its walk reaches) and the operators of its
-    candidate query (leaf first), from PROFILE."""
-    _, params = recommendations.query_parameters(graph, CLUSTER, f"{CLUSTER}.{NODE}", ["11", "12"], dt.date.today())
+def operators(graph: Graph, query: str, **params) -> list[str]:
+    """The operators of a query's PROFILE, leaf first."""
     with graph.driver.session(database=graph.database) as session:
-        result = session.run("PROFILE " + recommendations.CANDIDATES_NEAR, **params, min_revenue=None)
+        result = session.run("PROFILE " + query, **params)
         list(result)  # a profile needs every row pulled
         summary = result.consume()
     out: list[str] = []
@@ -138,9 +145,50 @@ def plan(graph: Graph) -> tuple[int, list[str]]:
         out.append(op["operatorType"].split("@")[0])
 
     walk(summary.profile)
+    return out
+
+
+def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
+    """Candidates of the benchmark node (active Beijing/Tianjin firms its walk reaches) and the operators of the
+    walk's candidate query and of a first round of the rank-key search."""
+    today = dt.date.today()
+    node = f"{CLUSTER}.{NODE}"
+    _, params = recommendations.query_parameters(graph, CLUSTER, node, ["11", "12"], today)
+    lanes = recommendations._target(graph, CLUSTER, node, ["11", "12"], today)[1]["lanes"]
     count = graph.read(recommendations._NEAR + recommendations.CANDIDATE_FILTER + "RETURN count(e) AS n",
                        **params)[0]["n"]
-    return count, out
+    return count, operators(graph, recommendations.CANDIDATES_NEAR, **params, min_revenue=None), operators(
+        graph, recommendations.LANE_ROWS, **params, min_revenue=None, take=25,
+        lanes=[{"code": c, "low": c + "|", "high": c + "|~"} for c in lanes])
+
+
+def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, int]]:
+    """Best and median ms of one fresh ranking of the benchmark node (limit 20), by the rank keys and by the walk
+    read in bound order, in this process; with the rows the rank-key search read from the lanes."""
+    node, out = f"{CLUSTER}.{NODE}", {}
+    rows = []
+    read = graph.read
+
+    def counting(query, **params):
+        found = read(query, **params)
+        if query == recommendations.LANE_ROWS:
+            rows.append(len(found))
+        return found
+
+    graph.read = counting  # type: ignore[method-assign]
+    try:
+        for name, page in (("rank keys", None), ("walk", 40)):
+            samples = []
+            for _ in range(runs):
+                rows.clear()
+                t = time.perf_counter()
+                recommendations.for_node(graph, CLUSTER, node, ["11", "12"], 20, None, page=page)
+                samples.append((time.perf_counter() - t) * 1000)
+            samples.sort()
+            out[name] = (samples[0], samples[len(samples) // 2], sum(rows))
+    finally:
+        graph.read = read  # type: ignore[method-assign]
+    return out
 
 
 def main() -> None:
@@ -153,9 +201,13 @@ def main() -> None:
         key = create_key(graph, "viewer", [], "bench_recommend")
         bj = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' OR e.region STARTS WITH '12' "
                         "RETURN count(e) AS n")[0]["n"]
-        candidates, operators = plan(graph)
+        candidates, walk, lanes = plan(graph)
         print(f"\n== {scale:,} enterprises: {bj:,} in Beijing/Tianjin; {candidates:,} candidates for {CLUSTER}.{NODE}")
-        print(f"   candidate query operators (leaf first): {' -> '.join(operators)}")
+        print(f"   walk query operators (leaf first): {' -> '.join(walk)}")
+        print(f"   rank-key round operators (leaf first): {' -> '.join(lanes)}")
+        for name, (best, median, rows) in in_process(graph).items():
+            print(f"   in-process fresh ranking by {name:9s}: best {best:6.1f} ms  median {median:6.1f} ms"
+                  + (f"  ({rows} keys read)" if name == "rank keys" else ""))
         server, base = start_gunicorn(env, 2)
         headers = {"Authorization": f"Bearer {key}"}
         try:

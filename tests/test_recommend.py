@@ -179,16 +179,119 @@ def test_the_cypher_bound_is_never_below_the_exact_score(graph):
     assert checked > 1000
 
 
-def test_paged_search_equals_scoring_every_candidate(graph):
+def test_paged_and_rank_key_searches_equal_scoring_every_candidate(graph):
+    """Both searches that stop early give the list of scoring every candidate: the walk read in bound order a page
+    at a time (`page`), and the default search over the rank keys (which must be in use: spied)."""
     from chainmap import recommendations as rec
 
     nodes = _gap_nodes(graph, CLUSTERS)
-    assert len(nodes) >= 8
-    for cluster, node in nodes:
-        for limit, min_revenue in ((5, None), (20, None), (10, 50_000_000)):
-            everything = rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=10**6)
-            for page in (1, 3, 40):
-                assert rec.for_node(graph, cluster, node, ["11", "12"], limit, min_revenue, page=page) == everything
+    assert len(nodes) >= 8 and rec.keys_current(graph)
+    searches = []
+    lanes = rec._lane_search
+    rec._lane_search = lambda *a, **k: searches.append(a[3]) or lanes(*a, **k)
+    try:
+        for cluster, node in nodes:
+            for limit, min_revenue, origins in ((5, None, ["11", "12"]), (20, None, ["11", "12"]),
+                                                (10, 50_000_000, ["11", "12"]), (10, None, ["12"])):
+                everything = rec.for_node(graph, cluster, node, origins, limit, min_revenue, page=10**6)
+                assert rec.for_node(graph, cluster, node, origins, limit, min_revenue) == everything, (node, limit)
+                for page in (1, 3, 40):
+                    assert rec.for_node(graph, cluster, node, origins, limit, min_revenue, page=page) == everything
+    finally:
+        rec._lane_search = lanes
+    assert len(searches) == 4 * len(nodes) and all(searches)
+
+
+def _keys(graph):
+    return graph.read("MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->(i:Industry) WHERE r.rank IS NOT NULL "
+                      "RETURN e.uscc AS uscc, i.code AS code, r.rank AS rank ORDER BY uscc, code")
+
+
+def test_rank_keys_bound_the_static_part_of_every_candidates_score(graph):
+    """Every classification of every active firm outside Hebei, and nothing else, has a rank key; its static bound
+    is never below the exact scale + transfer + green part of the firm's score (the lanes' stopping rule needs it),
+    and is within a rounding step of it for firms whose prior-year revenue is their largest."""
+    from chainmap import recommendations as rec
+
+    today = dt.date.today()
+    keys = _keys(graph)
+    expected = graph.read("MATCH (e:Enterprise {status: 'active'})-[:CLASSIFIED_AS]->(i:Industry) "
+                          "WHERE NOT e.region STARTS WITH '13' RETURN count(*) AS n")[0]["n"]
+    assert len(keys) == expected > 5000
+    bounds = {}
+    for k in keys:
+        bounds[k["uscc"]] = (int(k["rank"].split("|")[1]) - 1_000_000) / 1e6
+        assert k["rank"].startswith(k["code"] + "|") and k["rank"].endswith("|" + k["uscc"])
+    tight = 0
+    for start in range(0, len(bounds), 2000):
+        usccs = sorted(bounds)[start:start + 2000]
+        for row in graph.read(rec.DETAILS, usccs=usccs, county="130534", cluster="qinghe-cashmere"):
+            c = rec._candidate(row)
+            b = score(c, TARGET, CONFIG, POLICY, today)["breakdown"]
+            static = b["scale"] + b["transfer"] + b["green"]
+            assert bounds[c.uscc] >= static - 1e-6, (c.uscc, bounds[c.uscc], static)
+            if c.revenue and max(c.revenue.values()) == c.revenue.get(today.year - 1):
+                assert bounds[c.uscc] - static < 2e-6 + 1e-6, (c.uscc, bounds[c.uscc], static)
+                tight += 1
+    assert tight > 1000
+
+
+def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
+    """Writes through chainmap keep the keys equal to rebuilding them all: revenue, deregistration, new codes, a
+    Hebei branch added to a Beijing firm and moved to another (each parent's Hebei presence), and a firm moving
+    into Hebei (its keys go). Without the marker the walk answers, with the same lists."""
+    from chainmap import recommendations as rec
+    from chainmap.enterprises import create_enterprises, patch_enterprise
+    from tests.conftest import reset_seeded
+
+    today = dt.date.today()
+    beijing = [r["u"] for r in graph.read(
+        "MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '11' AND e.entity_type = 'company' "
+        "AND NOT EXISTS { (e)<-[:MEMBER_OF]-() } AND NOT EXISTS { (e)-[:MEMBER_OF]-() } "
+        "RETURN e.uscc AS u ORDER BY u LIMIT 4")]
+    hebei = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '1305' "
+                       "RETURN r.adcode AS a ORDER BY a LIMIT 1")[0]["a"]
+    branch = uscc.compose("9", "1", hebei, "K0000001")
+    mover = graph.read("MATCH (e:Enterprise {status: 'active'}) WHERE e.region = '130534' "
+                       "AND e.entity_type = 'company' AND NOT EXISTS { (e)-[:MEMBER_OF]-() } "
+                       "RETURN e.uscc AS u ORDER BY u LIMIT 1")[0]["u"]
+
+    def as_rebuilt():
+        maintained = _keys(graph)
+        rec.rebuild_keys(graph)
+        assert maintained == _keys(graph)
+        return maintained
+
+    try:
+        before = as_rebuilt()
+        patch_enterprise(graph, beijing[0], {"revenue_cny": {today.year - 1: 7_000_000_000}})
+        patch_enterprise(graph, beijing[1], {"status": "deregistered"})
+        patch_enterprise(graph, beijing[2], {"industry_codes": ["3463", "2651"]})
+        create_enterprises(graph, [{"uscc": branch, "name": "河北键测分公司", "entity_type": "branch", "region": hebei,
+                                    "group": beijing[3], "industry_codes": ["3463"], "chain_nodes": [],
+                                    "revenue_cny": {}, "status": "active"}])
+        with_branch = as_rebuilt()
+        assert with_branch != before
+        patch_enterprise(graph, branch, {"group": beijing[0]})
+        moved = as_rebuilt()
+        assert moved != with_branch
+        patch_enterprise(graph, mover, {"region": hebei})  # a Hebei firm stays keyless anywhere in Hebei
+        assert as_rebuilt() == moved
+        # the walk answers while the keys follow another configuration, with the same lists
+        graph.write("MATCH (m:Revision {id: 'rank-keys'}) SET m.version = 'an older configuration'")
+        assert not rec.keys_current(graph)
+        searches = []
+        lanes = rec._lane_search
+        rec._lane_search = lambda *a, **k: searches.append(a) or lanes(*a, **k)
+        try:
+            walked = [rec.for_node(graph, c, n, ["11", "12"], 10, None) for c, n in _gap_nodes(graph, CLUSTERS[:2])]
+        finally:
+            rec._lane_search = lanes
+        assert searches == []
+        rec.rebuild_keys(graph)
+        assert walked == [rec.for_node(graph, c, n, ["11", "12"], 10, None) for c, n in _gap_nodes(graph, CLUSTERS[:2])]
+    finally:
+        reset_seeded(graph)
 
 
 def test_repeated_requests_reuse_the_ranking_until_the_graph_changes(client, graph, keys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from chainmap.graph.adapter import Graph
+from chainmap.graph.rank_keys import SET_KEYS
 
 _COUNT: LiteralString = (
     "RETURN sum(CASE WHEN before.__new IS NOT NULL THEN 1 ELSE 0 END) AS created, "
@@ -73,11 +74,15 @@ MARKS: LiteralString = (
     "RETURN 0 AS created, sum(CASE WHEN before <> after THEN 1 ELSE 0 END) AS updated"
 )
 # Group (parent/controlling enterprise) may come later in the same file: MERGE makes a placeholder that
-# its own row fills; validation has already proved it is in the file or the graph.
+# its own row fills; validation has already proved it is in the file or the graph. The rank keys of the firm and
+# of its new and old parent (a branch in Hebei is the parent's presence) are rewritten in the same statement, with
+# the configuration as parameters (chainmap.recommend.key_parameters).
 ENTERPRISES: LiteralString = (
     "UNWIND $rows AS row MERGE (n:Enterprise {uscc: row.uscc}) ON CREATE SET n.__new = true "
     "WITH n, row, properties(n) AS before SET n += row.props REMOVE n.__new "
     "WITH n, row, before, properties(n) AS after "
+    "CALL (n, row) { OPTIONAL MATCH (n)-[:MEMBER_OF]->(t) WHERE t.uscc <> coalesce(row.props.group, '') "
+    "  RETURN collect(t) AS left } "
     "CALL (n, row) { MATCH (n)-[old:OPERATES_IN|CLASSIFIED_AS|MEMBER_OF]->(t) "
     "  WHERE (old:OPERATES_IN AND NOT t.id IN row.chain_nodes) "
     "     OR (old:CLASSIFIED_AS AND NOT t.code IN row.props.industry_codes) "
@@ -87,6 +92,9 @@ ENTERPRISES: LiteralString = (
     "FOREACH (code IN row.props.industry_codes | MERGE (i:Industry {code: code}) MERGE (n)-[:CLASSIFIED_AS]->(i)) "
     "FOREACH (g IN CASE WHEN row.props.group IS NULL THEN [] ELSE [row.props.group] END | "
     "  MERGE (p:Enterprise {uscc: g}) ON CREATE SET p.__new = true MERGE (n)-[:MEMBER_OF]->(p)) "
+    "WITH n, left, before, after "
+    "CALL (n, left) { UNWIND [n] + left + [(n)-[:MEMBER_OF]->(p:Enterprise) | p] AS e WITH DISTINCT e "
+    "  CALL (e) { " + SET_KEYS + " } } "
     "WITH before, after " + _COUNT
 )
 SUPPLIES: LiteralString = (

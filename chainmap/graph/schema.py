@@ -30,6 +30,7 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("enterprise_region", "CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)"),
     ("enterprise_status", "CREATE INDEX enterprise_status IF NOT EXISTS FOR (n:Enterprise) ON (n.status)"),
     ("enterprise_name", "CREATE TEXT INDEX enterprise_name IF NOT EXISTS FOR (n:Enterprise) ON (n.name)"),
+    ("classified_rank", "CREATE INDEX classified_rank IF NOT EXISTS FOR ()-[r:CLASSIFIED_AS]-() ON (r.rank)"),
     ("ranked_list_day", "CREATE INDEX ranked_list_day IF NOT EXISTS FOR (n:RankedList) ON (n.day)"),
     ("introduction_enterprise",
      "CREATE INDEX introduction_enterprise IF NOT EXISTS FOR (n:Introduction) ON (n.enterprise)"),

@@ -25,6 +25,7 @@ from chainmap.graph import loading as q
 from chainmap.loading import formats
 from chainmap.loading.chains import definition_errors, expand
 from chainmap.loading.formats import CsvSpec
+from chainmap.recommendations import key_arguments, keys_current, rebuild_keys
 
 BATCH = 10000
 FACTS_INPUTS = ("clusters.csv", "enterprises.csv", "supplies.csv")
@@ -99,6 +100,7 @@ class Loader:
         self.graph = graph
         self.dir = directory
         self.progress = progress or (lambda file, n: None)
+        self.key_arguments = key_arguments()
         self.report = LoadReport()
         self.known: dict[str, set[str]] = defaultdict(set)
         self.definitions: dict[str, Any] = {}
@@ -208,6 +210,11 @@ class Loader:
                 self._write_clusters(spec)
             else:
                 self._write_csv(spec, *WRITERS[spec.file])
+        if (self.dir / formats.ENTERPRISES.file).exists() and not keys_current(self.graph):
+            # Rows write their own rank keys; a graph whose keys follow another configuration gets them all anew.
+            began = time.monotonic()
+            rebuilt = rebuild_keys(self.graph)
+            self.report.files.append(FileReport("(rank-keys)", rows=rebuilt, seconds=time.monotonic() - began))
         if any((self.dir / f).exists() for f in FACTS_INPUTS):
             # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them.
             began = time.monotonic()
@@ -257,7 +264,7 @@ class Loader:
                 if failure:
                     continue
                 try:
-                    result, counters = self.graph.write_counted(statement, rows=batch)
+                    result, counters = self.graph.write_counted(statement, rows=batch, **self.key_arguments)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                     failure.append(exc)
                     continue

@@ -1,0 +1,57 @@
+"""Rank keys: each candidate firm's classifications, ordered by a bound of the node-independent part of its score.
+
+Every CLASSIFIED_AS relationship of an active firm outside Hebei (the only possible transfer targets) carries
+`rank = '<code>|<1000000 + ceil(1e6 × static)>|<uscc>'`, where `static` bounds the score's scale, transfer and green
+parts (chainmap.recommend): scale from the firm's largest revenue of any year, the transfer signals as they stand
+when the key is written (a recent expansion only stops counting as the years pass), green exactly. A range index
+on `rank` then lists the firms of one GB/T 4754 code best first, so a recommendation reads a node's candidates in
+bound order from the index instead of walking and sorting all of them (chainmap.recommendations).
+
+Keys are written with the firm (chainmap.graph.loading.ENTERPRISES, for the firm, its new and its old group
+parent, whose Hebei presence a branch decides) and rebuilt whole by chainmap.recommendations.rebuild_keys, which
+then records the configuration version they follow: readers use keys only while that version is current.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+# The scale, transfer and green parts of the score over `e`, `revenue`, `polluting` and `presence`, with the
+# configuration as $w, $scale, $core, $recent_from, $polluting (chainmap.recommend.key_parameters).
+STATIC_PART: LiteralString = (
+    "$w.scale * CASE WHEN revenue IS NULL THEN 0.0 "
+    "    WHEN revenue < $scale.threshold_cny THEN $scale.at_threshold * revenue / $scale.threshold_cny "
+    "    WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
+    "    ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
+    "      * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END "
+    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) "
+    "    + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
+    "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
+    "    / 4.0 "
+    "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
+    "    THEN 0.0 ELSE 0.5 END"
+)
+POLLUTING: LiteralString = "any(x IN coalesce(e.industry_codes, []) WHERE any(p IN $polluting WHERE x STARTS WITH p))"
+PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13')"
+
+# The body of a unit subquery over `e`: (re)writes the keys of e's classifications, or removes them when e cannot
+# be a candidate.
+SET_KEYS: LiteralString = (
+    "WITH e, reduce(m = null, v IN coalesce(e.revenue_values, []) | CASE WHEN m IS NULL OR v > m THEN v ELSE m END) "
+    "  AS revenue, " + POLLUTING + " AS polluting, " + PRESENCE + " AS presence "
+    "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH '13' "
+    "  THEN toString(1000000 + toInteger(ceil((" + STATIC_PART + ") * 1000000))) END AS prior "
+    "MATCH (e)-[r:CLASSIFIED_AS]->(i:Industry) "
+    "SET r.rank = CASE WHEN prior IS NULL THEN null ELSE i.code + '|' + prior + '|' + e.uscc END"
+)
+KEYS_OF: LiteralString = "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) CALL (e) { " + SET_KEYS + " }"
+OUTSIDE_HEBEI: LiteralString = (
+    "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH '13' RETURN e.uscc AS uscc"
+)
+# Keys left on firms that can no longer be candidates (moved into Hebei) are dropped by the rebuild.
+STALE_KEYS: LiteralString = (
+    "MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL AND e.region STARTS WITH '13' "
+    "SET r.rank = null"
+)
+MARKER: LiteralString = "OPTIONAL MATCH (m:Revision {id: 'rank-keys'}) RETURN m.version AS version"
+SET_MARKER: LiteralString = "MERGE (m:Revision {id: 'rank-keys'}) SET m.version = $version"
