@@ -8,6 +8,7 @@ from typing import Any, LiteralString
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import refresh_for_enterprises
 from chainmap.graph import Graph, scopes
+from chainmap.graph.rank_keys import NOTE_TIES
 
 # Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); the relation is how it reads from one side.
 # kind supplies: supplier "supplies_to" customer. kind subcontracts/processes_for: the supplier does work for the
@@ -31,7 +32,7 @@ DUPLICATE: LiteralString = (
 )
 CREATE: LiteralString = (
     "MATCH (s:Enterprise {uscc: $supplier}), (c:Enterprise {uscc: $customer}) "
-    "CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c)"
+    "CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c) " + NOTE_TIES
 )
 
 

@@ -4,8 +4,9 @@ A node's industry groups can hold thousands of Beijing/Tianjin firms at province
 cost a walk over all of them. Every classification of a firm that could be a target carries a rank key: its code
 and a bound of the node-independent part of its score (chainmap.graph.rank_keys), kept by every enterprise write.
 The search reads each code of the node's groups from the key's range index best first, a few keys at a time, scores
-the new candidates exactly in Python, and stops once no unread key can beat the k-th score (a threshold search);
-firms with existing ties to the cluster, which the keys do not bound, are scored first.
+the candidates that can still enter exactly in Python, and stops once no unread key can beat the k-th score (a
+threshold search). Existing ties, which the keys cannot bound, are counted while reading, for the firms whose
+`tie_counties` hold the node's county.
 
 The walk it replaced remains for keys that follow another configuration (until `python -m chainmap cache renew`),
 for division-level matches, which only fill a short list, and for tests: it ranks every candidate the node's groups
@@ -19,6 +20,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import math
 import threading
 from collections import OrderedDict
 from typing import Any, LiteralString, NamedTuple
@@ -74,13 +76,16 @@ CANDIDATE_FILTER: LiteralString = (
 _REVENUE: LiteralString = (
     "[i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0]"
 )
+# Existing ties: `e`'s SUPPLIES with entities of the county operating in the cluster (what score() counts).
+_TIES: LiteralString = (
+    "size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
+    "  AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l])"
+)
 # What the exact score needs of a candidate `e` (its district's centroid as `r`).
 _DETAILS: LiteralString = (
     "RETURN e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
     "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, "
-    + PRESENCE + " AS presence, "
-    "  size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
-    "    AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l]) AS ties"
+    + PRESENCE + " AS presence, " + _TIES + " AS ties"
 )
 _BOUNDED: LiteralString = CANDIDATE_FILTER + (
     "WITH e, coalesce(e.industry_codes, []) AS codes, " + _REVENUE + " AS revenue "
@@ -104,8 +109,10 @@ _BOUNDED: LiteralString = CANDIDATE_FILTER + (
 CANDIDATES_NEAR: LiteralString = _NEAR + _BOUNDED
 CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # The rank-key search (chainmap.graph.rank_keys). Per lane (one GB/T 4754 code of the node's groups), the next
-# `$take` classifications below the lane's cursor, best static bound first, straight from the range index; whether
-# each firm passes the candidate filter. Then what the score needs of the new candidates, by USCC.
+# `$take` classifications below the lane's cursor, best static bound first, straight from the range index: how many
+# were read, the last key, and the firms that pass the candidate filter and can still enter the list: their static
+# bound plus their existing ties reaches the lane's `need` (ties are the one feature the keys cannot bound, as they
+# depend on the county; counted only for firms whose `tie_counties` hold it). Then what the score needs of those.
 _ELIGIBLE: LiteralString = (
     "e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
     "AND NOT e.uscc IN $introduced AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
@@ -114,15 +121,13 @@ LANE_ROWS: LiteralString = (
     "UNWIND $lanes AS lane "
     "CALL (lane) { MATCH (e:Enterprise)-[k:CLASSIFIED_AS]->(:Industry) WHERE k.rank > lane.low AND k.rank < lane.high "
     "  WITH e, k.rank AS key ORDER BY key DESC LIMIT $take RETURN e, key } "
-    "RETURN lane.code AS lane, key, e.uscc AS uscc, " + _ELIGIBLE + " AS eligible"
-)
-# Firms with existing ties to the cluster's local entities: their ties are not in the rank keys, so they are
-# scored up front, and every firm read from a lane afterwards has no ties.
-TIED: LiteralString = (
-    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(:ChainNode)<-[:OPERATES_IN]-(l:Enterprise {region: $county}) "
-    "MATCH (l)-[:SUPPLIES]-(e:Enterprise) WITH DISTINCT e "
-    "WHERE any(x IN coalesce(e.industry_codes, []) WHERE left(x, 3) IN $groups) AND " + _ELIGIBLE + " "
-    "RETURN e.uscc AS uscc"
+    "WITH lane, key, e, (toInteger(split(key, '|')[1]) - 1000000) / 1000000.0 AS prior, " + _ELIGIBLE + " AS eligible "
+    "WITH lane, key, e, prior, eligible, CASE WHEN eligible AND prior < lane.need AND prior + $w.ties >= lane.need "
+    "  AND $county IN coalesce(e.tie_counties, []) THEN " + _TIES + " ELSE 0 END AS ties "
+    "WITH lane, key, e, eligible AND (lane.need IS NULL OR prior >= lane.need "
+    "  OR prior + $w.ties * CASE WHEN ties >= $ties_full THEN 1.0 ELSE ties / toFloat($ties_full) END >= lane.need) "
+    "  AS enters "
+    "RETURN lane.code AS lane, count(*) AS read, min(key) AS last, collect(CASE WHEN enters THEN e.uscc END) AS enter"
 )
 DETAILS: LiteralString = (
     "UNWIND $usccs AS uscc MATCH (e:Enterprise {uscc: uscc}) MATCH (r:Region {adcode: e.region}) " + _DETAILS
@@ -243,51 +248,61 @@ def _lane_search(graph: Graph, params: dict[str, Any], target: Target, lanes: li
                  min_revenue: int | None, today: dt.date, shared: list[dict]) -> tuple[list[Candidate], list[dict]]:
     """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
 
-    Threshold search over one lane per code of the node's groups: a firm unread in a lane scores at most the lane's
-    fit (class or group, with the keyword bonus when the node has keywords), plus the static bound of the last key
-    read there, plus the best distance and the shared partner part; firms with ties were scored first. Each round
-    reads twice as many keys from the lanes whose bound can still beat the k-th score, until none can; a lane that
-    returns fewer keys than asked is exhausted. Returns the candidates scored and the list."""
+    Threshold search over one lane per code of the node's groups. A firm read in a lane scores at most the lane's
+    fit (class or group, with the keyword bonus when the node has keywords), plus its key's static bound, plus the
+    best distance, the shared partner part and its own ties; only firms whose bound can still enter are scored
+    exactly. A firm unread in a lane scores at most the same with the last key read there and full ties, so once
+    the list is full a lane is read only down to the key where that bound falls below the k-th score (its floor).
+    Rounds read the lanes that can still beat the k-th score, a few keys each until the list is full, then at
+    least 500 down to their floors; a lane that returns fewer keys than asked is exhausted (floors only rise).
+    Returns the candidates scored and the list."""
     cfg = config()
-    levels, w = cfg["industry_fit"], cfg["weights"]["industry_fit"]
-    rest = params["partners"] + cfg["weights"]["distance"] * max(params["distance"].values(), default=1.0)
+    levels, w = cfg["industry_fit"], cfg["weights"]
+    rest = params["partners"] + w["distance"] * max(params["distance"].values(), default=1.0)
     bonus = levels["keyword_bonus"] if any(target.keywords) else 0.0
-    fit = {c: w * min(1.0, (levels["class"] if c in target.codes else levels["group"]) + bonus) for c in lanes}
-    groups = sorted({c[:3] for c in target.codes})
+    fit = {c: w["industry_fit"] * min(1.0, (levels["class"] if c in target.codes else levels["group"]) + bonus)
+           for c in lanes}
     args = dict(params, min_revenue=min_revenue)
     seen: set[str] = set()
     found: list[Candidate] = []
     top: list[dict] = []
+    cursor = {c: c + "|~" for c in lanes}
+    unread: dict[str, float] = {}  # per lane, the bound of every firm below its cursor
 
-    def score(usccs: list[str]) -> None:
-        nonlocal top
-        fresh = [u for u in dict.fromkeys(usccs) if u not in seen]
+    def beaten(bound: float) -> bool:
+        return len(top) >= limit and top[-1]["score"] > bound + _SLACK
+
+    def need(code: str) -> float | None:
+        """What a firm's static bound plus its ties must reach in this lane to enter (None: anything enters)."""
+        return top[-1]["score"] - _SLACK - fit[code] - rest - 1e-9 if len(top) >= limit else None
+
+    def floor(code: str) -> str:
+        """The lane's least key that can still enter (firms below it cannot, even with full ties)."""
+        least = (need(code) or 0.0) - w["ties"]
+        return f"{code}|{1_000_000 + max(0, math.floor(least * 1e6))}" if least > 0 else f"{code}|"
+
+    take = limit + 5
+    while cursor:
+        ask = [c for c in cursor if c not in unread or not beaten(unread[c])]
+        if not ask:
+            break
+        rows = graph.read(LANE_ROWS, lanes=[{"code": c, "low": floor(c), "high": cursor[c], "need": need(c)}
+                                            for c in ask], take=take, ties_full=cfg["ties"]["full_at"], **args)
+        full = {r["lane"]: r["last"] for r in rows if r["read"] == take}
+        for c in ask:  # a lane that returned fewer keys than asked (or none: no row) is exhausted
+            if c in full:
+                cursor[c] = full[c]
+                unread[c] = fit[c] + (int(full[c].split("|")[1]) - 1_000_000) / 1e6 + rest + w["ties"]
+            else:
+                del cursor[c]
+        enter = [u for r in rows for u in r["enter"]]
+        fresh = [u for u in dict.fromkeys(enter) if u not in seen]
         if fresh:
             seen.update(fresh)
             batch = [_candidate(r) for r in graph.read(DETAILS, usccs=fresh, **args)]
             found.extend(batch)
             top = rank(batch, target, cfg, policy(), today, limit, min_revenue, shared, top)
-
-    score([r["uscc"] for r in graph.read(TIED, groups=groups, **args)])
-    cursor = {c: c + "|~" for c in lanes}
-    bound: dict[str, float] = {}
-    take = limit + 5
-    while cursor:
-        ask = [c for c in cursor if c not in bound or len(top) < limit or top[-1]["score"] <= bound[c] + _SLACK]
-        if not ask:
-            break
-        rows = graph.read(LANE_ROWS, lanes=[{"code": c, "low": c + "|", "high": cursor[c]} for c in ask], take=take,
-                          **args)
-        read = dict.fromkeys(ask, 0)
-        for r in rows:
-            read[r["lane"]] += 1
-            cursor[r["lane"]] = r["key"]
-            bound[r["lane"]] = fit[r["lane"]] + (int(r["key"].split("|")[1]) - 1_000_000) / 1e6 + rest
-        for c, n in read.items():
-            if n < take:
-                del cursor[c]
-        score([r["uscc"] for r in rows if r["eligible"]])
-        take *= 2
+        take = take * 2 if len(top) < limit else max(take * 2, 500)  # the floors bound what is read
     return found, top
 
 
@@ -443,7 +458,7 @@ def recommend(graph: Graph, cluster_id: str, thresholds: Thresholds, *, node_key
 def keys_version() -> str:
     """What the rank keys must follow to be used: the configuration they bound (whatever its version string says,
     an edited weight is a new one) and the key's layout."""
-    text = json.dumps([key_parameters(config(), dt.date(2000, 1, 1)), "rank-keys-1"], sort_keys=True)
+    text = json.dumps([key_parameters(config(), dt.date(2000, 1, 1)), "rank-keys-3"], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -236,12 +236,21 @@ def test_rank_keys_bound_the_static_part_of_every_candidates_score(graph):
     assert tight > 1000
 
 
+def _ties_uncovered(graph):
+    """SUPPLIES between a firm outside Hebei and a Hebei firm whose county the former's `tie_counties` lacks."""
+    return graph.read("MATCH (e:Enterprise)-[:SUPPLIES]-(l:Enterprise) WHERE NOT e.region STARTS WITH '13' "
+                      "AND l.region STARTS WITH '13' AND NOT l.region IN coalesce(e.tie_counties, []) "
+                      "RETURN e.uscc AS e, l.region AS county")
+
+
 def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
     """Writes through chainmap keep the keys equal to rebuilding them all: revenue, deregistration, new codes, a
     Hebei branch added to a Beijing firm and moved to another (each parent's Hebei presence), and a firm moving
-    into Hebei (its keys go). Without the marker the walk answers, with the same lists."""
+    within Hebei (keys stay off). Ties stay covered: a new SUPPLIES and a Hebei partner's move each add a county
+    to the Beijing side's `tie_counties`. Without the marker the walk answers, with the same lists."""
     from chainmap import recommendations as rec
     from chainmap.enterprises import create_enterprises, patch_enterprise
+    from chainmap.partners import add_partner
     from tests.conftest import reset_seeded
 
     today = dt.date.today()
@@ -277,6 +286,12 @@ def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
         assert moved != with_branch
         patch_enterprise(graph, mover, {"region": hebei})  # a Hebei firm stays keyless anywhere in Hebei
         assert as_rebuilt() == moved
+        assert _ties_uncovered(graph) == []
+        add_partner(graph, beijing[2], {"partner": mover, "relation": "supplies_to", "since": dt.date(2025, 1, 1)})
+        assert _ties_uncovered(graph) == []
+        assert hebei in graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.tie_counties AS t", u=beijing[2])[0]["t"]
+        patch_enterprise(graph, mover, {"region": "130534"})
+        assert _ties_uncovered(graph) == []
         # the walk answers while the keys follow another configuration, with the same lists
         graph.write("MATCH (m:Revision {id: 'rank-keys'}) SET m.version = 'an older configuration'")
         assert not rec.keys_current(graph)
@@ -504,24 +519,37 @@ def test_a_list_computed_by_one_process_serves_the_others_until_its_scopes_chang
 
 
 def test_cache_renew_drops_lists_after_a_write_made_around_chainmap(client, graph, keys):
-    """A write through the driver (not the adapter) renews no token, so the reused list is stale until
-    `python -m chainmap cache renew`."""
+    """A write through the driver (not the adapter) renews no token and no rank key, so the reused list is stale
+    until `python -m chainmap cache renew`, which also rebuilds the keys: a firm raised around chainmap to the top
+    of its lane enters the list, as it does when every candidate is scored."""
     from click.testing import CliRunner
 
+    from chainmap import recommendations as rec
     from chainmap.cli import main
+    from tests.conftest import reset_seeded
 
+    node = "anping-wire-mesh.membrane"
     url = "/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=6"
     first = client.get(url, headers=keys["viewer"]).get_json()
     top = first["items"][0]["enterprise"]["uscc"]
+    codes = graph.read("MATCH (n:ChainNode {id: $id}) RETURN n.industry_codes AS c", id=node)[0]["c"]
+    raised = next(i["enterprise"]["uscc"] for i in reversed(rec.for_node(graph, "anping-wire-mesh", node, ["11", "12"],
+                                                                        50, None, page=10**6))
+                  if set(i["enterprise"]["industry_codes"]) & set(codes))
     with graph.driver.session(database=graph.database) as session:  # around the adapter, as cypher-shell would
         session.run("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'deregistered'", u=top).consume()
+        session.run("MATCH (e:Enterprise {uscc: $u}) SET e.revenue_years = [$year], e.revenue_values = [9000000000], "
+                    "e.bj_restricted = true, e.green_factory = true, e.expansion_year = $year",
+                    u=raised, year=dt.date.today().year - 1).consume()
     try:
         assert client.get(url, headers=keys["viewer"]).get_json() == first  # stale, as documented
         result = CliRunner().invoke(main, ["cache", "renew"])
         assert result.exit_code == 0, result.output
         after = client.get(url, headers=keys["viewer"]).get_json()
-        assert top not in {i["enterprise"]["uscc"] for i in after["items"]}
+        listed = [i["enterprise"]["uscc"] for i in after["items"]]
+        assert top not in listed and raised in listed
+        everything = rec.for_node(graph, "anping-wire-mesh", node, ["11", "12"], 6, None, page=10**6)
+        assert [(i["enterprise"], i["score"]) for i in after["items"]] == [(i["enterprise"], i["score"])
+                                                                           for i in everything]
     finally:
-        with graph.driver.session(database=graph.database) as session:
-            session.run("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=top).consume()
-        graph.renew()
+        reset_seeded(graph)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from chainmap.graph.adapter import Graph
-from chainmap.graph.rank_keys import SET_KEYS
+from chainmap.graph.rank_keys import MOVED_TIES, NOTE_TIES, SET_KEYS
 
 _COUNT: LiteralString = (
     "RETURN sum(CASE WHEN before.__new IS NOT NULL THEN 1 ELSE 0 END) AS created, "
@@ -93,6 +93,7 @@ ENTERPRISES: LiteralString = (
     "FOREACH (g IN CASE WHEN row.props.group IS NULL THEN [] ELSE [row.props.group] END | "
     "  MERGE (p:Enterprise {uscc: g}) ON CREATE SET p.__new = true MERGE (n)-[:MEMBER_OF]->(p)) "
     "WITH n, left, before, after "
+    "CALL (n, before) { " + MOVED_TIES + " } "
     "CALL (n, left) { UNWIND [n] + left + [(n)-[:MEMBER_OF]->(p:Enterprise) | p] AS e WITH DISTINCT e "
     "  CALL (e) { " + SET_KEYS + " } } "
     "WITH before, after " + _COUNT
@@ -100,7 +101,8 @@ ENTERPRISES: LiteralString = (
 SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
     "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
-    "SET r.until = row.until, r.evidence = row.evidence"
+    "SET r.until = row.until, r.evidence = row.evidence "
+    "WITH s, c " + NOTE_TIES
 )
 INTRODUCTIONS: LiteralString = (
     "UNWIND $rows AS row MERGE (n:Introduction {id: row.id}) ON CREATE SET n.__new = true "

@@ -9,7 +9,8 @@ bound order from the index instead of walking and sorting all of them (chainmap.
 
 Keys are written with the firm (chainmap.graph.loading.ENTERPRISES, for the firm, its new and its old group
 parent, whose Hebei presence a branch decides) and rebuilt whole by chainmap.recommendations.rebuild_keys, which
-then records the configuration version they follow: readers use keys only while that version is current.
+then records the configuration they follow: readers use keys only while it is the current one. Existing ties are
+not in the keys; `tie_counties` (below) tells a search which firms it must count them for.
 """
 
 from __future__ import annotations
@@ -44,7 +45,34 @@ SET_KEYS: LiteralString = (
     "MATCH (e)-[r:CLASSIFIED_AS]->(i:Industry) "
     "SET r.rank = CASE WHEN prior IS NULL THEN null ELSE i.code + '|' + prior + '|' + e.uscc END"
 )
-KEYS_OF: LiteralString = "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) CALL (e) { " + SET_KEYS + " }"
+
+# Existing ties are the one feature the keys cannot bound (they depend on the county asking), and counting them
+# costs a walk over the firm's SUPPLIES. So a firm outside Hebei keeps `tie_counties`, a sorted superset of the Hebei
+# counties of its SUPPLIES partners, and a search counts ties only where the county is in it. A new SUPPLIES (the
+# loader, the API) adds its Hebei end's county to its other end; a Hebei firm's move adds its new county to its
+# partners; the rebuild sets the exact set.
+NOTE_TIES: LiteralString = (
+    "SET s.tie_counties = CASE WHEN c.region STARTS WITH '13' AND NOT coalesce(s.region, '') STARTS WITH '13' "
+    "    THEN [t IN coalesce(s.tie_counties, []) WHERE t < c.region] + c.region "
+    "      + [t IN coalesce(s.tie_counties, []) WHERE t > c.region] ELSE s.tie_counties END, "
+    "  c.tie_counties = CASE WHEN s.region STARTS WITH '13' AND NOT coalesce(c.region, '') STARTS WITH '13' "
+    "    THEN [t IN coalesce(c.tie_counties, []) WHERE t < s.region] + s.region "
+    "      + [t IN coalesce(c.tie_counties, []) WHERE t > s.region] ELSE c.tie_counties END"
+)
+# The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write.
+MOVED_TIES: LiteralString = (
+    "WITH n WHERE n.region STARTS WITH '13' AND coalesce(before.region, '') <> n.region "
+    "MATCH (n)-[:SUPPLIES]-(x:Enterprise) WHERE NOT x.region STARTS WITH '13' "
+    "SET x.tie_counties = [t IN coalesce(x.tie_counties, []) WHERE t < n.region] + n.region "
+    "  + [t IN coalesce(x.tie_counties, []) WHERE t > n.region]"
+)
+KEYS_OF: LiteralString = (
+    "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) "
+    "CALL (e) { OPTIONAL MATCH (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region STARTS WITH '13' "
+    "  WITH DISTINCT e, l.region AS county ORDER BY county "
+    "  WITH e, collect(county) AS counties SET e.tie_counties = counties } "
+    "CALL (e) { " + SET_KEYS + " }"
+)
 OUTSIDE_HEBEI: LiteralString = (
     "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH '13' RETURN e.uscc AS uscc"
 )
