@@ -105,6 +105,18 @@ def cache_renew() -> None:
     click.echo(f"cache renewed: rank keys of {firms} firms rebuilt; every reused result is recomputed at its next use")
 
 
+@cache.command("keys")
+def cache_keys() -> None:
+    """Rebuild the recommendations' rank keys only if they follow another configuration (or none yet: a graph
+    loaded by an earlier chainmap); scripts/run calls it at every start."""
+    with _connected() as graph:
+        if recommendations.keys_current(graph):
+            click.echo("rank keys are current")
+            return
+        firms = recommendations.rebuild_keys(graph)
+    click.echo(f"rank keys rebuilt for {firms} firms")
+
+
 @main.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def load(directory: Path) -> None:

@@ -159,7 +159,8 @@ def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
                        **params)[0]["n"]
     return count, operators(graph, recommendations.CANDIDATES_NEAR, **params, min_revenue=None), operators(
         graph, recommendations.LANE_ROWS, **params, min_revenue=None, take=25,
-        lanes=[{"code": c, "low": c + "|", "high": c + "|~"} for c in lanes])
+        ties_full=recommendations.config()["ties"]["full_at"],
+        lanes=[{"code": c, "low": c + "|", "high": c + "|~", "need": None} for c in lanes])
 
 
 def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, int]]:
@@ -172,7 +173,7 @@ def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, in
     def counting(query, **params):
         found = read(query, **params)
         if query == recommendations.LANE_ROWS:
-            rows.append(len(found))
+            rows.append(sum(r["read"] for r in found))
         return found
 
     graph.read = counting  # type: ignore[method-assign]

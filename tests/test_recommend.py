@@ -553,3 +553,22 @@ def test_cache_renew_drops_lists_after_a_write_made_around_chainmap(client, grap
                                                                            for i in everything]
     finally:
         reset_seeded(graph)
+
+
+def test_cache_keys_rebuilds_only_keys_that_follow_another_configuration(graph):
+    """`python -m chainmap cache keys` (scripts/run, every start) rebuilds stale keys once, then leaves them."""
+    from click.testing import CliRunner
+
+    from chainmap import recommendations as rec
+    from chainmap.cli import main
+
+    graph.write("MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL WITH r LIMIT 5 "
+                "SET r.rank = null")
+    graph.write("MATCH (m:Revision {id: 'rank-keys'}) SET m.version = 'from an earlier chainmap'")
+    first = CliRunner().invoke(main, ["cache", "keys"])
+    assert first.exit_code == 0 and "rebuilt" in first.output, first.output
+    assert rec.keys_current(graph) and _ties_uncovered(graph) == []
+    assert len(_keys(graph)) == graph.read("MATCH (e:Enterprise {status: 'active'})-[:CLASSIFIED_AS]->() "
+                                           "WHERE NOT e.region STARTS WITH '13' RETURN count(*) AS n")[0]["n"]
+    again = CliRunner().invoke(main, ["cache", "keys"])
+    assert again.exit_code == 0 and again.output.strip() == "rank keys are current", again.output
