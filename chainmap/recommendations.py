@@ -76,10 +76,11 @@ CANDIDATE_FILTER: LiteralString = (
 _REVENUE: LiteralString = (
     "[i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0]"
 )
-# Existing ties: `e`'s SUPPLIES with entities of the county operating in the cluster (what score() counts).
+# Existing ties: `e`'s SUPPLIES with entities of the county operating in the cluster (what score() counts). The
+# partners are read from `e` and filtered afterwards, so the planner cannot start from the county's firms instead.
 _TIES: LiteralString = (
-    "size([(e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region = $county "
-    "  AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } | l])"
+    "size([l IN [(e)-[:SUPPLIES]-(l:Enterprise) | l] WHERE l.region = $county "
+    "  AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) }])"
 )
 # What the exact score needs of a candidate `e` (its district's centroid as `r`).
 _DETAILS: LiteralString = (

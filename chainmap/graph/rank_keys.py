@@ -66,11 +66,14 @@ MOVED_TIES: LiteralString = (
     "SET x.tie_counties = [t IN coalesce(x.tie_counties, []) WHERE t < n.region] + n.region "
     "  + [t IN coalesce(x.tie_counties, []) WHERE t > n.region]"
 )
+# The partners' regions are read from the firm and filtered afterwards: with the filter inside the pattern, the
+# planner of a freshly loaded graph sometimes sought every Hebei firm through the region index and joined them to
+# each firm (a batch of 5,000 seed firms then took 20 s instead of 0.4 s).
 KEYS_OF: LiteralString = (
     "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) "
-    "CALL (e) { OPTIONAL MATCH (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region STARTS WITH '13' "
-    "  WITH DISTINCT e, l.region AS county ORDER BY county "
-    "  WITH e, collect(county) AS counties SET e.tie_counties = counties } "
+    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH '13'] AS county "
+    "  WITH DISTINCT county ORDER BY county RETURN collect(county) AS counties } "
+    "SET e.tie_counties = counties WITH e "
     "CALL (e) { " + SET_KEYS + " }"
 )
 OUTSIDE_HEBEI: LiteralString = (
