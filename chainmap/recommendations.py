@@ -245,6 +245,10 @@ def _best(graph: Graph, query: LiteralString, params: dict[str, Any], target: Ta
     return found + pending, better(pending)
 
 
+# Keys a lane reads per round once the list is full (its floor bounds it anyway); tests lower it to force many rounds.
+FULL_ROUND = 500
+
+
 def _lane_search(graph: Graph, params: dict[str, Any], target: Target, lanes: list[str], limit: int,
                  min_revenue: int | None, today: dt.date, shared: list[dict]) -> tuple[list[Candidate], list[dict]]:
     """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
@@ -303,7 +307,7 @@ def _lane_search(graph: Graph, params: dict[str, Any], target: Target, lanes: li
             batch = [_candidate(r) for r in graph.read(DETAILS, usccs=fresh, **args)]
             found.extend(batch)
             top = rank(batch, target, cfg, policy(), today, limit, min_revenue, shared, top)
-        take = take * 2 if len(top) < limit else max(take * 2, 500)  # the floors bound what is read
+        take = take * 2 if len(top) < limit else max(take * 2, FULL_ROUND)  # the floors bound what is read
     return found, top
 
 
