@@ -36,14 +36,15 @@ POLLUTING: LiteralString = "any(x IN coalesce(e.industry_codes, []) WHERE any(p 
 PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13')"
 
 # The body of a unit subquery over `e`: (re)writes the keys of e's classifications, or removes them when e cannot
-# be a candidate.
+# be a candidate. Its classifications are read from `e` in a comprehension, so that no plan starts from the codes.
 SET_KEYS: LiteralString = (
     "WITH e, reduce(m = null, v IN coalesce(e.revenue_values, []) | CASE WHEN m IS NULL OR v > m THEN v ELSE m END) "
     "  AS revenue, " + POLLUTING + " AS polluting, " + PRESENCE + " AS presence "
     "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH '13' "
     "  THEN toString(1000000 + toInteger(ceil((" + STATIC_PART + ") * 1000000))) END AS prior "
-    "MATCH (e)-[r:CLASSIFIED_AS]->(i:Industry) "
-    "SET r.rank = CASE WHEN prior IS NULL THEN null ELSE i.code + '|' + prior + '|' + e.uscc END"
+    "UNWIND [(e)-[r:CLASSIFIED_AS]->(i:Industry) | [r, i.code]] AS classified "
+    "WITH e, prior, classified[0] AS r, classified[1] AS code "
+    "SET r.rank = CASE WHEN prior IS NULL THEN null ELSE code + '|' + prior + '|' + e.uscc END"
 )
 
 # Existing ties are the one feature the keys cannot bound (they depend on the county asking), and counting them
@@ -59,10 +60,12 @@ NOTE_TIES: LiteralString = (
     "    THEN [t IN coalesce(c.tie_counties, []) WHERE t < s.region] + s.region "
     "      + [t IN coalesce(c.tie_counties, []) WHERE t > s.region] ELSE c.tie_counties END"
 )
-# The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write.
+# The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. As in
+# every statement here that looks at a firm's partners, they are read from the firm and filtered afterwards: given a
+# predicate on them, the planner of a freshly loaded graph sometimes started from all the firms it matched instead.
 MOVED_TIES: LiteralString = (
     "WITH n WHERE n.region STARTS WITH '13' AND coalesce(before.region, '') <> n.region "
-    "MATCH (n)-[:SUPPLIES]-(x:Enterprise) WHERE NOT x.region STARTS WITH '13' "
+    "UNWIND [x IN [(n)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH '13'] AS x "
     "SET x.tie_counties = [t IN coalesce(x.tie_counties, []) WHERE t < n.region] + n.region "
     "  + [t IN coalesce(x.tie_counties, []) WHERE t > n.region]"
 )
