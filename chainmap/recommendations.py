@@ -68,11 +68,11 @@ _DIVISION: LiteralString = (
 # candidate). Every feature is exact but existing ties, which count as full when the firm has any SUPPLIES with the
 # county (counting them per candidate is the expensive part); distance and partners come precomputed from Python
 # ($distance per origin district, $partners: the shared count bounds a firm with a branch among the partners).
-CANDIDATE_FILTER: LiteralString = (
-    "WITH DISTINCT e "
-    "WHERE e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
-    "  AND NOT e.uscc IN $introduced "
+_CANDIDATE: LiteralString = (
+    "e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
+    "AND NOT e.uscc IN $introduced"
 )
+CANDIDATE_FILTER: LiteralString = "WITH DISTINCT e WHERE " + _CANDIDATE + " "
 _REVENUE: LiteralString = (
     "[i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0]"
 )
@@ -115,8 +115,7 @@ CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # bound plus their existing ties reaches the lane's `need` (ties are the one feature the keys cannot bound, as they
 # depend on the county; counted only for firms whose `tie_counties` hold it). Then what the score needs of those.
 _ELIGIBLE: LiteralString = (
-    "e.status = 'active' AND any(p IN $origins WHERE e.region STARTS WITH p) AND e.region <> $county "
-    "AND NOT e.uscc IN $introduced AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
+    _CANDIDATE + " AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
 )
 LANE_ROWS: LiteralString = (
     "UNWIND $lanes AS lane "

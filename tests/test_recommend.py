@@ -292,6 +292,8 @@ def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
         add_partner(graph, beijing[2], {"partner": mover, "relation": "supplies_to", "since": dt.date(2025, 1, 1)})
         assert _ties_uncovered(graph) == []
         assert hebei in graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.tie_counties AS t", u=beijing[2])[0]["t"]
+        add_partner(graph, mover, {"partner": beijing[3], "relation": "supplies_to", "since": dt.date(2025, 2, 1)})
+        assert hebei in graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.tie_counties AS t", u=beijing[3])[0]["t"]
         patch_enterprise(graph, mover, {"region": "130534"})
         assert _ties_uncovered(graph) == []
         # the walk answers while the keys follow another configuration, with the same lists

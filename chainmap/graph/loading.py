@@ -101,8 +101,7 @@ ENTERPRISES: LiteralString = (
 SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
     "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
-    "SET r.until = row.until, r.evidence = row.evidence "
-    "WITH s, c " + NOTE_TIES
+    "SET r.until = row.until, r.evidence = row.evidence " + NOTE_TIES
 )
 INTRODUCTIONS: LiteralString = (
     "UNWIND $rows AS row MERGE (n:Introduction {id: row.id}) ON CREATE SET n.__new = true "

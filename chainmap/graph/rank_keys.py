@@ -52,22 +52,22 @@ SET_KEYS: LiteralString = (
 # counties of its SUPPLIES partners, and a search counts ties only where the county is in it. A new SUPPLIES (the
 # loader, the API) adds its Hebei end's county to its other end; a Hebei firm's move adds its new county to its
 # partners; the rebuild sets the exact set.
+# `x`'s `tie_counties` with county `y.region` added, in order.
+_ADD_COUNTY: LiteralString = (
+    "SET x.tie_counties = [t IN coalesce(x.tie_counties, []) WHERE t < y.region] + y.region "
+    "  + [t IN coalesce(x.tie_counties, []) WHERE t > y.region]"
+)
+# After a statement that wrote a SUPPLIES between `s` and `c`.
 NOTE_TIES: LiteralString = (
-    "SET s.tie_counties = CASE WHEN c.region STARTS WITH '13' AND NOT coalesce(s.region, '') STARTS WITH '13' "
-    "    THEN [t IN coalesce(s.tie_counties, []) WHERE t < c.region] + c.region "
-    "      + [t IN coalesce(s.tie_counties, []) WHERE t > c.region] ELSE s.tie_counties END, "
-    "  c.tie_counties = CASE WHEN s.region STARTS WITH '13' AND NOT coalesce(c.region, '') STARTS WITH '13' "
-    "    THEN [t IN coalesce(c.tie_counties, []) WHERE t < s.region] + s.region "
-    "      + [t IN coalesce(c.tie_counties, []) WHERE t > s.region] ELSE c.tie_counties END"
+    "WITH s, c UNWIND [[s, c], [c, s]] AS pair WITH pair[0] AS x, pair[1] AS y "
+    "WHERE y.region STARTS WITH '13' AND NOT coalesce(x.region, '') STARTS WITH '13' " + _ADD_COUNTY
 )
 # The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. As in
 # every statement here that looks at a firm's partners, they are read from the firm and filtered afterwards: given a
 # predicate on them, the planner of a freshly loaded graph sometimes started from all the firms it matched instead.
 MOVED_TIES: LiteralString = (
-    "WITH n WHERE n.region STARTS WITH '13' AND coalesce(before.region, '') <> n.region "
-    "UNWIND [x IN [(n)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH '13'] AS x "
-    "SET x.tie_counties = [t IN coalesce(x.tie_counties, []) WHERE t < n.region] + n.region "
-    "  + [t IN coalesce(x.tie_counties, []) WHERE t > n.region]"
+    "WITH n AS y WHERE y.region STARTS WITH '13' AND coalesce(before.region, '') <> y.region "
+    "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH '13'] AS x " + _ADD_COUNTY
 )
 # The partners' regions are read from the firm and filtered afterwards: with the filter inside the pattern, the
 # planner of a freshly loaded graph sometimes sought every Hebei firm through the region index and joined them to
