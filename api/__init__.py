@@ -9,10 +9,11 @@ from flask import Flask
 from flask_smorest.utils import prepare_response
 
 from api import converters, cors, problems, security
-from api.context import GRAPH_KEY
+from api.context import GRAPH_KEY, POLICIES_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
 from chainmap.graph import Graph
+from chainmap.policy import Policies, load_policies
 from chainmap.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -22,25 +23,29 @@ class Api(flask_smorest.Api):
 
     ERROR_SCHEMA = ProblemSchema
 
-    def handle_http_exception(self, error):
+    def handle_http_exception(self, error):  # pyright: ignore[reportIncompatibleMethodOverride] - a Response is fine
         return problems.http_problem(error)
 
     def _register_responses(self):
         # Same as flask-smorest's, but documents error bodies under application/problem+json.
+        spec = self.spec
+        assert spec is not None  # set by Api(app)
         for status in HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, problems.PROBLEM_JSON)
-            self.spec.components.response(status.name, response, lazy=True)
+            prepare_response(response, spec, problems.PROBLEM_JSON)
+            spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, problems.PROBLEM_JSON)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        prepare_response(response, spec, problems.PROBLEM_JSON)
+        spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app. Nothing connects here: the driver connects on first use."""
+def create_app(settings: Settings | None = None, policies: Policies | None = None) -> Flask:
+    """Build the app. Nothing connects here: the driver connects on first use. The policy files are read once, here
+    (a test may hand in its own)."""
     settings = settings or Settings.from_env()
+    policies = policies or load_policies()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
         API_TITLE="chainmap",
@@ -60,13 +65,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         CHAINMAP_SETTINGS=settings,
         CHAINMAP_RETRY_AFTER=settings.retry_after_s,
     )
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # pyright: ignore[reportAttributeAccessIssue] - DefaultJSONProvider has it
+    app.json.sort_keys = False  # pyright: ignore[reportAttributeAccessIssue]
     app.extensions[GRAPH_KEY] = Graph(settings)
+    app.extensions[POLICIES_KEY] = policies
 
     api = Api(app)
+    spec = api.spec
+    assert spec is not None  # Api(app) made it
     converters.register(app, api)
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
     problems.register(app)
     cors.register(app)
@@ -78,6 +86,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(console.bp)
-    api.spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)
-    api.spec.components.schema("EnterpriseBatch", schema=enterprises.EnterpriseBatchSchema)
+    spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)
+    spec.components.schema("EnterpriseBatch", schema=enterprises.EnterpriseBatchSchema)
     return app

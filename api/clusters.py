@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from api.context import graph
-from api.schemas import Bool, Patch, CLASS, SLUG, PageArgs, PageSchema, Strict, Text
+from api.context import graph, thresholds
+from api.params import ADCODE, CLASS, SLUG, checked
+from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
-from chainmap.errors import Invalid
-from chainmap.loading.fields import CATEGORIES, EDGE_KINDS, MARKS, STAGES
+from chainmap.gaps import diagram
+from chainmap.vocab import CATEGORIES, CHAIN_STAGES, EDGE_KINDS, HEBEI, MARKS
 from chainmap.paging import Page
 
 blp = Blueprint("clusters", __name__, description="Clusters (特色产业集群) and their chains (产业链)")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-def thresholds():
-    return current_app.config["CHAINMAP_SETTINGS"].gap_thresholds
-
-
-def checked(value: str, field: str) -> str:
-    """Path ids are slugs; anything else is refused with the field named (never looked up)."""
-    if not SLUG_RE.match(value):
-        raise Invalid(f"{field} must be a lowercase slug", errors=[{"field": field, "reason": "not a slug", "in": "path"}])
-    return value
 
 
 # ---- schemas ---------------------------------------------------------------------------------
 class ClusterArgs(PageArgs):
     city = ma.fields.String(validate=validate.Length(min=2, max=20), metadata={"description": "city adcode or name"})
-    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    county = ma.fields.String(validate=ADCODE)
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in names"})
 
@@ -89,7 +75,8 @@ class ClusterPageSchema(PageSchema):
 class ClusterCreateSchema(Strict):
     id = ma.fields.String(required=True, validate=SLUG)
     name = Text(60, required=True)
-    county = ma.fields.String(required=True, validate=validate.Regexp(r"^13\d{4}$", error="must be a Hebei county adcode"))
+    county = ma.fields.String(required=True, validate=validate.Regexp(rf"^{HEBEI}\d{{4}}$",
+                                                                             error="must be a Hebei county adcode"))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     category_is_guess = Bool(load_default=False)
     revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
@@ -153,14 +140,14 @@ class ChainSchema(ma.Schema):
 class NodeCreateSchema(Strict):
     key = ma.fields.String(required=True, validate=SLUG)
     name = Text(60, required=True)
-    stage = ma.fields.String(required=True, validate=validate.OneOf(STAGES))
+    stage = ma.fields.String(required=True, validate=validate.OneOf(CHAIN_STAGES))
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), required=True, validate=validate.Length(1, 10))
     keywords = ma.fields.List(Text(30), load_default=list, validate=validate.Length(max=20))
 
 
 class NodePatchSchema(Patch):
     name = Text(60)
-    stage = ma.fields.String(validate=validate.OneOf(STAGES))
+    stage = ma.fields.String(validate=validate.OneOf(CHAIN_STAGES))
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(1, 10))
     keywords = ma.fields.List(Text(30), validate=validate.Length(max=20))
 
@@ -225,7 +212,7 @@ def patch_cluster(changes, cluster_id):
 @blp.response(200, ChainSchema)
 def get_chain(cluster_id):
     """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
-    return chain.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
+    return diagram.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
 
 
 def _scope(cluster_id: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+
+from chainmap.vocab import SLUG_PATTERN, USCC_PATTERN
 
 
 class SlugConverter(BaseConverter):

@@ -7,14 +7,15 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from api.context import graph
+from api.context import graph, policies
 from api.problems import flatten_messages
-from api.schemas import Bool, Patch, CLASS, NODE_ID, USCC, PageArgs, PageSchema, Strict, Text
+from api.params import CLASS, NODE_ID, USCC
+from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, enterprises, partners, regions
 from chainmap.enterprises import check_uscc
 from chainmap.errors import Invalid
-from chainmap.loading.fields import ENTITY_TYPES, STATUSES
+from chainmap.vocab import ENTERPRISE_STATUSES, ENTITY_TYPES, RELATIONS
 from chainmap.paging import Page
 
 blp = Blueprint("enterprises", __name__, description="Market entities (市场主体) and 协作配套 relationships")
@@ -48,7 +49,7 @@ class EnterpriseArgs(PageArgs):
     industry = ma.fields.String(validate=validate.Regexp(r"^\d{2,4}$", error="must be a GB/T 4754 code"),
                                 metadata={"description": "class, group or division: classified in it or under it"})
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
-    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
     q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in the name"})
 
 
@@ -93,7 +94,7 @@ class EnterpriseInSchema(Strict):
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), load_default=list, validate=validate.Length(max=10))
     chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), load_default=list, validate=validate.Length(max=20))
     revenue_cny = _revenue_field(load_default=dict)
-    status = ma.fields.String(load_default="active", validate=validate.OneOf(STATUSES))
+    status = ma.fields.String(load_default="active", validate=validate.OneOf(ENTERPRISE_STATUSES))
     group = ma.fields.String(allow_none=True, load_default=None, validate=USCC)
     registered_on = ma.fields.Date(allow_none=True, load_default=None)
     products = Text(300, allow_none=True, load_default=None)
@@ -118,7 +119,7 @@ class EnterprisePatchSchema(Patch):
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(max=10))
     chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20))
     revenue_cny = _revenue_field()
-    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
     group = ma.fields.String(allow_none=True, validate=USCC)
     registered_on = ma.fields.Date(allow_none=True)
     products = Text(300, allow_none=True)
@@ -139,7 +140,7 @@ class PartnerSchema(ma.Schema):
     partner_name = ma.fields.String(allow_none=True)
     partner_region = ma.fields.String(allow_none=True)
     partner_status = ma.fields.String(allow_none=True)
-    relation = ma.fields.String(required=True, metadata={"description": ", ".join(partners.RELATIONS)})
+    relation = ma.fields.String(required=True, metadata={"description": ", ".join(RELATIONS)})
     kind = ma.fields.String(required=True)
     since = ma.fields.Date(required=True)
     until = ma.fields.Date(allow_none=True)
@@ -152,7 +153,7 @@ class PartnerListSchema(ma.Schema):
 
 class PartnerInSchema(Strict):
     partner = ma.fields.String(required=True, validate=USCC)
-    relation = ma.fields.String(required=True, validate=validate.OneOf(partners.RELATIONS))
+    relation = ma.fields.String(required=True, validate=validate.OneOf(RELATIONS))
     since = ma.fields.Date(required=True)
     until = ma.fields.Date(allow_none=True, load_default=None)
     evidence = Text(300, allow_none=True, load_default=None)
@@ -191,14 +192,14 @@ def create_enterprises():
     raw = request.get_json()  # malformed JSON -> 400 problem
     schema = EnterpriseBatchSchema() if isinstance(raw, dict) and "items" in raw else EnterpriseInSchema()
     try:
-        data = schema.load(raw if isinstance(raw, dict) else {"_": raw})
+        data: dict = schema.load(raw if isinstance(raw, dict) else {"_": raw})  # type: ignore[assignment]
     except ma.ValidationError as exc:
         errors = flatten_messages({"json": exc.messages})
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None
     items = data["items"] if "items" in data else [data]
     for item in items:
         auth.require_enterprise_write(principal(), item["region"])
-    enterprises.create_enterprises(graph(), items)
+    enterprises.create_enterprises(graph(), policies(), items)
     return {"created": [item["uscc"] for item in items]}
 
 
@@ -221,7 +222,7 @@ def patch_enterprise(changes, uscc):
         auth.require_enterprise_write(principal(), changes["region"])
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
-    return enterprises.patch_enterprise(graph(), uscc, changes)
+    return enterprises.patch_enterprise(graph(), policies(), uscc, changes)
 
 
 @blp.route("/enterprises/<uscc:uscc>/partners", methods=["GET"])

@@ -7,10 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.schemas import Patch, SLUG, USCC, PageArgs, PageSchema, Strict
+from api.params import SLUG, USCC, checked
+from api.schemas import Patch, PageArgs, PageSchema, Strict
 from api.security import principal
 from chainmap import auth, introductions
 from chainmap.paging import Page
+from chainmap.vocab import INTRODUCTION_STAGES
 
 blp = Blueprint("introductions", __name__, description="Introduced enterprises (招商引进) and their stage")
 
@@ -18,7 +20,7 @@ blp = Blueprint("introductions", __name__, description="Introduced enterprises (
 class IntroductionArgs(PageArgs):
     cluster = ma.fields.String(validate=SLUG)
     county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    stage = ma.fields.String(validate=validate.OneOf(introductions.STAGES))
+    stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES))
     enterprise = ma.fields.String(validate=USCC)
 
 
@@ -31,7 +33,7 @@ class IntroductionSchema(ma.Schema):
     county = ma.fields.String(allow_none=True)
     origin_region = ma.fields.String(required=True)
     introduced_on = ma.fields.Date(required=True)
-    stage = ma.fields.String(required=True, metadata={"description": " → ".join(introductions.STAGES)})
+    stage = ma.fields.String(required=True, metadata={"description": " → ".join(INTRODUCTION_STAGES)})
 
 
 class IntroductionPageSchema(PageSchema):
@@ -44,11 +46,11 @@ class IntroductionInSchema(Strict):
     cluster = ma.fields.String(required=True, validate=SLUG)
     origin_region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     introduced_on = ma.fields.Date(required=True)
-    stage = ma.fields.String(load_default="lead", validate=validate.OneOf(introductions.STAGES))
+    stage = ma.fields.String(load_default="lead", validate=validate.OneOf(INTRODUCTION_STAGES))
 
 
 class IntroductionPatchSchema(Patch):
-    stage = ma.fields.String(validate=validate.OneOf(introductions.STAGES))
+    stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES))
     introduced_on = ma.fields.Date()
     origin_region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
 
@@ -78,7 +80,7 @@ def create_introduction(data):
 @blp.response(200, IntroductionSchema)
 def get_introduction(intro_id):
     """One introduction."""
-    return introductions.get_introduction(graph(), intro_id)
+    return introductions.get_introduction(graph(), checked(intro_id, "intro_id"))
 
 
 @blp.route("/introductions/<slug:intro_id>", methods=["PATCH"])
@@ -86,7 +88,7 @@ def get_introduction(intro_id):
 @blp.response(200, IntroductionSchema)
 def patch_introduction(changes, intro_id):
     """Move an introduction along its stages, or correct its date or origin."""
-    current = introductions.get_introduction(graph(), intro_id)
+    current = introductions.get_introduction(graph(), checked(intro_id, "intro_id"))
     auth.require_write(principal(), current["county"])
     if "origin_region" in changes:
         introductions.check_refs(graph(), current["enterprise"], current["cluster"], changes["origin_region"])

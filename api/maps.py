@@ -6,13 +6,15 @@ import hashlib
 import json
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_smorest import Blueprint
+from werkzeug.wrappers import Response as WerkzeugResponse
 from marshmallow import validate
 
-from api.clusters import ClusterArgs, checked
-from api.context import graph
-from api.schemas import SLUG, Strict
+from api.clusters import ClusterArgs
+from api.context import graph, policies, thresholds
+from api.params import SLUG, checked
+from api.schemas import Strict
 from chainmap import map_layers
 
 blp = Blueprint("maps", __name__, description="Map layers (GeoJSON, RFC 7946: positions are [lon, lat], WGS 84)")
@@ -49,16 +51,12 @@ class FeatureCollectionSchema(ma.Schema):
     features = ma.fields.List(ma.fields.Nested(FeatureSchema), required=True)
 
 
-def geojson(layer: dict) -> Response:
+def geojson(layer: dict) -> WerkzeugResponse:
     body = json.dumps(layer, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(body, content_type=GEOJSON)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response.make_conditional(request)  # 304 when If-None-Match matches
-
-
-def thresholds():
-    return current_app.config["CHAINMAP_SETTINGS"].gap_thresholds
 
 
 @blp.route("/map/clusters.geojson", methods=["GET"])
@@ -87,5 +85,5 @@ def counties_layer():
 def flows_layer(args):
     """A LineString per recommended Beijing/Tianjin target, from its district's centroid to the cluster's county,
     with the score, enterprise and node."""
-    return geojson(map_layers.flows_layer(graph(), thresholds(), checked(args["cluster"], "cluster"),
+    return geojson(map_layers.flows_layer(graph(), policies(), thresholds(), checked(args["cluster"], "cluster"),
                                           node_key=args.get("node"), limit=args["limit"]))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from api.clusters import checked
-from api.context import graph
-from api.schemas import SLUG, Strict
-from chainmap import recommendations
+from api.context import graph, policies, thresholds
+from api.params import SLUG, checked
+from api.schemas import Strict
+from chainmap.recommendations import service
+from chainmap.vocab import TRANSFER_ORIGINS
 
 blp = Blueprint("recommendations", __name__, description="Transfer targets for gaps (补链招商推荐)")
 
@@ -55,7 +55,6 @@ class RecommendationsSchema(ma.Schema):
 def recommend(args, cluster_id):
     """Ranked Beijing/Tianjin enterprises for the cluster's gaps, each with its score breakdown, 推荐理由 and reward
     outlook; ordered by score, ties by USCC."""
-    return recommendations.recommend(
-        graph(), checked(cluster_id, "cluster_id"), current_app.config["CHAINMAP_SETTINGS"].gap_thresholds,
-        node_key=args.get("node"), origins=tuple(args.get("origin") or ("11", "12")), limit=args["limit"],
-        min_revenue=args.get("min_revenue"))
+    return service.recommend(
+        graph(), policies(), checked(cluster_id, "cluster_id"), thresholds(), node_key=args.get("node"),
+        origins=tuple(args.get("origin") or TRANSFER_ORIGINS), limit=args["limit"], min_revenue=args.get("min_revenue"))

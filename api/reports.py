@@ -6,28 +6,24 @@ import datetime as dt
 from urllib.parse import quote
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from api.clusters import checked
-from api.context import graph
+from api.context import graph, thresholds
+from api.params import checked
 from api.schemas import Strict
-from chainmap import gap_analysis, report_formats
-from chainmap.gaps import SCOPES
-from chainmap.loading.fields import CATEGORIES
+from chainmap import report_formats
+from chainmap.gaps import analysis
+from chainmap.vocab import CATEGORIES, LOCALITIES
 
 blp = Blueprint("reports", __name__, description="Gap and bottleneck analysis (缺链、薄弱、瓶颈) and gap reports")
 REPORT_STATUSES = ("gap", "weak", "bottleneck")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def thresholds():
-    return current_app.config["CHAINMAP_SETTINGS"].gap_thresholds
-
-
 class ScopeArgs(Strict):
-    scope = ma.fields.String(load_default="county", validate=validate.OneOf(SCOPES),
+    scope = ma.fields.String(load_default="county", validate=validate.OneOf(LOCALITIES),
                              metadata={"description": "what counts as local: the county (default), its city, Hebei"})
 
 
@@ -102,7 +98,7 @@ FILE_RESPONSES = {"responses": {200: {"content": {
 @blp.response(200, GapsSchema)
 def cluster_gaps(args, cluster_id):
     """The cluster's gap, weak and bottleneck nodes with their evidence, and its local supply rate (就近就地配套率)."""
-    return gap_analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds())
+    return analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds())
 
 
 @blp.route("/reports/gaps", methods=["GET"])
@@ -113,7 +109,7 @@ def gap_report(args):
     """One row per gap / weak / bottleneck node across the selected clusters; format json, csv (Excel-ready) or xlsx."""
     fmt = args.pop("format")
     statuses = tuple(args.pop("status", None) or REPORT_STATUSES)
-    rows = gap_analysis.report_rows(graph(), thresholds(), statuses=statuses, **args)
+    rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, **args)
     today = dt.date.today()
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import marshmallow as ma
+from marshmallow import validate
 from flask_smorest import Blueprint
 
-from api.context import graph
-from api.schemas import SLUG, USCC, Strict
+from api.context import graph, policies
+from api.params import SLUG, USCC, checked
+from api.schemas import Strict
 from api.security import principal
-from chainmap import auth, reward_checks
+from chainmap import auth
+from chainmap.rewards import checks as reward_checks
 
 blp = Blueprint("rewards", __name__, description="三(三)6 reward checks and grants (协作配套奖励)")
 
@@ -63,7 +66,7 @@ class CheckSchema(ma.Schema):
 
 
 class GrantInSchema(Strict):
-    check = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^rc-\d{8}-[0-9a-f]{10}$"))
+    check = ma.fields.String(required=True, validate=validate.Regexp(r"^rc-\d{8}-[0-9a-f]{10}$"))
 
 
 class GrantSchema(ma.Schema):
@@ -85,7 +88,8 @@ def create_check(data):
     """Check the 三(三)6 condition for an introduced enterprise in a cluster; the verdict is recorded."""
     auth.require_role(principal(), "analyst")
     as_of = data["as_of"] or dt.date.today()
-    return reward_checks.run_check(graph(), data["enterprise"], data["cluster"], as_of, principal().key_id)
+    return reward_checks.run_check(graph(), policies().reward, data["enterprise"], data["cluster"], as_of,
+                                   principal().key_id)
 
 
 @blp.route("/reward-checks/<slug:check_id>", methods=["GET"])
@@ -93,7 +97,7 @@ def create_check(data):
 @blp.response(200, CheckSchema)
 def get_check(check_id):
     """A recorded check, exactly as it was recorded (even after the data moved on)."""
-    return reward_checks.get_check(graph(), check_id)
+    return reward_checks.get_check(graph(), checked(check_id, "check_id"))
 
 
 @blp.route("/reward-grants", methods=["POST"])
@@ -110,4 +114,4 @@ def create_grant(data):
 @blp.response(200, GrantSchema)
 def get_grant(grant_id):
     """A recorded grant: who, when, how much, on which check."""
-    return reward_checks.get_grant(graph(), grant_id)
+    return reward_checks.get_grant(graph(), checked(grant_id, "grant_id"))

@@ -7,12 +7,6 @@ from marshmallow import validate
 
 from chainmap.paging import MAX_PER_PAGE
 
-ADCODE = validate.Regexp(r"^\d{6}$", error="must be a six-digit GB/T 2260 code")
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="must be a lowercase slug (a-z, 0-9, -), 2-63 characters")
-USCC = validate.Regexp(r"^[0-9A-Z]{18}$", error="must be an 18-character USCC")
-CLASS = validate.Regexp(r"^\d{4}$", error="must be a four-digit GB/T 4754 class")
-NODE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$", error="must be a chain-node id")
-
 
 # Documented in the OpenAPI document as a pattern, so clients know before they send.
 NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")

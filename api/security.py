@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 
 from api.context import graph
 from api.problems import problem
-from chainmap import auth, keys
+from chainmap import api_keys, auth
 
 PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
                     "console.index", "console.asset"}
@@ -29,7 +29,7 @@ def _before_request():
     if header is None and request.method in ("GET", "HEAD") and settings.anonymous_reads:
         g.principal = ANONYMOUS_READER
         return None
-    g.principal = keys.authenticate(graph(), header)  # Unauthorized -> 401 problem
+    g.principal = api_keys.authenticate(graph(), header)  # Unauthorized -> 401 problem
     return None
 
 

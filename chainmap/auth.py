@@ -1,4 +1,4 @@
-"""API keys, roles and county scopes: pure rules. Storage is in chainmap/keys.py."""
+"""API keys, roles and the counties an editor may change: pure rules. Storage is in chainmap/api_keys.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from chainmap.errors import Forbidden, Unauthorized
+from chainmap.vocab import HEBEI
 
 ROLES = ("viewer", "analyst", "editor", "admin")
 KEY_FORMAT = re.compile(r"^cmk_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$")
@@ -25,9 +26,6 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-ANONYMOUS = Principal(key_id="anonymous", role="anonymous")
 
 
 def new_key() -> tuple[str, str, str]:
@@ -58,11 +56,6 @@ def verify(full: str, stored_hash: str | None) -> bool:
     return stored_hash is not None and hmac.compare_digest(hash_key(full), stored_hash)
 
 
-def require_read(principal: Principal) -> None:
-    if principal.role not in ROLES:
-        raise Unauthorized("an API key is required to read this resource")
-
-
 def require_role(principal: Principal, role: str) -> None:
     if principal.role not in ROLES:
         raise Unauthorized("an API key is required")
@@ -83,7 +76,7 @@ def require_write(principal: Principal, county: str | None) -> None:
 def require_enterprise_write(principal: Principal, region: str) -> None:
     """Hebei entities: their county's editors. Entities outside Hebei (the Beijing/Tianjin firms that teams pursue)
     are shared reference data any editor may record."""
-    if not region.startswith("13"):
+    if not region.startswith(HEBEI):
         require_role(principal, "editor")
         return
     require_write(principal, region)
@@ -92,7 +85,7 @@ def require_enterprise_write(principal: Principal, region: str) -> None:
 def require_any_enterprise_write(principal: Principal, regions: list[str]) -> None:
     """A relationship between two entities: the right to write either Hebei side (or, when neither side is in
     Hebei, any editor)."""
-    hebei = [r for r in regions if r.startswith("13")]
+    hebei = [r for r in regions if r.startswith(HEBEI)]
     if not hebei or principal.is_admin:
         require_role(principal, "editor")
         return

@@ -1,32 +1,13 @@
-"""A cluster's chain: the diagram with each node's local coverage, and the editors' changes to it."""
+"""A cluster's chain as editors change it: nodes, edges and marks (the diagram is read by chainmap.gaps.diagram)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.gap_analysis import node_facts, refresh_facts
-from chainmap.gaps import Thresholds, analyse
 from chainmap.graph import Graph
 from chainmap.references import known_classes
 
-# The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (gap_analysis.py).
-CHAIN: LiteralString = (
-    "MATCH (c:Cluster {id: $id})-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
-    "CALL (c) { "
-    "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
-    "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
-    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), facts: n.facts, expires: n.facts_expire}) AS nodes } "
-    "CALL (c) { "
-    "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
-    "  WITH a, b, r ORDER BY a.id, b.id "
-    "  RETURN collect(CASE WHEN r IS NULL THEN null ELSE {from: a.id, to: b.id, kind: coalesce(r.kind, 'service')} END)"
-    "    AS edges } "
-    "RETURN c {.id, .name, .category, .chain_basis, .chain_template, "
-    "  county: {adcode: county.adcode, name: county.name}, city: {adcode: city.adcode, name: city.name}} AS cluster, "
-    "  nodes, edges"
-)
 NODE: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
     "OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) "
@@ -65,29 +46,6 @@ SET_MARK: LiteralString = (
     "SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null "
     "RETURN n.id AS id"
 )
-
-
-def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county") -> dict[str, Any]:
-    """The diagram with each node's status and evidence, in one round trip when the stored facts are current."""
-    rows = graph.read(CHAIN, id=cluster_id)
-    if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
-    today = dt.date.today()
-    stale = [n["id"] for n in rows[0]["nodes"] if n["facts"] is None or (n["expires"] and n["expires"] < today)]
-    if stale:
-        refresh_facts(graph, stale)
-        rows = graph.read(CHAIN, id=cluster_id)
-    results, rate = analyse([node_facts(n, scope) for n in rows[0]["nodes"]], thresholds)
-    nodes = []
-    for node in rows[0]["nodes"]:
-        del node["facts"], node["expires"]
-        mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
-        mark_value = node.pop("mark")
-        node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}
-        node["status"], node["evidence"] = results[node["id"]]
-        node["evidence"] = {**node["evidence"], "scope": scope}
-        nodes.append(node)
-    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"], "local_supply_rate": rate}
 
 
 def node_id(cluster_id: str, key: str) -> str:
@@ -144,12 +102,13 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
     if graph.read(EDGE_EXISTS, **ids)[0]["n"]:
         raise Conflict(f"{source_key} already feeds {target_key}")
-    graph.write(CREATE_SUPPORTS if kind == "service" else CREATE_FEEDS, kind=kind, **ids)
+    graph.write(CREATE_SUPPORTS if kind == "service" else CREATE_FEEDS, kind=kind, source=ids["source"],
+                target=ids["target"])
 
 
 def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
-    if not graph.write(DELETE_EDGE, **ids)[0]["n"]:
+    if not graph.write(DELETE_EDGE, source=ids["source"], target=ids["target"])[0]["n"]:
         raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 
-from chainmap import keys as key_store
-from chainmap import recommendations
+from chainmap import api_keys as key_store
+from chainmap import upkeep
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
 from chainmap.graph.schema import apply_schema
 from chainmap.loading.loader import LoadFailed, load_directory
+from chainmap.policy import Policies, load_policies
 from chainmap.settings import ROOT, Settings, SettingsError
 
 SEEDS = ROOT / "seeds"
@@ -28,6 +29,14 @@ def _graph() -> Graph:
         return Graph(Settings.from_env())
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _policies() -> Policies:
+    """The policy files, read once for the command (chainmap.policy)."""
+    try:
+        return load_policies()
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(f"policy files in seeds/policy are not usable: {exc}") from None
 
 
 @contextmanager
@@ -74,7 +83,7 @@ def _load(directory: Path) -> None:
                 bar = click.progressbar(length=None, label=file, show_pos=True)
             bar.update(rows)
 
-        report = load_directory(graph, directory, progress)
+        report = load_directory(graph, _policies(), directory, progress)
     except LoadFailed as exc:
         for error in exc.report.errors:
             click.echo(str(error), err=True)
@@ -100,7 +109,7 @@ def cache_renew() -> None:
     """Rebuild the recommendations' rank keys and mark the whole graph changed, so every process drops what it
     reused (after edits made around chainmap)."""
     with _connected() as graph:
-        firms = recommendations.rebuild_keys(graph)
+        firms = upkeep.rebuild_keys(graph, _policies().recommendation)
         graph.renew()
     click.echo(f"cache renewed: rank keys of {firms} firms rebuilt; every reused result is recomputed at its next use")
 
@@ -110,10 +119,11 @@ def cache_keys() -> None:
     """Rebuild the recommendations' rank keys only if they follow another configuration (or none yet: a graph
     loaded by an earlier chainmap); scripts/run calls it at every start."""
     with _connected() as graph:
-        if recommendations.keys_current(graph):
+        config = _policies().recommendation
+        if upkeep.keys_current(graph, config):
             click.echo("rank keys are current")
             return
-        firms = recommendations.rebuild_keys(graph)
+        firms = upkeep.rebuild_keys(graph, config)
     click.echo(f"rank keys rebuilt for {firms} firms")
 
 

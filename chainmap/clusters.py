@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from chainmap.errors import Invalid, NotFound
-from chainmap.gap_analysis import analyse_clusters
-from chainmap.gaps import Thresholds
+from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
 from chainmap.paging import Page, envelope
+from chainmap.policy import Thresholds
 from chainmap.references import known_hebei_counties
 
 _CLUSTER_MAP: LiteralString = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap import upkeep
 from chainmap import uscc as uscc_rules
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph, footprints
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
-from chainmap.recommendations import key_arguments
+from chainmap.policy import Policies
 from chainmap.references import known_classes
 
 # The list query starts from the most selective filter given (an allow-list of anchors, never request text).
@@ -49,8 +49,6 @@ KNOWN_REGIONS: LiteralString = (
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
 
-FIELDS = ("name", "entity_type", "region", "industry_codes", "chain_nodes", "revenue_cny", "status", "group",
-          "registered_on", "products", "bj_restricted", "expansion_year", "green_factory")
 
 
 def to_api(e: dict[str, Any]) -> dict[str, Any]:
@@ -145,23 +143,21 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
     return {"uscc": e["uscc"], "chain_nodes": e["chain_nodes"], "evidence": "recorded through the API", "props": props}
 
 
-def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
+def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
-    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS,
-                **key_arguments())
-    refresh_for_enterprises(graph, [e["uscc"] for e in items])
+    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
+                **upkeep.key_arguments(policies.recommendation))
+    upkeep.after_enterprise_write(graph, [e["uscc"] for e in items])
 
 
-def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
+def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[str, Any]) -> dict:
     current = get_enterprise(graph, code)
     merged = {**current, **current["signals"], **changes, "uscc": code}
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
     validate(graph, [merged], creating=False)
     before = set(current["chain_nodes"])
-    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=scopes.ENTERPRISE_ROWS,
-                **key_arguments())
-    refresh_for_enterprises(graph, [code])
-    if before - set(merged["chain_nodes"]):
-        refresh_facts(graph, sorted(before - set(merged["chain_nodes"])))  # the nodes it left
+    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
+                **upkeep.key_arguments(policies.recommendation))
+    upkeep.after_enterprise_write(graph, [code], sorted(before - set(merged["chain_nodes"])))
     return get_enterprise(graph, code)

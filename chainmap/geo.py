@@ -39,7 +39,7 @@ def collection(features: list[dict[str, Any]], **foreign: Any) -> dict[str, Any]
 
 
 def status_counts(statuses: dict[str, tuple[str, Any]]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for status, _ in statuses.values():
         counts[status] += 1
     return counts

@@ -6,10 +6,8 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap.errors import Invalid, NotFound
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph, footprints
 from chainmap.paging import Page, envelope
-
-STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
 
 _MAP: LiteralString = (
     "i {.id, .enterprise, .cluster, .origin_region, .introduced_on, .stage, enterprise_name: e.name, "
@@ -63,18 +61,18 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
         errors.append({"field": "origin_region", "reason": f"unknown county-level adcode {origin}"})
     if errors:
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
-    return row["county"]
+    return str(row["county"])
 
 
 def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
     # a taken id -> Conflict from the constraint
-    graph.write(CREATE, id=intro_id, props=props, touches=scopes.INTRODUCTION)
+    graph.write(CREATE, id=intro_id, props=props, touches=footprints.INTRODUCTION)
     return get_introduction(graph, intro_id)
 
 
 def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
     props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region")}
-    graph.write(PATCH, id=intro_id, props=props, touches=scopes.INTRODUCTION)
+    graph.write(PATCH, id=intro_id, props=props, touches=footprints.INTRODUCTION)
     return get_introduction(graph, intro_id)

@@ -6,15 +6,15 @@ from typing import Any, LiteralString
 
 from chainmap import geo
 from chainmap.clusters import describe_cluster, list_clusters
-from chainmap.gap_analysis import analyse_clusters
-from chainmap.gaps import Thresholds
+from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
 from chainmap.paging import Page
-from chainmap.recommendations import recommend
+from chainmap.policy import Policies, Thresholds
+from chainmap.recommendations.service import recommend
 
 ALL = Page(1, 10_000)
 HEBEI_COUNTIES: LiteralString = (
-    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH '13' "
+    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH $hebei "
     "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
     "  city.name AS city_name ORDER BY r.adcode"
 )
@@ -41,10 +41,11 @@ def counties_layer(graph: Graph, thresholds: Thresholds) -> dict[str, Any]:
                            for county in graph.read(HEBEI_COUNTIES)])
 
 
-def flows_layer(graph: Graph, thresholds: Thresholds, cluster_id: str, *, node_key: str | None = None,
+def flows_layer(graph: Graph, policies: Policies, thresholds: Thresholds, cluster_id: str, *,
+                node_key: str | None = None,
                 limit: int = 10) -> dict[str, Any]:
     cluster = describe_cluster(graph, cluster_id)  # NotFound for an unknown cluster; recommend() analyses the gaps
-    result = recommend(graph, cluster_id, thresholds, node_key=node_key, limit=limit)
+    result = recommend(graph, policies, cluster_id, thresholds, node_key=node_key, limit=limit)
     places = {r["adcode"]: (r["lon"], r["lat"])
               for r in graph.read(PLACES, codes=sorted({i["enterprise"]["region"] for i in result["items"]}))}
     features = [geo.flow_feature(cluster, item, places.get(item["enterprise"]["region"], (None, None)))

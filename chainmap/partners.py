@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap import upkeep
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.gap_analysis import refresh_for_enterprises
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph, footprints
 from chainmap.graph.rank_keys import NOTE_TIES
+from chainmap.vocab import relation, storage
 
-# Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); the relation is how it reads from one side.
-# kind supplies: supplier "supplies_to" customer. kind subcontracts/processes_for: the supplier does work for the
-# customer, so the customer "subcontracts" to it and the supplier is "subcontracted_by" the customer.
-RELATIONS = ("supplies_to", "supplied_by", "subcontracts", "subcontracted_by")
-
+# Stored once as (supplier)-[:SUPPLIES {kind}]->(customer); chainmap.vocab.relation reads it from one side.
 LIST: LiteralString = (
     "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
     "CALL (e) { "
@@ -34,23 +31,6 @@ CREATE: LiteralString = (
     "MATCH (s:Enterprise {uscc: $supplier}), (c:Enterprise {uscc: $customer}) "
     "CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c) " + NOTE_TIES
 )
-
-
-def relation(kind: str, outgoing: bool) -> str:
-    """How a stored SUPPLIES edge reads from the enterprise at its `outgoing` end (True = it is the supplier)."""
-    if kind == "supplies":
-        return "supplies_to" if outgoing else "supplied_by"
-    return "subcontracted_by" if outgoing else "subcontracts"
-
-
-def storage(relation_name: str) -> tuple[str, bool]:
-    """(kind, the enterprise is the supplier) for a relation as the API names it."""
-    return {
-        "supplies_to": ("supplies", True),
-        "supplied_by": ("supplies", False),
-        "subcontracts": ("subcontracts", False),
-        "subcontracted_by": ("subcontracts", True),
-    }[relation_name]
 
 
 def region_of(graph: Graph, uscc: str, field: str = "uscc") -> str:
@@ -83,8 +63,8 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
     if graph.read(DUPLICATE, supplier=supplier, customer=customer, kind=kind, since=since)[0]["n"]:
         raise Conflict("this relationship is already recorded with the same start date")
-    graph.write(CREATE, touches=scopes.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
+    graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
                 until=until, evidence=data.get("evidence"))
-    refresh_for_enterprises(graph, [supplier, customer])
+    upkeep.after_enterprise_write(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

@@ -8,7 +8,7 @@ from chainmap.graph import Graph
 
 CLASSES: LiteralString = "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
 HEBEI_COUNTIES: LiteralString = (
-    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH '13' "
+    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH $hebei "
     "RETURN r.adcode AS code"
 )
 

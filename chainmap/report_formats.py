@@ -46,6 +46,7 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
 def to_xlsx(rows: list[dict[str, Any]], title: str = "缺链报告") -> bytes:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
     sheet.title = title[:31]
     sheet.append([header for _, header, _ in COLUMNS])
     for cell in sheet[1]:

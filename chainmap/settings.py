@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainmap.gaps import Thresholds
+from chainmap.policy import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -37,7 +37,7 @@ class Settings:
     retry_after_s: int = 5
     # Reads without a key (GET only); writes always need one.
     anonymous_reads: bool = False
-    # Gap analysis thresholds (chainmap/gaps.py): fewer local entities than weak_below is "weak" (薄弱); a lone
+    # Gap analysis thresholds (chainmap.gaps.rules, chainmap.policy.Thresholds): fewer local entities than weak_below is "weak" (薄弱); a lone
     # local entity serving at least bottleneck_customers local customers, or more than outside_share of inbound
     # supply from outside the province, is a "bottleneck" (瓶颈).
     weak_below: int = 3

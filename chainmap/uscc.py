@@ -7,8 +7,6 @@ _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation-code check digit
 
-# Position 1 (registration authority) 9 = market supervision; position 2 for that authority.
-MARKET_SUPERVISION_TYPES = {"1": "enterprise", "2": "individual_business", "3": "farmers_cooperative"}
 
 
 def check_character(first17: str) -> str:

@@ -2,8 +2,10 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# Create .venv and install requirements.txt when it changed since the last install.
+# Create .venv and install a requirements file (default requirements.txt, the runtime; scripts/test asks for
+# requirements-dev.txt) when it or what it includes changed since the last install.
 ensure_venv() {
+  local file="${1:-requirements.txt}"
   local py="${PYTHON:-python3}"
   if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "chainmap needs Python 3.11+; set PYTHON to one" >&2
@@ -12,10 +14,10 @@ ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
   fi
-  local want stamp=.venv/.requirements.sha256
-  want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+  local want stamp=".venv/.${file%.txt}.sha256"
+  want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    .venv/bin/pip install -q -r requirements.txt
+    .venv/bin/pip install -q -r "$file"
     echo "$want" > "$stamp"
   fi
 }

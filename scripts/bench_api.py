@@ -28,10 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from chainmap import uscc  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
-from chainmap.gap_analysis import refresh_facts  # noqa: E402
+from chainmap.gaps.analysis import refresh_facts  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
-from chainmap.keys import create_key  # noqa: E402
+from chainmap.api_keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles, start_gunicorn  # noqa: E402
 
@@ -48,7 +49,7 @@ def ensure_data(env: dict[str, str]) -> Graph:
                             "--out", str(PROVINCE)], check=True)
         print("loading seeds and the province-scale set (once) ...", flush=True)
         for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", PROVINCE):
-            load_directory(graph, directory)
+            load_directory(graph, load_policies(), directory)
     return graph
 
 
@@ -104,7 +105,7 @@ def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--stop", action="store_true", help="stop the province instance afterwards")

@@ -30,7 +30,8 @@ from chainmap.graph import Graph  # noqa: E402
 from chainmap.graph import loading as q  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.loading.formats import ENTERPRISES  # noqa: E402
-from chainmap.recommendations import key_arguments  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
+from chainmap.upkeep import key_arguments  # noqa: E402
 from chainmap.loading.loader import _enterprise_row, load_directory, parse_row, read_csv  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import free_port  # noqa: E402
@@ -60,7 +61,7 @@ def timed_load(directory: Path, env: dict[str, str]) -> tuple[float, str, int]:
 def naive_load(graph: Graph, directory: Path) -> tuple[int, float]:
     rows = [_enterprise_row(parse_row(ENTERPRISES, raw)[0], "enterprises.csv")
             for _, raw in read_csv(directory / "enterprises.csv")]
-    arguments = key_arguments()
+    arguments = key_arguments(load_policies().recommendation)
     began = time.monotonic()
     for row in rows:
         graph.write(q.ENTERPRISES, rows=[row], **arguments)
@@ -68,7 +69,7 @@ def naive_load(graph: Graph, directory: Path) -> tuple[int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--supplies", type=int, default=3_000_000)
     parser.add_argument("--keep", action="store_true", help="leave the bench instance running")
@@ -91,7 +92,7 @@ def main() -> None:
     try:
         graph = Graph(Settings.from_env(env))
         apply_schema(graph)
-        load_directory(graph, ROOT / "seeds")
+        load_directory(graph, load_policies(), ROOT / "seeds")
         trips = []
         for _ in range(500):
             t = time.perf_counter()
@@ -117,7 +118,9 @@ def main() -> None:
 
         n, naive_s = naive_load(graph, samples / "a")
         _, sample_output, _ = timed_load(samples / "b", env)
-        batched_s = float(re.search(r"^enterprises\.csv\s.*?([\d.]+) s$", sample_output, re.M).group(1))
+        found = re.search(r"^enterprises\.csv\s.*?([\d.]+) s$", sample_output, re.M)
+        assert found, sample_output[-2000:]
+        batched_s = float(found.group(1))
         print(f"10,000-row sample, writes only: naive one-row-per-transaction {n / naive_s:,.0f} rows/s; batched "
               f"loader {n / batched_s:,.0f} rows/s = {naive_s / batched_s:.1f}x")
         print(f"bolt RETURN 1 p50 in this run: {rtt * 1000:.2f} ms; naive per-row cost = "

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import LiteralString
 
 import requests
 
@@ -33,11 +34,14 @@ sys.path.insert(0, str(ROOT))
 
 import datetime as dt  # noqa: E402
 
-from chainmap import recommendations  # noqa: E402
+from chainmap import upkeep  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
+from chainmap.recommendations import search, service  # noqa: E402
+from chainmap.vocab import HEBEI  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.enterprises import get_enterprise, patch_enterprise  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
-from chainmap.keys import create_key  # noqa: E402
+from chainmap.api_keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles, start_gunicorn  # noqa: E402
@@ -64,15 +68,15 @@ def instance(scale: int) -> tuple[dict[str, str], Graph]:
             subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "11",
                             "--enterprises", str(scale), "--supplies", str(3 * scale), "--out", str(data)], check=True)
         for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", data):
-            load_directory(graph, directory)
+            load_directory(graph, POLICIES, directory)
     return env, keyed(graph)
 
 
 def keyed(graph: Graph) -> Graph:
     """Rank keys current (an instance loaded before they existed gets them once; timed, it is the migration)."""
-    if not recommendations.keys_current(graph):
+    if not upkeep.keys_current(graph, POLICIES.recommendation):
         began = time.monotonic()
-        firms = recommendations.rebuild_keys(graph)
+        firms = upkeep.rebuild_keys(graph, POLICIES.recommendation)
         print(f"rank keys rebuilt for {firms:,} firms in {time.monotonic() - began:.1f} s", flush=True)
     return graph
 
@@ -105,7 +109,7 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
             uscc = next(pool)
             revenue = {int(y): v for y, v in get_enterprise(graph, uscc)["revenue_cny"].items()}
             revenue[year] = revenue.get(year, 0) + 1
-            patch_enterprise(graph, uscc, {"revenue_cny": revenue})
+            patch_enterprise(graph, POLICIES, uscc, {"revenue_cny": revenue})
 
         out[kind] = revenue_change
     out["cold"] = lambda: graph.write("MERGE (t:BenchTick {id: 'recommend'}) SET t.at = timestamp()")
@@ -131,10 +135,10 @@ def timings(session: requests.Session, url: str, headers: dict, n: int, write=No
     return *percentiles(samples)[:2], body
 
 
-def operators(graph: Graph, query: str, **params) -> list[str]:
+def operators(graph: Graph, query: LiteralString, **params) -> list[str]:
     """The operators of a query's PROFILE, leaf first."""
     with graph.driver.session(database=graph.database) as session:
-        result = session.run("PROFILE " + query, **params)
+        result = session.run("PROFILE " + query, hebei=HEBEI, **params)
         list(result)  # a profile needs every row pulled
         summary = result.consume()
     out: list[str] = []
@@ -144,8 +148,15 @@ def operators(graph: Graph, query: str, **params) -> list[str]:
             walk(child)
         out.append(op["operatorType"].split("@")[0])
 
-    walk(summary.profile)
+    walk(summary.profile or {})
     return out
+
+
+POLICIES = load_policies()
+
+
+def request(node: str, limit: int, today: dt.date) -> search.Request:
+    return search.Request(CLUSTER, node, ("11", "12"), limit, None, today, POLICIES)
 
 
 def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
@@ -153,13 +164,12 @@ def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
     walk's candidate query and of a first round of the rank-key search."""
     today = dt.date.today()
     node = f"{CLUSTER}.{NODE}"
-    _, params = recommendations.query_parameters(graph, CLUSTER, node, ["11", "12"], today)
-    lanes = recommendations._target(graph, CLUSTER, node, ["11", "12"], today)[1]["lanes"]
-    count = graph.read(recommendations._NEAR + recommendations.CANDIDATE_FILTER + "RETURN count(e) AS n",
-                       **params)[0]["n"]
-    return count, operators(graph, recommendations.CANDIDATES_NEAR, **params, min_revenue=None), operators(
-        graph, recommendations.LANE_ROWS, **params, min_revenue=None, take=25,
-        ties_full=recommendations.config()["ties"]["full_at"],
+    req = request(node, 20, today)
+    _, params = search.query_parameters(graph, req)
+    lanes = search.target_context(graph, req)[1]["lanes"]
+    count = graph.read(search._NEAR + search.CANDIDATE_FILTER + "RETURN count(e) AS n", **params)[0]["n"]
+    return count, operators(graph, search.CANDIDATES_NEAR, **params), operators(
+        graph, search.LANE_ROWS, **params, take=25, ties_full=POLICIES.recommendation["ties"]["full_at"],
         lanes=[{"code": c, "low": c + "|", "high": c + "|~", "need": None} for c in lanes])
 
 
@@ -172,7 +182,7 @@ def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, in
 
     def counting(query, **params):
         found = read(query, **params)
-        if query == recommendations.LANE_ROWS:
+        if query == search.LANE_ROWS:
             rows.append(sum(r["read"] for r in found))
         return found
 
@@ -183,7 +193,7 @@ def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, in
             for _ in range(runs):
                 rows.clear()
                 t = time.perf_counter()
-                recommendations.for_node(graph, CLUSTER, node, ["11", "12"], 20, None, page=page)
+                service.for_node(graph, request(node, 20, dt.date.today()), page=page)
                 samples.append((time.perf_counter() - t) * 1000)
             samples.sort()
             out[name] = (samples[0], samples[len(samples) // 2], sum(rows))
@@ -193,7 +203,7 @@ def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scales", default="10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()

@@ -29,7 +29,7 @@ def summarise(rows: list[dict]) -> tuple[dict, dict]:
 
 
 def table(title: str, groups: dict[str, Counter]) -> list[list]:
-    lines = [[title, "缺失 gap", "瓶颈 bottleneck", "薄弱 weak", "合计 total"]]
+    lines: list[list] = [[title, "缺失 gap", "瓶颈 bottleneck", "薄弱 weak", "合计 total"]]
     for name in sorted(groups, key=lambda g: (-sum(groups[g].values()), g)):
         counts = groups[name]
         lines.append([name, *(counts.get(s, 0) for s in STATUSES), sum(counts.values())])
@@ -37,7 +37,7 @@ def table(title: str, groups: dict[str, Counter]) -> list[list]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scope", choices=("county", "city", "province"), default="county")
     parser.add_argument("-o", "--output", type=Path, help="also write both tables to this CSV (UTF-8 with BOM)")
     args = parser.parse_args()

@@ -321,7 +321,8 @@ class Generator:
             origin = self.world.beijing[i % len(self.world.beijing)] if i % 3 else self.world.tianjin[i % 16]
             node = self.rng.choice(self.world.chains[cluster["id"]][0])
             firm = self.entity("company", origin, node, code=node["industry_codes"][0])
-            firm.name = f"{'北京' if origin.startswith('11') else '天津'}{self.trade_name()}{node['keywords'][0] if node['keywords'] else ''}集团有限公司"
+            place, trade = "北京" if origin.startswith("11") else "天津", self.trade_name()
+            firm.name = f"{place}{trade}{node['keywords'][0] if node['keywords'] else ''}集团有限公司"
             firm.revenue = {2023: 55_000_000, 2024: 58_000_000}
             if revenue is not None:
                 firm.revenue[2025] = revenue

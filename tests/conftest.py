@@ -16,6 +16,7 @@ from api import create_app
 from chainmap.graph import Graph
 from chainmap.graph.schema import apply_schema
 from chainmap.loading.loader import load_directory
+from chainmap.policy import load_policies
 from chainmap.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,8 @@ def settings() -> Settings:
 
 
 SEEDS = ROOT / "seeds"
+# The policy files, read once for the whole run (as create_app() and the CLI do).
+POLICIES = load_policies()
 
 
 def pytest_configure(config):
@@ -53,8 +56,8 @@ def reset_seeded(graph: Graph) -> None:
     """The state most tests start from: schema, seeds/ and seeds/synthetic/ loaded into an empty graph."""
     wipe(graph)
     apply_schema(graph)
-    load_directory(graph, SEEDS)
-    load_directory(graph, SEEDS / "synthetic")
+    load_directory(graph, POLICIES, SEEDS)
+    load_directory(graph, POLICIES, SEEDS / "synthetic")
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +119,7 @@ def counts(graph: Graph) -> tuple[int, int]:
 @pytest.fixture(scope="session")
 def keys(graph):
     """Bearer headers for each kind of caller. 清河县 130534 is 'this county', 安平县 131125 'another county'."""
-    from chainmap.keys import create_key
+    from chainmap.api_keys import create_key
 
     made = {
         "viewer": create_key(graph, "viewer", []),

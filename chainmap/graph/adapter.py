@@ -23,17 +23,20 @@ from neo4j.exceptions import (
 
 from chainmap.errors import Conflict, Unavailable
 from chainmap.settings import Settings
+from chainmap.vocab import HEBEI
 
 Row = dict[str, Any]
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
 DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
-# Every write transaction that changes data also gives the Revision nodes of the scopes it touches a fresh random
+# Every write transaction that changes data also gives the Revision nodes of the keys its footprint names a fresh random
 # token, in the same transaction, so a reader can tell with one cheap read whether anything it cached a result from
 # changed. A random token rather than a counter: a wiped and reloaded graph must never reuse an old value. The
-# scope is the whole graph ('graph') unless the write names a scope query (chainmap.graph.scopes).
+# key is the whole graph ('graph') unless the write names its footprint (chainmap.graph.footprints).
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
+# Bound on every statement, so Cypher names the home province as `$hebei` instead of repeating its prefix.
+CONSTANTS = {"hebei": HEBEI}
 
 
 class Graph:
@@ -66,8 +69,9 @@ class Graph:
     def write(self, query: LiteralString, *, touches: LiteralString | None = None, **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
-        `touches` is a scope query over the same parameters returning one row with `keys`, the scopes the write
-        can change; it runs before and after the write, in its transaction. Without it a change renews 'graph'.
+        `touches` is a footprint query over the same parameters returning one row with `keys`, the parts of the
+        graph the write can change; it runs before and after the write, in its transaction. Without it a change
+        renews 'graph'.
         """
         return self._run(query, params, RoutingControl.WRITE, touches=touches)
 
@@ -94,21 +98,17 @@ class Graph:
         with _translated():
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                      fetch_size=fetch_size) as session:
-                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), params)
+                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), {**CONSTANTS, **params})
                 yield ({key: _plain(value) for key, value in record.items()} for record in result)
 
     def revisions(self, keys: list[str]) -> dict[str, str | None]:
-        """The token of each scope's last committed data change (None before the first)."""
+        """The token of each footprint key's last committed data change (None before the first)."""
         return {r["key"]: r["token"] for r in self._run(REVISIONS, {"keys": keys}, RoutingControl.READ)}
 
     def renew(self) -> None:
         """Renew the whole-graph token, which every cached result depends on: after data was changed around this
         adapter (cypher-shell, a restore), every process drops what it reused at its next read."""
         self._run(BUMP, {"keys": [WHOLE_GRAPH]}, RoutingControl.WRITE)
-
-    def revision(self) -> str | None:
-        """The token of the last committed change of unscoped data (chains, clusters, regions, ...)."""
-        return self.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]
 
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
@@ -120,6 +120,7 @@ class Graph:
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
+        params = {**CONSTANTS, **params}
         with _translated():
             if routing == RoutingControl.READ:
                 records, summary, _ = self.driver.execute_query(
@@ -155,18 +156,18 @@ def _translated() -> Iterator[None]:
 
 def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString, params: dict[str, Any],
                 touches: LiteralString | None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
-    before = _scopes(tx, touches, params)
+    before = _footprint(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
-        keys = sorted(before | _scopes(tx, touches, params))
+        keys = sorted(before | _footprint(tx, touches, params))
         if keys:
             tx.run(BUMP, keys=keys).consume()
     return records, summary
 
 
-def _scopes(tx: neo4j.ManagedTransaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
+def _footprint(tx: neo4j.ManagedTransaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
     if touches is None:
         return {WHOLE_GRAPH}
     return set(tx.run(touches, params).single(strict=True)["keys"])

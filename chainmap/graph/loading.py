@@ -76,7 +76,7 @@ MARKS: LiteralString = (
 # Group (parent/controlling enterprise) may come later in the same file: MERGE makes a placeholder that
 # its own row fills; validation has already proved it is in the file or the graph. The rank keys of the firm and
 # of its new and old parent (a branch in Hebei is the parent's presence) are rewritten in the same statement, with
-# the configuration as parameters (chainmap.recommend.key_parameters).
+# the configuration as parameters (chainmap.recommendations.score.key_parameters).
 ENTERPRISES: LiteralString = (
     "UNWIND $rows AS row MERGE (n:Enterprise {uscc: row.uscc}) ON CREATE SET n.__new = true "
     "WITH n, row, properties(n) AS before SET n += row.props REMOVE n.__new "
@@ -134,7 +134,8 @@ def known_keys(graph: Graph, kind: str) -> set[str]:
 
 def existing(graph: Graph, kind: str, keys: list[str]) -> set[str]:
     """Which of `keys` exist in the graph (for kinds too large to fetch whole)."""
-    query = {"enterprise": EXISTING_ENTERPRISES, "introduction": EXISTING_INTRODUCTIONS}[kind]
+    queries: dict[str, LiteralString] = {"enterprise": EXISTING_ENTERPRISES, "introduction": EXISTING_INTRODUCTIONS}
+    query = queries[kind]
     found: set[str] = set()
     for start in range(0, len(keys), 10000):
         found |= {row["key"] for row in graph.read(query, keys=keys[start:start + 10000])}

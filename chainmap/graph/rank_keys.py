@@ -2,13 +2,13 @@
 
 Every CLASSIFIED_AS relationship of an active firm outside Hebei (the only possible transfer targets) carries
 `rank = '<code>|<1000000 + ceil(1e6 × static)>|<uscc>'`, where `static` bounds the score's scale, transfer and green
-parts (chainmap.recommend): scale from the firm's largest revenue of any year, the transfer signals as they stand
-when the key is written (a recent expansion only stops counting as the years pass), green exactly. A range index
+parts (chainmap.recommendations.score): scale from the firm's largest revenue of any year, the transfer signals as
+they stand when the key is written (a recent expansion only stops counting as the years pass), green exactly. A range index
 on `rank` then lists the firms of one GB/T 4754 code best first, so a recommendation reads a node's candidates in
-bound order from the index instead of walking and sorting all of them (chainmap.recommendations).
+bound order from the index instead of walking and sorting all of them (chainmap.recommendations.search).
 
 Keys are written with the firm (chainmap.graph.loading.ENTERPRISES, for the firm, its new and its old group
-parent, whose Hebei presence a branch decides) and rebuilt whole by chainmap.recommendations.rebuild_keys, which
+parent, whose Hebei presence a branch decides) and rebuilt whole by chainmap.upkeep.rebuild_keys, which
 then records the configuration they follow: readers use keys only while it is the current one. Existing ties are
 not in the keys; `tie_counties` (below) tells a search which firms it must count them for.
 """
@@ -17,30 +17,40 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-# The scale, transfer and green parts of the score over `e`, `revenue`, `polluting` and `presence`, with the
-# configuration as $w, $scale, $core, $recent_from, $polluting (chainmap.recommend.key_parameters).
-STATIC_PART: LiteralString = (
-    "$w.scale * CASE WHEN revenue IS NULL THEN 0.0 "
-    "    WHEN revenue < $scale.threshold_cny THEN $scale.at_threshold * revenue / $scale.threshold_cny "
-    "    WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
-    "    ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
-    "      * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END "
-    "  + $w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) "
-    "    + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
-    "    + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
-    "    / 4.0 "
-    "  + $w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
-    "    THEN 0.0 ELSE 0.5 END"
-)
+# The score's node-independent features, one bound per feature (chainmap.recommendations.score is the definition;
+# tests check that every feature of chainmap.policy.FEATURES has exactly one Cypher bound, here or in
+# chainmap.recommendations.search.NODE_BOUNDS, and that these equal the Python parts). Over `e`, `revenue`,
+# `polluting` and `presence`, with the configuration as $w, $scale, $core, $recent_from, $polluting
+# (chainmap.recommendations.score.key_parameters).
+STATIC_BOUNDS: dict[str, LiteralString] = {
+    "scale": (
+        "$w.scale * CASE WHEN revenue IS NULL THEN 0.0 "
+        "  WHEN revenue < $scale.threshold_cny THEN $scale.at_threshold * revenue / $scale.threshold_cny "
+        "  WHEN revenue >= $scale.threshold_cny * $scale.full_at_multiple THEN 1.0 "
+        "  ELSE $scale.at_threshold + (1 - $scale.at_threshold) "
+        "    * log(toFloat(revenue) / $scale.threshold_cny) / log($scale.full_at_multiple) END"
+    ),
+    "transfer": (
+        "$w.transfer * ((CASE WHEN e.bj_restricted THEN 1 ELSE 0 END) "
+        "  + (CASE WHEN e.region IN $core THEN 1 ELSE 0 END) "
+        "  + (CASE WHEN presence THEN 1 ELSE 0 END) + (CASE WHEN e.expansion_year >= $recent_from THEN 1 ELSE 0 END)) "
+        "  / 4.0"
+    ),
+    "green": (
+        "$w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
+        "  THEN 0.0 ELSE 0.5 END"
+    ),
+}
+STATIC_PART: LiteralString = "(" + ") + (".join(STATIC_BOUNDS.values()) + ")"
 POLLUTING: LiteralString = "any(x IN coalesce(e.industry_codes, []) WHERE any(p IN $polluting WHERE x STARTS WITH p))"
-PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH '13')"
+PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH $hebei)"
 
 # The body of a unit subquery over `e`: (re)writes the keys of e's classifications, or removes them when e cannot
 # be a candidate. Its classifications are read from `e` in a comprehension, so that no plan starts from the codes.
 SET_KEYS: LiteralString = (
     "WITH e, reduce(m = null, v IN coalesce(e.revenue_values, []) | CASE WHEN m IS NULL OR v > m THEN v ELSE m END) "
     "  AS revenue, " + POLLUTING + " AS polluting, " + PRESENCE + " AS presence "
-    "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH '13' "
+    "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH $hebei "
     "  THEN toString(1000000 + toInteger(ceil((" + STATIC_PART + ") * 1000000))) END AS prior "
     "UNWIND [(e)-[r:CLASSIFIED_AS]->(i:Industry) | [r, i.code]] AS classified "
     "WITH e, prior, classified[0] AS r, classified[1] AS code "
@@ -60,31 +70,31 @@ _ADD_COUNTY: LiteralString = (
 # After a statement that wrote a SUPPLIES between `s` and `c`.
 NOTE_TIES: LiteralString = (
     "WITH s, c UNWIND [[s, c], [c, s]] AS pair WITH pair[0] AS x, pair[1] AS y "
-    "WHERE y.region STARTS WITH '13' AND NOT coalesce(x.region, '') STARTS WITH '13' " + _ADD_COUNTY
+    "WHERE y.region STARTS WITH $hebei AND NOT coalesce(x.region, '') STARTS WITH $hebei " + _ADD_COUNTY
 )
 # The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. As in
 # every statement here that looks at a firm's partners, they are read from the firm and filtered afterwards: given a
 # predicate on them, the planner of a freshly loaded graph sometimes started from all the firms it matched instead.
 MOVED_TIES: LiteralString = (
-    "WITH n AS y WHERE y.region STARTS WITH '13' AND coalesce(before.region, '') <> y.region "
-    "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH '13'] AS x " + _ADD_COUNTY
+    "WITH n AS y WHERE y.region STARTS WITH $hebei AND coalesce(before.region, '') <> y.region "
+    "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH $hebei] AS x " + _ADD_COUNTY
 )
 # The partners' regions are read from the firm and filtered afterwards: with the filter inside the pattern, the
 # planner of a freshly loaded graph sometimes sought every Hebei firm through the region index and joined them to
 # each firm (a batch of 5,000 seed firms then took 20 s instead of 0.4 s).
 KEYS_OF: LiteralString = (
     "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) "
-    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH '13'] AS county "
+    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH $hebei] AS county "
     "  WITH DISTINCT county ORDER BY county RETURN collect(county) AS counties } "
     "SET e.tie_counties = counties WITH e "
     "CALL (e) { " + SET_KEYS + " }"
 )
 OUTSIDE_HEBEI: LiteralString = (
-    "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH '13' RETURN e.uscc AS uscc"
+    "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH $hebei RETURN e.uscc AS uscc"
 )
 # Keys left on firms that can no longer be candidates (moved into Hebei) are dropped by the rebuild.
 STALE_KEYS: LiteralString = (
-    "MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL AND e.region STARTS WITH '13' "
+    "MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL AND e.region STARTS WITH $hebei "
     "SET r.rank = null"
 )
 MARKER: LiteralString = "OPTIONAL MATCH (m:Revision {id: 'rank-keys'}) RETURN m.version AS version"

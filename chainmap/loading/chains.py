@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainmap import vocab as v
 from chainmap.loading import fields as f
 
 
@@ -34,8 +35,8 @@ def definition_errors(definitions: Any, known_industries: set[str]) -> list[tupl
             keys.add(node.get("key"))
             if not isinstance(node.get("name"), str) or not node["name"]:
                 errors.append((f"{at}.name", "is required"))
-            if node.get("stage") not in f.STAGES:
-                errors.append((f"{at}.stage", f"must be one of {', '.join(f.STAGES)}"))
+            if node.get("stage") not in v.CHAIN_STAGES:
+                errors.append((f"{at}.stage", f"must be one of {', '.join(v.CHAIN_STAGES)}"))
             codes = node.get("industry_codes")
             if not isinstance(codes, list) or not codes:
                 errors.append((f"{at}.industry_codes", "must be a non-empty list"))
@@ -55,8 +56,8 @@ def definition_errors(definitions: Any, known_industries: set[str]) -> list[tupl
             for end in ("source", "target"):
                 if edge.get(end) not in keys:
                     errors.append((f"{at}.{end}", f"{edge.get(end)!r} is not a node of this chain"))
-            if edge.get("kind") not in f.EDGE_KINDS:
-                errors.append((f"{at}.kind", f"must be one of {', '.join(f.EDGE_KINDS)}"))
+            if edge.get("kind") not in v.EDGE_KINDS:
+                errors.append((f"{at}.kind", f"must be one of {', '.join(v.EDGE_KINDS)}"))
             if edge.get("source") == edge.get("target"):
                 errors.append((at, "an edge cannot join a node to itself"))
     return errors

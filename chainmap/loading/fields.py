@@ -8,23 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from chainmap import uscc as uscc_rules
+from chainmap import vocab as v
 
 Parser = Callable[[str], Any]
 
-ADCODE = re.compile(r"^\d{6}$")
-INDUSTRY_CLASS = re.compile(r"^\d{4}$")
+ADCODE = re.compile(v.ADCODE_PATTERN)
+INDUSTRY_CLASS = re.compile(v.INDUSTRY_CLASS_PATTERN)
 INDUSTRY_ANY = re.compile(r"^\d{2,4}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$")
-
-ENTITY_TYPES = ("company", "individual_business", "family_farm", "cooperative", "branch")
-STATUSES = ("active", "deregistered")
-SUPPLY_KINDS = ("supplies", "subcontracts", "processes_for")
-STAGES = ("upstream", "midstream", "downstream", "service")
-EDGE_KINDS = ("material", "product", "equipment", "service")
-MARKS = ("gap", "bottleneck")
-INTRO_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
-CATEGORIES = ("材料延伸", "时尚消费", "中场配套", "民生健康", "先进装备", "数字科技")
+SLUG = re.compile(v.SLUG_PATTERN)
+NODE_ID = re.compile(v.NODE_ID_PATTERN)
 MAX_TEXT = 500
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainmap import vocab as v
 from chainmap.loading import fields as f
 
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
@@ -114,7 +115,7 @@ CLUSTERS = CsvSpec(
         "county": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
         "county_name": f.optional(f.text),
         "city_name": f.optional(f.text),
-        "category": f.required(f.choice(f.CATEGORIES)),
+        "category": f.required(f.choice(v.CATEGORIES)),
         "category_is_guess": f.required(f.boolean),
         "revenue_100m_cny": f.optional(f.number(0, 100000)),
         "revenue_year": f.optional(f.integer(1990, 2100)),
@@ -130,7 +131,7 @@ MARKS = CsvSpec(
     {
         "cluster": f.required(f.pattern(f.SLUG, "a cluster id")),
         "node": f.required(f.pattern(f.SLUG, "a chain-node key")),
-        "mark": f.required(f.choice(f.MARKS)),
+        "mark": f.required(f.choice(v.MARKS)),
         "reason": f.required(f.text),
         "source": f.required(f.text),
     },
@@ -142,12 +143,12 @@ ENTERPRISES = CsvSpec(
     {
         "uscc": f.required(f.uscc),
         "name": f.required(f.text),
-        "entity_type": f.required(f.choice(f.ENTITY_TYPES)),
+        "entity_type": f.required(f.choice(v.ENTITY_TYPES)),
         "region": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
         "industry_codes": f.listing(f.pattern(f.INDUSTRY_CLASS, "a four-digit GB/T 4754 class")),
         "chain_nodes": f.listing(f.pattern(f.NODE_ID, "a chain-node id cluster.node")),
         "revenue_cny": f.revenues,
-        "status": f.required(f.choice(f.STATUSES)),
+        "status": f.required(f.choice(v.ENTERPRISE_STATUSES)),
         "group": f.optional(f.uscc),
         "registered_on": f.optional(f.date),
         "synthetic": f.required(f.boolean),
@@ -166,7 +167,7 @@ SUPPLIES = CsvSpec(
     {
         "supplier": f.required(f.uscc),
         "customer": f.required(f.uscc),
-        "kind": f.required(f.choice(f.SUPPLY_KINDS)),
+        "kind": f.required(f.choice(v.SUPPLY_KINDS)),
         "since": f.required(f.date),
         "until": f.optional(f.date),
         "evidence": f.optional(f.text),
@@ -182,7 +183,7 @@ INTRODUCTIONS = CsvSpec(
         "cluster": f.required(f.pattern(f.SLUG, "a cluster id")),
         "origin_region": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
         "introduced_on": f.required(f.date),
-        "stage": f.required(f.choice(f.INTRO_STAGES)),
+        "stage": f.required(f.choice(v.INTRODUCTION_STAGES)),
     },
     key="id", provides="introduction",
     refs={"enterprise": "enterprise", "cluster": "cluster", "origin_region": "region"},

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
-from chainmap.gap_analysis import refresh_facts
+from chainmap import upkeep
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
 from chainmap.loading.chains import definition_errors, expand
 from chainmap.loading.formats import CsvSpec
-from chainmap.recommendations import key_arguments, keys_current, rebuild_keys
+from chainmap.policy import Policies
 
 BATCH = 10000
 FACTS_INPUTS = ("clusters.csv", "enterprises.csv", "supplies.csv")
@@ -96,11 +96,12 @@ def parse_row(spec: CsvSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
 
 
 class Loader:
-    def __init__(self, graph: Graph, directory: Path, progress: Progress | None = None) -> None:
+    def __init__(self, graph: Graph, policies: Policies, directory: Path, progress: Progress | None = None) -> None:
         self.graph = graph
+        self.config = policies.recommendation
         self.dir = directory
         self.progress = progress or (lambda file, n: None)
-        self.key_arguments = key_arguments()
+        self.key_arguments = upkeep.key_arguments(self.config)
         self.report = LoadReport()
         self.known: dict[str, set[str]] = defaultdict(set)
         self.definitions: dict[str, Any] = {}
@@ -210,15 +211,15 @@ class Loader:
                 self._write_clusters(spec)
             else:
                 self._write_csv(spec, *WRITERS[spec.file])
-        if (self.dir / formats.ENTERPRISES.file).exists() and not keys_current(self.graph):
+        if (self.dir / formats.ENTERPRISES.file).exists() and not upkeep.keys_current(self.graph, self.config):
             # Rows write their own rank keys; a graph whose keys follow another configuration gets them all anew.
             began = time.monotonic()
-            rebuilt = rebuild_keys(self.graph)
+            rebuilt = upkeep.rebuild_keys(self.graph, self.config)
             self.report.files.append(FileReport("(rank-keys)", rows=rebuilt, seconds=time.monotonic() - began))
         if any((self.dir / f).exists() for f in FACTS_INPUTS):
             # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them.
             began = time.monotonic()
-            refreshed = refresh_facts(self.graph)
+            refreshed = upkeep.refresh_facts(self.graph)
             self.report.files.append(FileReport("(chain-node-facts)", rows=refreshed,
                                                 seconds=time.monotonic() - began))
         return self.report
@@ -345,8 +346,8 @@ WRITERS: dict[str, tuple] = {
 }
 
 
-def load_directory(graph: Graph, directory: Path, progress: Progress | None = None) -> LoadReport:
+def load_directory(graph: Graph, policies: Policies, directory: Path, progress: Progress | None = None) -> LoadReport:
     """Validate then write everything in `directory`; raises LoadFailed (nothing written) on any row error."""
-    loader = Loader(graph, directory, progress)
+    loader = Loader(graph, policies, directory, progress)
     loader.validate()
     return loader.write()

@@ -2,7 +2,8 @@
 
 import pytest
 
-from chainmap.gaps import NodeFacts, Thresholds, analyse, node_status
+from chainmap.gaps.rules import NodeFacts, analyse, node_status
+from chainmap.policy import Thresholds
 
 T = Thresholds(weak_below=3, single_supplier_customers=3, outside_share=0.5, outside_min_edges=3)
 C = "company"
@@ -56,7 +57,7 @@ def test_thresholds_are_configuration():
 def test_an_empty_cluster():
     results, rate = analyse([], T)
     assert results == {} and rate["nodes"] == 0 and rate["node_coverage"] is None
-    assert rate["supply_share_from_scope"] is None and rate["counts"] == {s: 0 for s in rate["counts"]}
+    assert rate["supply_share_from_scope"] is None and rate["counts"] == dict.fromkeys(rate["counts"], 0)
 
 
 def test_local_supply_rate():

@@ -6,7 +6,7 @@ from typing import LiteralString
 
 from chainmap import auth
 from chainmap.errors import Invalid, NotFound, Unauthorized
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph, footprints
 from chainmap.references import known_hebei_counties
 
 CREATE: LiteralString = (
@@ -41,7 +41,7 @@ def create_key(graph: Graph, role: str, counties: list[str], label: str = "") ->
         raise Invalid(f"not Hebei county adcodes: {', '.join(unknown)}",
                       errors=[{"field": "county", "reason": f"unknown county {c}"} for c in unknown])
     key_id, full, digest = auth.new_key()
-    graph.write(CREATE, touches=scopes.NOTHING, id=key_id, hash=digest, role=role, counties=counties, label=label)
+    graph.write(CREATE, touches=footprints.NOTHING, id=key_id, hash=digest, role=role, counties=counties, label=label)
     return full
 
 
@@ -59,5 +59,5 @@ def list_keys(graph: Graph) -> list[dict]:
 
 
 def revoke_key(graph: Graph, key_id: str) -> None:
-    if not graph.write(REVOKE, touches=scopes.NOTHING, id=key_id):
+    if not graph.write(REVOKE, touches=footprints.NOTHING, id=key_id):
         raise NotFound(f"no key with id {key_id}")

@@ -15,16 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-SCOPES = ("county", "city", "province")
-STATUSES = ("gap", "bottleneck", "weak", "present")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    weak_below: int = 3                      # fewer local entities than this is weak
-    single_supplier_customers: int = 3       # a lone local entity serving at least this many local customers
-    outside_share: float = 0.5               # more than this share of inbound supply from outside the province
-    outside_min_edges: int = 3               # ... judged only with at least this many inbound relationships
+from chainmap.policy import Thresholds
+from chainmap.vocab import GAP_STATUSES
 
 
 @dataclass(frozen=True)
@@ -88,7 +80,7 @@ def local_supply_rate(statuses: dict[str, str], inbound: int, inbound_in_scope: 
         "supplies": inbound,
         "supplies_from_scope": inbound_in_scope,
         "supply_share_from_scope": round(inbound_in_scope / inbound, 4) if inbound else None,
-        "counts": {s: counts.get(s, 0) for s in STATUSES},
+        "counts": {s: counts.get(s, 0) for s in GAP_STATUSES},
     }
 
 

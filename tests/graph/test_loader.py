@@ -12,7 +12,7 @@ import pytest
 
 from chainmap import uscc
 from chainmap.loading.loader import LoadFailed, Loader, load_directory
-from tests.conftest import ROOT, SEEDS, reset_seeded
+from tests.conftest import POLICIES, ROOT, SEEDS, reset_seeded
 
 HEADER = ("uscc,name,entity_type,region,industry_codes,chain_nodes,revenue_cny,status,group,registered_on,"
           "synthetic,bj_restricted,expansion_year,green_factory,products")
@@ -67,7 +67,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
         f"{good},{dup},gifts,2024-01-01,,odd kind\n", encoding="utf-8")
     before = graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"]
 
-    loader = Loader(graph, tmp_path)
+    loader = Loader(graph, POLICIES, tmp_path)
     report = loader.validate()
     expected_check = uscc.check_character(bad_check[:17])
     assert [str(e) for e in report.errors] == [
@@ -96,14 +96,14 @@ def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
 
 def test_wrong_header_is_reported(graph, tmp_path):
     (tmp_path / "supplies.csv").write_text("supplier,customer,kind,since,evidence,extra\n", encoding="utf-8")
-    report = Loader(graph, tmp_path).validate()
+    report = Loader(graph, POLICIES, tmp_path).validate()
     assert [str(e) for e in report.errors] == ["supplies.csv:1: until: column is missing from the header",
                                                "supplies.csv:1: extra: is not a column of this format"]
 
 
 def test_reloading_the_seeds_changes_nothing(graph):
     before = fingerprint(graph)
-    reports = load_directory(graph, SEEDS).files + load_directory(graph, SEEDS / "synthetic").files
+    reports = load_directory(graph, POLICIES, SEEDS).files + load_directory(graph, POLICIES, SEEDS / "synthetic").files
     assert {(r.file, r.created, r.updated, r.relationships) for r in reports} == {
         (r.file, 0, 0, 0) for r in reports}
     assert fingerprint(graph) == before
@@ -118,11 +118,11 @@ def test_a_changed_row_updates_only_that_enterprise(graph, tmp_path):
     (tmp_path / "enterprises.csv").write_text(text[0] + "\n" + line.replace(",active,", ",deregistered,") + "\n",
                                               encoding="utf-8")
     try:
-        report = load_directory(graph, tmp_path)
+        report = load_directory(graph, POLICIES, tmp_path)
         assert [(f.created, f.updated) for f in report.files if f.file == "enterprises.csv"] == [(0, 1)]
         assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.status AS s", u=row0["u"]) == [{"s": "deregistered"}]
     finally:
-        load_directory(graph, SEEDS / "synthetic")
+        load_directory(graph, POLICIES, SEEDS / "synthetic")
     assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.status AS s", u=row0["u"]) == [{"s": "active"}]
 
 
@@ -133,7 +133,7 @@ def test_a_killed_load_run_again_ends_with_the_same_graph(graph, tmp_path):
     try:
         reset_seeded(graph)  # both runs start from the same graph, whatever earlier tests recorded
         seeded = graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"]
-        load_directory(graph, data)
+        load_directory(graph, POLICIES, data)
         uninterrupted = fingerprint(graph)
 
         reset_seeded(graph)

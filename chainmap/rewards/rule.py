@@ -2,60 +2,18 @@
 
 A newly introduced out-of-county enterprise whose prior-year operating revenue is ≥ the threshold and which drives
 ≥ the minimum number of local market entities in 协作配套 receives a one-time award. Parameters come from the policy
-file (seeds/policy/reward-3-3-6.json); a missing fact makes its check `unknown` and the outcome `undetermined`.
+file (seeds/policy/reward-3-3-6.json, loaded by chainmap.policy); a missing fact makes its check `unknown` and the
+outcome `undetermined`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from chainmap import uscc
-
-POLICY_FILE = Path(__file__).resolve().parent.parent / "seeds" / "policy" / "reward-3-3-6.json"
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    version: str
-    article: str
-    text: str
-    revenue_threshold_cny: int
-    min_partners: int
-    award_cny: int
-    period_start: dt.date
-    period_end: dt.date
-    introduction_stage: str
-    counted_entity_types: frozenset[str]
-
-    @property
-    def reference(self) -> str:
-        return f"{self.article} ({self.id}, version {self.version})"
-
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "article": self.article, "text": self.text,
-                "revenue_threshold_cny": self.revenue_threshold_cny, "min_partners": self.min_partners,
-                "award_cny": self.award_cny,
-                "introduction_period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()}}
-
-
-def load_policy(path: Path = POLICY_FILE) -> Policy:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not (data["revenue_threshold_inclusive"] and data["min_partners_inclusive"]):
-        raise ValueError("the rule's thresholds are inclusive (达…以上, 含5个); the policy file says otherwise")
-    return Policy(
-        id=data["id"], version=data["version"], article=data["article"], text=data["text"],
-        revenue_threshold_cny=int(data["revenue_threshold_cny"]), min_partners=int(data["min_partners"]),
-        award_cny=int(data["award_cny"]),
-        period_start=dt.date.fromisoformat(data["introduction_period"]["start"]),
-        period_end=dt.date.fromisoformat(data["introduction_period"]["end"]),
-        introduction_stage=data["introduction_stage"],
-        counted_entity_types=frozenset(data["counted_entity_types"]),
-    )
+from chainmap.policy import RewardPolicy
 
 
 @dataclass(frozen=True)
@@ -74,7 +32,7 @@ class Relationship:
 
 
 def count_partners(enterprise: str, enterprise_group: str | None, relationships: list[Relationship], county: str,
-                   start: dt.date, end: dt.date, policy: Policy) -> tuple[list[dict], list[dict]]:
+                   start: dt.date, end: dt.date, policy: RewardPolicy) -> tuple[list[dict], list[dict]]:
     """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
 
     Shared by the reward check and the recommendations' reward outlook, so both count the same way.
@@ -100,7 +58,7 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
     return list(counted.values()), excluded
 
 
-def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str, policy: Policy) -> str | None:
+def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str, policy: RewardPolicy) -> str | None:
     if rel.partner == enterprise:
         return "the enterprise itself"
     if rel.group == enterprise:
@@ -147,7 +105,7 @@ def _check(rule: str, status: str, actual: Any, expected: Any, reference: str, m
             "message": message}
 
 
-def evaluate(facts: Facts, policy: Policy, as_of: dt.date) -> dict[str, Any]:
+def evaluate(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> dict[str, Any]:
     """The verdict with each condition's status, actual and expected values, and the partner lists."""
     ref = policy.reference
     checks = []

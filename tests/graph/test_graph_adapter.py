@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from chainmap.errors import Conflict, Unavailable
-from chainmap.graph import Graph, scopes
+from chainmap.graph import Graph, footprints
+from chainmap.graph.adapter import WHOLE_GRAPH
 from chainmap.settings import Settings
 from tests.conftest import free_port
 
@@ -94,16 +95,16 @@ def test_a_stream_from_nothing_listening_is_unavailable():
 
 def test_data_changes_renew_the_revision_and_reads_do_not(graph):
     graph.write("MERGE (t:RevisionProbe {id: 'p'}) SET t.v = 1")
-    first = graph.revision()
+    first = graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]
     assert first
     graph.read("MATCH (t:RevisionProbe) RETURN t.v AS v")
     graph.write("MATCH (t:RevisionProbe {id: 'nothing-here'}) SET t.v = 2")  # matched nothing: no change
-    assert graph.revision() == first
+    assert graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH] == first
     graph.write("MATCH (t:RevisionProbe {id: 'p'}) SET t.v = 2")
-    second = graph.revision()
+    second = graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]
     assert second != first
     graph.write("MATCH (t:RevisionProbe) DETACH DELETE t")
-    assert graph.revision() not in (first, second)
+    assert graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH] not in (first, second)
     assert graph.read("MATCH (r:Revision {id: 'graph'}) RETURN count(r) AS n")[0]["n"] == 1
 
 
@@ -119,18 +120,18 @@ def test_a_scoped_write_renews_the_scopes_of_its_old_and_new_state_only(graph):
     second = graph.revisions(keys)
     assert second["graph"] == first["graph"]
     assert second["probe:a"] not in (None, first["probe:a"]) and second["probe:b"] is not None
-    graph.write("MATCH (t:RevisionProbe {id: $id}) SET t.seen = true", touches=scopes.NOTHING, id="q")
+    graph.write("MATCH (t:RevisionProbe {id: $id}) SET t.seen = true", touches=footprints.NOTHING, id="q")
     assert graph.revisions(keys) == second
     graph.write("MATCH (t:RevisionProbe {id: 'nothing-here'}) SET t.k = 'a'", touches=touches, id="nothing-here")
     assert graph.revisions(keys) == second
     graph.write("MATCH (t:RevisionProbe) DETACH DELETE t")
-    graph.write("MATCH (r:Revision) WHERE r.id STARTS WITH 'probe:' DELETE r", touches=scopes.NOTHING)
+    graph.write("MATCH (r:Revision) WHERE r.id STARTS WITH 'probe:' DELETE r", touches=footprints.NOTHING)
 
 
 def test_a_failed_write_leaves_the_revision_alone(graph):
     from chainmap.errors import Conflict
 
-    before = graph.revision()
+    before = graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH]
     with pytest.raises(Conflict):  # the second region with an existing adcode breaks the constraint
         graph.write("CREATE (:Region {adcode: '130534', name: 'x'})")
-    assert graph.revision() == before
+    assert graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH] == before

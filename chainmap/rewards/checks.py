@@ -7,10 +7,11 @@ import json
 import secrets
 from typing import Any, LiteralString
 
-from chainmap import partners as partner_relations
+from chainmap import vocab
 from chainmap.errors import Conflict, Invalid, NotFound
-from chainmap.graph import Graph, scopes
-from chainmap.rewards import Facts, Policy, Relationship, evaluate, load_policy
+from chainmap.graph import Graph, footprints
+from chainmap.policy import RewardPolicy
+from chainmap.rewards.rule import Facts, Relationship, evaluate
 
 # Everything the rule needs in one round trip.
 FACTS: LiteralString = (
@@ -55,18 +56,7 @@ GET_GRANT: LiteralString = (
     ".amount_cny, .granted_by, granted_at: toString(g.granted_at)} AS grant"
 )
 
-_POLICY: Policy | None = None
-
-
-def policy() -> Policy:
-    """The policy file, read once per process."""
-    global _POLICY
-    if _POLICY is None:
-        _POLICY = load_policy()
-    return _POLICY
-
-
-def gather(graph: Graph, enterprise: str, cluster: str, rule: Policy) -> Facts:
+def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> Facts:
     rows = graph.read(FACTS, uscc=enterprise, cluster=cluster, policy=rule.id)
     if not rows:
         found = graph.read(EXISTS, uscc=enterprise, cluster=cluster)[0]
@@ -76,7 +66,7 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: Policy) -> Facts:
     row = rows[0]
     relationships = [
         Relationship(partner=r["partner"], name=r["name"], entity_type=r["entity_type"], region=r["region"],
-                     status=r["status"], group=r["group"], relation=partner_relations.relation(r["kind"], r["outgoing"]),
+                     status=r["status"], group=r["group"], relation=vocab.relation(r["kind"], r["outgoing"]),
                      since=r["since"], until=r["until"])
         for r in row["rels"]
     ]
@@ -88,13 +78,13 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: Policy) -> Facts:
     )
 
 
-def run_check(graph: Graph, enterprise: str, cluster: str, as_of: dt.date, by: str) -> dict[str, Any]:
+def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, as_of: dt.date,
+              by: str) -> dict[str, Any]:
     """Evaluate and record; the recorded body is returned unchanged by get_check later."""
-    rule = policy()
     result = evaluate(gather(graph, enterprise, cluster, rule), rule, as_of)
     check_id = f"rc-{dt.date.today():%Y%m%d}-{secrets.token_hex(5)}"
     body = {"id": check_id, **result, "checked_by": by}
-    graph.write(RECORD, touches=scopes.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of,
+    graph.write(RECORD, touches=footprints.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of,
                 outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
                 by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True))
     return body
@@ -115,7 +105,7 @@ def grant(graph: Graph, check_id: str, by: str) -> dict[str, Any]:
                       errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
     try:
-        return graph.write(GRANT, touches=scopes.NOTHING, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key,
+        return graph.write(GRANT, touches=footprints.NOTHING, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key,
                            by=by)[0]["grant"]
     except Conflict:
         first = graph.read(FIRST_GRANT, key=key)[0]["grant"]

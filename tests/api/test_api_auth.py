@@ -139,7 +139,7 @@ def test_every_role_reads(client, keys):
 
 
 def test_revoked_key_is_refused(client, graph):
-    from chainmap.keys import create_key, revoke_key
+    from chainmap.api_keys import create_key, revoke_key
 
     key = create_key(graph, "viewer", [])
     headers = {"Authorization": f"Bearer {key}"}
@@ -149,7 +149,7 @@ def test_revoked_key_is_refused(client, graph):
 
 
 def test_a_tampered_secret_is_refused(client, graph):
-    from chainmap.keys import create_key
+    from chainmap.api_keys import create_key
 
     key = create_key(graph, "admin", [])
     tampered = key[:-1] + ("A" if key[-1] != "A" else "B")

@@ -7,26 +7,13 @@ score. Ranked by score, ties broken by USCC, so identical data gives identical l
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from chainmap.rewards import Policy, Relationship, count_partners
-
-CONFIG_FILE = Path(__file__).resolve().parent.parent / "seeds" / "policy" / "recommendation.json"
-FEATURES = ("industry_fit", "scale", "transfer", "partners", "distance", "ties", "green")
-
-
-def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
-    config = json.loads(path.read_text(encoding="utf-8"))
-    weights = config["weights"]
-    if set(weights) != set(FEATURES) or abs(sum(weights.values()) - 1) > 1e-9:
-        raise ValueError(f"recommendation weights must cover {FEATURES} and sum to 1")
-    return config
-
+from chainmap.policy import FEATURES, RewardPolicy
+from chainmap.rewards.rule import Relationship, count_partners
 
 def key_parameters(config: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """The configuration of the scale, transfer and green parts as Cypher parameters (chainmap.graph.rank_keys)."""
@@ -106,8 +93,9 @@ def scale(revenue: int | None, year: int, config: dict) -> tuple[float, str]:
     if revenue >= threshold:
         extra = min(1.0, math.log(revenue / threshold) / math.log(s["full_at_multiple"]))
         value = s["at_threshold"] + (1 - s["at_threshold"]) * extra
-        return value, f"{year}年营业收入{revenue / 1e4:,.0f}万元，达到5000万元奖励门槛"
-    return s["at_threshold"] * revenue / threshold, f"{year}年营业收入{revenue / 1e4:,.0f}万元，未达5000万元门槛"
+        return value, f"{year}年营业收入{revenue / 1e4:,.0f}万元，达到{threshold / 1e4:,.0f}万元奖励门槛"
+    return (s["at_threshold"] * revenue / threshold,
+            f"{year}年营业收入{revenue / 1e4:,.0f}万元，未达{threshold / 1e4:,.0f}万元门槛")
 
 
 def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[str]]:
@@ -130,7 +118,7 @@ def green(c: Candidate, config: dict) -> tuple[float, str | None]:
     return 0.5, "绿色工厂但属重污染行业" if polluting else None
 
 
-def partner_outlook(c: Candidate, target: Target, policy: Policy, today: dt.date,
+def partner_outlook(c: Candidate, target: Target, policy: RewardPolicy, today: dt.date,
                     shared: list[dict] | None = None) -> list[dict]:
     """The local entities that could become 协作配套 partners, counted with the reward check's own rules.
 
@@ -147,12 +135,12 @@ def _related(uscc: str, target: Target) -> bool:
     return uscc in target.related
 
 
-def shared_outlook(target: Target, policy: Policy, today: dt.date) -> list[dict]:
+def shared_outlook(target: Target, policy: RewardPolicy, today: dt.date) -> list[dict]:
     counted, _ = count_partners("", None, target.potential_partners, target.county, today, today, policy)
     return counted
 
 
-def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.date,
+def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, today: dt.date,
           shared: list[dict] | None = None) -> dict[str, Any]:
     """The scored recommendation: score, breakdown (sums to the score), Chinese reasons, reward outlook."""
     weights = config["weights"]
@@ -194,14 +182,13 @@ def score(c: Candidate, target: Target, config: dict, policy: Policy, today: dt.
     }
 
 
-def rank(candidates: list[Candidate], target: Target, config: dict, policy: Policy, today: dt.date,
-         limit: int, min_revenue: int | None = None, shared: list[dict] | None = None,
-         best: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    """The best `limit` of the candidates, with `best` (already scored, e.g. an earlier chunk's) among them."""
-    year = today.year - 1
+def rank(candidates: list[Candidate], target: Target, config: dict, policy: RewardPolicy, today: dt.date,
+         limit: int, shared: list[dict] | None = None,
+         best: list[dict[str, Any]] | tuple = ()) -> list[dict[str, Any]]:
+    """The best `limit` of the candidates, with `best` (already scored, e.g. an earlier chunk's) among them.
+    Candidates are already filtered (a minimum revenue, for one, is applied where they are read)."""
     if shared is None:
         shared = shared_outlook(target, policy, today)
-    scored = [*best, *(score(c, target, config, policy, today, shared) for c in candidates
-                       if min_revenue is None or (c.revenue.get(year) or 0) >= min_revenue)]
+    scored = [*best, *(score(c, target, config, policy, today, shared) for c in candidates)]
     scored.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"]))
     return scored[:limit]

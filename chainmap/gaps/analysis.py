@@ -1,4 +1,4 @@
-"""Gap analysis against the graph: one query fetches the facts for any set of clusters; gaps.py decides."""
+"""Gap analysis against the graph: one query fetches the facts for any set of clusters; chainmap.gaps.rules decides."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import json
 from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
-from chainmap.gaps import SCOPES, NodeFacts, Thresholds, analyse
-from chainmap.graph import Graph, scopes
+from chainmap.gaps.rules import NodeFacts, analyse
+from chainmap.graph import Graph, footprints
+from chainmap.policy import Thresholds
+from chainmap.vocab import LOCALITIES
 
 # Facts per chain node, for one scope, computed from the entities and SUPPLIES around it. At province scale this
 # walks tens of thousands of relationships per cluster, so the result is stored on the node (n.facts, JSON for all
 # three scopes) by refresh_facts() whenever a load or an API write touches the node, and read back by the analysis.
 COMPUTE: LiteralString = (
     "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE '13' END "
+    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE $hebei END "
     "  AS prefix "
     "CALL (n, prefix) { "
     "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
@@ -23,7 +25,7 @@ COMPUTE: LiteralString = (
     "CALL (locals, prefix) { "
     "  UNWIND (CASE WHEN size(locals) = 0 THEN [null] ELSE locals END) AS l "
     "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: l.uscc}) WHERE r.until IS NULL OR r.until >= $today "
-    "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH '13' THEN 1 END) AS outside, "
+    "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH $hebei THEN 1 END) AS outside, "
     "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
     "CALL (locals, prefix) { "
     "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN size(locals) = 1 THEN locals[0].uscc ELSE '' END})"
@@ -72,7 +74,7 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
         chunk = ids[start:start + batch]
         per_node: dict[str, dict] = {nid: {} for nid in chunk}
         expiry: dict[str, dt.date | None] = {}
-        for scope in SCOPES:
+        for scope in LOCALITIES:
             for row in graph.read(COMPUTE, nodes=chunk, scope=scope, today=today):
                 if row["expires"] is not None:
                     expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
@@ -85,7 +87,7 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
                                "customers": row["single_customers"]} if single else None}
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
                 for nid, f in per_node.items() if f]
-        graph.write(STORE, rows=rows, today=today, touches=scopes.NOTHING)
+        graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)
     return len(ids)
 
 

@@ -1,0 +1,51 @@
+"""A cluster's chain diagram as users see it: its nodes with status and evidence from the gap analysis, its edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, LiteralString
+
+from chainmap.errors import NotFound
+from chainmap.gaps.analysis import node_facts, refresh_facts
+from chainmap.gaps.rules import analyse
+from chainmap.graph import Graph
+from chainmap.policy import Thresholds
+
+# The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (chainmap.gaps.rules).
+CHAIN: LiteralString = (
+    "MATCH (c:Cluster {id: $id})-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
+    "CALL (c) { "
+    "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
+    "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
+    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), facts: n.facts, expires: n.facts_expire}) AS nodes } "
+    "CALL (c) { "
+    "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
+    "  WITH a, b, r ORDER BY a.id, b.id "
+    "  RETURN collect(CASE WHEN r IS NULL THEN null ELSE {from: a.id, to: b.id, kind: coalesce(r.kind, 'service')} END)"
+    "    AS edges } "
+    "RETURN c {.id, .name, .category, .chain_basis, .chain_template, "
+    "  county: {adcode: county.adcode, name: county.name}, city: {adcode: city.adcode, name: city.name}} AS cluster, "
+    "  nodes, edges"
+)
+
+def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county") -> dict[str, Any]:
+    """The diagram with each node's status and evidence, in one round trip when the stored facts are current."""
+    rows = graph.read(CHAIN, id=cluster_id)
+    if not rows:
+        raise NotFound(f"no cluster with id {cluster_id!r}")
+    today = dt.date.today()
+    stale = [n["id"] for n in rows[0]["nodes"] if n["facts"] is None or (n["expires"] and n["expires"] < today)]
+    if stale:
+        refresh_facts(graph, stale)
+        rows = graph.read(CHAIN, id=cluster_id)
+    results, rate = analyse([node_facts(n, scope) for n in rows[0]["nodes"]], thresholds)
+    nodes = []
+    for node in rows[0]["nodes"]:
+        del node["facts"], node["expires"]
+        mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
+        mark_value = node.pop("mark")
+        node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}
+        node["status"], node["evidence"] = results[node["id"]]
+        node["evidence"] = {**node["evidence"], "scope": scope}
+        nodes.append(node)
+    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"], "local_supply_rate": rate}

@@ -1,0 +1,129 @@
+"""Reuse of ranked lists: per-process LRUs and lists stored in the graph, keyed by the revision tokens they were
+computed from (chainmap.graph.footprints), so a list is never served after its data moved on while a change elsewhere
+leaves it in use; gunicorn's other workers and a restarted service reuse what one process computed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any, LiteralString, NamedTuple
+
+from chainmap.graph import Graph, footprints
+from chainmap.recommendations.score import Target
+from chainmap.recommendations.search import Request, target_context
+
+# Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.footprints), as
+# [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:
+# their groups) and `division` (their divisions); and the list stored under `$keys[node]` by any process, if any.
+NODE_LISTS: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
+    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county] AS local "
+    "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
+    "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
+    "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
+    "OPTIONAL MATCH (l:RankedList {key: $keys[n.id]}) "
+    "RETURN n.id AS id, lt AS local, nt AS near, dt AS division, "
+    "  l {.tokens, .division, .ranked} AS stored"
+)
+# One list per key; lists of earlier days go (a key holds its day, so they are never read again).
+STORE_LIST: LiteralString = (
+    "MERGE (l:RankedList {key: $key}) "
+    "SET l.tokens = $tokens, l.division = $division, l.ranked = $ranked, l.day = $day, l.node = $node "
+    "WITH count(*) AS stored CALL () { MATCH (old:RankedList) WHERE old.day < $day WITH old LIMIT 1000 DELETE old }"
+)
+FORGET_LISTS: LiteralString = "MATCH (l:RankedList) DELETE l"
+
+class _Lru:
+    """Results of this process, keyed by the revision tokens they were computed from and the day.
+
+    A node's ranked list depends only on the date, the configuration and parts of the graph: the whole-graph scope
+    (chains, clusters, regions), its county, the groups of its codes and, when division-level matches filled it,
+    their divisions (chainmap.graph.footprints); its target context on the first two only. Each scope's token changes
+    with every committed data change in it, so an entry is never served after its data moved on, while a change
+    elsewhere (another county's firms, another industry) leaves it in use. Ranked lists are copied in and out
+    (callers annotate them); target contexts are read-only.
+    """
+
+    def __init__(self, size: int, copies: bool) -> None:
+        self.size, self.copies = size, copies
+        self.entries: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return copy.deepcopy(found) if self.copies else found
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self.lock:
+            self.entries[key] = copy.deepcopy(value) if self.copies else value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+RANKED = _Lru(512, copies=True)
+TARGETS = _Lru(256, copies=False)
+
+
+class Tokens(NamedTuple):
+    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.footprints);
+    with the list any process stored for the same request, if there is one."""
+
+    local: tuple
+    near: tuple
+    division: tuple
+    stored: dict | None = None
+
+
+def list_key(req: Request) -> str:
+    """The stored list's key: the request, the day and the versions of the score's configuration and policy."""
+    text = json.dumps([req.cluster_id, req.node_id, list(req.origins), req.limit, req.min_revenue,
+                       req.today.isoformat(), req.config["version"], req.policies.reward.version])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def revisions(graph: Graph, requests: list[Request]) -> dict[str, Tokens]:
+    """Per node of one cluster, the current tokens of the scopes its ranked list may depend on, and the stored list
+    (one read)."""
+    if not requests:
+        return {}
+    keys = {r.node_id: list_key(r) for r in requests}
+    def pairs(rows: list) -> tuple:
+        return tuple(map(tuple, rows))
+
+    return {r["id"]: Tokens(pairs(r["local"]), pairs(r["near"]), pairs(r["division"]), r["stored"])
+            for r in graph.read(NODE_LISTS, cluster=requests[0].cluster_id, nodes=list(keys), keys=keys)}
+
+
+def cached_context(graph: Graph, req: Request, local: tuple | None) -> tuple[Target, dict[str, Any]]:
+    """The node's target context, reused while the whole-graph and county tokens (`local`) stay the same, whatever
+    happens to the candidates' industries."""
+    key = (local, req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
+    if local is not None and (hit := TARGETS.get(key)) is not None:
+        return hit
+    found = target_context(graph, req)
+    if local is not None:
+        TARGETS.put(key, found)
+    return found
+
+
+def text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def forget(graph: Graph) -> None:
+    """Drop every reusable result, of this process and stored (tests; an operator after editing the graph around
+    chainmap)."""
+    RANKED.entries.clear()
+    TARGETS.entries.clear()
+    graph.write(FORGET_LISTS, touches=footprints.NOTHING)
+
+

@@ -1,0 +1,83 @@
+"""Recommendations as the API asks for them: a cluster's gap / weak / bottleneck nodes (or one node), each node's
+ranked list reused when its data has not moved on (chainmap.recommendations.reuse), else searched afresh
+(chainmap.recommendations.search).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from chainmap import upkeep
+from chainmap.errors import Invalid, NotFound
+from chainmap.gaps.analysis import analyse_clusters
+from chainmap.graph import Graph, footprints
+from chainmap.policy import Policies, Thresholds
+from chainmap.recommendations import reuse
+from chainmap.recommendations.search import Request, ranked_list
+from chainmap.vocab import HEBEI, TRANSFER_ORIGINS
+
+def for_node(graph: Graph, req: Request, page: int | None = None,
+             revision: reuse.Tokens | None = None) -> list[dict[str, Any]]:
+    """The top `req.limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
+
+    With the node's `revision` tokens, an answer computed from the same tokens the same day is reused, from this
+    process or from the graph, where every process stores what it computes (gunicorn's workers, a restart): its
+    local and near tokens must match, and its division tokens too when division-level matches filled it."""
+    keys = upkeep.keys_version(req.config)
+    if revision is None:
+        return ranked_list(graph, req, reuse.cached_context(graph, req, None), keys, page)[0]
+    key = (revision.local, revision.near, req, page)
+    hit = reuse.RANKED.get(key)
+    if hit is not None and hit[0] in (None, revision.division):
+        return hit[1]
+    stored, tokens = revision.stored, reuse.text([*revision.local, *revision.near])
+    if (page is None and stored and stored["tokens"] == tokens
+            and stored["division"] in (None, reuse.text(revision.division))):
+        ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
+    else:
+        context = reuse.cached_context(graph, req, revision.local)
+        ranked, divisions = ranked_list(graph, req, context, keys, page)
+        division = revision.division if divisions else None
+        if page is None:
+            graph.write(reuse.STORE_LIST, touches=footprints.NOTHING, key=reuse.list_key(req), tokens=tokens,
+                        division=reuse.text(division) if division else None, ranked=reuse.text(ranked),
+                        day=req.today, node=req.node_id)
+    reuse.RANKED.put(key, (division, ranked))
+    return ranked
+
+
+
+def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thresholds, *,
+              node_key: str | None = None, origins: tuple[str, ...] = TRANSFER_ORIGINS, limit: int = 10,
+              min_revenue: int | None = None) -> dict:
+    """Ranked targets for one node, or for every gap / weak / bottleneck node of the cluster."""
+    if any(o.startswith(HEBEI) for o in origins):
+        raise Invalid("origins are outside Hebei (Beijing 11, Tianjin 12 by default)",
+                      errors=[{"field": "origin", "reason": "Hebei prefixes are not transfer origins"}])
+    statuses, _ = analyse_clusters(graph, [cluster_id], "county", thresholds).get(cluster_id, ({}, {}))
+    if not statuses:
+        raise NotFound(f"no cluster with id {cluster_id!r} (or it has no chain)")
+    if node_key:
+        node_id = f"{cluster_id}.{node_key}"
+        if node_id not in statuses:
+            raise NotFound(f"cluster {cluster_id!r} has no chain node {node_key!r}")
+        nodes = [node_id]
+    else:
+        nodes = sorted(n for n, (status, _) in statuses.items() if status != "present")
+    today = dt.date.today()
+    requests = [Request(cluster_id, node_id, tuple(origins), limit, min_revenue, today, policies) for node_id in nodes]
+    tokens = reuse.revisions(graph, requests)
+    items = []
+    for req in requests:
+        node_id = req.node_id
+        for item in for_node(graph, req, revision=tokens.get(node_id)):
+            item["node"]["status"] = statuses[node_id][0]
+            items.append(item)
+    items.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"], r["node"]["id"]))
+    return {"cluster": cluster_id, "nodes": nodes, "origins": list(origins),
+            "config_version": policies.recommendation["version"],
+            "items": items}
+
+

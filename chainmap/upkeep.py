@@ -1,0 +1,63 @@
+"""What every write keeps in step: derived data that readers rely on, refreshed by the writers through this module.
+
+- stored gap facts on chain nodes (chainmap.gaps.analysis), after a write to enterprises or their relationships;
+- rank keys of Beijing/Tianjin candidates (chainmap.graph.rank_keys): written in the same statement as a firm, with
+  the parameters below, and rebuilt whole when the score's configuration changes.
+
+Writers (enterprises, partners, the loader) call these with what they changed; none of them imports a read side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from chainmap.gaps.analysis import refresh_facts, refresh_for_enterprises
+from chainmap.graph import Graph, rank_keys
+from chainmap.recommendations.score import key_parameters
+
+__all__ = ["after_enterprise_write", "after_node_write", "key_arguments", "keys_current", "keys_version",
+           "rebuild_keys", "refresh_facts"]
+
+
+def after_enterprise_write(graph: Graph, usccs: list[str], left_nodes: Sequence[str] = ()) -> None:
+    """After a write to these enterprises or their 协作配套: refresh the gap facts of every node they touch, and of the
+    nodes they `left_nodes` (no longer attached)."""
+    refresh_for_enterprises(graph, usccs)
+    if left_nodes:
+        refresh_facts(graph, sorted(left_nodes))
+
+
+def after_node_write(graph: Graph, node_ids: list[str]) -> None:
+    """After a chain edit: refresh these nodes' stored gap facts."""
+    refresh_facts(graph, node_ids)
+
+
+def keys_version(config: dict[str, Any]) -> str:
+    """What the rank keys must follow to be used: the configuration they bound (whatever its version string says,
+    an edited weight is a new one) and the key's layout."""
+    text = json.dumps([key_parameters(config, dt.date(2000, 1, 1)), "rank-keys-3"], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def key_arguments(config: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a statement writing rank keys needs (chainmap.graph.loading.ENTERPRISES)."""
+    return key_parameters(config, dt.date.today())
+
+
+def keys_current(graph: Graph, config: dict[str, Any]) -> bool:
+    return graph.read(rank_keys.MARKER)[0]["version"] == keys_version(config)
+
+
+def rebuild_keys(graph: Graph, config: dict[str, Any], batch: int = 5000) -> int:
+    """Rewrite the rank key of every classification of every firm outside Hebei, then record the version they
+    follow (readers walk the candidates meanwhile); returns the number of firms."""
+    graph.write(rank_keys.SET_MARKER, version=None)
+    graph.write(rank_keys.STALE_KEYS)
+    firms = [r["uscc"] for r in graph.read(rank_keys.OUTSIDE_HEBEI)]
+    graph.write_batches(rank_keys.KEYS_OF, firms, size=batch, **key_arguments(config))
+    graph.write(rank_keys.SET_MARKER, version=keys_version(config))
+    return len(firms)

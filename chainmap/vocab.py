@@ -1,0 +1,56 @@
+"""The domain's vocabulary in one place: the codes the graph stores, the API accepts and the loader reads.
+
+Pure constants and two tiny mappings; anything may import this module (it imports nothing of chainmap).
+"""
+
+from __future__ import annotations
+
+# Hebei's GB/T 2260 province prefix: a county adcode starting with it is "local to the province". Cypher reads it as
+# `$hebei`, which the graph adapter binds on every statement.
+HEBEI = "13"
+# Beijing and Tianjin: the default origins of transfer targets (承接京津产业转移).
+TRANSFER_ORIGINS = ("11", "12")
+
+# Identifier patterns shared by the loader, the API's fields and its path converters.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+NODE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}\.[a-z0-9][a-z0-9-]{0,62}$"
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"   # GB 32100-2015 characters (no I, O, S, V, Z); checksum separately
+ADCODE_PATTERN = r"^\d{6}$"
+INDUSTRY_CLASS_PATTERN = r"^\d{4}$"
+
+CATEGORIES = ("材料延伸", "时尚消费", "中场配套", "民生健康", "先进装备", "数字科技")
+# Where a link sits in its chain (产业链环节的位置).
+CHAIN_STAGES = ("upstream", "midstream", "downstream", "service")
+EDGE_KINDS = ("material", "product", "equipment", "service")
+MARKS = ("gap", "bottleneck")
+GAP_STATUSES = ("gap", "bottleneck", "weak", "present")
+# How far "local" reaches when a node's supply is judged (the API's `scope` parameter).
+LOCALITIES = ("county", "city", "province")
+
+ENTITY_TYPES = ("company", "individual_business", "family_farm", "cooperative", "branch")
+ENTERPRISE_STATUSES = ("active", "deregistered")
+# How far an introduction has come (招商引进项目的阶段).
+INTRODUCTION_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
+
+# 协作配套 is stored once as (supplier)-[:SUPPLIES {kind}]->(customer); a relation is how it reads from one side.
+# kind supplies: the supplier "supplies_to" the customer. kind subcontracts/processes_for: the supplier does work
+# for the customer, so the customer "subcontracts" to it and the supplier is "subcontracted_by" the customer.
+SUPPLY_KINDS = ("supplies", "subcontracts", "processes_for")
+RELATIONS = ("supplies_to", "supplied_by", "subcontracts", "subcontracted_by")
+
+
+def relation(kind: str, outgoing: bool) -> str:
+    """How a stored SUPPLIES edge reads from the enterprise at its `outgoing` end (True = it is the supplier)."""
+    if kind == "supplies":
+        return "supplies_to" if outgoing else "supplied_by"
+    return "subcontracted_by" if outgoing else "subcontracts"
+
+
+def storage(relation_name: str) -> tuple[str, bool]:
+    """(kind, the enterprise is the supplier) for a relation as the API names it."""
+    return {
+        "supplies_to": ("supplies", True),
+        "supplied_by": ("supplies", False),
+        "subcontracts": ("subcontracts", False),
+        "subcontracted_by": ("subcontracts", True),
+    }[relation_name]

@@ -1,0 +1,51 @@
+"""Recommendations through the API on the seed graph: origins, the worked example, exclusions, bad requests."""
+
+def test_no_candidate_outside_the_origins_or_inside_the_county(client, keys):
+    body = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?limit=20", headers=keys["viewer"]).get_json()
+    assert body["items"] and body["origins"] == ["11", "12"]
+    for item in body["items"]:
+        assert item["enterprise"]["region"][:2] in ("11", "12") and item["enterprise"]["region"] != "131125"
+        assert item["node"]["status"] in ("gap", "weak", "bottleneck")
+    tianjin = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?origin=12&limit=20",
+                         headers=keys["viewer"]).get_json()
+    assert tianjin["items"] and all(i["enterprise"]["region"].startswith("12") for i in tianjin["items"])
+
+
+def test_worked_example_membrane_gap(client, graph, keys):
+    """安平丝网's missing high-end filtration material (3463): exact-class firms outrank same-division ones, and the
+    list is the hand-checkable order of score then USCC."""
+    body = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=50",
+                      headers=keys["viewer"]).get_json()
+    items = body["items"]
+    expected = graph.read(
+        "MATCH (e:Enterprise)-[:CLASSIFIED_AS]->(:Industry {code: '3463'}) WHERE e.status = 'active' "
+        "AND (e.region STARTS WITH '11' OR e.region STARTS WITH '12') RETURN count(DISTINCT e) AS n")[0]["n"]
+    codes = graph.read("MATCH (n:ChainNode {id: 'anping-wire-mesh.membrane'}) RETURN n.industry_codes AS c")[0]["c"]
+    assert codes == ["3463", "2651"]
+    exact = [i for i in items if set(i["enterprise"]["industry_codes"]) & set(codes)]
+    assert expected and 0 < len(exact) and all(i["breakdown"]["industry_fit"] == 0.35 for i in exact)
+    # the walk starts at the node's classes: every candidate shares a group with one of them (346 or 265)
+    assert all(any(c[:3] in ("346", "265") for c in i["enterprise"]["industry_codes"]) for i in items)
+    assert all(i["breakdown"]["industry_fit"] >= 0.21 for i in items)  # class or group level (the list is full)
+    assert items[0]["breakdown"]["industry_fit"] == 0.35
+    assert [(-i["score"], i["enterprise"]["uscc"]) for i in items] == sorted((-i["score"], i["enterprise"]["uscc"])
+                                                                             for i in items)
+    assert any("推荐" not in r and "行业小类3463" in r for r in items[0]["reasons"])
+    again = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=50",
+                       headers=keys["viewer"]).get_json()
+    assert again == body
+
+
+def test_introduced_enterprises_are_excluded(client, graph, keys):
+    intro = graph.read("MATCH (i:Introduction {id: 'intro-four-partners'}) RETURN i.enterprise AS e, i.cluster AS c")[0]
+    body = client.get(f"/api/v1/clusters/{intro['c']}/recommendations?limit=50", headers=keys["viewer"]).get_json()
+    assert intro["e"] not in {i["enterprise"]["uscc"] for i in body["items"]}
+
+
+def test_bad_recommendation_requests(client, keys):
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?limit=500",
+                      headers=keys["viewer"]).status_code == 422
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?origin=13",
+                      headers=keys["viewer"]).status_code == 422
+    assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=nope",
+                      headers=keys["viewer"]).status_code == 404

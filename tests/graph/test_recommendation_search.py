@@ -1,0 +1,167 @@
+"""The recommendation searches on the seed graph: the Cypher bounds never undercut the Python score (and the static
+part equals it), both early-stopping searches equal scoring every candidate, and rank keys follow every write."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+
+from chainmap import upkeep, uscc
+from chainmap.graph.rank_keys import POLLUTING, STATIC_PART
+from chainmap.recommendations import search, service
+from chainmap.recommendations.score import score, shared_outlook
+from tests.recommendation_data import (CLUSTERS, CONFIG, POLICIES, POLICY, TARGET, _gap_nodes, _keys, _ties_uncovered,
+                                       candidates, request)
+
+
+def test_the_cypher_bound_is_never_below_the_exact_score(graph):
+    """The walk orders candidates by a bound computed in Cypher; it must never undercut the Python score, or the
+    paged search could stop before a better candidate."""
+    today = dt.date.today()
+    checked = 0
+    for cluster, node in _gap_nodes(graph, CLUSTERS):
+        target, params = search.query_parameters(graph, request(cluster, node, today=today))
+        shared = shared_outlook(target, POLICY, today)
+        for query in (search.CANDIDATES_NEAR, search.CANDIDATES_DIVISION):
+            for row in graph.read(query, **params):
+                exact = score(search._candidate(row), target, CONFIG, POLICY, today, shared)["score"]
+                assert row["bound"] >= exact - 1e-6, (node, row["e"]["uscc"], row["bound"], exact)
+                checked += 1
+    assert checked > 1000
+
+
+def test_paged_and_rank_key_searches_equal_scoring_every_candidate(graph):
+    """Both searches that stop early give the list of scoring every candidate: the walk read in bound order a page
+    at a time (`page`), and the default search over the rank keys (which must be in use: spied), also when each
+    round reads only 3 keys per lane, so the seed graph's short lanes take many rounds to their floors."""
+    nodes = _gap_nodes(graph, CLUSTERS)
+    assert len(nodes) >= 8 and upkeep.keys_current(graph, CONFIG)
+    searches = []
+    lanes, full_round = search._lane_search, search.FULL_ROUND
+    search._lane_search = lambda *a, **k: searches.append(a[4]) or lanes(*a, **k)
+    try:
+        for cluster, node in nodes:
+            for limit, min_revenue, origins in ((5, None, ["11", "12"]), (20, None, ["11", "12"]),
+                                                (10, 50_000_000, ["11", "12"]), (10, None, ["12"])):
+                req = request(cluster, node, origins, limit, min_revenue)
+                everything = service.for_node(graph, req, page=10**6)
+                for search.FULL_ROUND in (full_round, 3):
+                    assert service.for_node(graph, req) == everything, (node, limit)
+                for page in (1, 3, 40):
+                    assert service.for_node(graph, req, page=page) == everything
+    finally:
+        search._lane_search, search.FULL_ROUND = lanes, full_round
+    assert len(searches) == 8 * len(nodes) and all(searches)
+
+
+def test_rank_keys_bound_the_static_part_of_every_candidates_score(graph):
+    """Every classification of every active firm outside Hebei, and nothing else, has a rank key; its static bound
+    is never below the exact scale + transfer + green part of the firm's score (the lanes' stopping rule needs it),
+    and is within a rounding step of it for firms whose prior-year revenue is their largest."""
+    today = dt.date.today()
+    keys = _keys(graph)
+    expected = graph.read("MATCH (e:Enterprise {status: 'active'})-[:CLASSIFIED_AS]->(i:Industry) "
+                          "WHERE NOT e.region STARTS WITH '13' RETURN count(*) AS n")[0]["n"]
+    assert len(keys) == expected > 5000
+    bounds = {}
+    for k in keys:
+        bounds[k["uscc"]] = (int(k["rank"].split("|")[1]) - 1_000_000) / 1e6
+        assert k["rank"].startswith(k["code"] + "|") and k["rank"].endswith("|" + k["uscc"])
+    tight = 0
+    for start in range(0, len(bounds), 2000):
+        usccs = sorted(bounds)[start:start + 2000]
+        for row in graph.read(search.DETAILS, usccs=usccs, county="130534", cluster="qinghe-cashmere"):
+            c = search._candidate(row)
+            b = score(c, TARGET, CONFIG, POLICY, today)["breakdown"]
+            static = b["scale"] + b["transfer"] + b["green"]
+            assert bounds[c.uscc] >= static - 1e-6, (c.uscc, bounds[c.uscc], static)
+            if c.revenue and max(c.revenue.values()) == c.revenue.get(today.year - 1):
+                assert bounds[c.uscc] - static < 2e-6 + 1e-6, (c.uscc, bounds[c.uscc], static)
+                tight += 1
+    assert tight > 1000
+
+
+def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
+    """Writes through chainmap keep the keys equal to rebuilding them all: revenue, deregistration, new codes, a
+    Hebei branch added to a Beijing firm and moved to another (each parent's Hebei presence), and a firm moving
+    within Hebei (keys stay off). Ties stay covered: a new SUPPLIES and a Hebei partner's move each add a county
+    to the Beijing side's `tie_counties`. Without the marker the walk answers, with the same lists."""
+    from chainmap.enterprises import create_enterprises, patch_enterprise
+    from chainmap.partners import add_partner
+    from tests.conftest import reset_seeded
+
+    today = dt.date.today()
+    beijing = [r["u"] for r in graph.read(
+        "MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '11' AND e.entity_type = 'company' "
+        "AND NOT EXISTS { (e)<-[:MEMBER_OF]-() } AND NOT EXISTS { (e)-[:MEMBER_OF]-() } "
+        "RETURN e.uscc AS u ORDER BY u LIMIT 4")]
+    hebei = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '1305' "
+                       "RETURN r.adcode AS a ORDER BY a LIMIT 1")[0]["a"]
+    branch = uscc.compose("9", "1", hebei, "K0000001")
+    mover = graph.read("MATCH (e:Enterprise {status: 'active'}) WHERE e.region = '130534' "
+                       "AND e.entity_type = 'company' AND NOT EXISTS { (e)-[:MEMBER_OF]-() } "
+                       "RETURN e.uscc AS u ORDER BY u LIMIT 1")[0]["u"]
+
+    def as_rebuilt():
+        maintained = _keys(graph)
+        upkeep.rebuild_keys(graph, CONFIG)
+        assert maintained == _keys(graph)
+        return maintained
+
+    try:
+        before = as_rebuilt()
+        patch_enterprise(graph, POLICIES, beijing[0], {"revenue_cny": {today.year - 1: 7_000_000_000}})
+        patch_enterprise(graph, POLICIES, beijing[1], {"status": "deregistered"})
+        patch_enterprise(graph, POLICIES, beijing[2], {"industry_codes": ["3463", "2651"]})
+        create_enterprises(graph, POLICIES, [{"uscc": branch, "name": "河北键测分公司", "entity_type": "branch", "region": hebei,
+                                    "group": beijing[3], "industry_codes": ["3463"], "chain_nodes": [],
+                                    "revenue_cny": {}, "status": "active"}])
+        with_branch = as_rebuilt()
+        assert with_branch != before
+        patch_enterprise(graph, POLICIES, branch, {"group": beijing[0]})
+        moved = as_rebuilt()
+        assert moved != with_branch
+        patch_enterprise(graph, POLICIES, mover, {"region": hebei})  # a Hebei firm stays keyless anywhere in Hebei
+        assert as_rebuilt() == moved
+        assert _ties_uncovered(graph) == []
+        add_partner(graph, beijing[2], {"partner": mover, "relation": "supplies_to", "since": dt.date(2025, 1, 1)})
+        assert _ties_uncovered(graph) == []
+        assert hebei in graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.tie_counties AS t", u=beijing[2])[0]["t"]
+        add_partner(graph, mover, {"partner": beijing[3], "relation": "supplies_to", "since": dt.date(2025, 2, 1)})
+        assert hebei in graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.tie_counties AS t", u=beijing[3])[0]["t"]
+        patch_enterprise(graph, POLICIES, mover, {"region": "130534"})
+        assert _ties_uncovered(graph) == []
+        # the walk answers while the keys follow another configuration, with the same lists
+        graph.write("MATCH (m:Revision {id: 'rank-keys'}) SET m.version = 'an older configuration'")
+        assert not upkeep.keys_current(graph, CONFIG)
+        searches = []
+        lanes = search._lane_search
+        search._lane_search = lambda *a, **k: searches.append(a) or lanes(*a, **k)
+        try:
+            walked = [service.for_node(graph, request(c, n)) for c, n in _gap_nodes(graph, CLUSTERS[:2])]
+        finally:
+            search._lane_search = lanes
+        assert searches == []
+        upkeep.rebuild_keys(graph, CONFIG)
+        assert walked == [service.for_node(graph, request(c, n)) for c, n in _gap_nodes(graph, CLUSTERS[:2])]
+    finally:
+        reset_seeded(graph)
+
+
+
+
+@given(candidates)
+@settings(max_examples=150, deadline=None)
+def test_the_static_bound_in_cypher_equals_the_python_parts(graph, c):
+    """The rank keys' static bound (scale, transfer, green) evaluated by Neo4j equals those parts of the Python
+    score: a signal added to one and not the other fails here."""
+    today = dt.date.today()
+    year = today.year - 1
+    revenue = c.revenue.get(year)
+    e = {"bj_restricted": c.bj_restricted, "region": c.region, "expansion_year": c.expansion_year,
+         "green_factory": c.green_factory, "industry_codes": c.industry_codes}
+    statement = ("WITH $e AS e, $revenue AS revenue, $presence AS presence WITH e, revenue, presence, "
+                 + POLLUTING + " AS polluting RETURN " + STATIC_PART + " AS static")
+    cypher = graph.read(statement, e=e, revenue=revenue, presence=c.hebei_presence,
+                        **upkeep.key_arguments(CONFIG))[0]["static"]
+    b = score(c, TARGET, CONFIG, POLICY, today)["breakdown"]
+    assert abs(cypher - (b["scale"] + b["transfer"] + b["green"])) < 2e-6, (c, cypher, b)

@@ -1,0 +1,66 @@
+"""Shared data for the recommendation tests: a target, candidate strategies, the seed graph's gap nodes."""
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from chainmap import uscc
+from chainmap.gaps.analysis import analyse_clusters
+from chainmap.policy import Thresholds, load_policies
+from chainmap.recommendations.score import Candidate, Target
+from chainmap.recommendations.search import Request
+from chainmap.rewards.rule import Relationship
+
+POLICIES = load_policies()
+CONFIG = POLICIES.recommendation
+POLICY = POLICIES.reward
+TODAY = dt.date(2026, 11, 27)
+LOCAL = [Relationship(partner=uscc.compose("9", "1", "130534", f"L{i:07d}"), name=f"本地{i}", entity_type="company",
+                      region="130534", status="active", group=None, relation="potential", since=TODAY, until=None)
+         for i in range(7)]
+TARGET = Target(node_id="qinghe-cashmere.spinning", node_name="制条纺纱", codes=["1721"], keywords=["纺纱", "毛条"],
+                county="130534", county_name="清河县", lon=115.68, lat=37.03, potential_partners=LOCAL)
+
+candidates = st.builds(
+    Candidate,
+    uscc=st.integers(1, 10**7).map(lambda i: uscc.compose("9", "1", "110105", f"{i:08d}")),
+    name=st.just("北京测试有限公司"), region=st.sampled_from(["110105", "110115", "120116"]),
+    lon=st.floats(115.5, 117.8), lat=st.floats(38.8, 40.8),
+    industry_codes=st.lists(st.sampled_from(["1721", "1722", "1711", "3130", "5131"]), min_size=1, max_size=2),
+    products=st.sampled_from(["", "纺纱", "毛条 纺纱"]),
+    revenue=st.dictionaries(st.just(2025), st.integers(0, 5 * 10**9)),
+    bj_restricted=st.one_of(st.none(), st.booleans()), expansion_year=st.one_of(st.none(), st.integers(2015, 2026)),
+    green_factory=st.one_of(st.none(), st.booleans()), hebei_presence=st.booleans(), ties=st.integers(0, 5),
+)
+
+
+
+
+def request(cluster: str, node: str, origins=("11", "12"), limit: int = 10, min_revenue=None,
+            today: dt.date | None = None) -> Request:
+    return Request(cluster, node, tuple(origins), limit, min_revenue, today or dt.date.today(), POLICIES)
+
+
+def _gap_nodes(graph, clusters):
+    thresholds = Thresholds()
+    out = []
+    for cluster, (statuses, _) in analyse_clusters(graph, clusters, "county", thresholds).items():
+        out += [(cluster, node) for node, (status, _) in sorted(statuses.items()) if status != "present"]
+    return out
+
+
+CLUSTERS = ["anping-wire-mesh", "qinghe-cashmere", "pingxiang-bicycles", "xinji-leather"]
+
+
+def _keys(graph):
+    return graph.read("MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->(i:Industry) WHERE r.rank IS NOT NULL "
+                      "RETURN e.uscc AS uscc, i.code AS code, r.rank AS rank ORDER BY uscc, code")
+
+
+def _ties_uncovered(graph):
+    """SUPPLIES between a firm outside Hebei and a Hebei firm whose county the former's `tie_counties` lacks."""
+    return graph.read("MATCH (e:Enterprise)-[:SUPPLIES]-(l:Enterprise) WHERE NOT e.region STARTS WITH '13' "
+                      "AND l.region STARTS WITH '13' AND NOT l.region IN coalesce(e.tie_counties, []) "
+                      "RETURN e.uscc AS e, l.region AS county")
+
+

@@ -1,0 +1,88 @@
+"""The recommendation score: properties of the pure function (Hypothesis), and its Cypher bounds as a table that
+covers every feature once."""
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainmap import uscc
+from chainmap.graph.rank_keys import STATIC_BOUNDS
+from chainmap.policy import FEATURES
+from chainmap.recommendations.score import Candidate, rank, score
+from chainmap.recommendations.search import NODE_BOUNDS
+from chainmap.rewards.rule import Relationship
+from tests.recommendation_data import CONFIG, LOCAL, POLICY, TARGET, TODAY, candidates
+
+
+@given(candidates)
+@settings(max_examples=200, deadline=None)
+def test_breakdown_sums_to_the_score_and_stays_in_range(c):
+    result = score(c, TARGET, CONFIG, POLICY, TODAY)
+    assert set(result["breakdown"]) == set(FEATURES)
+    assert abs(sum(result["breakdown"].values()) - result["score"]) < 1e-6
+    assert 0 <= result["score"] <= 1
+    for feature, part in result["breakdown"].items():
+        assert 0 <= part <= CONFIG["weights"][feature] + 1e-9
+
+
+@given(candidates, st.sampled_from(["revenue", "ties", "bj_restricted", "hebei_presence", "green_factory", "products"]))
+@settings(max_examples=300, deadline=None)
+def test_raising_one_feature_never_lowers_the_score(c, feature):
+    better = {
+        "revenue": {2025: (c.revenue.get(2025) or 0) * 2 + 1},
+        "ties": c.ties + 1,
+        "bj_restricted": True,
+        "hebei_presence": True,
+        "green_factory": True,
+        "products": c.products + " 纺纱 毛条",
+    }[feature]
+    raised = Candidate(**{**c.__dict__, feature: better})
+    assert score(raised, TARGET, CONFIG, POLICY, TODAY)["score"] >= score(c, TARGET, CONFIG, POLICY, TODAY)["score"]
+
+
+@given(st.lists(candidates, min_size=1, max_size=30, unique_by=lambda c: c.uscc))
+@settings(max_examples=50, deadline=None)
+def test_ranking_is_deterministic_and_ordered(cs):
+    first = rank(cs, TARGET, CONFIG, POLICY, TODAY, limit=10)
+    assert first == rank(list(reversed(cs)), TARGET, CONFIG, POLICY, TODAY, limit=10)
+    keys = [(-r["score"], r["enterprise"]["uscc"]) for r in first]
+    assert keys == sorted(keys)
+
+
+def test_reward_outlook_counts_partners_with_the_reward_rules():
+    c = Candidate(uscc=uscc.compose("9", "1", "110105", "A0000001"), name="x", region="110105", lon=116.4, lat=39.9,
+                  industry_codes=["1721"], revenue={2025: 50_000_000})
+    deregistered = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "D0000001"),
+                                   "status": "deregistered"})
+    own_branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000001"),
+                                 "group": c.uscc})
+    target = replace(TARGET, potential_partners=LOCAL[:4] + [deregistered, own_branch])
+    outlook = score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]
+    assert outlook == {"revenue_ok": True, "potential_local_partners": 4, "likely_eligible": False}
+    target = replace(TARGET, potential_partners=LOCAL[:5])
+    assert score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]["likely_eligible"] is True
+
+
+@given(candidates)
+@settings(max_examples=100, deadline=None)
+def test_shared_partner_count_equals_the_per_candidate_count(c):
+    from chainmap.recommendations.score import partner_outlook, shared_outlook
+
+    branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000009"),
+                             "group": c.uscc})
+    for partners in (LOCAL, LOCAL + [branch]):
+        target = replace(TARGET, potential_partners=partners)
+        shared = shared_outlook(target, POLICY, TODAY)
+        assert partner_outlook(c, target, POLICY, TODAY, shared) == partner_outlook(c, target, POLICY, TODAY)
+
+
+
+
+def test_every_feature_has_exactly_one_cypher_bound():
+    """The score is defined in Python; the searches bound it in Cypher, one term per feature. A feature added to
+    the score (and to chainmap.policy.FEATURES) without a bound, or a bound left for a removed one, fails here."""
+    assert set(STATIC_BOUNDS).isdisjoint(NODE_BOUNDS)
+    assert set(STATIC_BOUNDS) | set(NODE_BOUNDS) == set(FEATURES) == set(CONFIG["weights"])
+    for feature, term in {**STATIC_BOUNDS, **NODE_BOUNDS}.items():
+        assert term.startswith(f"$w.{feature} *") or f"THEN $w.{feature} " in term, (feature, term)
