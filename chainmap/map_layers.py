@@ -11,10 +11,11 @@ from chainmap.graph import Graph
 from chainmap.paging import Page
 from chainmap.policy import Policies, Thresholds
 from chainmap.recommendations.service import recommend
+from chainmap.vocab import HEBEI_LITERAL
 
 ALL = Page(1, 10_000)
 HEBEI_COUNTIES: LiteralString = (
-    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH $hebei "
+    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
     "  city.name AS city_name ORDER BY r.adcode"
 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import LiteralString
 
 from chainmap.graph import Graph
+from chainmap.vocab import HEBEI_LITERAL
 
 CLASSES: LiteralString = "UNWIND $codes AS code MATCH (i:Industry {code: code, level: 'class'}) RETURN i.code AS code"
 HEBEI_COUNTIES: LiteralString = (
-    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH $hebei "
+    "UNWIND $codes AS code MATCH (r:Region {adcode: code, level: 'county'}) WHERE code STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS code"
 )
 

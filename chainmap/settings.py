@@ -37,9 +37,9 @@ class Settings:
     retry_after_s: int = 5
     # Reads without a key (GET only); writes always need one.
     anonymous_reads: bool = False
-    # Gap analysis thresholds (chainmap.gaps.rules, chainmap.policy.Thresholds): fewer local entities than weak_below is "weak" (薄弱); a lone
-    # local entity serving at least bottleneck_customers local customers, or more than outside_share of inbound
-    # supply from outside the province, is a "bottleneck" (瓶颈).
+    # Gap analysis thresholds (chainmap.gaps.rules, chainmap.policy.Thresholds): fewer local entities than
+    # weak_below is "weak" (薄弱); a lone local entity serving at least bottleneck_customers local customers, or
+    # more than outside_share of inbound supply from outside the province, is a "bottleneck" (瓶颈).
     weak_below: int = 3
     bottleneck_customers: int = 3
     outside_share: float = 0.5

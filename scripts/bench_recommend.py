@@ -37,7 +37,6 @@ import datetime as dt  # noqa: E402
 from chainmap import upkeep  # noqa: E402
 from chainmap.policy import load_policies  # noqa: E402
 from chainmap.recommendations import search, service  # noqa: E402
-from chainmap.vocab import HEBEI  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.enterprises import get_enterprise, patch_enterprise  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
@@ -138,7 +137,7 @@ def timings(session: requests.Session, url: str, headers: dict, n: int, write=No
 def operators(graph: Graph, query: LiteralString, **params) -> list[str]:
     """The operators of a query's PROFILE, leaf first."""
     with graph.driver.session(database=graph.database) as session:
-        result = session.run("PROFILE " + query, hebei=HEBEI, **params)
+        result = session.run("PROFILE " + query, **params)
         list(result)  # a profile needs every row pulled
         summary = result.consume()
     out: list[str] = []

@@ -10,14 +10,14 @@ from chainmap.errors import NotFound
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
-from chainmap.vocab import LOCALITIES
+from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
 
 # Facts per chain node, for one scope, computed from the entities and SUPPLIES around it. At province scale this
 # walks tens of thousands of relationships per cluster, so the result is stored on the node (n.facts, JSON for all
 # three scopes) by refresh_facts() whenever a load or an API write touches the node, and read back by the analysis.
 COMPUTE: LiteralString = (
     "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE $hebei END "
+    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END "
     "  AS prefix "
     "CALL (n, prefix) { "
     "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
@@ -25,7 +25,7 @@ COMPUTE: LiteralString = (
     "CALL (locals, prefix) { "
     "  UNWIND (CASE WHEN size(locals) = 0 THEN [null] ELSE locals END) AS l "
     "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: l.uscc}) WHERE r.until IS NULL OR r.until >= $today "
-    "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH $hebei THEN 1 END) AS outside, "
+    "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
     "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
     "CALL (locals, prefix) { "
     "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN size(locals) = 1 THEN locals[0].uscc ELSE '' END})"

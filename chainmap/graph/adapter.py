@@ -23,7 +23,6 @@ from neo4j.exceptions import (
 
 from chainmap.errors import Conflict, Unavailable
 from chainmap.settings import Settings
-from chainmap.vocab import HEBEI
 
 Row = dict[str, Any]
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
@@ -35,8 +34,6 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
-# Bound on every statement, so Cypher names the home province as `$hebei` instead of repeating its prefix.
-CONSTANTS = {"hebei": HEBEI}
 
 
 class Graph:
@@ -98,7 +95,7 @@ class Graph:
         with _translated():
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                      fetch_size=fetch_size) as session:
-                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), {**CONSTANTS, **params})
+                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), params)
                 yield ({key: _plain(value) for key, value in record.items()} for record in result)
 
     def revisions(self, keys: list[str]) -> dict[str, str | None]:
@@ -120,7 +117,6 @@ class Graph:
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
-        params = {**CONSTANTS, **params}
         with _translated():
             if routing == RoutingControl.READ:
                 records, summary, _ = self.driver.execute_query(

@@ -19,6 +19,7 @@ matches had to fill it (chainmap.recommendations.reuse.NODE_LISTS reads these to
 from __future__ import annotations
 
 from typing import LiteralString
+from chainmap.vocab import HEBEI_LITERAL
 
 # The write changes nothing a cached reader keeps (reward decisions, API keys, stored gap facts).
 NOTHING: LiteralString = "RETURN [] AS keys"
@@ -27,7 +28,7 @@ _FIRM_KEYS: LiteralString = (
     "WITH e, [(e)-[:MEMBER_OF]->(p:Enterprise) | coalesce(p.industry_codes, [])] AS parents "
     "WITH coalesce(e.industry_codes, []) + reduce(a = [], c IN parents | a + c) AS codes, e "
     "WITH [x IN codes | 'industry:' + left(x, 2)] + [x IN codes WHERE size(x) > 2 | 'industry:' + left(x, 3)] "
-    "  + CASE WHEN e.region STARTS WITH $hebei THEN ['county:' + e.region] ELSE [] END AS keys "
+    "  + CASE WHEN e.region STARTS WITH " + HEBEI_LITERAL + " THEN ['county:' + e.region] ELSE [] END AS keys "
     "UNWIND keys AS key RETURN collect(DISTINCT key) AS keys"
 )
 ENTERPRISE_ROWS: LiteralString = "UNWIND $rows AS row OPTIONAL MATCH (e:Enterprise {uscc: row.uscc}) " + _FIRM_KEYS

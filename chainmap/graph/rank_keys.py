@@ -16,6 +16,7 @@ not in the keys; `tie_counties` (below) tells a search which firms it must count
 from __future__ import annotations
 
 from typing import LiteralString
+from chainmap.vocab import HEBEI_LITERAL
 
 # The score's node-independent features, one bound per feature (chainmap.recommendations.score is the definition;
 # tests check that every feature of chainmap.policy.FEATURES has exactly one Cypher bound, here or in
@@ -43,14 +44,14 @@ STATIC_BOUNDS: dict[str, LiteralString] = {
 }
 STATIC_PART: LiteralString = "(" + ") + (".join(STATIC_BOUNDS.values()) + ")"
 POLLUTING: LiteralString = "any(x IN coalesce(e.industry_codes, []) WHERE any(p IN $polluting WHERE x STARTS WITH p))"
-PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH $hebei)"
+PRESENCE: LiteralString = "any(r IN [(e)<-[:MEMBER_OF]-(b:Enterprise) | b.region] WHERE r STARTS WITH " + HEBEI_LITERAL + ")"
 
 # The body of a unit subquery over `e`: (re)writes the keys of e's classifications, or removes them when e cannot
 # be a candidate. Its classifications are read from `e` in a comprehension, so that no plan starts from the codes.
 SET_KEYS: LiteralString = (
     "WITH e, reduce(m = null, v IN coalesce(e.revenue_values, []) | CASE WHEN m IS NULL OR v > m THEN v ELSE m END) "
     "  AS revenue, " + POLLUTING + " AS polluting, " + PRESENCE + " AS presence "
-    "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH $hebei "
+    "WITH e, CASE WHEN e.status = 'active' AND NOT e.region STARTS WITH " + HEBEI_LITERAL + " "
     "  THEN toString(1000000 + toInteger(ceil((" + STATIC_PART + ") * 1000000))) END AS prior "
     "UNWIND [(e)-[r:CLASSIFIED_AS]->(i:Industry) | [r, i.code]] AS classified "
     "WITH e, prior, classified[0] AS r, classified[1] AS code "
@@ -70,31 +71,31 @@ _ADD_COUNTY: LiteralString = (
 # After a statement that wrote a SUPPLIES between `s` and `c`.
 NOTE_TIES: LiteralString = (
     "WITH s, c UNWIND [[s, c], [c, s]] AS pair WITH pair[0] AS x, pair[1] AS y "
-    "WHERE y.region STARTS WITH $hebei AND NOT coalesce(x.region, '') STARTS WITH $hebei " + _ADD_COUNTY
+    "WHERE y.region STARTS WITH " + HEBEI_LITERAL + " AND NOT coalesce(x.region, '') STARTS WITH " + HEBEI_LITERAL + " " + _ADD_COUNTY
 )
 # The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. As in
 # every statement here that looks at a firm's partners, they are read from the firm and filtered afterwards: given a
 # predicate on them, the planner of a freshly loaded graph sometimes started from all the firms it matched instead.
 MOVED_TIES: LiteralString = (
-    "WITH n AS y WHERE y.region STARTS WITH $hebei AND coalesce(before.region, '') <> y.region "
-    "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH $hebei] AS x " + _ADD_COUNTY
+    "WITH n AS y WHERE y.region STARTS WITH " + HEBEI_LITERAL + " AND coalesce(before.region, '') <> y.region "
+    "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH " + HEBEI_LITERAL + "] AS x " + _ADD_COUNTY
 )
 # The partners' regions are read from the firm and filtered afterwards: with the filter inside the pattern, the
 # planner of a freshly loaded graph sometimes sought every Hebei firm through the region index and joined them to
 # each firm (a batch of 5,000 seed firms then took 20 s instead of 0.4 s).
 KEYS_OF: LiteralString = (
     "UNWIND $rows AS uscc MATCH (e:Enterprise {uscc: uscc}) "
-    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH $hebei] AS county "
+    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH " + HEBEI_LITERAL + "] AS county "
     "  WITH DISTINCT county ORDER BY county RETURN collect(county) AS counties } "
     "SET e.tie_counties = counties WITH e "
     "CALL (e) { " + SET_KEYS + " }"
 )
 OUTSIDE_HEBEI: LiteralString = (
-    "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH $hebei RETURN e.uscc AS uscc"
+    "MATCH (e:Enterprise) WHERE e.region IS NOT NULL AND NOT e.region STARTS WITH " + HEBEI_LITERAL + " RETURN e.uscc AS uscc"
 )
 # Keys left on firms that can no longer be candidates (moved into Hebei) are dropped by the rebuild.
 STALE_KEYS: LiteralString = (
-    "MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL AND e.region STARTS WITH $hebei "
+    "MATCH (e:Enterprise)-[r:CLASSIFIED_AS]->() WHERE r.rank IS NOT NULL AND e.region STARTS WITH " + HEBEI_LITERAL + " "
     "SET r.rank = null"
 )
 MARKER: LiteralString = "OPTIONAL MATCH (m:Revision {id: 'rank-keys'}) RETURN m.version AS version"
