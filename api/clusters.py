@@ -215,7 +215,8 @@ def get_chain(cluster_id):
     return diagram.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
 
 
-def _scope(cluster_id: str) -> str:
+def _editable(cluster_id: str) -> str:
+    """The cluster id, once the caller is known to be allowed to change its chain (an editor of its county)."""
     cluster_id = checked(cluster_id, "cluster_id")
     auth.require_write(principal(), clusters.cluster_county(graph(), cluster_id))
     return cluster_id
@@ -226,7 +227,7 @@ def _scope(cluster_id: str) -> str:
 @blp.response(201, CreatedSchema)
 def create_node(data, cluster_id):
     """Add a chain node."""
-    return {"id": chain.create_node(graph(), _scope(cluster_id), data)}
+    return {"id": chain.create_node(graph(), _editable(cluster_id), data)}
 
 
 @blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>", methods=["PATCH"])
@@ -234,14 +235,14 @@ def create_node(data, cluster_id):
 @blp.response(204)
 def patch_node(changes, cluster_id, key):
     """Rename a chain node, or change its stage, industry codes or keywords."""
-    chain.patch_node(graph(), _scope(cluster_id), checked(key, "key"), changes)
+    chain.patch_node(graph(), _editable(cluster_id), checked(key, "key"), changes)
 
 
 @blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>", methods=["DELETE"])
 @blp.response(204)
 def delete_node(cluster_id, key):
     """Delete a chain node and its edges (refused while enterprises operate in it)."""
-    chain.delete_node(graph(), _scope(cluster_id), checked(key, "key"))
+    chain.delete_node(graph(), _editable(cluster_id), checked(key, "key"))
 
 
 @blp.route("/clusters/<slug:cluster_id>/edges", methods=["POST"])
@@ -249,14 +250,14 @@ def delete_node(cluster_id, key):
 @blp.response(201)
 def create_edge(data, cluster_id):
     """Add a FEEDS edge (material, product, equipment) or a service edge between two nodes of the chain."""
-    chain.create_edge(graph(), _scope(cluster_id), data["from_"], data["to"], data["kind"])
+    chain.create_edge(graph(), _editable(cluster_id), data["from_"], data["to"], data["kind"])
 
 
 @blp.route("/clusters/<slug:cluster_id>/edges/<slug:from_key>/<slug:to_key>", methods=["DELETE"])
 @blp.response(204)
 def delete_edge(cluster_id, from_key, to_key):
     """Remove an edge."""
-    chain.delete_edge(graph(), _scope(cluster_id), checked(from_key, "from_key"), checked(to_key, "to_key"))
+    chain.delete_edge(graph(), _editable(cluster_id), checked(from_key, "from_key"), checked(to_key, "to_key"))
 
 
 @blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>/mark", methods=["PUT"])
@@ -264,4 +265,4 @@ def delete_edge(cluster_id, from_key, to_key):
 @blp.response(204)
 def set_mark(data, cluster_id, key):
     """Mark a node as gap or bottleneck (卡脖子), or clear the mark with `none`; a reason is required."""
-    chain.set_mark(graph(), _scope(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id)
+    chain.set_mark(graph(), _editable(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id)

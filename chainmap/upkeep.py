@@ -38,8 +38,9 @@ def after_node_write(graph: Graph, node_ids: list[str]) -> None:
 
 def keys_version(config: dict[str, Any]) -> str:
     """What the rank keys must follow to be used: the configuration they bound (whatever its version string says,
-    an edited weight is a new one) and the key's layout."""
-    text = json.dumps([key_parameters(config, dt.date(2000, 1, 1)), "rank-keys-3"], sort_keys=True)
+    an edited weight is a new one) and the key's layout (4: a firm without a green-factory flag is bounded exactly,
+    as the score reads it)."""
+    text = json.dumps([key_parameters(config, dt.date(2000, 1, 1)), "rank-keys-4"], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

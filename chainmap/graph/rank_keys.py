@@ -38,8 +38,8 @@ STATIC_BOUNDS: dict[str, LiteralString] = {
         "  / 4.0"
     ),
     "green": (
-        "$w.green * CASE WHEN e.green_factory AND NOT polluting THEN 1.0 WHEN polluting AND NOT e.green_factory "
-        "  THEN 0.0 ELSE 0.5 END"
+        "$w.green * CASE WHEN coalesce(e.green_factory, false) AND NOT polluting THEN 1.0 "
+        "  WHEN polluting AND NOT coalesce(e.green_factory, false) THEN 0.0 ELSE 0.5 END"
     ),
 }
 STATIC_PART: LiteralString = "(" + ") + (".join(STATIC_BOUNDS.values()) + ")"
