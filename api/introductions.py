@@ -34,6 +34,7 @@ class IntroductionSchema(ma.Schema):
     origin_region = ma.fields.String(required=True)
     introduced_on = ma.fields.Date(required=True)
     stage = ma.fields.String(required=True, metadata={"description": " → ".join(INTRODUCTION_STAGES)})
+    investor = ma.fields.String(allow_none=True, metadata={"description": "the out-of-county investor (USCC)"})
 
 
 class IntroductionPageSchema(PageSchema):
@@ -47,12 +48,15 @@ class IntroductionInSchema(Strict):
     origin_region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     introduced_on = ma.fields.Date(required=True)
     stage = ma.fields.String(load_default="lead", validate=validate.OneOf(INTRODUCTION_STAGES))
+    investor = ma.fields.String(load_default=None, allow_none=True, validate=USCC, metadata={
+        "description": "投资方: the out-of-county investor (group parent) of a new local project company (USCC)"})
 
 
 class IntroductionPatchSchema(Patch):
     stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES))
     introduced_on = ma.fields.Date()
     origin_region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    investor = ma.fields.String(allow_none=True, validate=USCC)
 
 
 @blp.route("/introductions", methods=["GET"])
@@ -70,7 +74,8 @@ def list_introductions(args):
 @blp.response(201, IntroductionSchema)
 def create_introduction(data):
     """Record an enterprise introduced into a cluster."""
-    county = introductions.check_refs(graph(), data["enterprise"], data["cluster"], data["origin_region"])
+    county = introductions.check_refs(graph(), data["enterprise"], data["cluster"], data["origin_region"],
+                                      data.get("investor"))
     auth.require_write(principal(), county)
     return introductions.create_introduction(graph(), data)
 
@@ -90,6 +95,7 @@ def patch_introduction(changes, intro_id):
     """Move an introduction along its stages, or correct its date or origin."""
     current = introductions.get_introduction(graph(), checked(intro_id, "intro_id"))
     auth.require_write(principal(), current["county"])
-    if "origin_region" in changes:
-        introductions.check_refs(graph(), current["enterprise"], current["cluster"], changes["origin_region"])
+    if "origin_region" in changes or changes.get("investor"):
+        introductions.check_refs(graph(), current["enterprise"], current["cluster"],
+                                 changes.get("origin_region", current["origin_region"]), changes.get("investor"))
     return introductions.patch_introduction(graph(), intro_id, changes)

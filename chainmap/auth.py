@@ -22,6 +22,7 @@ class Principal:
     key_id: str
     role: str
     counties: frozenset[str] = frozenset()
+    label: str = ""          # who holds the key, e.g. 清河县招商局 (制表单位 on a 奖励核定表)
 
     @property
     def is_admin(self) -> bool:

@@ -10,7 +10,7 @@ from chainmap.graph import Graph, footprints
 from chainmap.paging import Page, envelope
 
 _MAP: LiteralString = (
-    "i {.id, .enterprise, .cluster, .origin_region, .introduced_on, .stage, enterprise_name: e.name, "
+    "i {.id, .enterprise, .cluster, .origin_region, .introduced_on, .stage, .investor, enterprise_name: e.name, "
     "cluster_name: c.name, county: c.county}"
 )
 LIST: LiteralString = (
@@ -27,7 +27,8 @@ REFS: LiteralString = (
     "OPTIONAL MATCH (e:Enterprise {uscc: $enterprise}) WHERE e.name IS NOT NULL "
     "OPTIONAL MATCH (c:Cluster {id: $cluster}) "
     "OPTIONAL MATCH (r:Region {adcode: $origin, level: 'county'}) "
-    "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin"
+    "OPTIONAL MATCH (v:Enterprise {uscc: $investor}) WHERE v.name IS NOT NULL "
+    "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin, v IS NOT NULL AS investor"
 )
 CREATE: LiteralString = (
     "MATCH (e:Enterprise {uscc: $props.enterprise}), (c:Cluster {id: $props.cluster}) "
@@ -49,9 +50,9 @@ def get_introduction(graph: Graph, intro_id: str) -> dict:
     return rows[0]["i"]
 
 
-def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
+def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str, investor: str | None = None) -> str:
     """Validate the references; return the cluster's county (the write scope)."""
-    row = graph.read(REFS, enterprise=enterprise, cluster=cluster, origin=origin)[0]
+    row = graph.read(REFS, enterprise=enterprise, cluster=cluster, origin=origin, investor=investor)[0]
     errors = []
     if not row["enterprise"]:
         errors.append({"field": "enterprise", "reason": f"unknown enterprise {enterprise}"})
@@ -59,6 +60,10 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
         errors.append({"field": "cluster", "reason": f"unknown cluster {cluster}"})
     if not row["origin"]:
         errors.append({"field": "origin_region", "reason": f"unknown county-level adcode {origin}"})
+    if investor is not None and not row["investor"]:
+        errors.append({"field": "investor", "reason": f"unknown enterprise {investor}"})
+    if investor is not None and investor == enterprise:
+        errors.append({"field": "investor", "reason": "the introduced enterprise cannot be its own investor"})
     if errors:
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
     return str(row["county"])
@@ -67,12 +72,13 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str) -> str:
 def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
+    props["investor"] = data.get("investor")
     # a taken id -> Conflict from the constraint
     graph.write(CREATE, id=intro_id, props=props, touches=footprints.INTRODUCTION)
     return get_introduction(graph, intro_id)
 
 
 def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
-    props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region")}
+    props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region", "investor")}
     graph.write(PATCH, id=intro_id, props=props, touches=footprints.INTRODUCTION)
     return get_introduction(graph, intro_id)

@@ -32,12 +32,26 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One 政策口径: how the article's words are applied, named in every verdict."""
+
+    id: str
+    name: str
+    value: Any
+    text: str
+
+
+REVENUE_OF = ("investor_for_local_company", "entity")
+
+
+@dataclass(frozen=True)
 class RewardPolicy:
-    """The 三(三)6 rule's parameters (seeds/policy/reward-3-3-6.json)."""
+    """The 三(三)6 rule's parameters and readings (seeds/policy/reward-3-3-6.json)."""
 
     id: str
     version: str
     article: str
+    article_cn: str
     document: str
     text: str
     revenue_threshold_cny: int
@@ -47,13 +61,22 @@ class RewardPolicy:
     period_end: dt.date
     introduction_stage: str
     counted_entity_types: frozenset[str]
+    # Readings (政策口径), each a parameter of how a word of the article is applied:
+    cross_check_registration: bool = True    # 县域外: cross-check the origin with the USCC's and the entity's region
+    grace_days: int = 0                      # 带动: relationships from this many days before the introduction count
+    revenue_of: str = "investor_for_local_company"   # 上一年度营业收入: whose figure
+    follow_on_policy: str | None = None      # 规划期: what applies after the period (None: none configured)
+    market_supervision_only: bool = True     # 市场主体: only entities registered with market supervision count
+    readings: tuple[Reading, ...] = ()
 
     @property
     def reference(self) -> str:
-        return f"{self.article} ({self.id}, version {self.version})"
+        """依据: the document, the article and its words' source."""
+        return f"{self.document}{self.article_cn}"
 
     def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "article": self.article, "text": self.text,
+        return {"id": self.id, "version": self.version, "article": self.article, "document": self.document,
+                "reference": self.reference, "text": self.text,
                 "revenue_threshold_cny": self.revenue_threshold_cny, "min_partners": self.min_partners,
                 "award_cny": self.award_cny,
                 "introduction_period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()}}
@@ -63,14 +86,29 @@ def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not (data["revenue_threshold_inclusive"] and data["min_partners_inclusive"]):
         raise ValueError("the rule's thresholds are inclusive (达…以上, 含5个); the policy file says otherwise")
+    r = data["readings"]
+    values = {
+        "out_of_county": bool(r["out_of_county"]["cross_check_registration"]),
+        "driven": int(r["driven"]["grace_days"]),
+        "revenue_of": r["revenue_of"]["value"],
+        "plan_period": r["plan_period"]["follow_on_policy"],
+        "market_entity": bool(r["market_entity"]["market_supervision_only"]),
+    }
+    if values["revenue_of"] not in REVENUE_OF or values["driven"] < 0:
+        raise ValueError(f"readings.revenue_of must be one of {REVENUE_OF} and readings.driven.grace_days >= 0")
     return RewardPolicy(
-        id=data["id"], version=data["version"], article=data["article"], document=data["document"], text=data["text"],
+        id=data["id"], version=data["version"], article=data["article"], article_cn=data["article_cn"],
+        document=data["document"], text=data["text"],
         revenue_threshold_cny=int(data["revenue_threshold_cny"]), min_partners=int(data["min_partners"]),
         award_cny=int(data["award_cny"]),
         period_start=dt.date.fromisoformat(data["introduction_period"]["start"]),
         period_end=dt.date.fromisoformat(data["introduction_period"]["end"]),
         introduction_stage=data["introduction_stage"],
         counted_entity_types=frozenset(data["counted_entity_types"]),
+        cross_check_registration=values["out_of_county"], grace_days=values["driven"],
+        revenue_of=values["revenue_of"], follow_on_policy=values["plan_period"],
+        market_supervision_only=values["market_entity"],
+        readings=tuple(Reading(id=k, name=r[k]["name"], value=values[k], text=r[k]["text"]) for k in values),
     )
 
 

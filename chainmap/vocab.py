@@ -58,3 +58,13 @@ def storage(relation_name: str) -> tuple[str, bool]:
         "subcontracts": ("subcontracts", False),
         "subcontracted_by": ("subcontracts", True),
     }[relation_name]
+
+# How officers name the codes (奖励核定表, console, reports).
+ENTITY_TYPE_NAMES = {"company": "企业", "individual_business": "个体工商户", "family_farm": "家庭农场",
+                     "cooperative": "农民专业合作社", "branch": "分支机构"}
+RELATION_NAMES = {"supplies_to": "本企业向其供货", "supplied_by": "向本企业供货", "subcontracts": "本企业委托其加工",
+                  "subcontracted_by": "本企业为其加工", "potential": "潜在协作配套"}
+# GB 32100-2015 position 1, the registration authority; 9 is market supervision (市场监督管理部门).
+MARKET_SUPERVISION = "9"
+REGISTRATION_AUTHORITIES = {"1": "机构编制部门", "5": "民政部门", "9": "市场监督管理部门", "N": "农业农村部门",
+                            "Y": "其他登记管理部门"}

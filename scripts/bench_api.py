@@ -154,6 +154,12 @@ def main() -> None:
         p50, p95, p99 = measure_post(f"{base}/reward-checks", reward_case, headers, min(args.requests, 300))
         print(f"{'POST /reward-checks (200 partners)':40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms "
               f"(sequential; each check is evaluated and recorded)")
+        check = requests.post(f"{base}/reward-checks", json=reward_case, headers=headers).json()["id"]
+        for fmt in ("html", "xlsx"):
+            url = f"{base}/reward-checks/{check}/form?format={fmt}"
+            p50, p95, p99, _ = measure([url], headers, min(args.requests, 300), 1)
+            print(f"{'GET /reward-checks/{id}/form, ' + fmt + ' (200)':40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
+                  f"p99 {p99:6.2f} ms")
     finally:
         server.terminate()
         server.wait()

@@ -7,7 +7,7 @@ const KEY_STORE = "chainmap.key";
 const STAGES = [["upstream", "上游"], ["midstream", "中游"], ["downstream", "下游"], ["service", "配套服务"]];
 const STATUS_ZH = { gap: "缺链", bottleneck: "瓶颈", weak: "薄弱", present: "已覆盖" };
 const CHECK_ZH = { passed: "通过", failed: "未通过", unknown: "待核实" };
-const OUTCOME_ZH = { eligible: "符合奖励条件", ineligible: "不符合奖励条件", undetermined: "暂无法判定" };
+const OUTCOME_ZH = { eligible: "符合奖励条件", ineligible: "不符合奖励条件", undetermined: "暂无法认定" };
 const ENTITY_ZH = { company: "企业", individual_business: "个体工商户", family_farm: "家庭农场", cooperative: "农民专业合作社",
   branch: "分支机构" };
 const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", landed: "已落地" };
@@ -319,20 +319,78 @@ function showIntroductions(items) {
 
 async function runCheck(intro) {
   say(`正在核查 ${intro.enterprise_name || intro.enterprise} ……`);
-  const check = await api("/reward-checks", { method: "POST", body: JSON.stringify({ enterprise: intro.enterprise, cluster: intro.cluster }) });
+  const asOf = $("as-of").value;
+  const body = { enterprise: intro.enterprise, cluster: intro.cluster, ...(asOf ? { as_of: asOf } : {}) };
+  const check = await api("/reward-checks", { method: "POST", body: JSON.stringify(body) });
+  showCheck(check, intro);
+  await showHistory(intro);
+  say(`核查完成：${check.outcome_name || OUTCOME_ZH[check.outcome] || check.outcome}。`);
+}
+
+function partnerTable(id, title, header, rows) {
+  return [el("h4", {}, title), el("table", { id, class: "partners" },
+    el("thead", {}, el("tr", {}, ...header.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: String(header.length) }, "无"))])))];
+}
+
+function showCheck(check, intro) {
   const verdict = $("verdict");
   const cls = check.outcome === "eligible" ? "yes" : check.outcome === "ineligible" ? "no" : "unknown";
   const rows = check.checks.map((c) => el("tr", { "data-rule": c.rule },
-    el("td", {}, RULE_ZH[c.rule] || c.rule), el("td", { class: c.status === "passed" ? "yes" : c.status === "failed" ? "no" : "unknown" }, CHECK_ZH[c.status] || c.status),
+    el("td", {}, c.name || RULE_ZH[c.rule] || c.rule), el("td", { class: c.status === "passed" ? "yes" : c.status === "failed" ? "no" : "unknown" }, c.status_name || CHECK_ZH[c.status] || c.status),
     el("td", {}, c.message), el("td", {}, c.reference)));
+  const counted = check.partners.counted.map((p, i) => el("tr", {}, el("td", {}, i + 1), el("td", {}, p.name || ""), el("td", {}, p.uscc),
+    el("td", {}, p.entity_type_name || ENTITY_ZH[p.entity_type] || ""), el("td", {}, p.relation_name || p.relation), el("td", {}, p.since)));
+  const excluded = check.partners.excluded.map((p, i) => el("tr", {}, el("td", {}, i + 1), el("td", {}, p.name || ""), el("td", {}, p.uscc),
+    el("td", {}, p.reason)));
+  const html = el("button", { type: "button", id: "form-html" }, "打印奖励核定表");
+  const xlsx = el("button", { type: "button", id: "form-xlsx" }, "下载核定表（XLSX）");
+  html.addEventListener("click", () => guard(openForm)(check.id, "html"));
+  xlsx.addEventListener("click", () => guard(openForm)(check.id, "xlsx"));
   verdict.replaceChildren(
-    el("h3", {}, `${check.enterprise.name || intro.enterprise}：`, el("span", { class: cls, id: "outcome", "data-outcome": check.outcome }, OUTCOME_ZH[check.outcome] || check.outcome),
+    el("h3", {}, `${check.enterprise.name || intro.enterprise}：`, el("span", { class: cls, id: "outcome", "data-outcome": check.outcome }, check.outcome_name || OUTCOME_ZH[check.outcome] || check.outcome),
       check.outcome === "eligible" ? `（一次性奖励${wan(check.amount_cny)}）` : ""),
     el("p", { class: "hint" }, `核查编号 ${check.id} · 核查基准日 ${check.as_of} · 计入协作配套主体${check.partners.counted.length}家，未计入${check.partners.excluded.length}家`),
+    el("p", {}, html, " ", xlsx),
     el("table", { id: "checks" }, el("thead", {}, el("tr", {}, el("th", {}, "条件"), el("th", {}, "结果"), el("th", {}, "说明"), el("th", {}, "依据"))),
-      el("tbody", {}, ...rows)));
+      el("tbody", {}, ...rows)),
+    ...(check.notes || []).map((n) => el("p", { class: "hint" }, `注：${n}`)),
+    ...partnerTable("counted", "计入的本地市场主体", ["序号", "名称", "统一社会信用代码", "主体类型", "协作关系", "起始日期"], counted),
+    ...partnerTable("excluded", "未计入的主体", ["序号", "名称", "统一社会信用代码", "未计入原因"], excluded),
+    el("details", {}, el("summary", {}, "适用的政策口径"),
+      el("ul", {}, ...(check.readings || []).map((r) => el("li", {}, `${r.name}：${r.text}`)))));
   verdict.scrollIntoView({ block: "nearest" });
-  say(`核查完成：${OUTCOME_ZH[check.outcome] || check.outcome}。`);
+}
+
+async function openForm(checkId, format) {
+  const key = localStorage.getItem(KEY_STORE);
+  const response = await fetch(`${API}/reward-checks/${encodeURIComponent(checkId)}/form?format=${format}`,
+    { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+  if (!response.ok) throw new ApiError(response.status === 403 ? "当前密钥无此权限。" : `无法生成核定表（${response.status}）`);
+  const url = URL.createObjectURL(await response.blob());
+  if (format === "html") {
+    window.open(url, "_blank");
+  } else {
+    const a = el("a", { href: url, download: `奖励核定表-${checkId}.xlsx` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+async function showHistory(intro) {
+  const query = new URLSearchParams({ enterprise: intro.enterprise, cluster: intro.cluster, per_page: "20" });
+  const page = await api(`/reward-checks?${query}`);
+  const rows = page.items.map((c) => {
+    const html = el("button", { type: "button" }, "核定表");
+    html.addEventListener("click", () => guard(openForm)(c.id, "html"));
+    return el("tr", { "data-check": c.id }, el("td", {}, c.checked_at.slice(0, 10)), el("td", {}, c.as_of),
+      el("td", {}, OUTCOME_ZH[c.outcome] || c.outcome), el("td", {}, c.grant ? `已奖励（${c.grant}）` : "—"), el("td", {}, c.id), el("td", {}, html));
+  });
+  $("history").replaceChildren(el("h4", {}, `核查与奖励记录（共${page.total}次）`),
+    el("table", { id: "history-table" }, el("thead", {}, el("tr", {}, ...["核查日期", "核查基准日", "结论", "奖励", "核查编号", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows)));
 }
 
 // ---- start -----------------------------------------------------------------------------------
@@ -363,6 +421,7 @@ document.addEventListener("DOMContentLoaded", () => {
   selectCluster = guard(selectCluster);
   selectNode = guard(selectNode);
   runCheck = guard(runCheck);
+  $("as-of").value = new Date().toISOString().slice(0, 10);
   $("cluster").addEventListener("change", (ev) => selectCluster(ev.target.value));
   guard(start)();
 });

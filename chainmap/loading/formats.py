@@ -22,6 +22,7 @@ class CsvSpec:
     provides: str | None = None     # reference kind the key provides ("region", "enterprise", ...)
     refs: dict[str, str] = field(default_factory=dict)  # column -> reference kind (list columns: each item)
     check: RowCheck | None = None
+    optional: frozenset[str] = frozenset()  # columns a file may leave out (read as empty)
 
 
 def _region_check(row: dict) -> list[tuple[str, str]]:
@@ -184,9 +185,11 @@ INTRODUCTIONS = CsvSpec(
         "origin_region": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
         "introduced_on": f.required(f.date),
         "stage": f.required(f.choice(v.INTRODUCTION_STAGES)),
+        "investor": f.optional(f.uscc),
     },
     key="id", provides="introduction",
-    refs={"enterprise": "enterprise", "cluster": "cluster", "origin_region": "region"},
+    refs={"enterprise": "enterprise", "cluster": "cluster", "origin_region": "region", "investor": "enterprise"},
+    optional=frozenset({"investor"}),
 )
 
 # Load order: a file may refer to what an earlier file (or the graph) provides, and to itself.

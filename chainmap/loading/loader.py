@@ -141,7 +141,7 @@ class Loader:
         path = self.dir / spec.file
         with open(path, newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), [])
-        missing = [c for c in spec.columns if c not in header]
+        missing = [c for c in spec.columns if c not in header and c not in spec.optional]
         unknown = [c for c in header if c not in spec.columns]
         if missing or unknown:
             for column in missing:

@@ -10,36 +10,62 @@ from typing import Any, LiteralString
 from chainmap import vocab
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
+from chainmap.paging import Page, envelope
 from chainmap.policy import RewardPolicy
-from chainmap.rewards.rule import Facts, Relationship, evaluate
+from chainmap.rewards.rule import Facts, Investor, Relationship, evaluate
 
-# Everything the rule needs in one round trip.
+# Everything the rule needs in one round trip: the enterprise, its introductions into the cluster with their
+# investors (their region and revenue), its 协作配套 partners, earlier grants, and the names of the places involved.
 FACTS: LiteralString = (
     "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
     "MATCH (c:Cluster {id: $cluster}) "
     "CALL (e, c) { OPTIONAL MATCH (i:Introduction)-[:OF]->(e) WHERE (i)-[:INTO]->(c) "
-    "  RETURN collect(i {.id, .origin_region, .introduced_on, .stage}) AS intros } "
+    "  RETURN collect(i {.id, .origin_region, .introduced_on, .stage, .investor}) AS intros } "
+    "CALL (intros) { UNWIND [i IN intros WHERE i.investor IS NOT NULL | i.investor] AS code "
+    "  MATCH (v:Enterprise {uscc: code}) "
+    "  RETURN collect(v {.uscc, .name, .region, .revenue_years, .revenue_values}) AS investors } "
     "CALL (e) { "
     "  OPTIONAL MATCH (e)-[r:SUPPLIES]-(p:Enterprise) "
     "  RETURN collect(CASE WHEN r IS NULL THEN null ELSE {partner: p.uscc, name: p.name, entity_type: p.entity_type, "
-    "    region: p.region, status: p.status, group: p.group, kind: r.kind, outgoing: startNode(r) = e, "
-    "    since: r.since, until: r.until} END) AS rels } "
+    "    region: p.region, status: p.status, group: p.group, authority: p.registration_authority, kind: r.kind, "
+    "    outgoing: startNode(r) = e, since: r.since, until: r.until} END) AS rels } "
     "CALL (e) { OPTIONAL MATCH (g:RewardGrant {enterprise: e.uscc, policy_id: $policy}) "
     "  RETURN collect(g {.id, .check, granted_at: toString(g.granted_at)}) AS grants } "
+    "CALL (e, c, intros, investors) { "
+    "  UNWIND [e.region, c.county] + [i IN intros | i.origin_region] + [v IN investors | v.region] AS code "
+    "  MATCH (r:Region {adcode: code}) OPTIONAL MATCH (r)-[:PART_OF]->(up:Region) "
+    "  RETURN collect(DISTINCT [r.adcode, CASE WHEN up IS NULL OR r.level = 'city' THEN r.name "
+    "    ELSE up.name + r.name END]) AS places } "
     "RETURN e.uscc AS uscc, e.name AS name, e.region AS region, e.group AS group, "
-    "  e.revenue_years AS years, e.revenue_values AS values, c.county AS county, intros, rels, grants"
+    "  e.revenue_years AS years, e.revenue_values AS values, c.county AS county, c.name AS cluster_name, intros, "
+    "  investors, rels, grants, places"
 )
 EXISTS: LiteralString = (
     "OPTIONAL MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL OPTIONAL MATCH (c:Cluster {id: $cluster}) "
     "RETURN e IS NOT NULL AS enterprise, c IS NOT NULL AS cluster"
 )
 RECORD: LiteralString = (
-    "CREATE (d:RewardDecision {id: $id, enterprise: $enterprise, cluster: $cluster, as_of: $as_of, "
+    "CREATE (d:RewardDecision {id: $id, enterprise: $enterprise, cluster: $cluster, county: $county, as_of: $as_of, "
     "outcome: $outcome, amount_cny: $amount, policy_id: $policy_id, policy_version: $policy_version, "
     "checked_by: $by, checked_at: datetime(), result: $result}) "
     "WITH d MATCH (e:Enterprise {uscc: $enterprise}) CREATE (d)-[:CONCERNS]->(e) RETURN d.id AS id"
 )
 GET: LiteralString = "MATCH (d:RewardDecision {id: $id}) RETURN d.result AS result"
+# Recorded checks, newest first; a check is never edited. Older decisions carry no county: their cluster's.
+HISTORY: LiteralString = (
+    "MATCH (d:RewardDecision) WHERE ($enterprise IS NULL OR d.enterprise = $enterprise) "
+    "AND ($cluster IS NULL OR d.cluster = $cluster) AND ($outcome IS NULL OR d.outcome = $outcome) "
+    "AND ($since IS NULL OR date(d.checked_at) >= $since) "
+    "OPTIONAL MATCH (c:Cluster {id: d.cluster}) WITH d, coalesce(d.county, c.county) AS county "
+    "WHERE $county IS NULL OR county = $county "
+    "WITH collect([d, county]) AS found "
+    "CALL (found) { UNWIND found AS f WITH f[0] AS d, f[1] AS county ORDER BY d.checked_at DESC, d.id "
+    "  SKIP $skip LIMIT $limit "
+    "  OPTIONAL MATCH (e:Enterprise {uscc: d.enterprise}) OPTIONAL MATCH (g:RewardGrant)-[:GRANTS]->(d) "
+    "  RETURN collect(d {.id, .enterprise, .cluster, .as_of, .outcome, .amount_cny, .policy_version, .checked_by, "
+    "    checked_at: toString(d.checked_at), county: county, enterprise_name: e.name, grant: g.id}) AS items } "
+    "RETURN size(found) AS total, items"
+)
 GRANT: LiteralString = (
     "MATCH (d:RewardDecision {id: $check}) "
     "CREATE (g:RewardGrant {id: $id, key: $key, check: $check, enterprise: d.enterprise, cluster: d.cluster, "
@@ -67,14 +93,17 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
     relationships = [
         Relationship(partner=r["partner"], name=r["name"], entity_type=r["entity_type"], region=r["region"],
                      status=r["status"], group=r["group"], relation=vocab.relation(r["kind"], r["outgoing"]),
-                     since=r["since"], until=r["until"])
+                     since=r["since"], until=r["until"], authority=r["authority"])
         for r in row["rels"]
     ]
+    investors = {v["uscc"]: Investor(uscc=v["uscc"], name=v["name"], region=v["region"],
+                                     revenue=dict(zip(v["revenue_years"] or [], v["revenue_values"] or [], strict=False)))
+                 for v in row["investors"]}
     return Facts(
         enterprise=row["uscc"], enterprise_name=row["name"], enterprise_region=row["region"],
         enterprise_group=row["group"], revenue=dict(zip(row["years"] or [], row["values"] or [], strict=False)),
         cluster=cluster, county=row["county"], introductions=row["intros"], relationships=relationships,
-        grants=row["grants"],
+        grants=row["grants"], investors=investors, places=dict(row["places"]), cluster_name=row["cluster_name"],
     )
 
 
@@ -84,10 +113,18 @@ def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, a
     result = evaluate(gather(graph, enterprise, cluster, rule), rule, as_of)
     check_id = f"rc-{dt.date.today():%Y%m%d}-{secrets.token_hex(5)}"
     body = {"id": check_id, **result, "checked_by": by}
-    graph.write(RECORD, touches=footprints.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of,
+    graph.write(RECORD, touches=footprints.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster,
+                county=result["cluster"]["county"], as_of=as_of,
                 outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
                 by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True))
     return body
+
+
+def list_checks(graph: Graph, page: Page, **filters: Any) -> dict[str, Any]:
+    """Recorded checks filtered by enterprise, cluster, county, outcome and check date (since), newest first."""
+    params = {k: filters.get(k) for k in ("enterprise", "cluster", "county", "outcome", "since")}
+    row = graph.read(HISTORY, skip=page.skip, limit=page.per_page, **params)[0]
+    return envelope(row["items"], row["total"], page)
 
 
 def get_check(graph: Graph, check_id: str) -> dict[str, Any]:

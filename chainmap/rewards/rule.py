@@ -1,19 +1,26 @@
-"""The 三(三)6 reward rule as plain functions over plain facts: every condition explained, nothing guessed.
+"""The 三(三)6 reward rule as plain functions over plain facts: every condition explained in the officer's language.
 
 A newly introduced out-of-county enterprise whose prior-year operating revenue is ≥ the threshold and which drives
-≥ the minimum number of local market entities in 协作配套 receives a one-time award. Parameters come from the policy
-file (seeds/policy/reward-3-3-6.json, loaded by chainmap.policy); a missing fact makes its check `unknown` and the
-outcome `undetermined`.
+≥ the minimum number of local market entities in 协作配套 receives a one-time award. Parameters and readings
+(政策口径: how 县域外, 带动, whose revenue, the plan period and 市场主体 are applied) come from the policy file
+(seeds/policy/reward-3-3-6.json, loaded by chainmap.policy) and are named in every verdict; a missing fact makes
+its check `unknown` and the outcome `undetermined`. Codes stay in the JSON keys; every sentence is Chinese.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap import uscc
 from chainmap.policy import RewardPolicy
+from chainmap.vocab import ENTITY_TYPE_NAMES, MARKET_SUPERVISION, REGISTRATION_AUTHORITIES, RELATION_NAMES
+
+STATUS_NAMES = {"passed": "符合", "failed": "不符合", "unknown": "无法判定"}
+OUTCOME_NAMES = {"eligible": "符合奖励条件", "ineligible": "不符合奖励条件", "undetermined": "暂无法认定"}
+RULE_NAMES = {"introduced": "新引进", "out_of_county": "县域外企业", "revenue": "上一年度营业收入",
+              "partners": "带动本地市场主体协作配套", "not_already_granted": "一次性奖励（未曾奖励）"}
 
 
 @dataclass(frozen=True)
@@ -29,59 +36,17 @@ class Relationship:
     relation: str
     since: dt.date
     until: dt.date | None
+    authority: str | None = None    # registration authority as the data says; else the USCC's first character
 
 
-def count_partners(enterprise: str, enterprise_group: str | None, relationships: list[Relationship], county: str,
-                   start: dt.date, end: dt.date, policy: RewardPolicy) -> tuple[list[dict], list[dict]]:
-    """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
+@dataclass(frozen=True)
+class Investor:
+    """The out-of-county investor behind an introduced entity (its group parent, recorded on the introduction)."""
 
-    Shared by the reward check and the recommendations' reward outlook, so both count the same way.
-    """
-    counted: dict[str, dict] = {}
-    excluded: list[dict] = []
-    entity_reason: dict[str, str | None] = {}
-    for rel in sorted(relationships, key=lambda r: (r.partner, r.since, r.relation)):
-        if rel.partner not in entity_reason:
-            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy)
-        reason = entity_reason[rel.partner]
-        if reason is None:
-            reason = _period_exclusion(rel, start, end)
-        if reason is None and rel.partner in counted:
-            reason = "duplicate: another relationship with the same partner is already counted"
-        if reason is None:
-            counted[rel.partner] = {"uscc": rel.partner, "name": rel.name, "entity_type": rel.entity_type,
-                                    "relation": rel.relation, "since": rel.since.isoformat()}
-        else:
-            excluded.append({"uscc": rel.partner, "name": rel.name, "reason": reason})
-    # A partner excluded only for one relationship's dates but counted through another is not "excluded".
-    excluded = [e for e in excluded if e["uscc"] not in counted or e["reason"].startswith("duplicate")]
-    return list(counted.values()), excluded
-
-
-def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str, policy: RewardPolicy) -> str | None:
-    if rel.partner == enterprise:
-        return "the enterprise itself"
-    if rel.group == enterprise:
-        return "a branch or member of the enterprise's own group"
-    if group and (rel.partner == group or rel.group == group):
-        return "an entity of the enterprise's own group"
-    if not uscc.is_valid(rel.partner):
-        return "no valid market-supervision registration (USCC fails GB 32100-2015)"
-    if rel.region != county:
-        return f"registered outside the county ({rel.region or 'unknown region'}, not {county})"
-    if rel.status != "active":
-        return f"not an active registration ({rel.status or 'status unknown'})"
-    if rel.entity_type not in policy.counted_entity_types:
-        return f"entity type {rel.entity_type or 'unknown'} is not a market entity counted by the rule"
-    return None
-
-
-def _period_exclusion(rel: Relationship, start: dt.date, end: dt.date) -> str | None:
-    if rel.since > end:
-        return f"relationship began {rel.since.isoformat()}, after the assessed period ending {end.isoformat()}"
-    if rel.until is not None and rel.until < start:
-        return f"relationship ended {rel.until.isoformat()}, before the assessed period starting {start.isoformat()}"
-    return None
+    uscc: str
+    name: str | None
+    region: str | None
+    revenue: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,87 +60,235 @@ class Facts:
     revenue: dict[int, int]
     cluster: str
     county: str
-    introductions: list[dict]          # {id, origin_region, introduced_on (date), stage}
+    introductions: list[dict]          # {id, origin_region, introduced_on (date), stage, investor (uscc or None)}
     relationships: list[Relationship]
     grants: list[dict]                 # {id, check, granted_at} for this enterprise and policy
+    investors: dict[str, Investor] = field(default_factory=dict)   # by USCC, those the introductions name
+    places: dict[str, str] = field(default_factory=dict)           # adcode -> 行政区划名称, for the wording
+    cluster_name: str | None = None
 
 
-def _check(rule: str, status: str, actual: Any, expected: Any, reference: str, message: str) -> dict:
-    return {"rule": rule, "status": status, "actual": actual, "expected": expected, "reference": reference,
-            "message": message}
+def wan(cny: int) -> str:
+    """An amount in 万元 as officers read it (exact: 49,999,999 元 is 4999.9999万元)."""
+    text = f"{cny / 10_000:.4f}".rstrip("0").rstrip(".")
+    return f"{text}万元"
+
+
+def _place(code: str | None, places: dict[str, str]) -> str:
+    if not code:
+        return "未知地区"
+    return f"{places[code]}（{code}）" if code in places else code
+
+
+def count_partners(enterprise: str, enterprise_group: str | None, relationships: list[Relationship], county: str,
+                   start: dt.date, end: dt.date, policy: RewardPolicy,
+                   introduced_on: dt.date | None = None) -> tuple[list[dict], list[dict]]:
+    """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
+
+    With `introduced_on`, the 带动 reading applies: a relationship that began more than the grace period before the
+    introduction existed before it and was not driven by it. Shared by the reward check and the recommendations'
+    reward outlook, so both count the same way.
+    """
+    counted: dict[str, dict] = {}
+    excluded: list[dict] = []
+    entity_reason: dict[str, str | None] = {}
+    driven_from = introduced_on - dt.timedelta(days=policy.grace_days) if introduced_on else None
+    for rel in sorted(relationships, key=lambda r: (r.partner, r.since, r.relation)):
+        if rel.partner not in entity_reason:
+            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy)
+        reason = entity_reason[rel.partner] or _period_exclusion(rel, start, end, driven_from)
+        if reason is None and rel.partner in counted:
+            reason = "重复：与该主体的另一项协作配套关系已计入"
+        if reason is None:
+            counted[rel.partner] = {"uscc": rel.partner, "name": rel.name, "entity_type": rel.entity_type,
+                                    "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", "未知类型"),
+                                    "relation": rel.relation, "relation_name": RELATION_NAMES.get(rel.relation, rel.relation),
+                                    "since": rel.since.isoformat()}
+        else:
+            excluded.append({"uscc": rel.partner, "name": rel.name,
+                             "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", "未知类型"),
+                             "relation_name": RELATION_NAMES.get(rel.relation, rel.relation),
+                             "since": rel.since.isoformat(), "reason": reason})
+    # A partner excluded only for one relationship's dates but counted through another is not "excluded".
+    excluded = [e for e in excluded if e["uscc"] not in counted or e["reason"].startswith("重复")]
+    return list(counted.values()), excluded
+
+
+def authority_of(rel: Relationship) -> str | None:
+    """The registration authority code: as the data says, else the USCC's first character."""
+    return rel.authority or (rel.partner[0] if rel.partner else None)
+
+
+def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str,
+                      policy: RewardPolicy) -> str | None:
+    if rel.partner == enterprise:
+        return "引进企业自身"
+    if rel.group == enterprise:
+        return "引进企业自身的分支机构或成员企业"
+    if group and (rel.partner == group or rel.group == group):
+        return "与引进企业同属一个集团"
+    if not uscc.is_valid(rel.partner):
+        return "统一社会信用代码无效（不符合GB 32100-2015校验），无法确认登记"
+    authority = authority_of(rel)
+    if policy.market_supervision_only and authority != MARKET_SUPERVISION:
+        where = REGISTRATION_AUTHORITIES.get(authority or "", "其他部门")
+        return f"未在市场监督管理部门登记（登记管理部门：{where}），不属于条款所称市场主体"
+    if rel.region != county:
+        return f"登记地不在本县（{rel.region or '未知'}，本县为{county}）"
+    if rel.status != "active":
+        return "登记状态非存续（已注销或状态不明）" if rel.status != "deregistered" else "已注销"
+    if rel.entity_type not in policy.counted_entity_types:
+        return f"主体类型“{ENTITY_TYPE_NAMES.get(rel.entity_type or '', rel.entity_type or '未知')}”不计入"
+    return None
+
+
+def _period_exclusion(rel: Relationship, start: dt.date, end: dt.date, driven_from: dt.date | None) -> str | None:
+    if rel.since > end:
+        return f"关系始于{rel.since.isoformat()}，晚于核查基准日{end.isoformat()}"
+    if rel.until is not None and rel.until < start:
+        return f"关系已于{rel.until.isoformat()}终止，早于核查期间起点{start.isoformat()}"
+    if driven_from is not None and rel.since < driven_from:
+        return f"引进前已存在（关系始于{rel.since.isoformat()}，非引进带动）"
+    return None
+
+
+def _check(rule: str, status: str, actual: Any, expected: str, policy: RewardPolicy, message: str,
+           **extra: Any) -> dict:
+    return {"rule": rule, "name": RULE_NAMES[rule], "status": status, "status_name": STATUS_NAMES[status],
+            "actual": actual, "expected": expected, "reference": policy.reference, "message": message, **extra}
+
+
+def _introduced(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> tuple[dict | None, dict]:
+    period = f"{policy.period_start.isoformat()}至{policy.period_end.isoformat()}"
+    expected = f"已落地的引进项目，引进日期在规划期（{period}）内且不晚于核查基准日"
+    eligible = [i for i in facts.introductions
+                if i["stage"] == policy.introduction_stage and policy.period_start <= i["introduced_on"] <= policy.period_end
+                and i["introduced_on"] <= as_of]
+    intro = max(eligible, key=lambda i: (i["introduced_on"], i["id"])) if eligible else None
+    if intro:
+        return intro, _check("introduced", "passed", {"introduction": intro["id"], "stage": intro["stage"],
+                                                      "introduced_on": intro["introduced_on"].isoformat()},
+                             expected, policy, f"引进项目{intro['id']}已于{intro['introduced_on'].isoformat()}落地，"
+                                               f"在规划期内")
+    seen = [{"introduction": i["id"], "stage": i["stage"], "introduced_on": i["introduced_on"].isoformat()}
+            for i in sorted(facts.introductions, key=lambda i: i["id"])]
+    why = ("未记录该企业引进本集群的项目" if not seen else
+           "已记录的引进项目均未落地、不在规划期内或晚于核查基准日")
+    return None, _check("introduced", "failed", seen, expected, policy, why)
+
+
+def _registered_in_county(facts: Facts) -> bool:
+    """The introduced entity is registered in the cluster's county: by its region or its USCC's characters 3–8."""
+    code_region = facts.enterprise[2:8] if uscc.is_valid(facts.enterprise) else None
+    return facts.county in (facts.enterprise_region, code_region)
+
+
+def _investor(facts: Facts, intro: dict | None) -> Investor | None:
+    return facts.investors.get(intro.get("investor") or "") if intro else None
+
+
+def _out_of_county(facts: Facts, policy: RewardPolicy, intro: dict | None) -> dict:
+    county, places = facts.county, facts.places
+    expected = f"引进主体（或其投资方）登记于{_place(county, places)}以外"
+    if intro is None:
+        return _check("out_of_county", "failed", None, expected, policy, "无符合条件的引进项目，无法认定来源地")
+    origin = intro["origin_region"]
+    if origin == county:
+        return _check("out_of_county", "failed", origin, expected, policy, "填报的来源地即本县，不属于县域外企业")
+    if not policy.cross_check_registration:
+        return _check("out_of_county", "passed", origin, expected, policy,
+                      f"填报的来源地为{_place(origin, places)}（未交叉核验登记地）")
+    if not _registered_in_county(facts):
+        return _check("out_of_county", "passed", origin, expected, policy,
+                      f"引进主体登记于{_place(facts.enterprise_region, places)}，来源地{_place(origin, places)}，"
+                      f"均在县域外")
+    investor = _investor(facts, intro)
+    if investor is not None and investor.region and investor.region != county:
+        return _check("out_of_county", "passed", {"origin": origin, "investor": investor.uscc}, expected, policy,
+                      f"引进主体为本县新设企业，其投资方{investor.name or investor.uscc}（{investor.uscc}）登记于"
+                      f"{_place(investor.region, places)}，按投资方认定为县域外企业")
+    if investor is not None:
+        return _check("out_of_county", "failed", {"origin": origin, "investor": investor.uscc}, expected, policy,
+                      f"引进主体与其投资方{investor.name or investor.uscc}均登记于本县，与填报来源地"
+                      f"{_place(origin, places)}矛盾")
+    return _check("out_of_county", "failed", origin, expected, policy,
+                  f"引进主体统一社会信用代码（第3—8位{facts.enterprise[2:8]}）或登记地显示登记于本县，且未记录县域外"
+                  f"投资方，与填报来源地{_place(origin, places)}矛盾")
+
+
+def _revenue(facts: Facts, policy: RewardPolicy, intro: dict | None, as_of: dt.date) -> dict:
+    year, threshold = as_of.year - 1, policy.revenue_threshold_cny
+    investor = _investor(facts, intro)
+    use_investor = (policy.revenue_of == "investor_for_local_company" and investor is not None
+                    and _registered_in_county(facts))
+    if use_investor and investor is not None:
+        figure, whose = investor.revenue.get(year), f"投资方{investor.name or investor.uscc}（{investor.uscc}）"
+        basis = {"of": "investor", "uscc": investor.uscc, "name": investor.name}
+    else:
+        figure, whose = facts.revenue.get(year), "引进企业"
+        basis = {"of": "enterprise", "uscc": facts.enterprise, "name": facts.enterprise_name}
+    expected = f"{year}年营业收入不低于{wan(threshold)}"
+    if figure is None:
+        return _check("revenue", "unknown", None, expected, policy,
+                      f"未记录{whose}{year}年营业收入，无法判定", basis=basis, year=year)
+    if figure >= threshold:
+        return _check("revenue", "passed", figure, expected, policy,
+                      f"采用{whose}{year}年营业收入{wan(figure)}，达到{wan(threshold)}门槛", basis=basis, year=year)
+    return _check("revenue", "failed", figure, expected, policy,
+                  f"采用{whose}{year}年营业收入{wan(figure)}，低于{wan(threshold)}门槛，尚差{wan(threshold - figure)}",
+                  basis=basis, year=year)
+
+
+def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
+              as_of: dt.date) -> tuple[dict, list[dict], list[dict]]:
+    start = intro["introduced_on"] if intro else policy.period_start
+    counted, excluded = count_partners(facts.enterprise, facts.enterprise_group, facts.relationships, facts.county,
+                                       start, as_of, policy, intro["introduced_on"] if intro else None)
+    n, need = len(counted), policy.min_partners
+    expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
+    tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{len(excluded)}家）"
+    if n >= need:
+        message = f"计入{n}家本县市场主体，达到{need}家{tail}"
+    else:
+        message = f"计入{n}家，尚差{need - n}家{tail}"
+    return _check("partners", "passed" if n >= need else "failed", n, expected, policy, message), counted, excluded
+
+
+def _not_granted(facts: Facts, policy: RewardPolicy) -> dict:
+    expected = "此前未就本条款获得奖励"
+    if facts.grants:
+        first = min(facts.grants, key=lambda g: g["granted_at"])
+        return _check("not_already_granted", "failed", first["id"], expected, policy,
+                      f"已于{str(first['granted_at'])[:10]}获得奖励（奖励记录{first['id']}），本奖励为一次性")
+    return _check("not_already_granted", "passed", None, expected, policy, "未记录该企业依本条款获得的奖励")
 
 
 def evaluate(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> dict[str, Any]:
-    """The verdict with each condition's status, actual and expected values, and the partner lists."""
-    ref = policy.reference
-    checks = []
-
-    eligible_intros = [
-        i for i in facts.introductions
-        if i["stage"] == policy.introduction_stage and policy.period_start <= i["introduced_on"] <= policy.period_end
-        and i["introduced_on"] <= as_of
-    ]
-    intro = max(eligible_intros, key=lambda i: (i["introduced_on"], i["id"])) if eligible_intros else None
-    if intro:
-        checks.append(_check("introduced", "passed", {"introduction": intro["id"], "stage": intro["stage"],
-                                                      "introduced_on": intro["introduced_on"].isoformat()},
-                             f"{policy.introduction_stage}, introduced {policy.period_start}–{policy.period_end}, "
-                             f"not after {as_of}", ref, "新引进: a landed introduction within the plan period"))
-    else:
-        seen = [{"introduction": i["id"], "stage": i["stage"], "introduced_on": i["introduced_on"].isoformat()}
-                for i in sorted(facts.introductions, key=lambda i: i["id"])]
-        why = ("no introduction of this enterprise into this cluster is recorded" if not seen else
-               "no recorded introduction is landed, within the plan period and on or before as_of")
-        checks.append(_check("introduced", "failed", seen,
-                             f"{policy.introduction_stage}, introduced {policy.period_start}–{policy.period_end}, "
-                             f"not after {as_of}", ref, why))
-
-    if intro is None:
-        checks.append(_check("out_of_county", "failed", None, f"origin outside {facts.county}", ref,
-                             "no qualifying introduction, so no origin to assess"))
-    elif intro["origin_region"] != facts.county:
-        checks.append(_check("out_of_county", "passed", intro["origin_region"], f"not {facts.county}", ref,
-                             "县域外企业: introduced from outside the cluster's county"))
-    else:
-        checks.append(_check("out_of_county", "failed", intro["origin_region"], f"not {facts.county}", ref,
-                             "the introduction's origin is the cluster's own county"))
-
-    year = as_of.year - 1
-    figure = facts.revenue.get(year)
-    threshold = policy.revenue_threshold_cny
-    if figure is None:
-        checks.append(_check("revenue", "unknown", None, f">= {threshold} CNY in {year}", ref,
-                             f"no operating revenue figure for {year} is recorded; the outcome cannot be decided"))
-    else:
-        status = "passed" if figure >= threshold else "failed"
-        checks.append(_check("revenue", status, figure, f">= {threshold} CNY in {year}", ref,
-                             f"上一年度营业收入 {figure} CNY ({year}) {'meets' if status == 'passed' else 'is below'} "
-                             f"the threshold"))
-
-    start = intro["introduced_on"] if intro else policy.period_start
-    counted, excluded = count_partners(facts.enterprise, facts.enterprise_group, facts.relationships, facts.county,
-                                       start, as_of, policy)
-    status = "passed" if len(counted) >= policy.min_partners else "failed"
-    checks.append(_check("partners", status, len(counted), f">= {policy.min_partners} local market entities", ref,
-                         f"{len(counted)} distinct active local market entities in 协作配套 between {start} and "
-                         f"{as_of}; {len(excluded)} excluded"))
-
-    if facts.grants:
-        first = min(facts.grants, key=lambda g: g["granted_at"])
-        checks.append(_check("not_already_granted", "failed", first["id"], "no earlier grant", ref,
-                             f"already granted once (grant {first['id']}); the award is one-time"))
-    else:
-        checks.append(_check("not_already_granted", "passed", None, "no earlier grant", ref,
-                             "no grant recorded for this enterprise under this policy"))
-
+    """The verdict with each condition's status, actual and expected values, the partner lists and the readings."""
+    intro, introduced = _introduced(facts, policy, as_of)
+    partners, counted, excluded = _partners(facts, policy, intro, as_of)
+    checks = [introduced, _out_of_county(facts, policy, intro), _revenue(facts, policy, intro, as_of), partners,
+              _not_granted(facts, policy)]
     statuses = {c["status"] for c in checks}
     outcome = "ineligible" if "failed" in statuses else "undetermined" if "unknown" in statuses else "eligible"
+    notes = []
+    if as_of > policy.period_end:
+        follow = (f"，适用后续政策：{policy.follow_on_policy}" if policy.follow_on_policy
+                  else "；未配置后续政策，本结论仅按原规划期条款核查")
+        notes.append(f"规划期已于{policy.period_end.isoformat()}结束{follow}")
     return {
-        "enterprise": {"uscc": facts.enterprise, "name": facts.enterprise_name, "region": facts.enterprise_region},
-        "cluster": {"id": facts.cluster, "county": facts.county},
+        "enterprise": {"uscc": facts.enterprise, "name": facts.enterprise_name, "region": facts.enterprise_region,
+                       "region_name": facts.places.get(facts.enterprise_region)},
+        "cluster": {"id": facts.cluster, "name": facts.cluster_name, "county": facts.county,
+                    "county_name": facts.places.get(facts.county)},
+        "introduction": {"id": intro["id"], "introduced_on": intro["introduced_on"].isoformat(),
+                         "origin_region": intro["origin_region"], "investor": intro.get("investor")} if intro else None,
         "outcome": outcome,
+        "outcome_name": OUTCOME_NAMES[outcome],
         "amount_cny": policy.award_cny if outcome == "eligible" else 0,
         "policy": policy.summary(),
+        "readings": [{"id": r.id, "name": r.name, "value": r.value, "text": r.text} for r in policy.readings],
+        "notes": notes,
         "as_of": as_of.isoformat(),
         "checks": checks,
         "partners": {"counted": counted, "excluded": excluded},

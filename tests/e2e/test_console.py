@@ -1,46 +1,13 @@
 """The web console end to end: headless Chromium (Debian's chromium + chromedriver, driven by Selenium) against
 gunicorn and the real Neo4j. A screenshot of each step lands in var/screenshots/ (ignored by git)."""
 
-import os
-import shutil
-import tempfile
-
-import pytest
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import ROOT
-
-CHROMIUM = os.environ.get("CHAINMAP_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHAINMAP_CHROMEDRIVER", "/usr/bin/chromedriver")
-SHOTS = ROOT / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed (Debian packages chromium, chromium-driver; "
-                    ".ci/run installs them)")
-    profile = tempfile.mkdtemp(prefix="chainmap-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    # The machine has no internet: without the background-networking switches Chromium keeps dialling out.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-extensions", "--window-size=1500,1300", f"--user-data-dir={profile}", "--lang=zh-CN"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+from tests.e2e.conftest import SHOTS
 
 
 def console_errors(driver) -> list[dict]:
@@ -104,6 +71,7 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     # the new cluster's page no longer shows the old node's targets
     assert browser.find_element(By.ID, "targets-hint").text == "在产业链图中点击一个缺链、瓶颈或薄弱环节。"
     assert not browser.find_element(By.ID, "targets").is_displayed()
+    browser.execute_script("document.getElementById('as-of').value = '2026-11-27'")  # the officer's 核查基准日
     button.click()
     outcome = wait(browser).until(ec.presence_of_element_located((By.ID, "outcome")))
     checks = browser.find_elements(By.CSS_SELECTOR, "#checks tbody tr")
@@ -114,6 +82,10 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     assert recorded["id"] in browser.find_element(By.ID, "verdict").text
     stored = requests.get(f"{server}/api/v1/reward-checks/{recorded['id']}", headers=keys["analyst"]).json()
     assert [r.get_attribute("data-rule") for r in checks] == [c["rule"] for c in stored["checks"]]
+    assert stored["as_of"] == "2026-11-27"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#counted tbody tr")) == len(stored["partners"]["counted"])
+    assert browser.find_element(By.ID, "form-html").is_displayed() and browser.find_element(By.ID, "form-xlsx")
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'#history-table tr[data-check="{recorded["id"]}"]'))
     browser.save_screenshot(str(SHOTS / "console-reward.png"))
 
     assert console_errors(browser) == []

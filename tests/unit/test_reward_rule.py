@@ -1,45 +1,67 @@
-"""三(三)6 as a table of cases (tests/cases/reward_cases.json) over the pure rule."""
+"""三(三)6 as a table of cases (tests/cases/reward_cases.json) over the pure rule, every reading included; every
+sentence a user reads is Chinese."""
 
+import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from chainmap import uscc
 from chainmap.policy import load_reward_policy
-from chainmap.rewards.rule import Facts, Relationship, evaluate
+from chainmap.rewards.rule import Facts, Investor, Relationship, evaluate, wan
 
 TABLE = json.loads((Path(__file__).parents[1] / "cases" / "reward_cases.json").read_text(encoding="utf-8"))
 POLICY = load_reward_policy()
 
 
-def code(org, region):
-    return uscc.compose("9", "1", region, org)
+def code(org, region, authority="9"):
+    return uscc.compose(authority, "1", region, org)
+
+
+def policy_for(spec):
+    """The policy with a case's reading overrides (`"readings.driven.grace_days": 1`)."""
+    fields = {"readings.driven.grace_days": "grace_days", "readings.out_of_county.cross_check_registration":
+              "cross_check_registration", "readings.revenue_of.value": "revenue_of"}
+    return dataclasses.replace(POLICY, **{fields[k]: v for k, v in spec.get("policy", {}).items()})
 
 
 def facts_for(case):
     spec = {**TABLE["base"], **case}
-    enterprise = code(spec["enterprise_org"], spec["enterprise_region"])
+    enterprise = code(spec["enterprise_org"], spec.get("enterprise_code_region", spec["enterprise_region"]))
     group = code(spec["enterprise_group_org"], "110105") if spec.get("enterprise_group_org") else None
     rels = []
     for p in spec["partners"]:
-        partner = p.get("raw_uscc") or code(p["org"], p["region"])
+        partner = p.get("raw_uscc") or code(p["org"], p["region"], p.get("authority", "9"))
         rels.append(Relationship(
             partner=partner, name=f"伙伴{p['org']}", entity_type=p["type"], region=p["region"], status=p["status"],
             group={"ENTERPRISE": enterprise, "GROUP": group}.get(p.get("group"), p.get("group")),
             relation=p["relation"], since=dt.date.fromisoformat(p["since"]),
             until=dt.date.fromisoformat(p["until"]) if p.get("until") else None))
-    intros = [{**i, "introduced_on": dt.date.fromisoformat(i["introduced_on"])} for i in spec["introductions"]]
+    investors = {}
+    if spec.get("investor"):
+        v = spec["investor"]
+        investor = Investor(uscc=code(v["org"], v["region"]), name="投资方集团", region=v["region"],
+                            revenue={int(y): n for y, n in v["revenue"].items()})
+        investors[investor.uscc] = investor
+    intros = [{**i, "introduced_on": dt.date.fromisoformat(i["introduced_on"]),
+               "investor": next(iter(investors), None)} for i in spec["introductions"]]
     return Facts(enterprise=enterprise, enterprise_name="测试企业", enterprise_region=spec["enterprise_region"],
                  enterprise_group=group, revenue={int(y): v for y, v in spec["revenue"].items()}, cluster="c",
-                 county=spec["county"], introductions=intros, relationships=rels, grants=spec["grants"]), spec
+                 county=spec["county"], introductions=intros, relationships=rels, grants=spec["grants"],
+                 investors=investors, places={"130534": "邢台市清河县", "110105": "北京市朝阳区"}), spec
+
+
+def run(case):
+    facts, spec = facts_for(case)
+    return evaluate(facts, policy_for(spec), dt.date.fromisoformat(spec["as_of"])), spec
 
 
 @pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
 def test_rule_table(case):
-    facts, spec = facts_for(case)
-    result = evaluate(facts, POLICY, dt.date.fromisoformat(spec["as_of"]))
+    result, _ = run(case)
     expect = case["expect"]
     assert result["outcome"] == expect["outcome"], result["checks"]
     assert result["amount_cny"] == (1_000_000 if expect["outcome"] == "eligible" else 0)
@@ -54,8 +76,67 @@ def test_rule_table(case):
     for phrase in expect.get("excluded", []):
         assert any(r.startswith(phrase) for r in reasons), reasons
     assert len(reasons) == len(expect.get("excluded", [])), reasons
+    messages = {c["rule"]: c["message"] for c in result["checks"]}
+    for rule, phrase in expect.get("message", {}).items():
+        assert phrase in messages[rule], (rule, messages[rule])
+    if "notes" in expect:
+        assert len(result["notes"]) == len(expect["notes"]) and all(
+            n.startswith(p) for n, p in zip(result["notes"], expect["notes"], strict=True)), result["notes"]
+    if "revenue_basis" in expect:
+        assert next(c for c in result["checks"] if c["rule"] == "revenue")["basis"]["of"] == expect["revenue_basis"]
     for check in result["checks"]:
-        assert check["reference"].startswith("三(三)6") and check["message"]
+        assert check["reference"] == "河北省县域特色产业提质升级工作方案（2021-2025年）三（三）6" and check["message"]
+
+
+# An English word of three letters or more; codes in messages are digits, USCCs (upper case with digits) and
+# record ids (rg-…, rc-…, intro-…), which are removed first.
+ENGLISH = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")  # not \b: a Chinese character is a word character
+IDS = re.compile(r"(?<![A-Za-z0-9])[a-z]+-[a-z0-9-]+")
+ALLOWED = {"GB"}  # the standard's name (GB 32100-2015)
+
+
+def user_facing(result):
+    """Every sentence of a verdict an officer reads: messages, expectations, names, reasons, readings, notes."""
+    for c in result["checks"]:
+        yield from (c["name"], c["status_name"], c["expected"], c["message"])
+    yield result["outcome_name"]
+    for p in result["partners"]["counted"]:
+        yield from (p["entity_type_name"], p["relation_name"])
+    for p in result["partners"]["excluded"]:
+        yield from (p["reason"], p["entity_type_name"], p["relation_name"])
+    for r in result["readings"]:
+        yield from (r["name"], r["text"])
+    yield from result["notes"]
+
+
+@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+def test_every_message_is_chinese(case):
+    result, _ = run(case)
+    english = [(text, w) for text in user_facing(result) for w in ENGLISH.findall(IDS.sub("", str(text)))
+               if w not in ALLOWED]
+    assert english == []
+
+
+def test_the_readings_are_named_in_every_verdict():
+    result, _ = run(TABLE["cases"][0])
+    assert [r["id"] for r in result["readings"]] == ["out_of_county", "driven", "revenue_of", "plan_period",
+                                                      "market_entity"]
+    assert next(r for r in result["readings"] if r["id"] == "driven")["value"] == 0
+
+
+def test_counted_partners_are_named_with_type_relation_and_start():
+    result, _ = run(TABLE["cases"][0])
+    first = result["partners"]["counted"][0]
+    assert first["name"] == "伙伴P0000001" and uscc.is_valid(first["uscc"])
+    assert first["entity_type_name"] == "企业" and first["relation_name"] == "向本企业供货"
+    assert first["since"] == "2023-01-01"
+
+
+def test_amounts_read_in_wan_yuan():
+    assert wan(50_000_000) == "5000万元" and wan(49_999_999) == "4999.9999万元" and wan(1_000_000) == "100万元"
+    result, _ = run(next(c for c in TABLE["cases"] if c["name"] == "revenue 49,999,999 fails"))
+    message = next(c for c in result["checks"] if c["rule"] == "revenue")["message"]
+    assert "4999.9999万元" in message and "尚差0.0001万元" in message
 
 
 def test_every_verdict_records_the_policy_version():
@@ -69,4 +150,5 @@ def test_thresholds_are_data(tmp_path):
     data.update(min_partners=4, version="test")
     (tmp_path / "p.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     facts, spec = facts_for(TABLE["cases"][5])  # exactly 4 partners
-    assert evaluate(facts, load_reward_policy(tmp_path / "p.json"), dt.date.fromisoformat(spec["as_of"]))["outcome"] == "eligible"
+    assert evaluate(facts, load_reward_policy(tmp_path / "p.json"),
+                    dt.date.fromisoformat(spec["as_of"]))["outcome"] == "eligible"
