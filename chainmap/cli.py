@@ -17,7 +17,7 @@ from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
 from chainmap.graph.schema import apply_schema
-from chainmap.loading.loader import LoadFailed, load_directory
+from chainmap.loading.loader import LOAD_TX_TIMEOUT_S, LoadFailed, load_directory
 from chainmap.policy import Policies, load_policies
 from chainmap.settings import ROOT, Settings, SettingsError
 
@@ -25,8 +25,10 @@ SEEDS = ROOT / "seeds"
 
 
 def _graph() -> Graph:
+    """The graph for an operator's command: loads, key rebuilds and refreshes are not requests, so their transactions
+    may take as long as a load's (chainmap.loading.loader.LOAD_TX_TIMEOUT_S)."""
     try:
-        return Graph(Settings.from_env())
+        return Graph(Settings.from_env()).with_timeout(LOAD_TX_TIMEOUT_S)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 

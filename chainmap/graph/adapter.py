@@ -6,6 +6,7 @@ datetime.date/datetime. Driver failures become chainmap.errors exceptions here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
@@ -58,6 +59,13 @@ class Graph:
 
     def close(self) -> None:
         self.driver.close()
+
+    def with_timeout(self, seconds: float) -> Graph:
+        """The same driver with another per-transaction timeout: a bulk load or a full refresh (CLI, start-up,
+        tests) may run far longer than a request may wait, and is not bound by the HTTP worker's timeout."""
+        other = copy.copy(self)
+        other.tx_timeout_s = seconds
+        return other
 
     def read(self, query: LiteralString, **params: Any) -> list[Row]:
         """Run a read query (routable to followers) and return its rows."""

@@ -95,9 +95,14 @@ def parse_row(spec: CsvSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
     return values, errors
 
 
+# A load batch (5,000 rows) takes about a second on an idle machine; on a busy one it may take tens of seconds, and
+# a load is not a request that a user waits for: its transactions get a generous timeout of their own.
+LOAD_TX_TIMEOUT_S = 300.0
+
+
 class Loader:
     def __init__(self, graph: Graph, policies: Policies, directory: Path, progress: Progress | None = None) -> None:
-        self.graph = graph
+        self.graph = graph.with_timeout(LOAD_TX_TIMEOUT_S)
         self.config = policies.recommendation
         self.dir = directory
         self.progress = progress or (lambda file, n: None)
