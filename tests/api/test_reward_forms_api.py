@@ -119,7 +119,7 @@ def test_the_form_as_html_and_xlsx_says_what_the_check_says(client, graph, keys)
     counted = [r for r in rows if len(r) == 6 and r[2] in {p["uscc"] for p in check["partners"]["counted"]}]
     assert [r[2] for r in counted] == [p["uscc"] for p in check["partners"]["counted"]]
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)  # no formulas
-    assert sheet.page_setup.paperSize == sheet.PAPERSIZE_A4 and sheet.page_setup.orientation == "portrait"
+    assert str(sheet.page_setup.paperSize) == str(sheet.PAPERSIZE_A4) and sheet.page_setup.orientation == "portrait"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
 
     assert client.get(f"/api/v1/reward-checks/{check['id']}/form", headers=keys["viewer"]).status_code == 403
