@@ -108,8 +108,10 @@ class ClusterPatchSchema(Patch):
 
 class MarkSchema(ma.Schema):
     value = ma.fields.String(required=True, metadata={"description": "gap, bottleneck or none"})
-    reason = ma.fields.String()
-    source = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "标注理由（中文）"})
+    source = ma.fields.String(metadata={"description": "link to the public source of a seeded mark"})
+    source_title = ma.fields.String(metadata={"description": "title (or outlet and subject) of that source"})
+    source_date = ma.fields.String(metadata={"description": "publication date of that source: YYYY, YYYY-MM or YYYY-MM-DD"})
     by = ma.fields.String()
     at = ma.fields.String()
 

@@ -73,6 +73,16 @@ def _supply_check(row: dict) -> list[tuple[str, str]]:
     return errors
 
 
+def _mark_check(row: dict) -> list[tuple[str, str]]:
+    # What users read must be Chinese and self-contained: the source is its own field, not a file reference.
+    errors = []
+    if not f.HAN.search(row["reason"]):
+        errors.append(("reason", "must be written in Chinese"))
+    if f.FILE_REFERENCE.search(row["reason"]):
+        errors.append(("reason", "must not cite project files; put the public source in source/source_title"))
+    return errors
+
+
 def _mark_derive(row: dict) -> dict:
     row["node_id"] = f"{row['cluster']}.{row['node']}"
     return row
@@ -132,9 +142,11 @@ MARKS = CsvSpec(
         "node": f.required(f.pattern(f.SLUG, "a chain-node key")),
         "mark": f.required(f.choice(f.MARKS)),
         "reason": f.required(f.text),
-        "source": f.required(f.text),
+        "source": f.required(f.pattern(f.URL, "a link (http:// or https://) to the public source")),
+        "source_title": f.required(f.text),
+        "source_date": f.optional(f.pattern(f.PARTIAL_DATE, "a date YYYY, YYYY-MM or YYYY-MM-DD")),
     },
-    refs={"cluster": "cluster", "node_id": "chain_node"},
+    refs={"cluster": "cluster", "node_id": "chain_node"}, check=_mark_check,
 )
 
 ENTERPRISES = CsvSpec(

@@ -332,7 +332,8 @@ def _enterprise_row(v: dict, file: str) -> dict:
 
 
 def _mark_row(v: dict, file: str) -> dict:
-    return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"], "by": file}
+    return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"],
+            "source_title": v["source_title"], "source_date": v["source_date"], "by": file}
 
 
 WRITERS: dict[str, tuple] = {
