@@ -494,7 +494,9 @@ class Generator:
             pool = [e for node_id, es in local.items() if node_id.startswith(cluster["id"] + ".") for e in es
                     if e.region == county and e.status == "active" and e.entity_type != "branch"]
             origin = self.world.beijing[i % len(self.world.beijing)] if i % 3 else self.world.tianjin[i % 16]
-            node = self.rng.choice(self.world.chains[cluster["id"]][0])
+            # the firm works in a link the county has (not one a public source calls weak or missing)
+            node = self.rng.choice([n for n in self.world.chains[cluster["id"]][0]
+                                    if self.world.facts.get((cluster["id"], n["key"])) not in ("weak", "missing")])
             code = node["industry_codes"][0]
             if code[:2] < "44":   # a producer comes from the outer districts, where plants are
                 origin = self.rng.choice(BJ_OUTER if origin.startswith("11") else TJ_OUTER)

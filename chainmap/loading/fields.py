@@ -30,6 +30,8 @@ MARKS = ("gap", "bottleneck")
 INTRO_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
 CATEGORIES = ("材料延伸", "时尚消费", "中场配套", "民生健康", "先进装备", "数字科技")
 MAX_TEXT = 500
+# China's largest enterprises report about 3万亿 yuan a year; above 10万亿 (10^13 yuan, the API's bound too) is an error.
+MAX_ENTERPRISE_REVENUE_CNY = 10**13
 
 
 def required(parser: Parser) -> Parser:
@@ -134,10 +136,10 @@ def revenues(raw: str) -> dict[int, int]:
         year, sep, amount = part.partition("=")
         if not sep:
             raise ValueError(f"must look like 2024=65000000;2023=61000000, got {part!r}")
-        y = integer(1990, 2100)(year.strip())
+        y = integer(1990, dt.date.today().year)(year.strip())   # a reported revenue is never of a future year
         if y in out:
             raise ValueError(f"gives year {y} twice")
-        out[y] = integer(0, 10**13)(amount.strip())
+        out[y] = integer(0, MAX_ENTERPRISE_REVENUE_CNY)(amount.strip())
     return dict(sorted(out.items()))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainmap.clusters import EARLIEST_YEAR, REVENUE_METRICS, figure_problems
 from chainmap.loading import fields as f
 
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
@@ -47,10 +48,11 @@ def _industry_check(row: dict) -> list[tuple[str, str]]:
 
 
 def _cluster_check(row: dict) -> list[tuple[str, str]]:
-    # A figure may lack a year (undated reports exist); a year without a figure means nothing.
+    # A figure may lack a year (undated reports exist); a year without a figure means nothing. The year, the
+    # amount and the metric are bounded as at the API (chainmap.clusters.figure_problems).
     if row["revenue_year"] is not None and row["revenue_100m_cny"] is None:
         return [("revenue_year", "is given without revenue_100m_cny")]
-    return []
+    return figure_problems(row)
 
 
 def _enterprise_check(row: dict) -> list[tuple[str, str]]:
@@ -127,7 +129,8 @@ CLUSTERS = CsvSpec(
         "category": f.required(f.choice(f.CATEGORIES)),
         "category_is_guess": f.required(f.boolean),
         "revenue_100m_cny": f.optional(f.number(0, 100000)),
-        "revenue_year": f.optional(f.integer(1990, 2100)),
+        "revenue_year": f.optional(f.integer(EARLIEST_YEAR, 2100)),
+        "revenue_metric": f.optional(f.choice(REVENUE_METRICS)),
         "source": f.required(f.text),
         "chain": f.required(f.pattern(f.SLUG, "the key of a definition in chains.json")),
         "chain_basis": f.required(f.choice(("documented", "template"))),

@@ -312,7 +312,7 @@ _EMPTY: set[str] = set()
 
 def _cluster_row(c: dict) -> dict:
     props = {k: c[k] for k in ("name", "county", "county_name", "city_name", "category", "category_is_guess",
-                               "revenue_100m_cny", "revenue_year", "source", "chain_basis")}
+                               "revenue_100m_cny", "revenue_year", "revenue_metric", "source", "chain_basis")}
     props["chain_template"] = c["chain"]
     return {"id": c["id"], "props": props}
 
