@@ -114,3 +114,17 @@ def test_every_node_code_exists_and_sits_in_a_plausible_division():
         assert next(n for n in definitions[key]["nodes"] if n["key"] == node_key)["industry_codes"] == codes
     assert "5127" not in next(n for n in definitions["food"]["nodes"] if n["key"] == "sales")["industry_codes"]
     assert "4190" not in next(n for n in definitions["glass"]["nodes"] if n["key"] == "sand")["industry_codes"]
+
+
+def test_industries_hold_the_whole_2017_classification():
+    levels = {}
+    for row in INDUSTRIES.values():
+        levels[row["level"]] = levels.get(row["level"], 0) + 1
+        if row["level"] != "division":
+            assert INDUSTRIES[row["parent"]]["level"] == {"group": "division", "class": "group"}[row["level"]]
+    # 97 divisions and 473 groups as in GB/T 4754-2017; 1,380 classes in the standard's count, plus 3741 飞机制造,
+    # which the transcription read lists as a group row
+    assert levels["division"] == 97 and levels["group"] == 473 and levels["class"] >= 1380
+    assert INDUSTRIES["3481"]["name"] == "金属密封件制造" and INDUSTRIES["3484"]["name"] == "机械零部件加工"
+    assert INDUSTRIES["2034"]["name"] == "木地板制造" and INDUSTRIES["2035"]["name"] == "木制容器制造"
+    assert INDUSTRIES["5165"]["name"] == "建材批发" and INDUSTRIES["2710"]["name"] == "化学药品原料药制造"
