@@ -433,6 +433,7 @@ class Generator:
                                              f"{trade_word(code, node['template'])}集团有限公司")
                 plant = self.branch(e, self.rng.choice(BJ_OUTER if beijing else TJ_OUTER), None, code)
                 plant.products = e.products
+                plant.bj_restricted, plant.green_factory = e.bj_restricted, e.green_factory   # the plant's own facts
                 e.products = f"总部（研发、销售），生产在{self.world.short(plant.region)}分公司；{e.products}"
                 self.entities.append(plant)
             if self.rng.random() < 0.08:                             # an existing presence in Hebei

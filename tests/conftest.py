@@ -92,9 +92,9 @@ def server(graph, tmp_path_factory):
     deadline = time.monotonic() + 30
     while True:
         try:
-            if requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+            if requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:   # not up yet, or too slow to answer on a busy machine: ask again
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
