@@ -98,3 +98,4 @@ def test_chain_shows_a_marks_source_as_fields_not_in_the_reason(client, keys):
     assert mark["value"] == "gap" and mark["source"].startswith("http://www.bklai.com/")
     assert mark["source_title"] and mark["source_date"] == "2024-02"
     assert "FACTS" not in mark["reason"] and "§" not in mark["reason"] and "高通量膜" in mark["reason"]
+    assert mark["by"] == "公开来源"   # not the name of the file it was loaded from
