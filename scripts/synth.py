@@ -301,8 +301,11 @@ class Generator:
         branch = self.entity("company", region, node, code=code)
         self.names.discard(branch.name)
         branch.entity_type, branch.group = "branch", parent.uscc
-        branch.name = self.unique(lambda: f"{parent.name}{self.world.short(region)}"
-                                          f"{self.rng.choice(('', '第一', '第二', '生产'))}分公司")
+        if region == parent.region:   # a branch in the parent's own county is numbered or named by its place
+            branch.name = self.unique(lambda: f"{parent.name}{self.rng.choice(('第一', '第二', '城南', '城北'))}分公司")
+        else:
+            branch.name = self.unique(lambda: f"{parent.name}{self.world.short(region)}"
+                                              f"{self.rng.choice(('', '第一', '第二', '生产'))}分公司")
         return branch
 
     def local_type(self, code: str) -> str:
