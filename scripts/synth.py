@@ -578,8 +578,11 @@ def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
         writer.writeheader()
         for i in range(enterprises):
             if i % 5 < 2:
-                region = rng.choice(world.beijing if i % 5 == 0 else world.tianjin)
                 code = rng.choice(world.codes)
+                if code[:2] < "44":   # producers sit in the outer districts and development zones
+                    region = rng.choice(BJ_OUTER if i % 5 == 0 else TJ_OUTER)
+                else:
+                    region = rng.choice(world.beijing if i % 5 == 0 else world.tianjin)
                 etype, chain_nodes = "company", []
             else:
                 region = rng.choice(hebei_codes) if rng.random() < 0.5 else world.clusters[i % 59]["county"]
@@ -590,7 +593,8 @@ def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
                     code, chain_nodes = rng.choice(node["industry_codes"]), [node["id"]]
                 else:
                     code, chain_nodes, cluster = rng.choice(world.codes), [], None
-                etype = "company" if rng.random() < 0.6 else "individual_business"
+                small = "individual_business" in entity_types_for(code)   # only where such units exist
+                etype = "individual_business" if small and rng.random() < 0.4 else "company"
             code_value = codes.next(etype, region)
             if region[:2] != "13":
                 outside.append(code_value) if len(outside) < 200_000 else None
