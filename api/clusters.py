@@ -11,6 +11,7 @@ from api.params import ADCODE, CLASS, SLUG, checked
 from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
+from chainmap.clusters import EARLIEST_YEAR, MAX_REVENUE_100M_CNY, REVENUE_METRICS, revenue_year_problem
 from chainmap.gaps import diagram
 from chainmap.vocab import CATEGORIES, CHAIN_STAGES, EDGE_KINDS, HEBEI, MARKS
 from chainmap.paging import Page
@@ -33,9 +34,31 @@ class PlaceSchema(ma.Schema):
     lat = ma.fields.Float(allow_none=True)
 
 
+def not_in_future(year: int | None) -> None:
+    reason = revenue_year_problem(year)
+    if reason:
+        raise ma.ValidationError(reason)
+
+
+def RevenueFigure() -> ma.fields.Float:  # noqa: N802 - a field factory
+    return ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_REVENUE_100M_CNY, min_inclusive=False),
+                           metadata={"description": f"亿元 (100 million CNY), above 0 and at most {MAX_REVENUE_100M_CNY:g}"})
+
+
+def RevenueYear() -> ma.fields.Integer:  # noqa: N802 - a field factory
+    return ma.fields.Integer(strict=True, allow_none=True, validate=[validate.Range(min=EARLIEST_YEAR), not_in_future],
+                             metadata={"description": f"year of the figure: {EARLIEST_YEAR} to the current year"})
+
+
+def RevenueMetric(**kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
+    return ma.fields.String(allow_none=True, validate=validate.OneOf(REVENUE_METRICS),
+                            metadata={"description": "which figure it is: 产值 (output value) is not 营业收入"}, **kwargs)
+
+
 class RevenueSchema(ma.Schema):
     value_100m_cny = ma.fields.Float(allow_none=True, metadata={"description": "亿元 (100 million CNY)"})
     year = ma.fields.Integer(allow_none=True)
+    metric = ma.fields.String(allow_none=True, metadata={"description": "产值, 营业收入, 销售收入, 主营业务收入 or 产业规模"})
     source = ma.fields.String(allow_none=True, metadata={"description": "metric and source as published"})
 
 
@@ -79,24 +102,35 @@ class ClusterCreateSchema(Strict):
                                                                              error="must be a Hebei county adcode"))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     category_is_guess = Bool(load_default=False)
-    revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
-    revenue_year = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1990, max=2100))
+    revenue_100m_cny = RevenueFigure()
+    revenue_year = RevenueYear()
+    revenue_metric = RevenueMetric()
     source = Text(500, allow_none=True)
+
+    @ma.validates_schema
+    def figure_has_metric(self, data, **kwargs):
+        if data.get("revenue_100m_cny") is not None and not data.get("revenue_metric"):
+            raise ma.ValidationError("is required with revenue_100m_cny: 产值, 营业收入 …", "revenue_metric")
+        if data.get("revenue_year") is not None and data.get("revenue_100m_cny") is None:
+            raise ma.ValidationError("is given without revenue_100m_cny", "revenue_year")
 
 
 class ClusterPatchSchema(Patch):
     name = Text(60)
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     category_is_guess = Bool()
-    revenue_100m_cny = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
-    revenue_year = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1990, max=2100))
+    revenue_100m_cny = RevenueFigure()
+    revenue_year = RevenueYear()
+    revenue_metric = RevenueMetric()
     source = Text(500, allow_none=True)
 
 
 class MarkSchema(ma.Schema):
     value = ma.fields.String(required=True, metadata={"description": "gap, bottleneck or none"})
-    reason = ma.fields.String()
-    source = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "标注理由（中文）"})
+    source = ma.fields.String(metadata={"description": "link to the public source of a seeded mark"})
+    source_title = ma.fields.String(metadata={"description": "title (or outlet and subject) of that source"})
+    source_date = ma.fields.String(metadata={"description": "publication date of that source: YYYY, YYYY-MM or YYYY-MM-DD"})
     by = ma.fields.String()
     at = ma.fields.String()
 

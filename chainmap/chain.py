@@ -43,7 +43,8 @@ DELETE_EDGE: LiteralString = (
 )
 SET_MARK: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
-    "SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null "
+    "SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null, "
+    "  n.mark_source_title = null, n.mark_source_date = null "
     "RETURN n.id AS id"
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import Invalid, NotFound
@@ -11,11 +12,47 @@ from chainmap.paging import Page, envelope
 from chainmap.policy import Thresholds
 from chainmap.references import known_hebei_counties
 
+# Bounds on a cluster's published figure. 1949 is the earliest year a figure of the People's Republic can carry; a
+# year after the current one is a typo or a plan, never a reported figure. The largest Hebei county cluster reports
+# 1,006亿 (安平丝网, 2023) and all 269 county clusters together 19,885亿 (2019), so a single cluster's figure above
+# 20,000亿 (2万亿) is refused as an input error.
+EARLIEST_YEAR = 1949
+MAX_REVENUE_100M_CNY = 20000.0
+# Which figure a report gives: 产值 (output value) is not 营业收入 (operating revenue); FACTS §0.
+REVENUE_METRICS = ("产值", "营业收入", "销售收入", "主营业务收入", "产业规模")
+
+
+def revenue_year_problem(year: int | None, today: dt.date | None = None) -> str | None:
+    """Why a figure's year is impossible (before 1949 or in the future), or None."""
+    if year is None:
+        return None
+    latest = (today or dt.date.today()).year
+    if year < EARLIEST_YEAR:
+        return f"must be {EARLIEST_YEAR} or later, got {year}"
+    if year > latest:
+        return f"must not be in the future (after {latest}), got {year}"
+    return None
+
+
+def figure_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, reason) for a cluster figure that cannot be true: the year, the amount and its metric together."""
+    problems = []
+    reason = revenue_year_problem(data.get("revenue_year"))
+    if reason:
+        problems.append(("revenue_year", reason))
+    revenue = data.get("revenue_100m_cny")
+    if revenue is not None and not 0 < revenue <= MAX_REVENUE_100M_CNY:
+        problems.append(("revenue_100m_cny", f"must be above 0 and at most {MAX_REVENUE_100M_CNY:g} (亿元), got {revenue}"))
+    if revenue is not None and "revenue_metric" in data and not data.get("revenue_metric"):
+        problems.append(("revenue_metric", "is required with a figure: say whether it is 产值, 营业收入 …"))
+    return problems
+
+
 _CLUSTER_MAP: LiteralString = (
     "c {.id, .name, .category, .category_is_guess, .chain_basis, .chain_template, "
     "county: {adcode: county.adcode, name: county.name, lon: county.lon, lat: county.lat}, "
     "city: {adcode: city.adcode, name: city.name}, "
-    "revenue: {value_100m_cny: c.revenue_100m_cny, year: c.revenue_year, source: c.source}}"
+    "revenue: {value_100m_cny: c.revenue_100m_cny, year: c.revenue_year, metric: c.revenue_metric, source: c.source}}"
 )
 LIST: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
@@ -39,7 +76,7 @@ CREATE: LiteralString = (
 )
 PATCH: LiteralString = "MATCH (c:Cluster {id: $id}) SET c += $props RETURN c.id AS id"
 
-EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenue_year", "source")
+EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenue_year", "revenue_metric", "source")
 
 
 def list_clusters(graph: Graph, page: Page, *, city: str | None = None, county: str | None = None,
@@ -71,7 +108,14 @@ def cluster_county(graph: Graph, cluster_id: str) -> str:
     return rows[0]["county"]
 
 
+def _check_figure(data: dict[str, Any]) -> None:
+    problems = figure_problems(data)
+    if problems:
+        raise Invalid("; ".join(f"{f}: {r}" for f, r in problems), errors=[{"field": f, "reason": r} for f, r in problems])
+
+
 def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
+    _check_figure({"revenue_metric": None, **data})
     if not known_hebei_counties(graph, [data["county"]]):
         raise Invalid("county is not a Hebei county adcode",
                       errors=[{"field": "county", "reason": f"unknown Hebei county {data['county']}"}])
@@ -83,5 +127,6 @@ def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
 
 def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> None:
     props = {k: v for k, v in changes.items() if k in EDITABLE}
+    _check_figure(props)
     if not graph.write(PATCH, id=cluster_id, props=props):
         raise NotFound(f"no cluster with id {cluster_id!r}")

@@ -17,7 +17,8 @@ CHAIN: LiteralString = (
     "CALL (c) { "
     "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
     "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
-    "    .mark_source, .mark_by, mark_at: toString(n.mark_at), facts: n.facts, expires: n.facts_expire}) AS nodes } "
+    "    .mark_source, .mark_source_title, .mark_source_date, .mark_by, mark_at: toString(n.mark_at), "
+    "    facts: n.facts, expires: n.facts_expire}) AS nodes } "
     "CALL (c) { "
     "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
     "  WITH a, b, r ORDER BY a.id, b.id "
@@ -42,7 +43,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
     nodes = []
     for node in rows[0]["nodes"]:
         del node["facts"], node["expires"]
-        mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "by", "at")}
+        mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "source_title", "source_date", "by", "at")}
         mark_value = node.pop("mark")
         node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}
         node["status"], node["evidence"] = results[node["id"]]

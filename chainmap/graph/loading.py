@@ -69,7 +69,8 @@ SUPPORTS: LiteralString = (
 MARKS: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.node_id}) "
     "WITH n, row, properties(n) AS before "
-    "SET n.mark = row.mark, n.mark_reason = row.reason, n.mark_source = row.source, n.mark_by = row.by "
+    "SET n.mark = row.mark, n.mark_reason = row.reason, n.mark_source = row.source, "
+    "  n.mark_source_title = row.source_title, n.mark_source_date = row.source_date, n.mark_by = row.by "
     "WITH before, properties(n) AS after "
     "RETURN 0 AS created, sum(CASE WHEN before <> after THEN 1 ELSE 0 END) AS updated"
 )

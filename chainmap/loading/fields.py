@@ -17,7 +17,13 @@ INDUSTRY_CLASS = re.compile(v.INDUSTRY_CLASS_PATTERN)
 INDUSTRY_ANY = re.compile(r"^\d{2,4}$")
 SLUG = re.compile(v.SLUG_PATTERN)
 NODE_ID = re.compile(v.NODE_ID_PATTERN)
+URL = re.compile(r"^https?://\S+$")
+PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+FILE_REFERENCE = re.compile(r"(?i)\b[\w-]+\.(md|csv|json|py|txt)\b|§")
 MAX_TEXT = 500
+# China's largest enterprises report about 3万亿 yuan a year; above 10万亿 (10^13 yuan, the API's bound too) is an error.
+MAX_ENTERPRISE_REVENUE_CNY = 10**13
 
 
 def required(parser: Parser) -> Parser:
@@ -122,10 +128,10 @@ def revenues(raw: str) -> dict[int, int]:
         year, sep, amount = part.partition("=")
         if not sep:
             raise ValueError(f"must look like 2024=65000000;2023=61000000, got {part!r}")
-        y = integer(1990, 2100)(year.strip())
+        y = integer(1990, dt.date.today().year)(year.strip())   # a reported revenue is never of a future year
         if y in out:
             raise ValueError(f"gives year {y} twice")
-        out[y] = integer(0, 10**13)(amount.strip())
+        out[y] = integer(0, MAX_ENTERPRISE_REVENUE_CNY)(amount.strip())
     return dict(sorted(out.items()))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap import vocab as v
+from chainmap.clusters import EARLIEST_YEAR, REVENUE_METRICS, figure_problems
 from chainmap.loading import fields as f
 
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
@@ -49,10 +50,11 @@ def _industry_check(row: dict) -> list[tuple[str, str]]:
 
 
 def _cluster_check(row: dict) -> list[tuple[str, str]]:
-    # A figure may lack a year (undated reports exist); a year without a figure means nothing.
+    # A figure may lack a year (undated reports exist); a year without a figure means nothing. The year, the
+    # amount and the metric are bounded as at the API (chainmap.clusters.figure_problems).
     if row["revenue_year"] is not None and row["revenue_100m_cny"] is None:
         return [("revenue_year", "is given without revenue_100m_cny")]
-    return []
+    return figure_problems(row)
 
 
 def _enterprise_check(row: dict) -> list[tuple[str, str]]:
@@ -72,6 +74,16 @@ def _supply_check(row: dict) -> list[tuple[str, str]]:
         errors.append(("customer", "an enterprise cannot supply itself"))
     if row["until"] and row["until"] < row["since"]:
         errors.append(("until", "is before since"))
+    return errors
+
+
+def _mark_check(row: dict) -> list[tuple[str, str]]:
+    # What users read must be Chinese and self-contained: the source is its own field, not a file reference.
+    errors = []
+    if not f.HAN.search(row["reason"]):
+        errors.append(("reason", "must be written in Chinese"))
+    if f.FILE_REFERENCE.search(row["reason"]):
+        errors.append(("reason", "must not cite project files; put the public source in source/source_title"))
     return errors
 
 
@@ -119,7 +131,8 @@ CLUSTERS = CsvSpec(
         "category": f.required(f.choice(v.CATEGORIES)),
         "category_is_guess": f.required(f.boolean),
         "revenue_100m_cny": f.optional(f.number(0, 100000)),
-        "revenue_year": f.optional(f.integer(1990, 2100)),
+        "revenue_year": f.optional(f.integer(EARLIEST_YEAR, 2100)),
+        "revenue_metric": f.optional(f.choice(REVENUE_METRICS)),
         "source": f.required(f.text),
         "chain": f.required(f.pattern(f.SLUG, "the key of a definition in chains.json")),
         "chain_basis": f.required(f.choice(("documented", "template"))),
@@ -134,9 +147,11 @@ MARKS = CsvSpec(
         "node": f.required(f.pattern(f.SLUG, "a chain-node key")),
         "mark": f.required(f.choice(v.MARKS)),
         "reason": f.required(f.text),
-        "source": f.required(f.text),
+        "source": f.required(f.pattern(f.URL, "a link (http:// or https://) to the public source")),
+        "source_title": f.required(f.text),
+        "source_date": f.optional(f.pattern(f.PARTIAL_DATE, "a date YYYY, YYYY-MM or YYYY-MM-DD")),
     },
-    refs={"cluster": "cluster", "node_id": "chain_node"},
+    refs={"cluster": "cluster", "node_id": "chain_node"}, check=_mark_check,
 )
 
 ENTERPRISES = CsvSpec(

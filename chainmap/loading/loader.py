@@ -318,7 +318,7 @@ _EMPTY: set[str] = set()
 
 def _cluster_row(c: dict) -> dict:
     props = {k: c[k] for k in ("name", "county", "county_name", "city_name", "category", "category_is_guess",
-                               "revenue_100m_cny", "revenue_year", "source", "chain_basis")}
+                               "revenue_100m_cny", "revenue_year", "revenue_metric", "source", "chain_basis")}
     props["chain_template"] = c["chain"]
     return {"id": c["id"], "props": props}
 
@@ -337,8 +337,13 @@ def _enterprise_row(v: dict, file: str) -> dict:
     return {"uscc": v["uscc"], "chain_nodes": v["chain_nodes"], "evidence": f"declared in {file}", "props": props}
 
 
+# Who made a loaded mark, as users read it: a public source (named in the mark's source fields), not a file name.
+LOADED_MARK_BY = "公开来源"
+
+
 def _mark_row(v: dict, file: str) -> dict:
-    return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"], "by": file}
+    return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"],
+            "source_title": v["source_title"], "source_date": v["source_date"], "by": LOADED_MARK_BY}
 
 
 WRITERS: dict[str, tuple] = {

@@ -21,7 +21,7 @@ def test_cluster_gaps_agree_with_the_graph(client, graph, keys):
         assert (item["status"] == "gap") == (local == 0)
         assert item["evidence"]["reasons"]
     rate = body["local_supply_rate"]
-    assert rate["nodes"] == 13 and 0 < rate["node_coverage"] < 1 and rate["counts"]["gap"] >= 1
+    assert rate["nodes"] == 12 and 0 < rate["node_coverage"] < 1 and rate["counts"]["gap"] >= 1
 
 
 def test_wider_scope_never_has_more_gaps(client, keys):

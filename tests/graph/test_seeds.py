@@ -1,6 +1,7 @@
 """What the seed load puts in the graph: real regions, industries, clusters and a chain for every cluster."""
 
 import csv
+import json
 
 from tests.conftest import SEEDS
 
@@ -61,7 +62,10 @@ def test_feeds_run_between_nodes_of_one_cluster(graph):
     rows = graph.read("MATCH (a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
                       "RETURN count(*) AS n, count(CASE WHEN a.cluster <> b.cluster THEN 1 END) AS crossing, "
                       "count(CASE WHEN type(r) = 'SUPPORTS' AND a.stage <> 'service' THEN 1 END) AS bad_support")
-    assert rows[0]["n"] > 500 and rows[0]["crossing"] == 0 and rows[0]["bad_support"] == 0
+    definitions = json.loads((SEEDS / "chains.json").read_text(encoding="utf-8"))["definitions"]
+    with open(SEEDS / "clusters.csv", encoding="utf-8") as fh:
+        expected = sum(len(definitions[c["chain"]]["edges"]) for c in csv.DictReader(fh))
+    assert rows[0]["n"] == expected > 400 and rows[0]["crossing"] == 0 and rows[0]["bad_support"] == 0
 
 
 def test_public_weak_links_are_marked_with_their_source(graph):
@@ -85,7 +89,8 @@ def test_synthetic_enterprises_are_labelled_and_leave_genuine_gaps(graph):
         "OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region = c.county "
         "WITH n, count(e) AS local RETURN count(CASE WHEN local = 0 THEN 1 END) AS gaps, "
         "count(CASE WHEN local >= 3 THEN 1 END) AS covered")
-    assert rows[0]["gaps"] > 20 and rows[0]["covered"] > 100
+    # gaps fall only where public sources or the documented template rate put them (tests/test_seed_facts.py)
+    assert rows[0]["gaps"] >= 5 and rows[0]["covered"] > 250
     outside = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' OR e.region STARTS WITH '12' "
                          "RETURN count(e) AS n")[0]["n"]
     assert outside >= 6000
