@@ -35,7 +35,9 @@ class RecommendationSchema(ma.Schema):
     node = ma.fields.Dict(required=True)
     score = ma.fields.Float(required=True)
     breakdown = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
-    reasons = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "推荐理由"})
+    reasons = ma.fields.List(ma.fields.String(), required=True,
+                             metadata={"description": "推荐理由: what sets this target apart in the list"})
+    cautions = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "注意: what speaks against it"})
     reward_outlook = ma.fields.Nested(OutlookSchema, required=True)
     distance_km = ma.fields.Float(required=True)
 
@@ -44,6 +46,8 @@ class RecommendationsSchema(ma.Schema):
     cluster = ma.fields.String(required=True)
     nodes = ma.fields.List(ma.fields.String(), required=True)
     origins = ma.fields.List(ma.fields.String(), required=True)
+    common_reasons = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True,
+                                    metadata={"description": "per node, what every target of its list shares"})
     config_version = ma.fields.String(required=True)
     items = ma.fields.List(ma.fields.Nested(RecommendationSchema), required=True)
 

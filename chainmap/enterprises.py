@@ -156,8 +156,8 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
     validate(graph, [merged], creating=False)
-    before = set(current["chain_nodes"])
+    before = upkeep.nodes_before(graph, [code])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
                 **upkeep.key_arguments(policies.recommendation))
-    upkeep.after_enterprise_write(graph, [code], sorted(before - set(merged["chain_nodes"])))
+    upkeep.after_enterprise_write(graph, [code], before)
     return get_enterprise(graph, code)

@@ -6,9 +6,19 @@ against false precision). A place without known coordinates gets a null geometry
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 STATUSES = ("gap", "bottleneck", "weak", "present")
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance between two centroids (enough at this scale, DESIGN §7)."""
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
 
 
 def position(lon: float | None, lat: float | None) -> list[float] | None:

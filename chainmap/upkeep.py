@@ -15,20 +15,24 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from chainmap.gaps.analysis import refresh_facts, refresh_for_enterprises
+from chainmap.gaps.analysis import nodes_of_enterprises, refresh_facts
 from chainmap.graph import Graph, rank_keys
 from chainmap.recommendations.score import key_parameters
 
 __all__ = ["after_enterprise_write", "after_node_write", "key_arguments", "keys_current", "keys_version",
-           "rebuild_keys", "refresh_facts"]
+           "nodes_before", "rebuild_keys", "refresh_facts"]
 
 
-def after_enterprise_write(graph: Graph, usccs: list[str], left_nodes: Sequence[str] = ()) -> None:
-    """After a write to these enterprises or their 协作配套: refresh the gap facts of every node they touch, and of the
-    nodes they `left_nodes` (no longer attached)."""
-    refresh_for_enterprises(graph, usccs)
-    if left_nodes:
-        refresh_facts(graph, sorted(left_nodes))
+def nodes_before(graph: Graph, usccs: list[str]) -> list[str]:
+    """The chain nodes these enterprises' facts feed now: read before a write that may move them elsewhere (other
+    codes, other nodes, another county), so their facts are refreshed too."""
+    return nodes_of_enterprises(graph, usccs)
+
+
+def after_enterprise_write(graph: Graph, usccs: list[str], before: Sequence[str] = ()) -> None:
+    """After a write to these enterprises or their 协作配套: refresh the gap facts of every node they feed now and of
+    the nodes they fed `before` the write."""
+    refresh_facts(graph, sorted(set(nodes_of_enterprises(graph, usccs)) | set(before)))
 
 
 def after_node_write(graph: Graph, node_ids: list[str]) -> None:

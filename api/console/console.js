@@ -294,12 +294,14 @@ async function selectNode(n) {
       el("td", {}, item.enterprise.name, el("br"), el("small", {}, item.enterprise.uscc)),
       el("td", {}, place(item.enterprise.region), el("br"), el("small", {}, `距集群约${item.distance_km}公里`)),
       el("td", { class: "score" }, item.score.toFixed(3)),
-      el("td", {}, el("ul", {}, ...item.reasons.map((r) => el("li", {}, r)))),
+      el("td", {}, el("ul", {}, ...item.reasons.map((r) => el("li", {}, r)),
+        ...(item.cautions || []).map((r) => el("li", { class: "caution" }, `注意：${r}`)))),
       el("td", {}, outlook, el("br"), el("small", {}, `可协作本地主体${o.potential_local_partners}家`))));
   });
   $("targets").hidden = result.items.length === 0;
-  $("targets-hint").hidden = result.items.length !== 0;
-  $("targets-hint").textContent = "未找到符合条件的京津企业。";
+  const common = (result.common_reasons || {})[n.id] || [];
+  $("targets-hint").hidden = result.items.length !== 0 && common.length === 0;
+  $("targets-hint").textContent = result.items.length === 0 ? "未找到符合条件的京津企业。" : `以下目标共同点：${common.join("；")}`;
   say(`“${n.name}”：${result.items.length} 个京津招商目标。`);
 }
 

@@ -8,33 +8,53 @@ from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
 from chainmap.gaps.rules import NodeFacts, analyse
+from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
 from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
 
-# Facts per chain node, for one scope, computed from the entities and SUPPLIES around it. At province scale this
-# walks tens of thousands of relationships per cluster, so the result is stored on the node (n.facts, JSON for all
-# three scopes) by refresh_facts() whenever a load or an API write touches the node, and read back by the analysis.
+# Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
+# classified in one of the node's GB/T 4754 codes or attached to the node, whichever cluster it belongs to; it is
+# counted by entity type and region (the province pass also finds the nearest other counties with supply). Inbound
+# supply and the lone supplier's customers are read around the cluster's own entities of the node (`members`). At
+# province scale this walks tens of thousands of relationships per cluster, so the result is stored on the node
+# (n.facts, JSON for all three scopes) by refresh_facts() whenever a load or an API write touches the node, and
+# read back by the analysis. The entities are read from the node and filtered after the UNION (status, region), so
+# no plan starts from every active or every Hebei enterprise.
 COMPUTE: LiteralString = (
     "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END "
-    "  AS prefix "
+    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
+    "  ELSE " + HEBEI_LITERAL + " END AS prefix "
     "CALL (n, prefix) { "
     "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
-    "  RETURN collect(e {.uscc, .name, .entity_type}) AS locals } "
-    "CALL (locals, prefix) { "
-    "  UNWIND (CASE WHEN size(locals) = 0 THEN [null] ELSE locals END) AS l "
-    "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: l.uscc}) WHERE r.until IS NULL OR r.until >= $today "
+    "  RETURN collect(e.uscc) AS members } "
+    "CALL (n, prefix) { "
+    "  CALL (n) { MATCH (e:Enterprise)-[:OPERATES_IN]->(n) RETURN e "
+    "    UNION MATCH (n)-[:CLASSIFIED_AS]->(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) RETURN e } "
+    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH prefix "
+    "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
+    "  RETURN collect([type, region, k]) AS supply, collect(one) AS ones } "
+    "WITH c, n, prefix, members, supply, ones, reduce(t = 0, s IN supply | t + s[2]) AS total "
+    "CALL (members, prefix) { "
+    "  UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m "
+    "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: m}) WHERE r.until IS NULL OR r.until >= $today "
     "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
     "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
-    "CALL (locals, prefix) { "
-    "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN size(locals) = 1 THEN locals[0].uscc ELSE '' END})"
+    "CALL (total, ones, prefix) { "
+    "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN total = 1 THEN ones[0].uscc ELSE '' END})"
     "    -[r:SUPPLIES]->(cust:Enterprise {status: 'active'}) "
     "  WHERE cust.region STARTS WITH prefix AND (r.until IS NULL OR r.until >= $today) "
     "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
-    "RETURN n.id AS id, locals, inbound, outside, in_scope, single_customers, "
+    "RETURN n.id AS id, c.county AS county, size(members) AS members, supply, total, "
+    "  CASE WHEN total = 1 THEN ones[0] END AS single, inbound, outside, in_scope, single_customers, "
     "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
 )
+HEBEI_COUNTIES: LiteralString = (
+    "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
+    "RETURN r.adcode AS adcode, city.name + r.name AS name, r.lon AS lon, r.lat AS lat"
+)
+# The layout of n.facts; facts of another layout are refreshed before they are read.
+FACTS_VERSION = 2
 STORE: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
     "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires"
@@ -45,9 +65,12 @@ STORED: LiteralString = (
     "  n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
+# The nodes an enterprise's facts feed: those it is attached to, those of its codes (local supply), and those of its
+# 协作配套 partners (inbound supply, a lone supplier's customers).
 NODES_OF_ENTERPRISES: LiteralString = (
     "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
     "CALL (e) { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id "
+    "  UNION MATCH (e)-[:CLASSIFIED_AS]->(:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode) RETURN n.id AS id "
     "  UNION MATCH (e)-[:SUPPLIES]-(:Enterprise)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id } "
     "RETURN DISTINCT id"
 )
@@ -69,31 +92,58 @@ NODES: LiteralString = (
 def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40) -> int:
     """Recompute and store the facts of these chain nodes (all when None); returns how many were refreshed."""
     ids = node_ids if node_ids is not None else [r["id"] for r in graph.read(ALL_NODES)]
+    if not ids:
+        return 0
     today = dt.date.today()
+    counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
-        per_node: dict[str, dict] = {nid: {} for nid in chunk}
+        per_node: dict[str, dict] = {nid: {"v": FACTS_VERSION} for nid in chunk}
         expiry: dict[str, dt.date | None] = {}
         for scope in LOCALITIES:
             for row in graph.read(COMPUTE, nodes=chunk, scope=scope, today=today):
                 if row["expires"] is not None:
                     expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
-                locals_ = row["locals"]
-                single = locals_[0] if len(locals_) == 1 else None
+                types: dict[str, int] = {}
+                for entity_type, _, k in row["supply"]:
+                    types[entity_type] = types.get(entity_type, 0) + k
+                single = row["single"]
                 per_node[row["id"]][scope] = {
-                    "types": sorted(e["entity_type"] for e in locals_), "inbound": row["inbound"],
+                    "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
                     "outside": row["outside"], "in_scope": row["in_scope"],
                     "single": {"uscc": single["uscc"], "name": single["name"],
                                "customers": row["single_customers"]} if single else None}
+                if scope == "province":
+                    per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
-                for nid, f in per_node.items() if f]
+                for nid, f in per_node.items() if len(f) > 1]
         graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)
     return len(ids)
 
 
-def refresh_for_enterprises(graph: Graph, usccs: list[str]) -> None:
-    """After a write to these enterprises (or their relationships): refresh the nodes whose facts may have moved."""
-    refresh_facts(graph, [r["id"] for r in graph.read(NODES_OF_ENTERPRISES, usccs=usccs)])
+def nearest_supply(county: str, supply: list[list], counties: dict[str, dict], keep: int = 3) -> list[dict]:
+    """The nearest other Hebei counties with local supply for the node: name, count, great-circle km."""
+    home = counties.get(county)
+    by_region: dict[str, int] = {}
+    for _, region, k in supply:
+        if region != county:
+            by_region[region] = by_region.get(region, 0) + k
+    if home is None or home["lon"] is None:
+        return []
+    found = [{"adcode": a, "name": counties[a]["name"], "count": k,
+              "km": round(haversine_km(home["lon"], home["lat"], counties[a]["lon"], counties[a]["lat"]), 1)}
+             for a, k in by_region.items() if a in counties and counties[a]["lon"] is not None]
+    return sorted(found, key=lambda x: (x["km"], x["adcode"]))[:keep]
+
+
+def is_current(facts: str | None) -> bool:
+    """Stored facts of the current layout."""
+    return facts is not None and json.loads(facts).get("v") == FACTS_VERSION
+
+
+def nodes_of_enterprises(graph: Graph, usccs: list[str]) -> list[str]:
+    """The chain nodes whose facts these enterprises feed (attached, by code, through their partners)."""
+    return [r["id"] for r in graph.read(NODES_OF_ENTERPRISES, usccs=usccs)]
 
 
 def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[str, list[NodeFacts]]:
@@ -101,7 +151,7 @@ def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[s
     (facts_expire in the past), is refreshed first."""
     rows = graph.read(STORED, ids=cluster_ids)
     today = dt.date.today()
-    stale = [r["id"] for r in rows if r["facts"] is None or (r["expires"] is not None and r["expires"] < today)]
+    stale = [r["id"] for r in rows if not is_current(r["facts"]) or (r["expires"] is not None and r["expires"] < today)]
     if stale:
         refresh_facts(graph, stale)
         rows = graph.read(STORED, ids=cluster_ids)
@@ -113,12 +163,14 @@ def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[s
 
 def node_facts(row: dict[str, Any], scope: str) -> NodeFacts:
     """A stored node row (facts JSON plus the live mark) as NodeFacts for one scope."""
-    facts = json.loads(row["facts"])[scope]
+    stored = json.loads(row["facts"])
+    facts = stored[scope]
     single = facts["single"] or {}
     return NodeFacts(
-        id=row["id"], local_types=facts["types"], single_name=single.get("name"), single_uscc=single.get("uscc"),
-        single_customers=single.get("customers", 0), inbound=facts["inbound"],
+        id=row["id"], by_type=facts["types"], members=facts["members"], single_name=single.get("name"),
+        single_uscc=single.get("uscc"), single_customers=single.get("customers", 0), inbound=facts["inbound"],
         inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"],
+        nearest=stored.get("nearest", []), scope=scope,
         mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"])
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
-from chainmap.gaps.analysis import node_facts, refresh_facts
+from chainmap.gaps.analysis import is_current, node_facts, refresh_facts
 from chainmap.gaps.rules import analyse
 from chainmap.graph import Graph
 from chainmap.policy import Thresholds
@@ -35,7 +35,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
     today = dt.date.today()
-    stale = [n["id"] for n in rows[0]["nodes"] if n["facts"] is None or (n["expires"] and n["expires"] < today)]
+    stale = [n["id"] for n in rows[0]["nodes"] if not is_current(n["facts"]) or (n["expires"] and n["expires"] < today)]
     if stale:
         refresh_facts(graph, stale)
         rows = graph.read(CHAIN, id=cluster_id)

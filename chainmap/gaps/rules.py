@@ -1,12 +1,14 @@
 """Gap and bottleneck analysis (缺链、薄弱、瓶颈): pure rules over the facts the graph returns, thresholds in settings.
 
-For each chain node, from the active local entities operating in it and the SUPPLIES relationships into them:
-- gap: no active local entity;
+For each chain node, from its local supply — the active market entities registered in the scope and classified in
+the node's GB/T 4754 codes or attached to the node, whichever cluster (if any) they belong to (就近就地配套) — and the
+SUPPLIES relationships into the cluster's own entities of the node:
+- gap: no local supply;
 - bottleneck: local supply hangs on one entity that serves many local customers, or most of the node's inbound
   supply comes from outside the province, or an editor marked it bottleneck (卡脖子);
 - weak: fewer local entities than the threshold;
 - present otherwise.
-"Local" is the cluster's county; scope "city" or "province" widens it.
+"Local" is the cluster's county; scope "city" or "province" widens it. Every reason is Chinese.
 """
 
 from __future__ import annotations
@@ -16,55 +18,70 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap.policy import Thresholds
-from chainmap.vocab import GAP_STATUSES
+from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES
+
+WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 
 
 @dataclass(frozen=True)
 class NodeFacts:
     id: str
-    local_types: list[str] = field(default_factory=list)   # entity_type of each active local entity
+    by_type: dict[str, int] = field(default_factory=dict)  # local supply: active entities by entity_type
+    members: int = 0                                       # ... of which attached to this cluster's node
     single_name: str | None = None                         # the lone local entity, when there is exactly one
     single_uscc: str | None = None
     single_customers: int = 0                              # its distinct active local customers
-    inbound: int = 0                                       # SUPPLIES in force into the node's local entities
+    inbound: int = 0                                       # SUPPLIES in force into the node's own entities
     inbound_outside_province: int = 0
     inbound_in_scope: int = 0
+    nearest: list[dict] = field(default_factory=list)      # nearest other Hebei counties with supply: adcode, name,
+    #                                                        count, km (nearest first)
+    scope: str = "county"
     mark: str | None = None
     mark_reason: str | None = None
     mark_by: str | None = None
 
 
 def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
-    """(status, evidence) for one node; evidence says which rule decided and with what numbers."""
-    local = len(facts.local_types)
+    """(status, evidence) for one node; evidence says which rule decided and with what numbers, in Chinese."""
+    local = sum(facts.by_type.values())
+    where = WHERE.get(facts.scope, "本地")
     outside_share = facts.inbound_outside_province / facts.inbound if facts.inbound else None
     evidence: dict[str, Any] = {
         "local_entities": local,
-        "by_entity_type": dict(sorted(Counter(facts.local_types).items())),
+        "by_entity_type": dict(sorted(facts.by_type.items())),
+        "cluster_members": facts.members,
         "inbound_supplies": facts.inbound,
         "inbound_from_outside_province": facts.inbound_outside_province,
         "outside_province_share": round(outside_share, 4) if outside_share is not None else None,
+        "nearest_supply": facts.nearest[:3],
         "mark": {"value": facts.mark, "reason": facts.mark_reason, "by": facts.mark_by} if facts.mark else None,
         "reasons": [],
     }
     reasons = evidence["reasons"]
     if local == 0:
-        reasons.append("no active local market entity operates in this node")
+        reasons.append(f"{where}没有在业市场主体从事该环节（按所属行业代码和挂接企业统计）")
+        if facts.nearest:
+            n = facts.nearest[0]
+            reasons.append(f"最近的供给在{n['name']}（{n['count']}家，约{n['km']:.0f}公里）")
         return "gap", evidence
     if local == 1 and facts.single_customers >= t.single_supplier_customers:
         evidence["single_supplier"] = {"uscc": facts.single_uscc, "name": facts.single_name,
                                        "local_customers": facts.single_customers}
-        reasons.append(f"local supply hangs on one entity serving {facts.single_customers} local customers")
+        reasons.append(f"{where}供给仅依赖1家主体（{facts.single_name}），其服务{where}客户{facts.single_customers}家")
     if outside_share is not None and facts.inbound >= t.outside_min_edges and outside_share > t.outside_share:
-        reasons.append(f"{outside_share:.0%} of inbound supply comes from outside the province")
+        reasons.append(f"该环节外来供货的{outside_share:.0%}来自省外（{facts.inbound_outside_province}/{facts.inbound}）")
     if facts.mark == "bottleneck":
-        reasons.append(f"marked bottleneck by {facts.mark_by}: {facts.mark_reason}")
+        reasons.append(f"人工标注为瓶颈（卡脖子）：{facts.mark_reason or '未填写理由'}")
     if reasons:
         return "bottleneck", evidence
+    order = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, k)}{v}家"
+                   for k, v in sorted(facts.by_type.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
     if local < t.weak_below:
-        reasons.append(f"{local} local entities, fewer than {t.weak_below}")
+        reasons.append(f"{where}仅{local}家市场主体（{mix}），少于{t.weak_below}家")
         return "weak", evidence
-    reasons.append(f"{local} local entities")
+    reasons.append(f"{where}{local}家市场主体（{mix}）")
     return "present", evidence
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from chainmap.geo import haversine_km
 from chainmap.policy import FEATURES, RewardPolicy
-from chainmap.rewards.rule import Relationship, count_partners
+from chainmap.rewards.rule import Relationship, count_partners, wan
 
 def key_parameters(config: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """The configuration of the scale, transfer and green parts as Cypher parameters (chainmap.graph.rank_keys)."""
@@ -51,20 +52,12 @@ class Target:
     county_name: str
     lon: float
     lat: float
-    potential_partners: list[Relationship]   # active local entities in the neighbouring nodes (FEEDS)
+    potential_partners: list[Relationship]   # active local entities in the neighbouring nodes (FEEDS, SUPPORTS)
 
     @cached_property
     def related(self) -> frozenset[str]:
         """The partners and their group parents: the firms whose own outlook differs from the shared one."""
         return frozenset(x for p in self.potential_partners for x in (p.partner, p.group) if x)
-
-
-def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def industry_fit(codes: list[str], target: Target, products: str, config: dict) -> tuple[float, str]:
@@ -85,22 +78,24 @@ def industry_fit(codes: list[str], target: Target, products: str, config: dict) 
     return best, why
 
 
-def scale(revenue: int | None, year: int, config: dict) -> tuple[float, str]:
+def scale(revenue: int | None, year: int, config: dict) -> tuple[float, str, bool]:
+    """(feature, text, whether the text is a reason rather than a caution)."""
     s = config["scale"]
     threshold = s["threshold_cny"]
     if revenue is None:
-        return 0.0, f"缺少{year}年营业收入数据"
+        return 0.0, f"缺少{year}年营业收入数据，奖励门槛无法判断", False
     if revenue >= threshold:
         extra = min(1.0, math.log(revenue / threshold) / math.log(s["full_at_multiple"]))
         value = s["at_threshold"] + (1 - s["at_threshold"]) * extra
-        return value, f"{year}年营业收入{revenue / 1e4:,.0f}万元，达到{threshold / 1e4:,.0f}万元奖励门槛"
+        return value, f"{year}年营业收入{wan(revenue)}，达到{wan(threshold)}奖励门槛", True
     return (s["at_threshold"] * revenue / threshold,
-            f"{year}年营业收入{revenue / 1e4:,.0f}万元，未达{threshold / 1e4:,.0f}万元门槛")
+            f"{year}年营业收入{wan(revenue)}，未达{wan(threshold)}奖励门槛", False)
 
 
 def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[str]]:
     signals = {
-        "属北京新增产业禁限目录行业，有外迁动因": bool(c.bj_restricted),
+        # A synthetic flag, not the official 2022 catalogue (not loaded): labelled as sample data wherever shown.
+        "样例数据：标注为北京新增产业禁限目录行业，有外迁动因": bool(c.bj_restricted),
         "位于北京城六区或天津市内六区": c.region in config["core_districts"],
         "已在河北设有分支机构": c.hebei_presence,
         f"近年有扩产动向（{c.expansion_year}年）": bool(c.expansion_year and c.expansion_year >= today.year
@@ -109,13 +104,14 @@ def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[st
     return sum(signals.values()) / len(signals), [text for text, on in signals.items() if on]
 
 
-def green(c: Candidate, config: dict) -> tuple[float, str | None]:
+def green(c: Candidate, config: dict) -> tuple[float, str | None, bool]:
+    """(feature, text, whether the text is a reason rather than a caution)."""
     polluting = any(code.startswith(p) for code in c.industry_codes for p in config["heavily_polluting_prefixes"])
     if c.green_factory and not polluting:
-        return 1.0, "绿色工厂，加分"
+        return 1.0, "绿色工厂", True
     if polluting and not c.green_factory:
-        return 0.0, "属重污染行业，扣分（与碳达峰、碳中和要求相衔接）"
-    return 0.5, "绿色工厂但属重污染行业" if polluting else None
+        return 0.0, "属重污染行业，需与碳达峰、碳中和要求相衔接", False
+    return 0.5, "绿色工厂，但属重污染行业" if polluting else None, True
 
 
 def partner_outlook(c: Candidate, target: Target, policy: RewardPolicy, today: dt.date,
@@ -147,7 +143,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
     year = today.year - 1
     revenue = c.revenue.get(year)
     fit, fit_why = industry_fit(c.industry_codes, target, c.products, config)
-    size, size_why = scale(revenue, year, config)
+    size, size_why, size_good = scale(revenue, year, config)
     move, move_why = transfer(c, today, config)
     partners = partner_outlook(c, target, policy, today, shared)
     near = haversine_km(c.lon, c.lat, target.lon, target.lat)
@@ -161,14 +157,21 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
         "green": green(c, config)[0],
     }
     breakdown = {f: round(weights[f] * values[f], 6) for f in FEATURES}
-    reasons = [fit_why, size_why, *move_why,
-               f"{target.county_name}本地上下游可协作配套市场主体{len(partners)}家",
+    # Reasons explain the ranking, cautions what speaks against it; reasons every candidate of a list shares (the
+    # same partner count, the same distance) are lifted out of the items by the service (common_reasons).
+    reasons = [fit_why, *move_why, f"{target.county_name}本地上下游可协作配套市场主体{len(partners)}家",
                f"距{target.county_name}约{near:.0f}公里"]
+    cautions = []
+    (reasons if size_good else cautions).append(size_why)
     if c.ties:
-        reasons.append(f"已与本地集群企业存在{c.ties}项协作配套关系（以商招商）")
-    green_why = green(c, config)[1]
+        # 以商招商: the firm already trades with the county's cluster firms, who can make the introduction.
+        reasons.append(f"已与{target.county_name}集群企业有{c.ties}项协作配套往来，可请其牵线对接（以商招商）")
+    _, green_why, green_good = green(c, config)
     if green_why:
-        reasons.append(green_why)
+        (reasons if green_good else cautions).append(green_why)
+    if fit == 0:
+        cautions.append(fit_why)
+        reasons.remove(fit_why)
     revenue_ok = None if revenue is None else revenue >= policy.revenue_threshold_cny
     return {
         "enterprise": {"uscc": c.uscc, "name": c.name, "region": c.region, "industry_codes": c.industry_codes},
@@ -176,6 +179,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
         "score": round(sum(breakdown.values()), 6),
         "breakdown": breakdown,
         "reasons": reasons,
+        "cautions": cautions,
         "reward_outlook": {"revenue_ok": revenue_ok, "potential_local_partners": len(partners),
                            "likely_eligible": bool(revenue_ok) and len(partners) >= policy.min_partners},
         "distance_km": round(near, 1),

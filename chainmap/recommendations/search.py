@@ -25,7 +25,8 @@ from chainmap.errors import NotFound
 from chainmap.graph import Graph
 from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART
 from chainmap.policy import Policies
-from chainmap.recommendations.score import Candidate, Target, haversine_km, key_parameters, rank, shared_outlook
+from chainmap.geo import haversine_km
+from chainmap.recommendations.score import Candidate, Target, key_parameters, rank, shared_outlook
 from chainmap.rewards.rule import Relationship
 
 
@@ -49,7 +50,8 @@ class Request:
 TARGET: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $node}) "
     "MATCH (c)-[:LOCATED_IN]->(county:Region) "
-    "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) WHERE p.region = c.county "
+    "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS|SUPPORTS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) "
+    "  WHERE p.region = c.county "
     "  RETURN collect(DISTINCT p {.uscc, .name, .entity_type, .region, .status, .group}) AS partners } "
     "CALL (c) { OPTIONAL MATCH (:Cluster {county: c.county})<-[:INTO]-(:Introduction)-[:OF]->(x:Enterprise) "
     "  RETURN collect(DISTINCT x.uscc) AS introduced } "

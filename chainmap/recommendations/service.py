@@ -69,15 +69,25 @@ def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thr
     today = dt.date.today()
     requests = [Request(cluster_id, node_id, tuple(origins), limit, min_revenue, today, policies) for node_id in nodes]
     tokens = reuse.revisions(graph, requests)
-    items = []
+    items, common = [], {}
     for req in requests:
         node_id = req.node_id
-        for item in for_node(graph, req, revision=tokens.get(node_id)):
+        ranked = for_node(graph, req, revision=tokens.get(node_id))
+        common[node_id] = shared_reasons(ranked)
+        for item in ranked:
+            item["reasons"] = [r for r in item["reasons"] if r not in common[node_id]]
             item["node"]["status"] = statuses[node_id][0]
             items.append(item)
     items.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"], r["node"]["id"]))
-    return {"cluster": cluster_id, "nodes": nodes, "origins": list(origins),
+    return {"cluster": cluster_id, "nodes": nodes, "origins": list(origins), "common_reasons": common,
             "config_version": policies.recommendation["version"],
             "items": items}
 
 
+def shared_reasons(ranked: list[dict[str, Any]]) -> list[str]:
+    """Reasons every target of a node's list shares (the same partner count, the same distance): they explain no
+    ranking, so they are said once for the node rather than repeated on each target."""
+    if len(ranked) < 2:
+        return []
+    first = ranked[0]["reasons"]
+    return [r for r in first if all(r in item["reasons"] for item in ranked[1:])]

@@ -54,7 +54,8 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
                             headers=keys["analyst"]).json()["items"]
     rows = browser.find_elements(By.CSS_SELECTOR, "#targets tbody tr")
     assert [r.get_attribute("data-uscc") for r in rows] == [i["enterprise"]["uscc"] for i in expected]
-    assert expected[0]["reasons"][0] in rows[0].text and "可协作本地主体" in rows[0].text
+    assert all(r in rows[0].text for r in expected[0]["reasons"]) and "可协作本地主体" in rows[0].text
+    assert all(f"注意：{c}" in rows[0].text for c in expected[0]["cautions"])
     district = graph.read("MATCH (r:Region {adcode: $a}) RETURN r.name AS n", a=expected[0]["enterprise"]["region"])[0]
     assert district["n"] in rows[0].text  # the district by name, not only its code
     assert "缺链" in browser.find_element(By.ID, "targets-title").text

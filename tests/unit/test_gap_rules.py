@@ -10,25 +10,30 @@ C = "company"
 
 # (name, facts, expected status, phrase expected among the reasons)
 CASES = [
-    ("no entity is a gap", NodeFacts("n"), "gap", "no active local market entity"),
-    ("a gap stays a gap even when marked bottleneck", NodeFacts("n", mark="bottleneck", mark_reason="x"), "gap", "no active"),
-    ("one entity with few customers is weak", NodeFacts("n", [C], single_customers=2), "weak", "1 local entities"),
-    ("one entity serving exactly the threshold is a bottleneck", NodeFacts("n", [C], single_customers=3),
-     "bottleneck", "hangs on one entity serving 3"),
-    ("two entities, just below weak_below", NodeFacts("n", [C, C]), "weak", "fewer than 3"),
-    ("exactly weak_below entities is present (tie)", NodeFacts("n", [C, C, C]), "present", "3 local entities"),
+    ("no entity is a gap", NodeFacts("n"), "gap", "本县没有在业市场主体从事该环节"),
+    ("a gap names the nearest supply",
+     NodeFacts("n", nearest=[{"adcode": "130581", "name": "邢台市南宫市", "count": 12, "km": 38.4}]), "gap",
+     "最近的供给在邢台市南宫市（12家，约38公里）"),
+    ("a gap stays a gap even when marked bottleneck", NodeFacts("n", mark="bottleneck", mark_reason="x"), "gap", "没有"),
+    ("one entity with few customers is weak", NodeFacts("n", {C: 1}, single_customers=2), "weak", "仅1家"),
+    ("one entity serving exactly the threshold is a bottleneck",
+     NodeFacts("n", {C: 1}, single_name="甲", single_customers=3), "bottleneck", "仅依赖1家主体（甲），其服务本县客户3家"),
+    ("two entities, just below weak_below", NodeFacts("n", {C: 2}), "weak", "少于3家"),
+    ("exactly weak_below entities is present (tie)", NodeFacts("n", {C: 3}), "present", "本县3家市场主体（企业3家）"),
     ("exactly half from outside the province is not most (tie)",
-     NodeFacts("n", [C] * 4, inbound=10, inbound_outside_province=5), "present", "4 local entities"),
+     NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=5), "present", "本县4家"),
     ("most inbound supply from outside the province",
-     NodeFacts("n", [C] * 4, inbound=10, inbound_outside_province=6), "bottleneck", "60% of inbound supply"),
+     NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=6), "bottleneck", "60%来自省外"),
     ("outside share judged only with enough relationships",
-     NodeFacts("n", [C] * 4, inbound=2, inbound_outside_province=2), "present", "4 local entities"),
-    ("an editor's bottleneck mark", NodeFacts("n", [C] * 5, mark="bottleneck", mark_reason="卡脖子", mark_by="k1"),
-     "bottleneck", "marked bottleneck by k1: 卡脖子"),
-    ("an editor's gap mark does not override coverage", NodeFacts("n", [C] * 5, mark="gap", mark_reason="x"),
-     "present", "5 local entities"),
+     NodeFacts("n", {C: 4}, inbound=2, inbound_outside_province=2), "present", "本县4家"),
+    ("an editor's bottleneck mark", NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="卡脖子", mark_by="k1"),
+     "bottleneck", "人工标注为瓶颈（卡脖子）：卡脖子"),
+    ("an editor's gap mark does not override coverage", NodeFacts("n", {C: 5}, mark="gap", mark_reason="x"),
+     "present", "本县5家"),
     ("individual businesses and farms count as local entities",
-     NodeFacts("n", ["individual_business", "family_farm", "cooperative"]), "present", "3 local entities"),
+     NodeFacts("n", {"individual_business": 1, "family_farm": 1, "cooperative": 1}), "present",
+     "个体工商户1家、家庭农场1家、农民专业合作社1家"),
+    ("the city scope says so", NodeFacts("n", {C: 1}, scope="city"), "weak", "本市仅1家"),
 ]
 
 
@@ -37,11 +42,11 @@ def test_status_rules(name, facts, status, phrase):
     got, evidence = node_status(facts, T)
     assert got == status
     assert any(phrase in r for r in evidence["reasons"]), evidence["reasons"]
-    assert evidence["local_entities"] == len(facts.local_types)
+    assert evidence["local_entities"] == sum(facts.by_type.values())
 
 
 def test_evidence_carries_the_single_supplier_and_the_mark():
-    _, evidence = node_status(NodeFacts("n", [C], single_name="甲", single_uscc="U", single_customers=7,
+    _, evidence = node_status(NodeFacts("n", {C: 1}, single_name="甲", single_uscc="U", single_customers=7,
                                         mark="gap", mark_reason="r", mark_by="k"), T)
     assert evidence["single_supplier"] == {"uscc": "U", "name": "甲", "local_customers": 7}
     assert evidence["mark"] == {"value": "gap", "reason": "r", "by": "k"}
@@ -49,7 +54,7 @@ def test_evidence_carries_the_single_supplier_and_the_mark():
 
 
 def test_thresholds_are_configuration():
-    facts = NodeFacts("n", [C, C, C])
+    facts = NodeFacts("n", {C: 3})
     assert node_status(facts, T)[0] == "present"
     assert node_status(facts, Thresholds(weak_below=5))[0] == "weak"
 
@@ -61,8 +66,8 @@ def test_an_empty_cluster():
 
 
 def test_local_supply_rate():
-    nodes = [NodeFacts("a"), NodeFacts("b", [C] * 3, inbound=4, inbound_in_scope=3),
-             NodeFacts("c", [C], inbound=4, inbound_in_scope=1)]
+    nodes = [NodeFacts("a"), NodeFacts("b", {C: 3}, inbound=4, inbound_in_scope=3),
+             NodeFacts("c", {C: 1}, inbound=4, inbound_in_scope=1)]
     results, rate = analyse(nodes, T)
     assert {k: v[0] for k, v in results.items()} == {"a": "gap", "b": "present", "c": "weak"}
     assert rate["node_coverage"] == round(2 / 3, 4) and rate["supply_share_from_scope"] == 0.5

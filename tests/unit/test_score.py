@@ -86,3 +86,29 @@ def test_every_feature_has_exactly_one_cypher_bound():
     assert set(STATIC_BOUNDS) | set(NODE_BOUNDS) == set(FEATURES) == set(CONFIG["weights"])
     for feature, term in {**STATIC_BOUNDS, **NODE_BOUNDS}.items():
         assert term.startswith(f"$w.{feature} *") or f"THEN $w.{feature} " in term, (feature, term)
+
+
+def test_negatives_are_cautions_not_reasons():
+    c = Candidate(uscc=uscc.compose("9", "1", "110115", "A0000002"), name="x", region="110115", lon=116.3, lat=39.7,
+                  industry_codes=["3130"], revenue={2025: 30_000_000}, green_factory=False, bj_restricted=True)
+    result = score(c, TARGET, CONFIG, POLICY, TODAY)
+    assert any("未达5000万元奖励门槛" in x for x in result["cautions"])
+    assert any("重污染" in x for x in result["cautions"])
+    assert not any("未达" in x or "重污染" in x for x in result["reasons"])
+    restricted = [r for r in result["reasons"] if "禁限目录" in r]
+    assert restricted and all(r.startswith("样例数据") for r in restricted)  # a synthetic flag says so
+    unknown = score(replace(c, revenue={}), TARGET, CONFIG, POLICY, TODAY)
+    assert any("缺少2025年营业收入数据" in x for x in unknown["cautions"])
+
+
+def test_reasons_every_target_shares_are_said_once_for_the_node():
+    from chainmap.recommendations.service import shared_reasons
+
+    cs = [Candidate(uscc=uscc.compose("9", "1", "110115", f"A000001{i}"), name="x", region="110115", lon=116.3,
+                    lat=39.7, industry_codes=["1721" if i else "1722"], revenue={2025: (i + 1) * 60_000_000})
+          for i in range(3)]
+    ranked = rank(cs, TARGET, CONFIG, POLICY, TODAY, limit=3)
+    common = shared_reasons(ranked)
+    assert "清河县本地上下游可协作配套市场主体7家" in common and "距清河县约" in " ".join(common)
+    assert not any("营业收入" in r for r in common)  # differs per target, so it stays with each
+    assert shared_reasons(ranked[:1]) == []
