@@ -14,7 +14,9 @@ from chainmap.policy import Thresholds
 from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
 
 # Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
-# classified in one of the node's GB/T 4754 codes or attached to the node, whichever cluster it belongs to; it is
+# attached to this link (a node of the same key, in any cluster's chain) or classified in one of the node's own
+# GB/T 4754 codes (those no other link of its chain shares: 分梳 and 制条纺纱 are both 1721, 精密紧固件 and 镦制 both
+# 3482, so the class cannot tell such links apart and attachment decides), whichever cluster it belongs to. It is
 # counted by entity type and region (the province pass also finds the nearest other counties with supply). Inbound
 # supply and the lone supplier's customers are read around the cluster's own entities of the node (`members`). At
 # province scale this walks tens of thousands of relationships per cluster, so the result is stored on the node
@@ -28,9 +30,11 @@ COMPUTE: LiteralString = (
     "CALL (n, prefix) { "
     "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
     "  RETURN collect(e.uscc) AS members } "
-    "CALL (n, prefix) { "
-    "  CALL (n) { MATCH (e:Enterprise)-[:OPERATES_IN]->(n) RETURN e "
-    "    UNION MATCH (n)-[:CLASSIFIED_AS]->(:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) RETURN e } "
+    "CALL (c, n, prefix) { "
+    "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+    "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
+    "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
+    "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own RETURN e } "
     "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH prefix "
     "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
     "  RETURN collect([type, region, k]) AS supply, collect(one) AS ones } "
@@ -65,12 +69,13 @@ STORED: LiteralString = (
     "  n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
-# The nodes an enterprise's facts feed: those it is attached to, those of its codes (local supply), and those of its
-# 协作配套 partners (inbound supply, a lone supplier's customers).
+# The nodes an enterprise's facts feed: those it is attached to and their namesakes in other chains, those of its
+# codes (local supply), and those of its 协作配套 partners (inbound supply, a lone supplier's customers).
 NODES_OF_ENTERPRISES: LiteralString = (
     "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
     "CALL (e) { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id "
     "  UNION MATCH (e)-[:CLASSIFIED_AS]->(:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode) RETURN n.id AS id "
+    "  UNION MATCH (e)-[:OPERATES_IN]->(m:ChainNode) MATCH (n:ChainNode {key: m.key}) RETURN n.id AS id "
     "  UNION MATCH (e)-[:SUPPLIES]-(:Enterprise)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id } "
     "RETURN DISTINCT id"
 )

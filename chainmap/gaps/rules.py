@@ -1,8 +1,9 @@
 """Gap and bottleneck analysis (缺链、薄弱、瓶颈): pure rules over the facts the graph returns, thresholds in settings.
 
-For each chain node, from its local supply — the active market entities registered in the scope and classified in
-the node's GB/T 4754 codes or attached to the node, whichever cluster (if any) they belong to (就近就地配套) — and the
-SUPPLIES relationships into the cluster's own entities of the node:
+For each chain node, from its local supply — the active market entities registered in the scope and attached to
+the link (in any cluster's chain) or classified in the node's own GB/T 4754 codes, whichever cluster (if any) they
+belong to (就近就地配套; chainmap.gaps.analysis) — and the SUPPLIES relationships into the cluster's own entities of
+the node:
 - gap: no local supply;
 - bottleneck: local supply hangs on one entity that serves many local customers, or most of the node's inbound
   supply comes from outside the province, or an editor marked it bottleneck (卡脖子);
@@ -60,7 +61,7 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
     }
     reasons = evidence["reasons"]
     if local == 0:
-        reasons.append(f"{where}没有在业市场主体从事该环节（按所属行业代码和挂接企业统计）")
+        reasons.append(f"{where}没有在业市场主体从事该环节（按所属行业代码和所属环节统计）")
         if facts.nearest:
             n = facts.nearest[0]
             reasons.append(f"最近的供给在{n['name']}（{n['count']}家，约{n['km']:.0f}公里）")

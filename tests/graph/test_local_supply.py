@@ -1,0 +1,72 @@
+"""Local supply means supply from nearby (就近就地配套): entities of the scope attached to the link in any cluster's
+chain or classified in the node's own GB/T 4754 codes, whichever cluster they belong to; a gap names the nearest
+county that has supply."""
+
+import pytest
+
+from chainmap import uscc
+from chainmap.gaps.analysis import analyse_clusters
+from chainmap.policy import Thresholds
+from tests.conftest import reset_seeded
+
+
+def local_entities(graph, node_id, scope):
+    cluster = node_id.split(".")[0]
+    statuses, _ = analyse_clusters(graph, [cluster], scope, Thresholds())[cluster]
+    return statuses[node_id][1]["local_entities"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def test_the_city_scope_counts_the_neighbouring_clusters_supply(client, graph, keys):
+    """清河's 分梳 shares its class (1721) with 制条纺纱, so attachment decides: at city scope the 分梳 entities of
+    南宫羊绒 (same city) count too, exactly as the graph has them."""
+    expected = {scope: graph.read(
+        "MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(:ChainNode {key: 'dehairing'}) "
+        "WHERE e.region STARTS WITH $prefix RETURN count(DISTINCT e) AS n", prefix=prefix)[0]["n"]
+        for scope, prefix in (("county", "130534"), ("city", "1305"))}
+    assert expected["city"] > expected["county"] > 0
+    for scope in ("county", "city"):
+        assert local_entities(graph, "qinghe-cashmere.dehairing", scope) == expected[scope], scope
+
+
+def test_a_firm_of_another_county_classified_in_the_nodes_own_code_counts_in_its_city(client, graph, keys):
+    """A 检验检测 firm (7452, a code only 检验检测 has in 清河's chain) registered in 南宫 belongs to no cluster: it is
+    local supply for 清河's 检验检测 at city scope, not at county scope."""
+    def counts():
+        return {scope: local_entities(graph, "qinghe-cashmere.testing", scope) for scope in ("county", "city")}
+
+    before = counts()
+    firm = uscc.compose("9", "1", "130581", "T0000001")
+    created = client.post("/api/v1/enterprises", headers=keys["admin"], json={
+        "uscc": firm, "name": "南宫市衡信检测技术有限公司", "entity_type": "company", "region": "130581",
+        "industry_codes": ["7452"]})
+    assert created.status_code == 201, created.get_json()
+    after = counts()
+    assert after == {"county": before["county"], "city": before["city"] + 1}
+
+
+def test_a_gap_names_the_nearest_county_with_supply(client, graph, keys):
+    """安平's 高通量膜 has no supply in the county; a membrane-material firm registered in 衡水's 桃城区 becomes the
+    nearest supply named in the gap's evidence, with its count and distance."""
+    firm = uscc.compose("9", "1", "131102", "M0000001")
+    created = client.post("/api/v1/enterprises", headers=keys["admin"], json={
+        "uscc": firm, "name": "衡水市膜源新材料有限公司", "entity_type": "company", "region": "131102",
+        "industry_codes": ["2659"]})
+    assert created.status_code == 201, created.get_json()
+    gaps = client.get("/api/v1/clusters/anping-wire-mesh/gaps", headers=keys["viewer"]).get_json()
+    membrane = next(i for i in gaps["items"] if i["node"]["id"] == "anping-wire-mesh.membrane")
+    assert membrane["status"] == "gap"
+    nearest = membrane["evidence"]["nearest_supply"]
+    hengshui = graph.read("MATCH (a:Region {adcode: '131125'}), (b:Region {adcode: '131102'}) "
+                          "RETURN a.lon AS alon, a.lat AS alat, b.lon AS blon, b.lat AS blat")[0]
+    from chainmap.geo import haversine_km
+    km = haversine_km(hengshui["alon"], hengshui["alat"], hengshui["blon"], hengshui["blat"])
+    closer = [n for n in nearest if n["km"] < km - 0.1]
+    entry = next(n for n in nearest if n["adcode"] == "131102") if not closer else None
+    assert closer or (entry["count"] >= 1 and abs(entry["km"] - round(km, 1)) < 0.2 and "桃城区" in entry["name"])
+    assert any(r.startswith("最近的供给在") for r in membrane["evidence"]["reasons"])
