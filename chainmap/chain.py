@@ -9,6 +9,7 @@ from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import node_facts, refresh_facts
 from chainmap.gaps import Thresholds, analyse
 from chainmap.graph import Graph
+from chainmap.graph.adapter import Clash
 from chainmap.references import known_classes
 
 # The diagram: the cluster, its nodes and its edges. Statuses come from the gap analysis (gap_analysis.py).
@@ -48,14 +49,17 @@ PATCH_NODE: LiteralString = (
 DELETE_NODE: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) DETACH DELETE n RETURN count(*) AS deleted"
 )
-EDGE_EXISTS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) RETURN count(r) AS n"
-)
-CREATE_FEEDS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:FEEDS {kind: $kind}]->(b)"
-)
-CREATE_SUPPORTS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:SUPPORTS]->(b)"
+# At most one edge from a node to another, kept by the write: both nodes are locked, an existing edge is returned as
+# `clash` (the adapter rolls the transaction back), otherwise the edge is created.
+CREATE_EDGE: LiteralString = (
+    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) "
+    "SET a.__lock = true, b.__lock = true REMOVE a.__lock, b.__lock "
+    "WITH a, b OPTIONAL MATCH (a)-[old:FEEDS|SUPPORTS]->(b) "
+    "WITH a, b, head(collect(CASE WHEN old IS NULL THEN null ELSE {kind: coalesce(old.kind, 'service')} END)) AS clash "
+    "FOREACH (_ IN CASE WHEN clash IS NULL AND $kind <> 'service' THEN [1] ELSE [] END | "
+    "  CREATE (a)-[:FEEDS {kind: $kind}]->(b)) "
+    "FOREACH (_ IN CASE WHEN clash IS NULL AND $kind = 'service' THEN [1] ELSE [] END | CREATE (a)-[:SUPPORTS]->(b)) "
+    "RETURN clash"
 )
 DELETE_EDGE: LiteralString = (
     "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) DELETE r RETURN count(r) AS n"
@@ -142,9 +146,11 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
         raise Invalid("service edges start at service nodes, and only they do",
                       errors=[{"field": "kind", "reason": f"{kind!r} does not fit a {source['stage']} source node"}])
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
-    if graph.read(EDGE_EXISTS, **ids)[0]["n"]:
-        raise Conflict(f"{source_key} already feeds {target_key}")
-    graph.write(CREATE_SUPPORTS if kind == "service" else CREATE_FEEDS, kind=kind, **ids)
+    try:
+        graph.write(CREATE_EDGE, kind=kind, **ids)
+    except Clash as clash:
+        raise Conflict(f"{source_key} already feeds {target_key} in cluster {cluster_id!r} "
+                       f"(kind {clash.existing['kind']})") from None
 
 
 def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:

@@ -48,6 +48,10 @@ KNOWN_REGIONS: LiteralString = (
 )
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
+# A create claims each USCC with CREATE first, in the same transaction as the write: the uniqueness constraint on
+# Enterprise.uscc makes a concurrent create of the same code wait for the first and then fail (ConstraintError ->
+# Conflict), so two requests can never both create, nor the second silently overwrite the first.
+CLAIM: LiteralString = "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc}) WITH count(*) AS claimed "
 
 FIELDS = ("name", "entity_type", "region", "industry_codes", "chain_nodes", "revenue_cny", "status", "group",
           "registered_on", "products", "bj_restricted", "expansion_year", "green_factory")
@@ -147,8 +151,12 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
 
 def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
-    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS,
-                **key_arguments())
+    try:
+        graph.write(CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS,
+                    **key_arguments())
+    except Conflict:
+        taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(e["uscc"] for e in items)))
+        raise Conflict(f"enterprises already exist: {', '.join(taken[:5]) or 'one of the batch'}") from None
     refresh_for_enterprises(graph, [e["uscc"] for e in items])
 
 

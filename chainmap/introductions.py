@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any, LiteralString
 
-from chainmap.errors import Invalid, NotFound
+from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, scopes
+from chainmap.graph.adapter import Clash
 from chainmap.paging import Page, envelope
 
 STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
@@ -31,9 +32,18 @@ REFS: LiteralString = (
     "OPTIONAL MATCH (r:Region {adcode: $origin, level: 'county'}) "
     "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin"
 )
+# Stages in which an introduction is open (all of today's: none closes one yet). One open introduction per
+# enterprise and cluster, kept by the write: it locks the enterprise, looks for an open introduction of it into the
+# cluster and returns it as `clash` (the adapter rolls back) or creates the new one.
+OPEN_STAGES = STAGES
 CREATE: LiteralString = (
     "MATCH (e:Enterprise {uscc: $props.enterprise}), (c:Cluster {id: $props.cluster}) "
-    "CREATE (i:Introduction {id: $id}) SET i += $props CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c) RETURN i.id AS id"
+    "SET e.__lock = true REMOVE e.__lock "
+    "WITH e, c OPTIONAL MATCH (o:Introduction)-[:OF]->(e) WHERE (o)-[:INTO]->(c) AND o.stage IN $open "
+    "WITH e, c, head(collect(o {.id, .stage, introduced_on: toString(o.introduced_on)})) AS clash "
+    "CALL (e, c, clash) { WITH e, c WHERE clash IS NULL "
+    "  CREATE (i:Introduction {id: $id}) SET i += $props CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c) } "
+    "RETURN clash"
 )
 PATCH: LiteralString = "MATCH (i:Introduction {id: $id}) SET i += $props RETURN i.id AS id"
 
@@ -70,7 +80,12 @@ def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
     # a taken id -> Conflict from the constraint
-    graph.write(CREATE, id=intro_id, props=props, touches=scopes.INTRODUCTION)
+    try:
+        graph.write(CREATE, id=intro_id, props=props, open=list(OPEN_STAGES), touches=scopes.INTRODUCTION)
+    except Clash as clash:
+        old = clash.existing
+        raise Conflict(f"the request clashes with open introduction {old['id']} of {props['enterprise']} into "
+                       f"{props['cluster']} (stage {old['stage']}, introduced on {old['introduced_on']})") from None
     return get_introduction(graph, intro_id)
 
 

@@ -34,6 +34,18 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
+# A write query that finds, under its locks, that what it would create is already there returns that object in a
+# column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
+# caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
+CLASH = "clash"
+
+
+class Clash(Conflict):
+    """The write found an existing object in its place (returned by the query as `clash`) and was rolled back."""
+
+    def __init__(self, existing: Any) -> None:
+        super().__init__("the change clashes with an existing record")
+        self.existing = existing
 
 
 class Graph:
@@ -158,6 +170,8 @@ def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString, params: dict
     before = _scopes(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
+    if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
+        raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction function: rolled back
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _scopes(tx, touches, params))
