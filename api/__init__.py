@@ -8,7 +8,7 @@ import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from api import converters, cors, problems, security
+from api import bodies, converters, cors, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     cors.register(app)
     security.register(app)
+    bodies.register(app)  # after authentication: bodies of unknown callers are not parsed
 
     from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
 
