@@ -8,7 +8,7 @@ import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from api import bodies, converters, cors, problems, security
+from api import bodies, budget, converters, cors, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
     problems.register(app)
+    budget.register(app)
     cors.register(app)
     security.register(app)
     bodies.register(app)  # after authentication: bodies of unknown callers are not parsed

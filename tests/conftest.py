@@ -94,7 +94,7 @@ def server(graph, tmp_path_factory):
         try:
             if requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or a worker still booting on a busy machine
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
