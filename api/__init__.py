@@ -7,8 +7,9 @@ from http import HTTPStatus
 import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import bodies, budget, converters, cors, problems, security
+from api import bodies, budget, converters, cors, limits, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions[GRAPH_KEY] = Graph(settings)
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)
 
     api = Api(app)
     converters.register(app, api)
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     budget.register(app)
     cors.register(app)
+    limits.register(app)  # before authentication: a flood costs no key lookups
     security.register(app)
     bodies.register(app)  # after authentication: bodies of unknown callers are not parsed
 

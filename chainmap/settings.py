@@ -48,6 +48,14 @@ class Settings:
     weak_below: int = 3
     bottleneck_customers: int = 3
     outside_share: float = 0.5
+    # Rate limits ("N/second|minute|hour|day", empty: off) per client address, per API key and for failed
+    # authentications per address; counters in rate_storage (api/limits.py, README "Rate limits").
+    rate_address: str = "1200/minute"
+    rate_key: str = "600/minute"
+    rate_auth_failures: str = "20/minute"
+    rate_storage: str = "memory://"
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For gives the client address (0: none, trust no header).
+    proxy_hops: int = 0
     # Browser origins allowed to call the API cross-origin (CORS); empty: none. Never a wildcard.
     cors_origins: tuple[str, ...] = ()
 
@@ -103,6 +111,11 @@ class Settings:
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
             bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),
             outside_share=_number(env, "CHAINMAP_OUTSIDE_SHARE", 0.5),
+            rate_address=env.get("CHAINMAP_RATE_ADDRESS", "1200/minute"),
+            rate_key=env.get("CHAINMAP_RATE_KEY", "600/minute"),
+            rate_auth_failures=env.get("CHAINMAP_RATE_AUTH_FAILURES", "20/minute"),
+            rate_storage=env.get("CHAINMAP_RATE_STORAGE", "memory://"),
+            proxy_hops=int(_number(env, "CHAINMAP_PROXY_HOPS", 0)),
             cors_origins=tuple(o.strip().rstrip("/") for o in env.get("CHAINMAP_CORS_ORIGINS", "").split(",")
                                if o.strip()),
         )

@@ -27,7 +27,9 @@ def free_port() -> int:
 def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
     """gunicorn with the given CHAINMAP_* overrides; yields the base URL once /health answers 200."""
     port = free_port()
-    full_env = {**os.environ, "CHAINMAP_PORT": str(port), "CHAINMAP_WORKERS": "2", **env}
+    # Rate limits off unless a test sets them: these tests send many requests from one address and key.
+    full_env = {**os.environ, "CHAINMAP_PORT": str(port), "CHAINMAP_WORKERS": "2", "CHAINMAP_RATE_ADDRESS": "",
+                "CHAINMAP_RATE_KEY": "", "CHAINMAP_RATE_AUTH_FAILURES": "", **env}
     log_path = Path(log_dir) / f"gunicorn-{port}.log"
     # A file, not a pipe: an unread pipe fills up and blocks gunicorn's logging (and so every request).
     with open(log_path, "w+") as log:
