@@ -9,7 +9,7 @@ from flask import Flask
 from flask_smorest.utils import prepare_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import bodies, budget, converters, cors, limits, problems, security
+from api import bodies, budget, converters, cors, headers, limits, problems, security
 from api.context import GRAPH_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     cors.register(app)
     limits.register(app)  # before authentication: a flood costs no key lookups
     security.register(app)
-    bodies.register(app)  # after authentication: bodies of unknown callers are not parsed
+    bodies.register(app)
+    headers.register(app)  # after authentication: bodies of unknown callers are not parsed
 
     from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
 
