@@ -79,10 +79,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     bodies.register(app)
     headers.register(app)  # after authentication: bodies of unknown callers are not parsed
 
-    from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
+    from api import audit, clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps, audit):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(console.bp)
     api.spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)

@@ -21,6 +21,7 @@ class Principal:
     key_id: str
     role: str
     counties: frozenset[str] = frozenset()
+    label: str = ""
 
     @property
     def is_admin(self) -> bool:

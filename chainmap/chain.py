@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import node_facts, refresh_facts
 from chainmap.gaps import Thresholds, analyse
@@ -118,7 +119,8 @@ def create_node(graph: Graph, cluster_id: str, data: dict[str, Any]) -> str:
     props = {"cluster": cluster_id, "key": data["key"], "name": data["name"], "stage": data["stage"],
              "industry_codes": data["industry_codes"], "keywords": data.get("keywords", []), "basis": "edited",
              "template": None, "sources": []}
-    graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props)
+    graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props,
+                change=Change("chain_node.create", "chain_node", (node_id(cluster_id, data["key"]),)))
     return node_id(cluster_id, data["key"])
 
 
@@ -127,14 +129,16 @@ def patch_node(graph: Graph, cluster_id: str, key: str, changes: dict[str, Any])
     if "industry_codes" in changes:
         _check_classes(graph, changes["industry_codes"])
     props = {k: v for k, v in changes.items() if k in ("name", "stage", "industry_codes", "keywords")}
-    graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props)
+    graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props,
+                change=Change("chain_node.patch", "chain_node", (node_id(cluster_id, key),)))
 
 
 def delete_node(graph: Graph, cluster_id: str, key: str) -> None:
     node = _node(graph, cluster_id, key)
     if node["enterprises"]:
         raise Conflict(f"{node['enterprises']} enterprises operate in this node; move them before deleting it")
-    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key))
+    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key),
+                change=Change("chain_node.delete", "chain_node", (node_id(cluster_id, key),)))
 
 
 def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str, kind: str) -> None:
@@ -147,7 +151,8 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
                       errors=[{"field": "kind", "reason": f"{kind!r} does not fit a {source['stage']} source node"}])
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
     try:
-        graph.write(CREATE_EDGE, kind=kind, **ids)
+        graph.write(CREATE_EDGE, kind=kind, **ids, change=Change(
+            "chain_edge.create", "chain_edge", (f"{ids['source']}->{ids['target']}",)))
     except Clash as clash:
         raise Conflict(f"{source_key} already feeds {target_key} in cluster {cluster_id!r} "
                        f"(kind {clash.existing['kind']})") from None
@@ -155,13 +160,15 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
 
 def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
-    if not graph.write(DELETE_EDGE, **ids)[0]["n"]:
+    if not graph.write(DELETE_EDGE, **ids, change=Change(
+            "chain_edge.delete", "chain_edge", (f"{ids['source']}->{ids['target']}",)))[0]["n"]:
         raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
 
 
 def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str) -> None:
     """Mark a node gap or bottleneck (or clear with 'none'); the reason and author are kept either way."""
     rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
-                       mark=None if mark == "none" else mark, reason=reason, by=by)
+                       mark=None if mark == "none" else mark, reason=reason, by=by,
+                       change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
     if not rows:
         raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")

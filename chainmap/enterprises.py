@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap import uscc as uscc_rules
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import refresh_facts, refresh_for_enterprises
 from chainmap.graph import Graph, scopes
@@ -153,6 +154,7 @@ def create_enterprises(graph: Graph, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
     try:
         graph.write(CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=scopes.ENTERPRISE_ROWS,
+                    change=Change("enterprise.create", "enterprise", tuple(e["uscc"] for e in items)),
                     **key_arguments())
     except Conflict:
         taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(e["uscc"] for e in items)))
@@ -168,7 +170,7 @@ def patch_enterprise(graph: Graph, code: str, changes: dict[str, Any]) -> dict:
     validate(graph, [merged], creating=False)
     before = set(current["chain_nodes"])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=scopes.ENTERPRISE_ROWS,
-                **key_arguments())
+                change=Change("enterprise.patch", "enterprise", (code,)), **key_arguments())
     refresh_for_enterprises(graph, [code])
     if before - set(merged["chain_nodes"]):
         refresh_facts(graph, sorted(before - set(merged["chain_nodes"])))  # the nodes it left

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, LiteralString
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, scopes
 from chainmap.graph.adapter import Clash
@@ -81,7 +82,8 @@ def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
     # a taken id -> Conflict from the constraint
     try:
-        graph.write(CREATE, id=intro_id, props=props, open=list(OPEN_STAGES), touches=scopes.INTRODUCTION)
+        graph.write(CREATE, id=intro_id, props=props, open=list(OPEN_STAGES), touches=scopes.INTRODUCTION,
+                    change=Change("introduction.create", "introduction", (intro_id,)))
     except Clash as clash:
         old = clash.existing
         raise Conflict(f"the request clashes with open introduction {old['id']} of {props['enterprise']} into "
@@ -91,5 +93,6 @@ def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
 
 def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
     props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region")}
-    graph.write(PATCH, id=intro_id, props=props, touches=scopes.INTRODUCTION)
+    graph.write(PATCH, id=intro_id, props=props, touches=scopes.INTRODUCTION,
+                change=Change("introduction.patch", "introduction", (intro_id,)))
     return get_introduction(graph, intro_id)

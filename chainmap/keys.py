@@ -15,7 +15,7 @@ CREATE: LiteralString = (
 )
 FIND: LiteralString = (
     "MATCH (k:ApiKey {id: $id}) RETURN k.hash AS hash, k.role AS role, k.counties AS counties, "
-    "k.revoked_at IS NOT NULL AS revoked"
+    "k.revoked_at IS NOT NULL AS revoked, k.label AS label"
 )
 LIST: LiteralString = (
     "MATCH (k:ApiKey) RETURN k.id AS id, k.role AS role, k.counties AS counties, k.label AS label, "
@@ -51,7 +51,8 @@ def authenticate(graph: Graph, header: str | None) -> auth.Principal:
     rows = graph.read(FIND, id=key_id)
     if not rows or not auth.verify(full, rows[0]["hash"]) or rows[0]["revoked"]:
         raise Unauthorized("the API key is not valid")
-    return auth.Principal(key_id=key_id, role=rows[0]["role"], counties=frozenset(rows[0]["counties"] or []))
+    return auth.Principal(key_id=key_id, role=rows[0]["role"], counties=frozenset(rows[0]["counties"] or []),
+                          label=rows[0]["label"] or "")
 
 
 def list_keys(graph: Graph) -> list[dict]:

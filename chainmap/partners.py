@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.gap_analysis import refresh_for_enterprises
 from chainmap.graph import Graph, scopes
@@ -89,7 +90,8 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
     try:
         graph.write(CREATE, touches=scopes.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
-                    until=until, evidence=data.get("evidence"))
+                    until=until, evidence=data.get("evidence"),
+                    change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",)))
     except Clash as clash:
         verb = "supplies" if kind == "supplies" else "does work for"
         raise Conflict(f"this relationship is already recorded: {supplier} {verb} {customer} since {since.isoformat()} "

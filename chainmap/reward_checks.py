@@ -8,6 +8,7 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap import partners as partner_relations
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, scopes
 from chainmap.rewards import Facts, Policy, Relationship, evaluate, load_policy
@@ -96,7 +97,10 @@ def run_check(graph: Graph, enterprise: str, cluster: str, as_of: dt.date, by: s
     body = {"id": check_id, **result, "checked_by": by}
     graph.write(RECORD, touches=scopes.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster, as_of=as_of,
                 outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
-                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True))
+                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True),
+                change=Change("reward_check.create", "reward_check", (check_id,), county=result["cluster"].get("county"),
+                              after={"enterprise": enterprise, "cluster": cluster, "as_of": as_of,
+                                     "outcome": result["outcome"]}))
     return body
 
 
@@ -115,8 +119,12 @@ def grant(graph: Graph, check_id: str, by: str) -> dict[str, Any]:
                       errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
     try:
-        return graph.write(GRANT, touches=scopes.NOTHING, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key,
-                           by=by)[0]["grant"]
+        grant_id = f"rg-{secrets.token_hex(6)}"
+        return graph.write(GRANT, touches=scopes.NOTHING, check=check_id, id=grant_id, key=key, by=by,
+                           change=Change("reward_grant.create", "reward_grant", (grant_id,),
+                                         county=check["cluster"].get("county"),
+                                         after={"check": check_id, "enterprise": check["enterprise"]["uscc"],
+                                                "amount_cny": check["amount_cny"]}))[0]["grant"]
     except Conflict:
         first = graph.read(FIRST_GRANT, key=key)[0]["grant"]
         raise Conflict(f"already granted under this policy: grant {first['id']} (check {first['check']}, "

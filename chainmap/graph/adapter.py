@@ -22,8 +22,9 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
-from chainmap.graph import deadline
+from chainmap.graph import audit, deadline
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -79,13 +80,15 @@ class Graph:
         """Run a read query (routable to followers) and return its rows."""
         return self._run(query, params, RoutingControl.READ)
 
-    def write(self, query: LiteralString, *, touches: LiteralString | None = None, **params: Any) -> list[Row]:
+    def write(self, query: LiteralString, *, touches: LiteralString | None = None, change: Change | None = None,
+              **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
         `touches` is a scope query over the same parameters returning one row with `keys`, the scopes the write
         can change; it runs before and after the write, in its transaction. Without it a change renews 'graph'.
+        `change` names what the write does for the audit trail: its entry is written in the same transaction.
         """
-        return self._run(query, params, RoutingControl.WRITE, touches=touches)
+        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change)
 
     def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
                       touches: LiteralString | None = None, **params: Any) -> int:
@@ -142,7 +145,8 @@ class Graph:
         return self.tx_timeout_s if left is None else min(self.tx_timeout_s, left)
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
-             counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
+             counters: dict[str, int] | None = None, touches: LiteralString | None = None,
+             change: Change | None = None) -> list[Row]:
         write = routing == RoutingControl.WRITE
 
         def attempt() -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
@@ -151,7 +155,7 @@ class Graph:
                                      bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
                 with session.begin_transaction(timeout=self._timeout()) as tx:
                     if write:
-                        records, summary = _write_work(tx, query, params, touches)
+                        records, summary = _write_work(tx, query, params, touches, change)
                     else:
                         result = tx.run(query, params)
                         records, summary = list(result), result.consume()
@@ -208,7 +212,10 @@ def _translated() -> Iterator[None]:
 
 
 def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
-                touches: LiteralString | None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+                touches: LiteralString | None, change: Change | None = None,
+                ) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    audited = change is not None and audit.current_actor() is not None
+    old = audit.snapshot(tx, change) if audited else {}
     before = _scopes(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
@@ -219,6 +226,8 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
         keys = sorted(before | _scopes(tx, touches, params))
         if keys:
             tx.run(BUMP, keys=keys).consume()
+        if audited:
+            audit.record(tx, change, old, audit.snapshot(tx, change), _plain)
     return records, summary
 
 
