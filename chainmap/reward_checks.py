@@ -8,6 +8,7 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap import partners as partner_relations
+from chainmap import stale_checks
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, scopes
@@ -117,6 +118,9 @@ def grant(graph: Graph, check_id: str, by: str) -> dict[str, Any]:
     if check["outcome"] != "eligible":
         raise Invalid(f"check {check_id} is {check['outcome']}; only an eligible check can be granted",
                       errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
+    rule = policy()
+    stale_checks.ensure_fresh(check, rule.max_check_age_days, dt.date.today(), lambda as_of: evaluate(
+        gather(graph, check["enterprise"]["uscc"], check["cluster"]["id"], rule), rule, as_of))
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
     try:
         grant_id = f"rg-{secrets.token_hex(6)}"

@@ -31,6 +31,7 @@ class Policy:
     period_end: dt.date
     introduction_stage: str
     counted_entity_types: frozenset[str]
+    max_check_age_days: int = 30  # a grant needs a check whose as_of is at most this old (chainmap.stale_checks)
 
     @property
     def reference(self) -> str:
@@ -55,6 +56,7 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
         period_end=dt.date.fromisoformat(data["introduction_period"]["end"]),
         introduction_stage=data["introduction_stage"],
         counted_entity_types=frozenset(data["counted_entity_types"]),
+        max_check_age_days=int(data.get("max_check_age_days", 30)),
     )
 
 
