@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -39,7 +39,6 @@ class Change:
     county: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _ACTOR: ContextVar[Actor | None] = ContextVar("chainmap_actor", default=None)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from chainmap.audit import diff
 from chainmap.graph import Graph
-from chainmap.graph.audit import LIST
+from chainmap.graph.audit import COUNT, LIST
 from chainmap.paging import Page, envelope
 
 
@@ -15,6 +15,7 @@ def list_entries(graph: Graph, page: Page, **filters: Any) -> dict:
     for key in ("since", "until"):
         if params[key] is not None:
             params[key] = params[key].isoformat()
-    row = graph.read(LIST, skip=page.skip, limit=page.per_page, **params)[0]
-    items = [{**item, "changes": json.loads(item["changes"])} for item in row["items"]]
-    return envelope(items, row["total"], page)
+    rows = graph.read(LIST, skip=page.skip, limit=page.per_page, **params)
+    total = rows[0]["total"] if rows else graph.read(COUNT, **params)[0]["total"]
+    items = [{**r["entry"], "changes": {"fields": diff(r["before"] or None, r["after"] or None)}} for r in rows]
+    return envelope(items, total, page)

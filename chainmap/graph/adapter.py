@@ -214,8 +214,8 @@ def _translated() -> Iterator[None]:
 def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
                 touches: LiteralString | None, change: Change | None = None,
                 ) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
-    audited = change is not None and audit.current_actor() is not None
-    old = audit.snapshot(tx, change) if audited else {}
+    audited = audit.audited(change)
+    old = audit.snapshot(tx, change, _plain) if audited else {}
     before = _scopes(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
@@ -224,10 +224,10 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _scopes(tx, touches, params))
-        if keys:
-            tx.run(BUMP, keys=keys).consume()
         if audited:
-            audit.record(tx, change, old, audit.snapshot(tx, change), _plain)
+            audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
+        elif keys:
+            tx.run(BUMP, keys=keys).consume()
     return records, summary
 
 
