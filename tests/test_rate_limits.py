@@ -61,7 +61,8 @@ def test_failed_authentication_is_throttled_harder(limited, keys):
 
 def test_wrong_keys_at_20_way_concurrency_through_gunicorn(graph, tmp_path_factory):
     """The issue's probe: 400 wrong-key requests, 20 at a time. Each of the 2 workers counts on its own (memory
-    storage), so at most 2 x the limit get a 401 and every other request a 429."""
+    storage), and a failure is counted when its 401 is sent, so a worker lets through at most the limit plus the
+    requests already in flight (20): at most 2 x (20 + 20) get a 401, every other request a 429."""
     with gunicorn(tmp_path_factory.mktemp("limits"), CHAINMAP_RATE_AUTH_FAILURES="20/minute") as base:
         def one(_):
             return requests.get(f"{base}/api/v1/regions", headers=WRONG_KEY, timeout=30).status_code
@@ -69,5 +70,6 @@ def test_wrong_keys_at_20_way_concurrency_through_gunicorn(graph, tmp_path_facto
         with ThreadPoolExecutor(20) as pool:
             statuses = list(pool.map(one, range(400)))
     assert set(statuses) <= {401, 429}
-    assert statuses.count(401) <= 2 * 20 + 20  # + the requests already past the check when the 20th failed
-    assert statuses.count(429) >= 400 - 60
+    print(f"\n400 wrong keys, 20 at a time, 2 workers: {statuses.count(401)} x 401, {statuses.count(429)} x 429")
+    assert statuses.count(401) <= 2 * (20 + 20)
+    assert statuses.count(429) >= 400 - 2 * (20 + 20)
