@@ -7,8 +7,9 @@ from http import HTTPStatus
 import flask_smorest
 from flask import Flask
 from flask_smorest.utils import prepare_response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import converters, cors, problems, security
+from api import bodies, budget, converters, cors, headers, limits, problems, security
 from api.context import GRAPH_KEY, POLICIES_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     app.json.sort_keys = False  # pyright: ignore[reportAttributeAccessIssue]
     app.extensions[GRAPH_KEY] = Graph(settings)
     app.extensions[POLICIES_KEY] = policies
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)
 
     api = Api(app)
     spec = api.spec
@@ -77,13 +80,17 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
     problems.register(app)
+    budget.register(app)
     cors.register(app)
+    limits.register(app)  # before authentication: a flood costs no key lookups
     security.register(app)
+    bodies.register(app)
+    headers.register(app)  # after authentication: bodies of unknown callers are not parsed
 
-    from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
+    from api import audit, clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps, audit):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(console.bp)
     spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)

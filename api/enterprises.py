@@ -12,7 +12,7 @@ from api.problems import flatten_messages
 from api.params import CLASS, NODE_ID, USCC
 from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
-from chainmap import auth, enterprises, partners, regions
+from chainmap import auth, enterprises, partners, regions, write_scope
 from chainmap.enterprises import check_uscc
 from chainmap.errors import Invalid
 from chainmap.vocab import ENTERPRISE_STATUSES, ENTITY_TYPES, RELATIONS
@@ -199,8 +199,15 @@ def create_enterprises():
     items = data["items"] if "items" in data else [data]
     for item in items:
         auth.require_enterprise_write(principal(), item["region"])
+    _require_chain_nodes(graph(), [n for item in items for n in item["chain_nodes"]])
     enterprises.create_enterprises(graph(), policies(), items)
     return {"created": [item["uscc"] for item in items]}
+
+
+def _require_chain_nodes(graph_, node_ids: list[str]) -> None:
+    counties = write_scope.chain_node_counties(graph_, node_ids)
+    auth.require_counties(principal(), list(counties.values()), "linking an enterprise into a chain node changes "
+                                                               "that cluster's chain")
 
 
 @blp.route("/enterprises/<uscc:uscc>", methods=["GET"])
@@ -220,6 +227,13 @@ def patch_enterprise(changes, uscc):
     auth.require_enterprise_write(principal(), current["region"])
     if "region" in changes:
         auth.require_enterprise_write(principal(), changes["region"])
+    if "chain_nodes" in changes:  # linking into (or out of) a chain is a change to that chain
+        _require_chain_nodes(graph(), sorted(set(changes["chain_nodes"]) ^ set(current["chain_nodes"])))
+    reward_facts = [f for f in write_scope.REWARD_FACTS if f in changes]
+    if reward_facts:
+        counties = write_scope.introduction_counties(graph(), [uscc]).get(uscc, [])
+        auth.require_counties(principal(), counties, f"{', '.join(reward_facts)} of an introduced enterprise decide "
+                                                     "the reward check of the introduction's county")
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
     return enterprises.patch_enterprise(graph(), policies(), uscc, changes)

@@ -200,7 +200,7 @@ def check_form(args, check_id):
 def create_grant(data):
     """Grant the one-time award for an eligible check (admins only); a second grant is a 409 naming the first."""
     auth.require_role(principal(), "admin")
-    return reward_checks.grant(graph(), data["check"], principal().key_id)
+    return reward_checks.grant(graph(), policies().reward, data["check"], principal().key_id)
 
 
 @blp.route("/reward-grants/<slug:grant_id>", methods=["GET"])

@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import marshmallow as ma
 from marshmallow import validate
 
 from chainmap.paging import MAX_PER_PAGE
 
 
-# Documented in the OpenAPI document as a pattern, so clients know before they send.
-NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")
+# Characters a name must not hold, so that a name shown in the console or a report is the name stored: C0 and C1
+# controls (and DEL), line and paragraph separators, bidirectional embeddings, overrides, isolates and marks (which
+# reorder what follows: "Trojan Source"), zero-width characters, invisible operators, the BOM and interlinear
+# annotation marks. Documented in the OpenAPI document as a pattern, so clients know before they send.
+HIDDEN = ("\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb")
+HIDDEN_CHARACTER = re.compile(f"[{HIDDEN}]")
+
+
+class NoHiddenCharacters(validate.Regexp):
+    """Refuses control, direction-changing and invisible characters, naming the first one and where it is."""
+
+    def __init__(self) -> None:
+        super().__init__(f"^[^{HIDDEN}]*$", error="must not contain control, direction-changing or invisible "
+                                                  "characters")
+
+    def __call__(self, value: str) -> str:  # pyright: ignore[reportIncompatibleMethodOverride] - str in, str out
+        found = HIDDEN_CHARACTER.search(value)
+        if found:
+            raise ma.ValidationError(f"must not contain control, direction-changing or invisible characters "
+                                     f"(U+{ord(found.group()):04X} at position {found.start() + 1})")
+        return value
+
+
+NO_CONTROL_CHARACTERS = NoHiddenCharacters()
+
+
+class TextField(ma.fields.String):
+    """Free text (names, reasons, evidence): stored in Unicode NFC, so one name has one spelling."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return unicodedata.normalize("NFC", text)
 
 
 def Text(max_length: int = 200, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
-    return ma.fields.String(validate=[validate.Length(min=1, max=max_length), NO_CONTROL_CHARACTERS], **kwargs)
+    return TextField(validate=[validate.Length(min=1, max=max_length), NO_CONTROL_CHARACTERS], **kwargs)
 
 
 class StrictBoolean(ma.fields.Boolean):

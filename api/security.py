@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 
 from api.context import graph
 from api.problems import problem
-from chainmap import api_keys, auth
+from chainmap import api_keys, audit, auth
 
 PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
                     "console.index", "console.asset"}
@@ -30,8 +30,17 @@ def _before_request():
         g.principal = ANONYMOUS_READER
         return None
     g.principal = api_keys.authenticate(graph(), header)  # Unauthorized -> 401 problem
+    # Who the audit trail names for this request's writes (chainmap.audit).
+    g.actor = audit.start(audit.Actor(g.principal.key_id, g.principal.label, g.principal.role))
     return None
+
+
+def _teardown(_error: BaseException | None) -> None:
+    token = g.pop("actor", None)
+    if token is not None:
+        audit.stop(token)
 
 
 def register(app: Flask) -> None:
     app.before_request(_before_request)
+    app.teardown_request(_teardown)

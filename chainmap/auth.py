@@ -74,6 +74,18 @@ def require_write(principal: Principal, county: str | None) -> None:
         raise Forbidden(f"the key may edit counties {', '.join(sorted(principal.counties)) or 'none'}, not {where}")
 
 
+def require_counties(principal: Principal, counties: list[str], why: str) -> None:
+    """An object the request refers to (in its body, directly or through a list) belongs to these counties: the
+    change reaches each of them, so the key must be allowed to write every one."""
+    require_role(principal, "editor")
+    if principal.is_admin:
+        return
+    outside = sorted(set(counties) - principal.counties)
+    if outside:
+        raise Forbidden(f"{why}: the key may edit counties {', '.join(sorted(principal.counties)) or 'none'}, "
+                        f"not {', '.join(outside)}")
+
+
 def require_enterprise_write(principal: Principal, region: str) -> None:
     """Hebei entities: their county's editors. Entities outside Hebei (the Beijing/Tianjin firms that teams pursue)
     are shared reference data any editor may record."""

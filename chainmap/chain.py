@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph
+from chainmap.graph.adapter import Clash
 from chainmap.references import known_classes
 
 NODE: LiteralString = (
@@ -29,14 +31,17 @@ PATCH_NODE: LiteralString = (
 DELETE_NODE: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) DETACH DELETE n RETURN count(*) AS deleted"
 )
-EDGE_EXISTS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) RETURN count(r) AS n"
-)
-CREATE_FEEDS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:FEEDS {kind: $kind}]->(b)"
-)
-CREATE_SUPPORTS: LiteralString = (
-    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) CREATE (a)-[:SUPPORTS]->(b)"
+# At most one edge from a node to another, kept by the write: both nodes are locked, an existing edge is returned as
+# `clash` (the adapter rolls the transaction back), otherwise the edge is created.
+CREATE_EDGE: LiteralString = (
+    "MATCH (a:ChainNode {id: $source}), (b:ChainNode {id: $target}) "
+    "SET a.__lock = true, b.__lock = true REMOVE a.__lock, b.__lock "
+    "WITH a, b OPTIONAL MATCH (a)-[old:FEEDS|SUPPORTS]->(b) "
+    "WITH a, b, head(collect(CASE WHEN old IS NULL THEN null ELSE {kind: coalesce(old.kind, 'service')} END)) AS clash "
+    "FOREACH (_ IN CASE WHEN clash IS NULL AND $kind <> 'service' THEN [1] ELSE [] END | "
+    "  CREATE (a)-[:FEEDS {kind: $kind}]->(b)) "
+    "FOREACH (_ IN CASE WHEN clash IS NULL AND $kind = 'service' THEN [1] ELSE [] END | CREATE (a)-[:SUPPORTS]->(b)) "
+    "RETURN clash"
 )
 DELETE_EDGE: LiteralString = (
     "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) DELETE r RETURN count(r) AS n"
@@ -73,7 +78,8 @@ def create_node(graph: Graph, cluster_id: str, data: dict[str, Any]) -> str:
     props = {"cluster": cluster_id, "key": data["key"], "name": data["name"], "stage": data["stage"],
              "industry_codes": data["industry_codes"], "keywords": data.get("keywords", []), "basis": "edited",
              "template": None, "sources": []}
-    graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props)
+    graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props,
+                change=Change("chain_node.create", "chain_node", (node_id(cluster_id, data["key"]),)))
     return node_id(cluster_id, data["key"])
 
 
@@ -82,14 +88,16 @@ def patch_node(graph: Graph, cluster_id: str, key: str, changes: dict[str, Any])
     if "industry_codes" in changes:
         _check_classes(graph, changes["industry_codes"])
     props = {k: v for k, v in changes.items() if k in ("name", "stage", "industry_codes", "keywords")}
-    graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props)
+    graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props,
+                change=Change("chain_node.patch", "chain_node", (node_id(cluster_id, key),)))
 
 
 def delete_node(graph: Graph, cluster_id: str, key: str) -> None:
     node = _node(graph, cluster_id, key)
     if node["enterprises"]:
         raise Conflict(f"{node['enterprises']} enterprises operate in this node; move them before deleting it")
-    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key))
+    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key),
+                change=Change("chain_node.delete", "chain_node", (node_id(cluster_id, key),)))
 
 
 def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str, kind: str) -> None:
@@ -101,21 +109,25 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
         raise Invalid("service edges start at service nodes, and only they do",
                       errors=[{"field": "kind", "reason": f"{kind!r} does not fit a {source['stage']} source node"}])
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
-    if graph.read(EDGE_EXISTS, **ids)[0]["n"]:
-        raise Conflict(f"{source_key} already feeds {target_key}")
-    graph.write(CREATE_SUPPORTS if kind == "service" else CREATE_FEEDS, kind=kind, source=ids["source"],
-                target=ids["target"])
+    try:
+        graph.write(CREATE_EDGE, kind=kind, source=ids["source"], target=ids["target"], change=Change(
+            "chain_edge.create", "chain_edge", (f"{ids['source']}->{ids['target']}",)))
+    except Clash as clash:
+        raise Conflict(f"{source_key} already feeds {target_key} in cluster {cluster_id!r} "
+                       f"(kind {clash.existing['kind']})") from None
 
 
 def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
-    if not graph.write(DELETE_EDGE, source=ids["source"], target=ids["target"])[0]["n"]:
+    if not graph.write(DELETE_EDGE, source=ids["source"], target=ids["target"], change=Change(
+            "chain_edge.delete", "chain_edge", (f"{ids['source']}->{ids['target']}",)))[0]["n"]:
         raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
 
 
 def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str) -> None:
     """Mark a node gap or bottleneck (or clear with 'none'); the reason and author are kept either way."""
     rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
-                       mark=None if mark == "none" else mark, reason=reason, by=by)
+                       mark=None if mark == "none" else mark, reason=reason, by=by,
+                       change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
     if not rows:
         raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap.audit import Change
 from chainmap.errors import Invalid, NotFound
 from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
@@ -121,12 +122,13 @@ def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
                       errors=[{"field": "county", "reason": f"unknown Hebei county {data['county']}"}])
     props = {k: data.get(k) for k in (*EDITABLE, "county")}
     props.update(chain_basis="custom", chain_template=None)
-    graph.write(CREATE, id=data["id"], props=props)  # duplicate id -> Conflict from the constraint
+    graph.write(CREATE, id=data["id"], props=props,  # duplicate id -> Conflict from the constraint
+                change=Change("cluster.create", "cluster", (data["id"],)))
     return props
 
 
 def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> None:
     props = {k: v for k, v in changes.items() if k in EDITABLE}
     _check_figure(props)
-    if not graph.write(PATCH, id=cluster_id, props=props):
+    if not graph.write(PATCH, id=cluster_id, props=props, change=Change("cluster.patch", "cluster", (cluster_id,))):
         raise NotFound(f"no cluster with id {cluster_id!r}")

@@ -7,6 +7,7 @@ from typing import Any, LiteralString
 
 from chainmap import upkeep
 from chainmap import uscc as uscc_rules
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
 from chainmap.graph import loading as q
@@ -48,6 +49,10 @@ KNOWN_REGIONS: LiteralString = (
 )
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
+# A create claims each USCC with CREATE first, in the same transaction as the write: the uniqueness constraint on
+# Enterprise.uscc makes a concurrent create of the same code wait for the first and then fail (ConstraintError ->
+# Conflict), so two requests can never both create, nor the second silently overwrite the first.
+CLAIM: LiteralString = "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc}) WITH count(*) AS claimed "
 
 
 
@@ -145,8 +150,13 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
 
 def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
-    graph.write(q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
-                **upkeep.key_arguments(policies.recommendation))
+    try:
+        graph.write(CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
+                    change=Change("enterprise.create", "enterprise", tuple(e["uscc"] for e in items)),
+                    **upkeep.key_arguments(policies.recommendation))
+    except Conflict:
+        taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(e["uscc"] for e in items)))
+        raise Conflict(f"enterprises already exist: {', '.join(taken[:5]) or 'one of the batch'}") from None
     upkeep.after_enterprise_write(graph, [e["uscc"] for e in items])
 
 
@@ -158,6 +168,7 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
     validate(graph, [merged], creating=False)
     before = upkeep.nodes_before(graph, [code])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
+                change=Change("enterprise.patch", "enterprise", (code,)),
                 **upkeep.key_arguments(policies.recommendation))
     upkeep.after_enterprise_write(graph, [code], before)
     return get_enterprise(graph, code)

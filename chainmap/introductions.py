@@ -5,9 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any, LiteralString
 
-from chainmap.errors import Invalid, NotFound
+from chainmap.audit import Change
+from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
+from chainmap.graph.adapter import Clash
 from chainmap.paging import Page, envelope
+from chainmap.vocab import INTRODUCTION_STAGES
 
 _MAP: LiteralString = (
     "i {.id, .enterprise, .cluster, .origin_region, .introduced_on, .stage, .investor, enterprise_name: e.name, "
@@ -30,9 +33,18 @@ REFS: LiteralString = (
     "OPTIONAL MATCH (v:Enterprise {uscc: $investor}) WHERE v.name IS NOT NULL "
     "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin, v IS NOT NULL AS investor"
 )
+# Stages in which an introduction is open (all of today's: none closes one yet). One open introduction per
+# enterprise and cluster, kept by the write: it locks the enterprise, looks for an open introduction of it into the
+# cluster and returns it as `clash` (the adapter rolls back) or creates the new one.
+OPEN_STAGES = INTRODUCTION_STAGES
 CREATE: LiteralString = (
     "MATCH (e:Enterprise {uscc: $props.enterprise}), (c:Cluster {id: $props.cluster}) "
-    "CREATE (i:Introduction {id: $id}) SET i += $props CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c) RETURN i.id AS id"
+    "SET e.__lock = true REMOVE e.__lock "
+    "WITH e, c OPTIONAL MATCH (o:Introduction)-[:OF]->(e) WHERE (o)-[:INTO]->(c) AND o.stage IN $open "
+    "WITH e, c, head(collect(o {.id, .stage, introduced_on: toString(o.introduced_on)})) AS clash "
+    "CALL (e, c, clash) { WITH e, c WHERE clash IS NULL "
+    "  CREATE (i:Introduction {id: $id}) SET i += $props CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c) } "
+    "RETURN clash"
 )
 PATCH: LiteralString = "MATCH (i:Introduction {id: $id}) SET i += $props RETURN i.id AS id"
 
@@ -74,11 +86,18 @@ def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
     props = {k: data[k] for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage")}
     props["investor"] = data.get("investor")
     # a taken id -> Conflict from the constraint
-    graph.write(CREATE, id=intro_id, props=props, touches=footprints.INTRODUCTION)
+    try:
+        graph.write(CREATE, id=intro_id, props=props, open=list(OPEN_STAGES), touches=footprints.INTRODUCTION,
+                    change=Change("introduction.create", "introduction", (intro_id,)))
+    except Clash as clash:
+        old = clash.existing
+        raise Conflict(f"the request clashes with open introduction {old['id']} of {props['enterprise']} into "
+                       f"{props['cluster']} (stage {old['stage']}, introduced on {old['introduced_on']})") from None
     return get_introduction(graph, intro_id)
 
 
 def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any]) -> dict:
     props = {k: v for k, v in changes.items() if k in ("stage", "introduced_on", "origin_region", "investor")}
-    graph.write(PATCH, id=intro_id, props=props, touches=footprints.INTRODUCTION)
+    graph.write(PATCH, id=intro_id, props=props, touches=footprints.INTRODUCTION,
+                change=Change("introduction.patch", "introduction", (intro_id,)))
     return get_introduction(graph, intro_id)

@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap import upkeep
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
+from chainmap.graph.adapter import Clash
 from chainmap.graph.rank_keys import NOTE_TIES
 from chainmap.vocab import relation, storage
 
@@ -23,13 +25,18 @@ LIST: LiteralString = (
     "  r.kind AS kind, outgoing, r.since AS since, r.until AS until, r.evidence AS evidence"
 )
 EXISTS: LiteralString = "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL RETURN e.region AS region"
-DUPLICATE: LiteralString = (
-    "MATCH (:Enterprise {uscc: $supplier})-[r:SUPPLIES {kind: $kind, since: $since}]->(:Enterprise {uscc: $customer}) "
-    "RETURN count(r) AS n"
-)
+# One relationship per (supplier, customer, kind, since), kept by the write itself: it locks both firms (a property
+# written and removed takes the node's write lock until commit), then looks for the same relationship and creates it
+# only when none is there; otherwise it returns the existing one as `clash` and the adapter rolls it back. Two
+# identical requests at once therefore queue on the locks and the second finds the first's relationship.
 CREATE: LiteralString = (
     "MATCH (s:Enterprise {uscc: $supplier}), (c:Enterprise {uscc: $customer}) "
-    "CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c) " + NOTE_TIES
+    "SET s.__lock = true, c.__lock = true REMOVE s.__lock, c.__lock "
+    "WITH s, c OPTIONAL MATCH (s)-[old:SUPPLIES {kind: $kind, since: $since}]->(c) "
+    "WITH s, c, head(collect(CASE WHEN old IS NULL THEN null ELSE old {.kind, .since, .until, .evidence} END)) AS clash "
+    "CALL (s, c, clash) { WITH s, c WHERE clash IS NULL "
+    "  CREATE (s)-[:SUPPLIES {kind: $kind, since: $since, until: $until, evidence: $evidence}]->(c) " + NOTE_TIES + " } "
+    "RETURN clash"
 )
 
 
@@ -61,10 +68,14 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
         raise Invalid("until is before since", errors=[{"field": "until", "reason": "before since"}])
     kind, outgoing = storage(data["relation"])
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
-    if graph.read(DUPLICATE, supplier=supplier, customer=customer, kind=kind, since=since)[0]["n"]:
-        raise Conflict("this relationship is already recorded with the same start date")
-    graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
-                until=until, evidence=data.get("evidence"))
+    try:
+        graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
+                    until=until, evidence=data.get("evidence"),
+                    change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",)))
+    except Clash as clash:
+        verb = "supplies" if kind == "supplies" else "does work for"
+        raise Conflict(f"this relationship is already recorded: {supplier} {verb} {customer} since {since.isoformat()} "
+                       f"(until {clash.existing.get('until') or 'open'})") from None
     upkeep.after_enterprise_write(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

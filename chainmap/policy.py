@@ -68,6 +68,7 @@ class RewardPolicy:
     follow_on_policy: str | None = None      # 规划期: what applies after the period (None: none configured)
     market_supervision_only: bool = True     # 市场主体: only entities registered with market supervision count
     readings: tuple[Reading, ...] = ()
+    max_check_age_days: int = 30   # a grant needs a check whose as_of is at most this old (chainmap.rewards.stale)
 
     @property
     def reference(self) -> str:
@@ -109,6 +110,7 @@ def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
         revenue_of=values["revenue_of"], follow_on_policy=values["plan_period"],
         market_supervision_only=values["market_entity"],
         readings=tuple(Reading(id=k, name=r[k]["name"], value=values[k], text=r[k]["text"]) for k in values),
+        max_check_age_days=int(data.get("max_check_age_days", 30)),
     )
 
 

@@ -24,6 +24,19 @@ STATUS_ZH = {"gap": "缺失", "weak": "薄弱", "bottleneck": "瓶颈", "present
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "service": "配套服务"}
 
 
+# OWASP CSV injection: a spreadsheet reads a cell that begins with one of these as a formula (or, for tab and CR,
+# strips them and reads what follows). Such text cells get a leading apostrophe in CSV; in XLSX every text cell is
+# written with the string type, so nothing an editor typed can become a live formula there.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell that no spreadsheet reads as a formula (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _cell(key: str, value: Any) -> Any:
     if key == "industry_codes":
         return ";".join(value)
@@ -39,7 +52,7 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([header for _, header, _ in COLUMNS])
     for row in rows:
-        writer.writerow([_cell(key, row[key]) for key, _, _ in COLUMNS])
+        writer.writerow([neutralise(_cell(key, row[key])) for key, _, _ in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -51,8 +64,12 @@ def to_xlsx(rows: list[dict[str, Any]], title: str = "缺链报告") -> bytes:
     sheet.append([header for _, header, _ in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(key, row[key]) for key, _, _ in COLUMNS])
+    for r, row in enumerate(rows, start=2):
+        for c, (key, _, _) in enumerate(COLUMNS, start=1):
+            value = _cell(key, row[key])
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would store a text beginning with '=' as a formula
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
     for i, (_, _, width) in enumerate(COLUMNS, start=1):

@@ -31,7 +31,12 @@ class Settings:
     connect_timeout_s: float = 5.0
     # How long the driver keeps retrying a transaction on transient failures before giving up (503).
     retry_time_s: float = 3.0
+    # The most one API request may wait on Neo4j, all its queries and retries together; past it, 503 + Retry-After.
+    # Well under the worker timeout, so a hung database costs a request a 503, never a killed worker.
+    db_wait_s: float = 10.0
     workers: int = 3
+    # Request threads per gunicorn worker (gthread): slow clients and slow queries each hold one, not a worker.
+    threads: int = 16
     host: str = "127.0.0.1"
     port: int = 8000
     retry_after_s: int = 5
@@ -43,6 +48,14 @@ class Settings:
     weak_below: int = 3
     bottleneck_customers: int = 3
     outside_share: float = 0.5
+    # Rate limits ("N/second|minute|hour|day", empty: off) per client address, per API key and for failed
+    # authentications per address; counters in rate_storage (api/limits.py, README "Rate limits").
+    rate_address: str = "1200/minute"
+    rate_key: str = "600/minute"
+    rate_auth_failures: str = "20/minute"
+    rate_storage: str = "memory://"
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For gives the client address (0: none, trust no header).
+    proxy_hops: int = 0
     # Browser origins allowed to call the API cross-origin (CORS); empty: none. Never a wildcard.
     cors_origins: tuple[str, ...] = ()
 
@@ -52,8 +65,13 @@ class Settings:
                 f"CHAINMAP_TX_TIMEOUT ({self.tx_timeout_s}s) must be positive and below "
                 f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)"
             )
+        if not 0 < self.db_wait_s < self.http_timeout_s:
+            raise SettingsError(f"CHAINMAP_DB_WAIT_S ({self.db_wait_s}s) must be positive and below "
+                                f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)")
         if self.workers < 1:
             raise SettingsError("CHAINMAP_WORKERS must be at least 1")
+        if not 1 <= self.threads <= 256:
+            raise SettingsError("CHAINMAP_THREADS must be between 1 and 256")
         if not 0 <= self.outside_share < 1:
             raise SettingsError("CHAINMAP_OUTSIDE_SHARE must be at least 0 and below 1")
         if self.weak_below < 1:
@@ -84,13 +102,20 @@ class Settings:
             http_timeout_s=_number(env, "CHAINMAP_HTTP_TIMEOUT", 30.0),
             connect_timeout_s=_number(env, "CHAINMAP_CONNECT_TIMEOUT", 5.0),
             retry_time_s=_number(env, "CHAINMAP_RETRY_TIME", 3.0),
+            db_wait_s=_number(env, "CHAINMAP_DB_WAIT_S", 10.0),
             workers=int(_number(env, "CHAINMAP_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
+            threads=int(_number(env, "CHAINMAP_THREADS", 16)),
             host=env.get("CHAINMAP_HOST", "127.0.0.1"),
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
             anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
             bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),
             outside_share=_number(env, "CHAINMAP_OUTSIDE_SHARE", 0.5),
+            rate_address=env.get("CHAINMAP_RATE_ADDRESS", "1200/minute"),
+            rate_key=env.get("CHAINMAP_RATE_KEY", "600/minute"),
+            rate_auth_failures=env.get("CHAINMAP_RATE_AUTH_FAILURES", "20/minute"),
+            rate_storage=env.get("CHAINMAP_RATE_STORAGE", "memory://"),
+            proxy_hops=int(_number(env, "CHAINMAP_PROXY_HOPS", 0)),
             cors_origins=tuple(o.strip().rstrip("/") for o in env.get("CHAINMAP_CORS_ORIGINS", "").split(",")
                                if o.strip()),
         )

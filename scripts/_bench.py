@@ -37,7 +37,7 @@ def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen,
         try:
             if requests.get(f"{base}/health", timeout=1).status_code == 200:
                 return process, base
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or a worker still booting
             pass
         time.sleep(0.2)
     process.kill()

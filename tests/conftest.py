@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings.from_env()
+    # The suite sends thousands of requests from one address and key: rate limits are tested on their own
+    # (tests/test_rate_limits.py) and off elsewhere.
+    return replace(Settings.from_env(), rate_address="", rate_key="", rate_auth_failures="")
 
 
 SEEDS = ROOT / "seeds"
@@ -84,7 +87,8 @@ def client(app):
 def server(graph, tmp_path_factory):
     """gunicorn serving wsgi:app on a free loopback port; yields the base URL."""
     port = free_port()
-    env = dict(os.environ, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2")
+    env = dict(os.environ, CHAINMAP_PORT=str(port), CHAINMAP_WORKERS="2", CHAINMAP_RATE_ADDRESS="", CHAINMAP_RATE_KEY="",
+               CHAINMAP_RATE_AUTH_FAILURES="")
     # A file, not a pipe: an unread pipe fills up and blocks gunicorn's logging (and so every request).
     log = open(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", "w+")
     process = subprocess.Popen(

@@ -7,7 +7,8 @@ datetime.date/datetime. Driver failures become chainmap.errors exceptions here.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
@@ -22,7 +23,9 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
+from chainmap.graph import audit, deadline
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -35,6 +38,18 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
+# A write query that finds, under its locks, that what it would create is already there returns that object in a
+# column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
+# caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
+CLASH = "clash"
+
+
+class Clash(Conflict):
+    """The write found an existing object in its place (returned by the query as `clash`) and was rolled back."""
+
+    def __init__(self, existing: Any) -> None:
+        super().__init__("the change clashes with an existing record")
+        self.existing = existing
 
 
 class Graph:
@@ -43,14 +58,16 @@ class Graph:
     def __init__(self, settings: Settings) -> None:
         self.database = settings.neo4j_database
         self.tx_timeout_s = settings.tx_timeout_s
+        self.retry_time_s = settings.retry_time_s
         auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
         # Creating a driver does not connect; the first query does.
         self.driver = GraphDatabase.driver(
             settings.neo4j_uri,
             auth=auth,
-            connection_timeout=settings.connect_timeout_s,
-            connection_acquisition_timeout=settings.connect_timeout_s * 2,
-            max_transaction_retry_time=settings.retry_time_s,
+            connection_timeout=min(settings.connect_timeout_s, settings.db_wait_s),
+            connection_acquisition_timeout=min(settings.connect_timeout_s * 2, settings.db_wait_s),
+            # Transient failures are retried here (_retrying), within the request's budget, not by the driver.
+            max_transaction_retry_time=0,
             user_agent="chainmap",
             # "property/label does not exist" is normal while a graph is young (no node has a field yet); the
             # driver would log it on every such query.
@@ -71,14 +88,16 @@ class Graph:
         """Run a read query (routable to followers) and return its rows."""
         return self._run(query, params, RoutingControl.READ)
 
-    def write(self, query: LiteralString, *, touches: LiteralString | None = None, **params: Any) -> list[Row]:
+    def write(self, query: LiteralString, *, touches: LiteralString | None = None, change: Change | None = None,
+              **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
         `touches` is a footprint query over the same parameters returning one row with `keys`, the parts of the
         graph the write can change; it runs before and after the write, in its transaction. Without it a change
-        renews 'graph'.
+        renews 'graph'. `change` names what the write does for the audit trail: its entry is written in the same
+        transaction.
         """
-        return self._run(query, params, RoutingControl.WRITE, touches=touches)
+        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change)
 
     def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
                       touches: LiteralString | None = None, **params: Any) -> int:
@@ -103,7 +122,7 @@ class Graph:
         with _translated():
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                      fetch_size=fetch_size) as session:
-                result = session.run(neo4j.Query(query, timeout=self.tx_timeout_s), params)
+                result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
                 yield ({key: _plain(value) for key, value in record.items()} for record in result)
 
     def revisions(self, keys: list[str]) -> dict[str, str | None]:
@@ -119,25 +138,62 @@ class Graph:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
         try:
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                session.run(neo4j.Query("RETURN 1 AS ok", timeout=self.tx_timeout_s)).consume()
-        except (DriverError, Neo4jError) as exc:
+                session.run(neo4j.Query("RETURN 1 AS ok", timeout=self._timeout())).consume()
+        except (DriverError, Neo4jError, deadline.Exceeded) as exc:
             raise Unavailable("the graph database is not reachable") from exc
 
+    def _timeout(self) -> float:
+        """The transaction timeout sent to the server: the configured one, or what is left of the request's budget."""
+        left = deadline.remaining()
+        if left is not None and left < 0.05:
+            raise Unavailable("the graph database did not answer in time")
+        return self.tx_timeout_s if left is None else min(self.tx_timeout_s, left)
+
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
-             counters: dict[str, int] | None = None, touches: LiteralString | None = None) -> list[Row]:
+             counters: dict[str, int] | None = None, touches: LiteralString | None = None,
+             change: Change | None = None) -> list[Row]:
+        write = routing == RoutingControl.WRITE
+
+        def attempt() -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+            mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+            with self.driver.session(database=self.database, default_access_mode=mode,
+                                     bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
+                with session.begin_transaction(timeout=self._timeout()) as tx:
+                    if write:
+                        records, summary = _write_work(tx, query, params, touches, change)
+                    else:
+                        result = tx.run(query, params)
+                        records, summary = list(result), result.consume()
+                    tx.commit()
+            return records, summary
+
         with _translated():
-            if routing == RoutingControl.READ:
-                records, summary, _ = self.driver.execute_query(
-                    neo4j.Query(query, timeout=self.tx_timeout_s), params, routing_=routing, database_=self.database)
-            else:
-                with self.driver.session(database=self.database) as session:
-                    work = neo4j.unit_of_work(timeout=self.tx_timeout_s)(_write_work)
-                    records, summary = session.execute_write(work, query, params, touches)
+            records, summary = self._retrying(attempt)
         if counters is not None:
             for name in COUNTERS:
                 counters[name] = counters.get(name, 0) + getattr(summary.counters, name)
         return [{key: _plain(value) for key, value in record.items()} for record in records]
 
+    def _retrying(self, attempt: Callable[[], Any]) -> Any:
+        """Run `attempt`, retrying transient failures (a leader change, a deadlock, a dropped connection) for up to
+        CHAINMAP_RETRY_TIME, and never past the request's budget (chainmap.graph.deadline)."""
+        first_failure: float | None = None
+        pause = 0.2
+        while True:
+            try:
+                return attempt()
+            except (DriverError, Neo4jError) as exc:
+                if not exc.is_retryable():
+                    raise
+                now = time.monotonic()
+                first_failure = first_failure or now
+                left = deadline.remaining()
+                if left is not None and left <= pause:
+                    raise Unavailable("the graph database did not answer in time") from exc
+                if now - first_failure + pause > self.retry_time_s:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
 
 @contextmanager
@@ -147,6 +203,8 @@ def _translated() -> Iterator[None]:
         yield
     except ConstraintError as exc:
         raise Conflict("the change clashes with an existing record") from exc
+    except deadline.Exceeded as exc:
+        raise Unavailable("the graph database did not answer in time") from exc
     except (ServiceUnavailable, SessionExpired, AuthError) as exc:
         # AuthError included: a wrong server password is an operator problem, not the caller's.
         raise Unavailable("the graph database is not reachable") from exc
@@ -158,20 +216,27 @@ def _translated() -> Iterator[None]:
         raise
 
 
-def _write_work(tx: neo4j.ManagedTransaction, query: LiteralString, params: dict[str, Any],
-                touches: LiteralString | None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
+                touches: LiteralString | None, change: Change | None = None,
+                ) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    audited = audit.audited(change)
+    old = audit.snapshot(tx, change, _plain) if audited and change is not None else {}
     before = _footprint(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
+    if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
+        raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction function: rolled back
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _footprint(tx, touches, params))
-        if keys:
+        if audited and change is not None:
+            audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
+        elif keys:
             tx.run(BUMP, keys=keys).consume()
     return records, summary
 
 
-def _footprint(tx: neo4j.ManagedTransaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
+def _footprint(tx: neo4j.Transaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
     if touches is None:
         return {WHOLE_GRAPH}
     return set(tx.run(touches, params).single(strict=True)["keys"])

@@ -20,6 +20,7 @@ CONSTRAINTS: list[tuple[str, LiteralString]] = [
     ("revision_id", "CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE"),
     ("ranked_list_key", "CREATE CONSTRAINT ranked_list_key IF NOT EXISTS FOR (n:RankedList) REQUIRE n.key IS UNIQUE"),
     ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
+    ("audit_entry_id", "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE"),
 ]
 
 INDEXES: list[tuple[str, LiteralString]] = [
@@ -34,6 +35,8 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("ranked_list_day", "CREATE INDEX ranked_list_day IF NOT EXISTS FOR (n:RankedList) ON (n.day)"),
     ("introduction_enterprise",
      "CREATE INDEX introduction_enterprise IF NOT EXISTS FOR (n:Introduction) ON (n.enterprise)"),
+    ("audit_object", "CREATE INDEX audit_object IF NOT EXISTS FOR (n:AuditEntry) ON (n.object_id)"),
+    ("audit_at", "CREATE INDEX audit_at IF NOT EXISTS FOR (n:AuditEntry) ON (n.at)"),
 ]
 
 SHOW_CONSTRAINTS: LiteralString = (

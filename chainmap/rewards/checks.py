@@ -8,10 +8,12 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap import vocab
+from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
 from chainmap.paging import Page, envelope
 from chainmap.policy import RewardPolicy
+from chainmap.rewards import stale
 from chainmap.rewards.rule import Facts, Investor, Relationship, evaluate
 
 # Everything the rule needs in one round trip: the enterprise, its introductions into the cluster with their
@@ -116,7 +118,10 @@ def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, a
     graph.write(RECORD, touches=footprints.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster,
                 county=result["cluster"]["county"], as_of=as_of,
                 outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
-                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True))
+                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True),
+                change=Change("reward_check.create", "reward_check", (check_id,), county=result["cluster"].get("county"),
+                              after={"enterprise": enterprise, "cluster": cluster, "as_of": as_of,
+                                     "outcome": result["outcome"]}))
     return body
 
 
@@ -134,16 +139,22 @@ def get_check(graph: Graph, check_id: str) -> dict[str, Any]:
     return json.loads(rows[0]["result"])
 
 
-def grant(graph: Graph, check_id: str, by: str) -> dict[str, Any]:
+def grant(graph: Graph, rule: RewardPolicy, check_id: str, by: str) -> dict[str, Any]:
     """Record the one-time grant for an eligible check; a second grant for the same enterprise and policy is a 409."""
     check = get_check(graph, check_id)
     if check["outcome"] != "eligible":
         raise Invalid(f"check {check_id} is {check['outcome']}; only an eligible check can be granted",
                       errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
+    stale.ensure_fresh(check, rule.max_check_age_days, dt.date.today(), lambda as_of: evaluate(
+        gather(graph, check["enterprise"]["uscc"], check["cluster"]["id"], rule), rule, as_of))
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
     try:
-        return graph.write(GRANT, touches=footprints.NOTHING, check=check_id, id=f"rg-{secrets.token_hex(6)}", key=key,
-                           by=by)[0]["grant"]
+        grant_id = f"rg-{secrets.token_hex(6)}"
+        return graph.write(GRANT, touches=footprints.NOTHING, check=check_id, id=grant_id, key=key, by=by,
+                           change=Change("reward_grant.create", "reward_grant", (grant_id,),
+                                         county=check["cluster"].get("county"),
+                                         after={"check": check_id, "enterprise": check["enterprise"]["uscc"],
+                                                "amount_cny": check["amount_cny"]}))[0]["grant"]
     except Conflict:
         first = graph.read(FIRST_GRANT, key=key)[0]["grant"]
         raise Conflict(f"already granted under this policy: grant {first['id']} (check {first['check']}, "

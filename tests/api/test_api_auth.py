@@ -92,8 +92,11 @@ def c_add_partner(client, keys, graph, n):
 
 
 def c_create_introduction(client, keys, graph, n):
-    firm = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1")
-    return "POST", "/api/v1/introductions", {"id": f"intro-probe-{n}", "enterprise": firm[0]["u"],
+    # A firm of its own: a second open introduction of one firm into one cluster is a conflict.
+    firm = uscc.compose("9", "1", "110105", f"B{n:07d}")
+    assert client.post("/api/v1/enterprises", headers=keys["admin"], json={
+        "uscc": firm, "name": "北京探针科技有限公司", "entity_type": "company", "region": "110105"}).status_code == 201
+    return "POST", "/api/v1/introductions", {"id": f"intro-probe-{n}", "enterprise": firm,
                                              "cluster": "qinghe-cashmere", "origin_region": "110105",
                                              "introduced_on": "2024-05-01", "stage": "contacted"}
 

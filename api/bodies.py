@@ -1,0 +1,85 @@
+"""JSON bodies are read once through a guarded parser before any view sees them (issue 14, item 5).
+
+Python's json module turns some well-formed but hostile bodies into exceptions no view expects: nesting deeper than
+the recursion limit (RecursionError), an integer of more than 4300 digits (ValueError), and a lone UTF-16 surrogate
+escape such as "\\ud800" parses into a str the Neo4j driver cannot encode. Each becomes a 422 problem naming the field
+(or the body) here, after authentication and before the views; a body that passes is parsed again by webargs,
+unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, request
+
+from chainmap.errors import Invalid
+
+MAX_DEPTH = 32            # the deepest real body (a batch of enterprises with their revenue) is 4
+MAX_NUMBER_DIGITS = 30    # revenue in whole CNY fits in 14; nothing the API takes needs more
+
+
+class _LongNumber(str):
+    """An integer or decimal literal too long to convert; kept as text so the walk can name its field."""
+
+
+def _parse_int(text: str) -> Any:
+    return _LongNumber(text) if len(text.lstrip("-")) > MAX_NUMBER_DIGITS else int(text)
+
+
+def _parse_float(text: str) -> Any:
+    return _LongNumber(text) if len(text) > MAX_NUMBER_DIGITS + 10 else float(text)
+
+
+def _refuse(field: str, reason: str) -> Invalid:
+    return Invalid(f"{field}: {reason}", errors=[{"field": field, "in": "json", "reason": reason}])
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_body(raw: bytes) -> None:
+    """Raise Invalid for a hostile but well-formed JSON body; malformed JSON is left to the usual 400."""
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise _refuse("body", "is not UTF-8 encoded JSON") from None
+    try:
+        data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=lambda c: _LongNumber(c))
+    except RecursionError:
+        raise _refuse("body", f"is nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:
+        return  # malformed JSON: the parser of the views answers 400 with its position
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        field = path or "body"
+        if depth > MAX_DEPTH:
+            raise _refuse("body", f"is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, _LongNumber):
+            raise _refuse(field, "is not a number the API accepts (too many digits, NaN or Infinity)")
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                raise _refuse(field, "contains a lone UTF-16 surrogate, which is not a character")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _has_surrogate(key):
+                    raise _refuse(field, "has a key with a lone UTF-16 surrogate")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{i}" if path else str(i), depth + 1) for i, item in enumerate(value))
+
+
+def _before_request() -> None:
+    if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
+        check_body(request.get_data(cache=True))
+
+
+def register(app: Flask) -> None:
+    app.before_request(_before_request)

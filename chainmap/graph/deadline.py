@@ -1,0 +1,71 @@
+"""A time budget for everything one request asks of Neo4j (CHAINMAP_DB_WAIT_S).
+
+The driver bounds connecting, but not a read from a server that stopped answering (a SIGSTOPped or overloaded JVM, a
+half-open connection): such a read blocks until the operating system gives up, long after gunicorn killed the
+worker. Inside `budget(seconds)` every socket operation of the driver, in this thread or greenlet only, gets a
+deadline no later than the budget's end: past it the driver sees a socket timeout, drops the connection (the server
+rolls back whatever transaction it carried) and the adapter answers Unavailable (503 with Retry-After).
+
+The hook wraps the driver's one place where a Bolt socket waits for I/O (`BoltSocketBase._wait_for_io`, which
+already takes a deadline for connection set-up); neo4j is pinned in requirements.txt, and the SIGSTOP test in
+tests/test_db_waits.py fails if a driver upgrade moves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from time import monotonic
+
+from neo4j._async_compat.network import _bolt_socket
+from neo4j._deadline import Deadline
+from neo4j._exceptions import SocketDeadlineExceededError
+
+# What the driver raises, unwrapped, when a deadline passes while it opens a connection.
+Exceeded = SocketDeadlineExceededError
+
+_UNTIL: ContextVar[float | None] = ContextVar("chainmap_db_deadline", default=None)
+_ORIGINAL = _bolt_socket.BoltSocketBase._wait_for_io
+
+
+def _bounded_wait_for_io(self, name, timeout, deadline, conversion, func, *args, **kwargs):
+    until = _UNTIL.get()
+    if until is not None:
+        ours = Deadline(max(until - monotonic(), 0.0))
+        if deadline is None or ours < deadline:
+            deadline = ours
+    return _ORIGINAL(self, name, timeout, deadline, conversion, func, *args, **kwargs)
+
+
+def install() -> None:
+    """Put the hook in place (idempotent; done when the adapter is imported)."""
+    _bolt_socket.BoltSocketBase._wait_for_io = _bounded_wait_for_io  # pyright: ignore[reportAttributeAccessIssue]
+
+
+@contextmanager
+def budget(seconds: float | None) -> Iterator[None]:
+    """Every graph operation inside the block ends within `seconds` from now (None: no budget)."""
+    token = _UNTIL.set(None if seconds is None else monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _UNTIL.reset(token)
+
+
+def start(seconds: float | None):
+    """Open a budget that `stop(token)` closes (for frameworks whose hooks cannot wrap a block)."""
+    return _UNTIL.set(None if seconds is None else monotonic() + seconds)
+
+
+def stop(token) -> None:
+    _UNTIL.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left in the current budget, None when there is none."""
+    until = _UNTIL.get()
+    return None if until is None else until - monotonic()
+
+
+install()

@@ -1,0 +1,107 @@
+"""The audit trail (操作日志, issue 14 item 10): every API write appends an entry naming the key (id and label),
+the time, the operation, the object and each changed field before and after, in the write's own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chainmap import uscc
+from chainmap.api_keys import create_key
+from tests.conftest import reset_seeded
+
+ENTRIES = "MATCH (a:AuditEntry) RETURN count(a) AS n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+@pytest.fixture(scope="module")
+def officer(graph):
+    key = create_key(graph, "editor", ["130534"], label="清河县招商局")
+    return {"Authorization": f"Bearer {key}"}, key.split("_")[1]
+
+
+def history(client, keys, **query):
+    response = client.get("/api/v1/audit", query_string=query, headers=keys["admin"])
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_a_renamed_cluster_is_traceable_to_the_key(client, keys, officer):
+    headers, key_id = officer
+    since = dt.datetime.now(dt.UTC).isoformat()
+    assert client.patch("/api/v1/clusters/qinghe-cashmere", headers=headers, json={"name": "清河羊绒产业集群"}).status_code == 200
+    page = history(client, keys, object="qinghe-cashmere", since=since)
+    assert page["total"] == 1
+    entry = page["items"][0]
+    assert entry["actor"] == key_id and entry["actor_label"] == "清河县招商局" and entry["actor_role"] == "editor"
+    assert entry["operation"] == "cluster.patch" and entry["object_kind"] == "cluster" and entry["county"] == "130534"
+    assert entry["changes"]["fields"] == {"name": {"before": "清河羊绒", "after": "清河羊绒产业集群"}}
+    assert dt.datetime.fromisoformat(entry["at"].replace("Z", "+00:00")) >= dt.datetime.fromisoformat(since)
+    assert history(client, keys, actor=key_id, kind="cluster")["total"] >= 1
+
+
+def test_every_kind_of_write_is_recorded(client, graph, keys, officer):
+    headers, key_id = officer
+    before = graph.read(ENTRIES)[0]["n"]
+    firm = uscc.compose("9", "1", "130534", "ADT00001")
+    bj = uscc.compose("9", "1", "110105", "ADT00002")
+    calls = [
+        ("POST", "/api/v1/clusters/qinghe-cashmere/nodes", {"key": "audit-a", "name": "审计环节", "stage": "midstream",
+                                                            "industry_codes": ["1721"]}, "chain_node.create"),
+        ("PATCH", "/api/v1/clusters/qinghe-cashmere/nodes/audit-a", {"name": "审计环节二"}, "chain_node.patch"),
+        ("PUT", "/api/v1/clusters/qinghe-cashmere/nodes/audit-a/mark", {"mark": "gap", "reason": "审计"},
+         "chain_node.mark"),
+        ("POST", "/api/v1/clusters/qinghe-cashmere/edges", {"from": "spinning", "to": "audit-a", "kind": "material"},
+         "chain_edge.create"),
+        ("DELETE", "/api/v1/clusters/qinghe-cashmere/edges/spinning/audit-a", None, "chain_edge.delete"),
+        ("DELETE", "/api/v1/clusters/qinghe-cashmere/nodes/audit-a", None, "chain_node.delete"),
+        ("POST", "/api/v1/enterprises", {"uscc": firm, "name": "审计测试有限公司", "entity_type": "company",
+                                         "region": "130534"}, "enterprise.create"),
+        ("PATCH", f"/api/v1/enterprises/{firm}", {"products": "羊绒纱"}, "enterprise.patch"),
+        ("POST", "/api/v1/enterprises", {"uscc": bj, "name": "北京审计科技有限公司", "entity_type": "company",
+                                         "region": "110105"}, "enterprise.create"),
+        ("POST", f"/api/v1/enterprises/{firm}/partners", {"partner": bj, "relation": "supplied_by",
+                                                          "since": "2024-01-01"}, "supply.create"),
+        ("POST", "/api/v1/introductions", {"id": "intro-audit", "enterprise": bj, "cluster": "qinghe-cashmere",
+                                           "origin_region": "110105", "introduced_on": "2024-02-01"},
+         "introduction.create"),
+        ("PATCH", "/api/v1/introductions/intro-audit", {"stage": "signed"}, "introduction.patch"),
+    ]
+    for method, path, body, operation in calls:
+        response = client.open(path, method=method, json=body, headers=headers)
+        assert 200 <= response.status_code < 300, (path, response.get_json())
+        newest = history(client, keys, actor=key_id, per_page=1)["items"][0]
+        assert newest["operation"] == operation, (operation, newest)
+        assert newest["changes"]["fields"], newest
+    assert graph.read(ENTRIES)[0]["n"] == before + len(calls)
+    entry = history(client, keys, object="intro-audit", kind="introduction")["items"][0]
+    assert entry["changes"]["fields"]["stage"] == {"before": "lead", "after": "signed"}
+    supply = history(client, keys, kind="supply", actor=key_id)["items"][0]
+    assert supply["object_id"] == f"{bj}->{firm}|supplies|2024-01-01" and supply["county"] == "130534"
+
+
+def test_a_refused_or_rolled_back_write_leaves_no_entry(client, graph, keys, officer):
+    headers, _ = officer
+    before = graph.read(ENTRIES)[0]["n"]
+    duplicate = client.post("/api/v1/clusters/qinghe-cashmere/edges", headers=headers,
+                            json={"from": "spinning", "to": "weaving", "kind": "material"})
+    assert duplicate.status_code == 409
+    assert client.patch("/api/v1/clusters/anping-wire-mesh", headers=headers, json={"name": "x"}).status_code == 403
+    assert graph.read(ENTRIES)[0]["n"] == before
+
+
+def test_only_admins_read_the_trail_and_filters_are_checked(client, keys):
+    assert client.get("/api/v1/audit", headers=keys["editor"]).status_code == 403
+    assert client.get("/api/v1/audit", headers=keys["analyst"]).status_code == 403
+    assert client.get("/api/v1/audit?since=yesterday", headers=keys["admin"]).status_code == 422
+    assert client.get("/api/v1/audit?kind=spaceship", headers=keys["admin"]).status_code == 422
+    page = history(client, keys, county="130534", per_page=2, page=1)
+    assert len(page["items"]) <= 2 and page["total"] >= len(page["items"])
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    assert history(client, keys, since=future)["total"] == 0

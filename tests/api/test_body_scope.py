@@ -1,0 +1,75 @@
+"""Objects a body refers to are in the caller's scope too (issue 14, item 2): linking a firm into another county's
+chain needs that county, and an introduced firm's reward facts are the introduction county's to change."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainmap import uscc
+from tests.conftest import counts, reset_seeded
+
+LOCAL = ("MATCH (e:Enterprise {region: '130534', entity_type: 'company', status: 'active'}) WHERE e.group IS NULL "
+         "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1")
+ANPING_NODE = ("MATCH (:Cluster {id: 'anping-wire-mesh'})-[:HAS_NODE]->(n:ChainNode) RETURN n.id AS id "
+               "ORDER BY n.id LIMIT 1")
+QINGHE_NODE = "qinghe-cashmere.spinning"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def test_an_editor_cannot_link_its_firm_into_another_countys_chain(client, graph, keys):
+    firm, foreign = graph.read(LOCAL)[0]["u"], graph.read(ANPING_NODE)[0]["id"]
+    before = counts(graph)
+    response = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"],
+                            json={"chain_nodes": [QINGHE_NODE, foreign]})
+    assert response.status_code == 403, response.get_json()
+    assert "131125" in response.get_json()["detail"]
+    assert counts(graph) == before
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"],
+                        json={"chain_nodes": [QINGHE_NODE]}).status_code == 200  # its own county's chain: fine
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["admin"],
+                        json={"chain_nodes": [QINGHE_NODE, foreign]}).status_code == 200
+    # and taking it out of that chain again is also a change to it
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"],
+                        json={"chain_nodes": [QINGHE_NODE]}).status_code == 403
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["other_editor"],
+                        json={"products": "x"}).status_code == 403  # the firm itself stays its county's
+
+
+def test_a_new_firm_cannot_be_created_inside_another_countys_chain(client, graph, keys):
+    foreign = graph.read(ANPING_NODE)[0]["id"]
+    before = counts(graph)
+    body = {"uscc": uscc.compose("9", "1", "130534", "T0000001"), "name": "越界测试有限公司", "entity_type": "company",
+            "region": "130534", "chain_nodes": [foreign]}
+    assert client.post("/api/v1/enterprises", headers=keys["editor"], json=body).status_code == 403
+    bj = {"uscc": uscc.compose("9", "1", "110105", "T0000002"), "name": "北京越界测试有限公司", "entity_type": "company",
+          "region": "110105", "chain_nodes": [foreign]}
+    assert client.post("/api/v1/enterprises", headers=keys["editor"], json=bj).status_code == 403
+    assert counts(graph) == before
+
+
+def test_an_introduced_firms_reward_facts_belong_to_the_introductions_county(client, graph, keys):
+    firm = uscc.compose("9", "1", "110108", "T0000003")
+    assert client.post("/api/v1/enterprises", headers=keys["editor"], json={
+        "uscc": firm, "name": "北京引进测试有限公司", "entity_type": "company", "region": "110108",
+        "revenue_cny": {"2024": 40_000_000}}).status_code == 201
+    assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": firm, "cluster": "anping-wire-mesh", "origin_region": "110108",
+        "introduced_on": "2024-03-01"}).status_code == 201
+    before = counts(graph)
+    for change in ({"revenue_cny": {"2024": 60_000_000}}, {"status": "deregistered"}, {"entity_type": "branch"}):
+        response = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"], json=change)
+        assert response.status_code == 403, response.get_json()
+        assert "131125" in response.get_json()["detail"]
+    assert counts(graph) == before
+    assert client.get(f"/api/v1/enterprises/{firm}", headers=keys["viewer"]).get_json()["revenue_cny"] == {
+        "2024": 40_000_000}
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"], json={"products": "钢丝"}).status_code == 200
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["other_editor"],
+                        json={"revenue_cny": {"2024": 60_000_000}}).status_code == 200
+    assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["admin"],
+                        json={"revenue_cny": {"2024": 61_000_000}}).status_code == 200

@@ -1,0 +1,104 @@
+"""Files, sockets, headers and slow clients (issue 14, items 9 and 11)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from api.headers import script_hashes
+from tests.conftest import ROOT
+from tests.gunicorn_proc import gunicorn
+
+HOME = Path(os.environ.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")).resolve()
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="checks the project-managed Neo4j's folder")
+def test_the_neo4j_instance_folder_is_owner_only(graph):
+    run = subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert stat.S_IMODE(HOME.stat().st_mode) == 0o700
+    readable = [str(p) for p in HOME.rglob("*") if not p.is_symlink() and p.stat().st_mode & 0o077]
+    assert readable == []
+    assert (HOME / "data" / "dbms" / "auth.ini").exists()
+
+
+def control_socket(log: Path) -> str:
+    found = re.search(r"Control socket listening at (\S+)", log.read_text())
+    return found.group(1) if found else ""
+
+
+def test_each_gunicorn_has_its_own_owner_only_control_socket(graph, tmp_path):
+    with gunicorn(tmp_path) as first, gunicorn(tmp_path) as second:
+        logs = sorted(tmp_path.glob("gunicorn-*.log"))
+        paths = [control_socket(log) for log in logs]
+        ports = sorted(url.rsplit(":", 1)[1] for url in (first, second))
+        assert sorted(paths) == sorted(str(ROOT / "var" / "run" / f"gunicorn-127.0.0.1-{p}.ctl") for p in ports)
+        for path in paths:
+            assert stat.S_ISSOCK(os.stat(path).st_mode) and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE((ROOT / "var" / "run").stat().st_mode) == 0o700
+
+
+def test_api_answers_carry_nosniff_and_a_csp(client, keys):
+    for response in (client.get("/api/v1/regions", headers=keys["viewer"]), client.get("/api/v1/regions"),
+                     client.get("/api/v1/openapi.json"), client.get("/api/v1/nowhere")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_docs_page_has_a_csp_that_allows_only_its_own_script(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    hashes = script_hashes(response.get_data(as_text=True))
+    assert hashes and hashes in script_src
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_twenty_slow_header_clients_do_not_stall_health(graph, tmp_path):
+    """Slowloris: 20 connections that send their headers a line at a time and never finish. /health still answers
+    within a second."""
+    with gunicorn(tmp_path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        stop = threading.Event()
+        slow = []
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            slow.append(sock)
+
+        def trickle():
+            while not stop.wait(0.5):
+                for sock in slow:
+                    try:
+                        sock.sendall(b"X-Slow: 1\r\n")
+                    except OSError:
+                        pass
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        try:
+            time.sleep(2)
+            timings = []
+            for _ in range(5):
+                began = time.monotonic()
+                response = requests.get(f"{base}/api/v1/health", timeout=10)
+                timings.append(time.monotonic() - began)
+                assert response.status_code == 200
+            print(f"\n/health with 20 slow-header clients open: slowest {max(timings):.3f} s")
+            assert max(timings) < 1.0, timings
+        finally:
+            stop.set()
+            thread.join()
+            for sock in slow:
+                sock.close()
