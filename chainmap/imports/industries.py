@@ -1,0 +1,89 @@
+"""What a firm does: industry text or 国标行业 names resolved to GB/T 4754-2017 classes through the classification
+the graph holds. A name that matches nothing is a reason with the closest candidates; a name that only reaches a
+division or group (the usual 所属行业 of commercial exports) is a note, and no class is claimed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from chainmap.imports.text import compact
+
+_CODE = re.compile(r"^([A-T])?(\d{2,4})")
+_NAME_NOISE = re.compile(r"[\s()（）\[\]【】、，,。.·]")
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    name: str
+    level: str   # division, group, class
+
+
+@dataclass(frozen=True)
+class Match:
+    """A resolution: a class code, or a coarser code it stops at, with a note or the reason it failed."""
+
+    code: str | None = None          # four-digit class
+    coarse: Industry | None = None   # a division or group, when no class is named
+    reason: str | None = None        # no match at all (with candidates)
+    candidates: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _key(name: str) -> str:
+    return _NAME_NOISE.sub("", compact(name))
+
+
+class IndustryIndex:
+    def __init__(self, industries: Iterable[Industry]) -> None:
+        self.by_code = {i.code: i for i in industries}
+        self.by_name: dict[str, Industry] = {}
+        for industry in sorted(self.by_code.values(), key=lambda i: -len(i.code)):  # a class wins a shared name
+            self.by_name.setdefault(_key(industry.name), industry)
+        self._names = list(self.by_name)
+        self.resolve = lru_cache(maxsize=20000)(self._resolve)
+
+    def describe(self, code: str) -> str:
+        industry = self.by_code.get(code)
+        return f"{code} {industry.name}" if industry else code
+
+    def _resolve(self, text: str, within: str = "") -> Match:
+        """'C1811运动机织服装制造', '1811', '运动机织服装制造' -> class 1811; within: a group or division the
+        name must fall under (from the 国标行业 columns)."""
+        raw = compact(text)
+        if not raw:
+            return Match()
+        if match := _CODE.match(raw):
+            found = self.by_code.get(match.group(2))
+            if found:
+                return self._found(found)
+            raw = raw[match.end():]
+        found = self.by_name.get(_key(raw))
+        if found and (not within or found.code.startswith(within)):
+            return self._found(found)
+        pool = [n for n in self._names if self.by_name[n].code.startswith(within)] if within else self._names
+        close = difflib.get_close_matches(_key(raw), pool, n=3, cutoff=0.4)
+        candidates = tuple(self.describe(self.by_name[n].code) for n in close)
+        hint = f"，最接近的：{'；'.join(candidates)}" if candidates else ""
+        return Match(reason=f"行业“{text}”在国民经济行业分类（GB/T 4754-2017）中找不到{hint}", candidates=candidates)
+
+    def _found(self, industry: Industry) -> Match:
+        if industry.level == "class":
+            return Match(code=industry.code)
+        return Match(coarse=industry)
+
+    def resolve_columns(self, division: str, group: str, klass: str) -> Match:
+        """国标行业大类/中类/小类 (the 门类 letter adds nothing a class code lacks): the most specific that is given."""
+        outer = ""
+        for text in (division, group):
+            if text:
+                found = self.resolve(text, outer)
+                if found.reason:
+                    return found
+                outer = found.coarse.code if found.coarse else (found.code or outer)
+        if klass:
+            return self.resolve(klass, outer)
+        return Match(coarse=self.by_code.get(outer)) if outer else Match()
