@@ -104,7 +104,7 @@ class PlaceIndex:
                 continue
             found, cities = self.scan(text)
             if not found and how == "所属区县":
-                found = {(c, None) for c in self.stems.get(stem(text), set())}
+                found = self._stem_candidates(text)
             chosen = self._choose(found, hint_cities | cities, from_code)
             if len(chosen) > 1:
                 names = "、".join(self.label(c) for c in sorted(chosen))
@@ -120,6 +120,10 @@ class PlaceIndex:
                 raise ValueError(f"无法确定所在区县：{given}")
         self.cross_check(place, from_code)
         return place
+
+    def _stem_candidates(self, text: str) -> set[tuple[str, str | None]]:
+        """A 所属区县 written without its suffix (清河 for 清河县)."""
+        return {(code, None) for code in self.stems.get(stem(text), set())}
 
     def _choose(self, found: set[tuple[str, str | None]], cities: set[str], from_code: str | None) -> set[str]:
         usable = {code for code, needs in found if needs is None or needs in cities

@@ -40,7 +40,7 @@ def open_source(path: Path, name: str | None = None) -> Source:
 
 
 def read_source(data: bytes, name: str) -> Source:
-    """Headers (the first non-empty row) and an iterator over the data rows, empty rows left out."""
+    """Headers (the first non-empty row) and an iterator over the rows after it (blank ones included)."""
     if data.startswith(XLSX_MAGIC):
         rows, encoding = _xlsx_rows(data), "XLSX"
     else:
@@ -49,11 +49,12 @@ def read_source(data: bytes, name: str) -> Source:
     for line, cells in rows:
         if any(_filled(c) for c in cells):
             headers = ["" if c is None else str(c) for c in cells]
-            return Source(name, headers, line, (r for r in rows if any(_filled(c) for c in r[1])), encoding)
+            return Source(name, headers, line, rows, encoding)
     raise Unreadable("文件中没有表头行")
 
 
-def count_empty(cells: list[Any]) -> bool:
+def is_blank(cells: list[Any]) -> bool:
+    """An empty row (every cell empty or spaces): skipped and counted, not rejected."""
     return not any(_filled(c) for c in cells)
 
 
@@ -92,7 +93,7 @@ def _xlsx_rows(data: bytes) -> Iterator[Row]:
     try:
         pairs = zip(sheet_values.iter_rows(values_only=True), sheet_formulas.iter_rows(values_only=True), strict=False)
         for number, (cached, written) in enumerate(pairs, start=1):
-            cells = list(cached)
+            cells: list[Any] = list(cached)
             for i, raw in enumerate(written):
                 if isinstance(raw, str) and raw.startswith("=") and i < len(cells) and cells[i] is None:
                     cells[i] = Formula(raw)
