@@ -37,6 +37,18 @@ def _key(name: str) -> str:
     return _NAME_NOISE.sub("", compact(name))
 
 
+def closest(name: str, pool: list[str], n: int = 3) -> list[str]:
+    """The names most alike (difflib's ratio; Chinese names share few characters, so the bar is low)."""
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(name)
+    scored = []
+    for other in pool:
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() >= 0.2 and matcher.quick_ratio() >= 0.2 and (score := matcher.ratio()) >= 0.2:
+            scored.append((-score, other))
+    return [other for _, other in sorted(scored)[:n]]
+
+
 class IndustryIndex:
     def __init__(self, industries: Iterable[Industry]) -> None:
         self.by_code = {i.code: i for i in industries}
@@ -65,7 +77,7 @@ class IndustryIndex:
         if found and (not within or found.code.startswith(within)):
             return self._found(found)
         pool = [n for n in self._names if self.by_name[n].code.startswith(within)] if within else self._names
-        close = difflib.get_close_matches(_key(raw), pool, n=3, cutoff=0.4)
+        close = closest(_key(raw), pool)
         candidates = tuple(self.describe(self.by_name[n].code) for n in close)
         hint = f"，最接近的：{'；'.join(candidates)}" if candidates else ""
         return Match(reason=f"行业“{text}”在国民经济行业分类（GB/T 4754-2017）中找不到{hint}", candidates=candidates)

@@ -100,7 +100,9 @@ def plan(graph: Graph, report: ImportReport, records: dict[str, Record], label, 
             notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
         codes = set(record.values.get("industry_codes") or (before or {}).get("props", {}).get("industry_codes") or [])
         region = record.values["region"]
-        derived = {node for node, node_codes in nodes.get(region, []) if codes & node_codes}
+        # Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by
+        # its 注册号 is classified but joins no chain until it has a credit code.
+        derived = set() if record.legacy else {node for node, node_codes in nodes.get(region, []) if codes & node_codes}
         shown = {"line": record.line, "key": record.key, "name": record.values["name"], "notes": "；".join(notes)}
         if before is None:
             if "status" not in record.values:
