@@ -80,10 +80,10 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     cors.register(app)
     security.register(app)
 
-    from api import clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
+    from api import clusters, console, enterprises, imports, introductions, maps, meta, recommendations, reports, rewards
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps, imports):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(console.bp)
     spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)

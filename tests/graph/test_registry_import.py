@@ -13,7 +13,8 @@ from chainmap.imports.reference import Options
 from tests import import_files as files
 from tests.conftest import POLICIES, counts
 
-FIRM: str = "MATCH (e:Enterprise {uscc: $uscc}) OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN e {.*} AS e, collect(n.id) AS nodes"
+FIRM: str = ("MATCH (e:Enterprise {uscc: $uscc}) OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
+             "RETURN e {.*} AS e, collect(n.id) AS nodes")
 
 
 @pytest.fixture(scope="module")
