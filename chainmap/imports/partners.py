@@ -35,10 +35,12 @@ def import_partners(graph: Graph, policies: Policies, data: bytes, name: str, op
                           source.encoding, options.dry_run, options.partial)
     places = reference.places(graph)
     rows: list[dict[str, Any]] = []
+    blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)
     for line, cells in source.rows:
         if is_blank(cells):
-            report.empty_rows += 1
+            blank += 1
             continue
+        report.empty_rows, blank = report.empty_rows + blank, 0
         report.rows_read += 1
         row, problems = read_row(choice, line, cells)
         report.rejected += [rejected(p) for p in problems]

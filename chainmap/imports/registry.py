@@ -46,10 +46,12 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     places = reference.places(graph)
     reader = RowReader(choice.columns, places, reference.industries(graph))
     records: dict[str, Record] = {}
+    blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)
     for line, cells in source.rows:
         if is_blank(cells):
-            report.empty_rows += 1
+            blank += 1
             continue
+        report.empty_rows, blank = report.empty_rows + blank, 0
         report.rows_read += 1
         record, problems = reader.read(line, cells)
         if record is not None and (reason := out_of_scope(record, options.counties, places.label)):

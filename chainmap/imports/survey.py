@@ -76,7 +76,8 @@ def partners_template(graph: Graph, county: str) -> bytes:
     ]
     for cells, check in checks:
         check.showErrorMessage = True
-        check.add(cells)
+        for cell_range in cells.split():
+            check.add(cell_range)
         sheet.add_data_validation(check)
     notes = book.create_sheet("填表说明", 1)
     notes.column_dimensions["A"].width = 110
