@@ -134,7 +134,7 @@ def settle(row: dict[str, Any], known: dict[str, Any], new_firms: dict[str, dict
         return "本企业统一社会信用代码", f"本企业 {row['own']} 不在系统中：请先导入其登记信息"
     partner = row["partner"]
     if partner in known:
-        region = known[partner]["props"]["region"]
+        region = known[partner]["region"]
     elif partner in new_firms:
         region = new_firms[partner]["region"]
     else:
@@ -148,7 +148,7 @@ def settle(row: dict[str, Any], known: dict[str, Any], new_firms: dict[str, dict
         new_firms[partner] = dict.fromkeys(KEPT) | {
             "name": row["partner_name"], "entity_type": kind, "region": region, "industry_codes": [],
             "status": "active", "synthetic": False, "source": "协作配套调查表", "revenue_years": [], "revenue_values": []}
-    own_region = known[row["own"]]["props"]["region"]
+    own_region = known[row["own"]]["region"]
     if counties is not None:
         hebei = [r for r in (own_region, region) if r.startswith(HEBEI)]
         if hebei and not any(r in counties for r in hebei):
@@ -163,7 +163,7 @@ def sort(graph: Graph, report: ImportReport, relations: list[dict[str, Any]], kn
     found = {r["line"]: r for r in graph.read(q.SUPPLIES_EXISTING, rows=relations)} if relations else {}
     for row in relations:
         shown = {"line": row["line"], "key": f"{row['own']} → {row['partner']}",
-                 "name": (known.get(row["partner"]) or {}).get("props", {}).get("name") or row["partner_name"],
+                 "name": (known.get(row["partner"]) or {}).get("name") or row["partner_name"],
                  "notes": "配套企业为新登记" if row["partner"] in new_firms else ""}
         before = found.get(row["line"])
         if before is None:

@@ -49,6 +49,7 @@ class RowReader:
 
     def __init__(self, columns: dict[str, Column], places: PlaceIndex, industries: IndustryIndex) -> None:
         self.columns, self.places, self.industries = columns, places, industries
+        self._indexes = [(name, column.index) for name, column in columns.items()]
 
     def raw(self, cells: list[Any], name: str) -> Any:
         column = self.columns.get(name)
@@ -68,9 +69,23 @@ class RowReader:
         column = self.columns.get(name)
         return column.header.strip() if column else FIELD_NAMES.get(name, name)
 
+    def texts(self, line: int, cells: list[Any], problems: list[Problem]) -> dict[str, str]:
+        """Each field's cell as trimmed text (the per-row hot path: plain strings go straight through)."""
+        out: dict[str, str] = {}
+        width = len(cells)
+        for name, index in self._indexes:
+            value = cells[index] if index < width else None
+            if type(value) is str:
+                out[name] = value.strip()
+            elif value is None:
+                out[name] = ""
+            else:
+                out[name] = self.text(cells, name, problems, line)
+        return out
+
     def read(self, line: int, cells: list[Any]) -> tuple[Record | None, list[Problem]]:
         problems: list[Problem] = []
-        t = {name: self.text(cells, name, problems, line) for name in self.columns}
+        t = self.texts(line, cells, problems)
         key, legacy, code_region = self._identity(line, t, problems)
         name = compact(t.get("name", ""))
         if not name and not any(p.field == self.header("name") for p in problems):

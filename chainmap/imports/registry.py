@@ -4,7 +4,7 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, LiteralString
 
 from chainmap import upkeep
 from chainmap.errors import Invalid
@@ -67,11 +67,18 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
         records[record.key] = record
     if report.conflicts:
         report.messages.append("同一统一社会信用代码出现在多行：按核准日期（无则按行序）较新的一行逐字段采用有值的内容，冲突见“冲突”表")
-    firms, legacy = plan(graph, report, records, places.label, name)
-    if options.dry_run or (report.rejected and not options.partial):
-        return report
-    write(graph, policies, firms, legacy)
-    report.written = True
+    writing = not options.dry_run and (options.partial or not report.rejected)
+    ordered = sorted(records.values(), key=lambda r: r.line)
+    del records
+    written: list[str] = []
+    for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
+        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name)
+        if writing:
+            write(graph, policies, firms, legacy)
+            written += [f["uscc"] for f in firms]
+    if writing:
+        keep_in_step(graph, policies, written)
+        report.written = True
     return report
 
 
@@ -88,19 +95,21 @@ def rejected(problem: Problem) -> dict[str, Any]:
             "outcome": "整行未导入" if problem.fatal else "该字段未导入，其余字段照常"}
 
 
-def plan(graph: Graph, report: ImportReport, records: dict[str, Record], label, file: str
+def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str
          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Sort each record into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy entities)."""
-    held = existing(graph, [r.key for r in records.values() if not r.legacy], q.ENTERPRISES)
-    held |= existing(graph, [r.key for r in records.values() if r.legacy], q.LEGACY)
-    nodes = reference.county_nodes(graph)
+    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy)."""
+    keys = [r.key for r in records if not r.legacy]
+    present = graph.read(q.PRESENT, keys=keys)[0]["keys"] if keys else []
+    held = existing(graph, present, q.ENTERPRISES)
+    held |= existing(graph, [r.key for r in records if r.legacy], q.LEGACY)
+    nodes = reference.county_nodes(graph) if any(not r.legacy for r in records) else {}
     firms, legacy = [], []
-    for record in sorted(records.values(), key=lambda r: r.line):
+    for record in records:
         before = held.get(record.key)
         notes = list(record.notes)
         if len(record.lines) > 1:
             notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
-        codes = set(record.values.get("industry_codes") or (before or {}).get("props", {}).get("industry_codes") or [])
+        codes = set(record.values.get("industry_codes") or (before or {}).get("industry_codes") or [])
         region = record.values["region"]
         # Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by
         # its 注册号 is classified but joins no chain until it has a credit code.
@@ -115,15 +124,14 @@ def plan(graph: Graph, report: ImportReport, records: dict[str, Record], label, 
             revenue = dict(record.revenue)
             report.created.append(shown | {"region": label(region)})
         else:
-            diff = changes(before["props"], record)
+            diff = changes(before, record)
             added_nodes = derived - set(before["nodes"])
             if not diff and not added_nodes:
                 report.unchanged.append(shown)
                 continue
-            props = {k: before["props"].get(k) for k in KEPT} | record.values
-            held_revenue = zip(before["props"].get("revenue_years") or [], before["props"].get("revenue_values") or [],
-                               strict=False)
-            revenue = dict(held_revenue) | record.revenue
+            props = {k: before.get(k) for k in KEPT} | record.values
+            revenue = dict(zip(before.get("revenue_years") or [], before.get("revenue_values") or [], strict=False))
+            revenue |= record.revenue
             if added_nodes:
                 diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
             report.updated.append(shown | {"changes": change_text(diff)})
@@ -134,15 +142,16 @@ def plan(graph: Graph, report: ImportReport, records: dict[str, Record], label, 
             legacy.append({"key": record.key, "props": props})
         else:
             firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
-                          "evidence": f"导入：{file}（按行业代码）"})
+                          "evidence": f"导入：{file}（按行业代码）", "new": before is None})
     return firms, legacy
 
 
-def existing(graph: Graph, keys: list[str], query) -> dict[str, dict[str, Any]]:
+def existing(graph: Graph, keys: list[str], query: LiteralString) -> dict[str, dict[str, Any]]:
+    """key -> the stored fields (and `nodes`, its chain nodes) of those keys the graph holds; one record per batch."""
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), READ_BATCH):
         for row in graph.read(query, keys=keys[start:start + READ_BATCH]):
-            out[row["key"]] = {"props": row["props"], "nodes": row["nodes"]}
+            out.update((item["key"], item) for item in row["items"])
     return out
 
 
@@ -151,9 +160,19 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     Every row was validated before the first batch; should the database fail between batches, re-running the same
     file completes it (every write is a MERGE), as with the loader."""
     arguments = upkeep.key_arguments(policies.recommendation)
-    graph.write_batches(loader_cypher.ENTERPRISES, firms, size=BATCH, **arguments)
+    lean: list[dict[str, Any]] = []
+    full: list[dict[str, Any]] = []
+    for firm in firms:
+        new = firm.pop("new")
+        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"]["group"] else full).append(firm)
+    graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH)
+    graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, **arguments)
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
+
+
+def keep_in_step(graph: Graph, policies: Policies, firms: list[str]) -> None:
+    """After the writes: rank keys that follow the configuration, and the chain nodes' stored facts."""
     if not firms:
         return
     if not upkeep.keys_current(graph, policies.recommendation):
@@ -161,4 +180,4 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     if len(firms) > REFRESH_ALL_ABOVE:
         upkeep.refresh_facts(graph)
     else:
-        upkeep.after_enterprise_write(graph, [f["uscc"] for f in firms])
+        upkeep.after_enterprise_write(graph, firms)

@@ -12,12 +12,15 @@ _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2})年(?:度)?")
 
 def half_width(value: str) -> str:
     """Full-width letters, digits and punctuation to their ASCII forms (NFKC), then trimmed."""
-    return unicodedata.normalize("NFKC", value).strip()
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
 def compact(value: str) -> str:
-    """Half-width, with every space removed (names, codes, headers)."""
-    return _SPACES.sub("", half_width(value))
+    """Half-width, with every space removed (names, codes, headers). Called for every cell: the common cases
+    (ASCII, or already normalised without spaces) avoid the regular expression."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return value if " " not in value and value.isprintable() else _SPACES.sub("", value)
 
 
 def header_key(header: str) -> tuple[str, str | None, int | None]:
