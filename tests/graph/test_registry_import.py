@@ -104,6 +104,21 @@ def test_a_refused_field_keeps_the_whole_file_out_unless_partial(clean):
     assert counts(graph) == after
 
 
+def test_the_above_scale_list_adds_revenues_by_header_unit_and_cell_suffix(clean):
+    graph = clean
+    header = ["统一社会信用代码", "单位详细名称", "所属区县", "行业代码", "2024年营业收入（万元）"]
+    rows = [[files.F1, "清河县导入测试羊绒有限公司", "清河县", "1721", "6500.5"],
+            [files.F3, "清河县导入测试针织加工部", "清河县", "1829", "1.2亿元"]]
+    report = run(graph, files.csv_bytes(header, rows, "utf-8-sig"), "规上企业.csv", dry_run=False)
+    assert report.profile.startswith("above-scale-revenue") and report.written and not report.rejected
+    assert {r["key"] for r in report.updated} == {files.F1, files.F3}
+    assert all("营业收入2024" in r["changes"] for r in report.updated)
+    f1, f3 = firm(graph, files.F1), firm(graph, files.F3)
+    assert f1 is not None and (f1["revenue_years"], f1["revenue_values"]) == ([2024], [65_005_000])
+    assert f3 is not None and f3["revenue_values"] == [120_000_000]
+    assert f1["registered_capital"] == 12_000_000  # a field the list does not carry keeps its value
+
+
 def test_xlsx_with_a_formula_cell_and_a_numeric_serial_date(clean):
     graph = clean
     data = files.xlsx_bytes(files.legacy_header_a(), files.rows_a_with_legacy(serial=43529), formula_at=(0, 6))
