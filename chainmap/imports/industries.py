@@ -12,6 +12,12 @@ from functools import lru_cache
 
 from chainmap.imports.text import compact
 
+# GB/T 4754-2017 门类 (sections): the graph holds divisions to classes, but 所属行业 is often only a section name.
+SECTIONS = {"A": "农、林、牧、渔业", "B": "采矿业", "C": "制造业", "D": "电力、热力、燃气及水生产和供应业", "E": "建筑业",
+            "F": "批发和零售业", "G": "交通运输、仓储和邮政业", "H": "住宿和餐饮业", "I": "信息传输、软件和信息技术服务业",
+            "J": "金融业", "K": "房地产业", "L": "租赁和商务服务业", "M": "科学研究和技术服务业",
+            "N": "水利、环境和公共设施管理业", "O": "居民服务、修理和其他服务业", "P": "教育", "Q": "卫生和社会工作",
+            "R": "文化、体育和娱乐业", "S": "公共管理、社会保障和社会组织", "T": "国际组织"}
 _CODE = re.compile(r"^([A-T])?(\d{2,4})")
 _NAME_NOISE = re.compile(r"[\s()（）\[\]【】、，,。.·]")
 
@@ -53,7 +59,8 @@ class IndustryIndex:
     def __init__(self, industries: Iterable[Industry]) -> None:
         self.by_code = {i.code: i for i in industries}
         self.by_name: dict[str, Industry] = {}
-        for industry in sorted(self.by_code.values(), key=lambda i: -len(i.code)):  # a class wins a shared name
+        sections = [Industry(letter, name, "section") for letter, name in SECTIONS.items()]
+        for industry in [*sorted(self.by_code.values(), key=lambda i: -len(i.code)), *sections]:  # a class wins a name
             self.by_name.setdefault(_key(industry.name), industry)
         self._names = list(self.by_name)
         self.resolve = lru_cache(maxsize=20000)(self._resolve)

@@ -16,7 +16,7 @@ from chainmap.imports import values as parse
 from chainmap.imports.places import PlaceIndex
 from chainmap.imports.profiles import Choice, choose
 from chainmap.imports.records import Problem
-from chainmap.imports.registry import KEPT, existing, open_file, rejected
+from chainmap.imports.registry import KEPT, existing, open_file, rejected, rows_of
 from chainmap.imports.report import ImportReport, change_text
 from chainmap.imports.sources import Formula, is_blank
 from chainmap.imports.survey import EVIDENCE, RELATIONS, TYPES
@@ -36,7 +36,7 @@ def import_partners(graph: Graph, policies: Policies, data: bytes, name: str, op
     places = reference.places(graph)
     rows: list[dict[str, Any]] = []
     blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)
-    for line, cells in source.rows:
+    for line, cells in rows_of(source):
         if is_blank(cells):
             blank += 1
             continue

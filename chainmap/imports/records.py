@@ -14,7 +14,7 @@ from chainmap.imports.profiles import Column
 from chainmap.imports.sources import Formula
 from chainmap.imports.text import cell_text, compact
 
-LEVEL_NAMES = {"division": "大类", "group": "中类", "class": "小类"}
+LEVEL_NAMES = {"section": "门类", "division": "大类", "group": "中类", "class": "小类"}
 FIELD_NAMES = {"uscc": "统一社会信用代码", "reg_no": "注册号", "name": "企业名称", "entity_type": "企业类型",
                "status": "登记状态", "status_on": "状态日期", "registered_on": "成立日期", "capital": "注册资本",
                "region": "所在区县", "industry": "所属行业", "industry_codes": "行业代码", "revenue": "营业收入",

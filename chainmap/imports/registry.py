@@ -4,6 +4,7 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, LiteralString
 
 from chainmap import upkeep
@@ -34,6 +35,14 @@ def open_file(data: bytes, name: str) -> Source:
         raise Invalid(f"{name}：{exc}", errors=[{"field": "file", "reason": str(exc)}]) from None
 
 
+def rows_of(source: Source) -> Iterator[tuple[int, list[Any]]]:
+    """The source's rows; a file that turns out unreadable half-way is refused whole (nothing was written yet)."""
+    try:
+        yield from source.rows
+    except Unreadable as exc:
+        raise Invalid(f"{source.name}：{exc}", errors=[{"field": "file", "reason": str(exc)}]) from None
+
+
 def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
                     options: reference.Options) -> ImportReport:
     source = open_file(data, name)
@@ -47,7 +56,7 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     reader = RowReader(choice.columns, places, reference.industries(graph))
     records: dict[str, Record] = {}
     blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)
-    for line, cells in source.rows:
+    for line, cells in rows_of(source):
         if is_blank(cells):
             blank += 1
             continue

@@ -76,8 +76,13 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
-    for number, cells in enumerate(csv.reader(handle), start=1):
-        yield number, list(cells)
+    reader = csv.reader(handle)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, list(cells)
+    except csv.Error as exc:  # NUL bytes, an unterminated quote, a cell over the size limit
+        raise Unreadable(f"CSV第{number + 1}行无法读取：{exc}") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[Row]:
@@ -90,6 +95,7 @@ def _xlsx_rows(data: bytes) -> Iterator[Row]:
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer to the user
         raise Unreadable(f"无法读取XLSX文件：{exc.__class__.__name__}") from None
     sheet_values, sheet_formulas = values.worksheets[0], formulas.worksheets[0]
+    number = 0
     try:
         pairs = zip(sheet_values.iter_rows(values_only=True), sheet_formulas.iter_rows(values_only=True), strict=False)
         for number, (cached, written) in enumerate(pairs, start=1):
@@ -98,6 +104,10 @@ def _xlsx_rows(data: bytes) -> Iterator[Row]:
                 if isinstance(raw, str) and raw.startswith("=") and i < len(cells) and cells[i] is None:
                     cells[i] = Formula(raw)
             yield number, cells
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet part shows only while reading it
+        raise Unreadable(f"XLSX第{number + 1}行无法读取：{exc.__class__.__name__}") from None
     finally:
         values.close()
         formulas.close()

@@ -119,6 +119,7 @@ def test_industries_by_name_code_and_columns():
     assert INDUSTRIES.resolve("运动机织服装制造").code == "1811"
     assert INDUSTRIES.resolve("C1811 运动机织服装制造").code == "1811"
     assert INDUSTRIES.resolve("纺织服装、服饰业").coarse.code == "18"
+    assert INDUSTRIES.resolve("制造业").coarse.level == "section"
     assert INDUSTRIES.resolve_columns("纺织业", "毛纺织及染整精加工", "毛条和毛纱线加工").code == "1721"
     missing = INDUSTRIES.resolve("羊绒衫智能织造")
     assert missing.code is None and "找不到" in missing.reason
