@@ -7,12 +7,13 @@ import datetime as dt
 from urllib.parse import quote
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from api.context import graph, policies
+from api.problems import flatten_messages
 from api.schemas import Strict
 from api.security import principal
 from chainmap import auth
@@ -36,11 +37,32 @@ class ImportFormSchema(Strict):
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
 
 
-class ImportFileSchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
+class ImportFileSchema(Strict):
     file = Upload(required=True, metadata={"description": "CSV (UTF-8 or GB18030) or XLSX, up to 4 MiB"})
+
+
+# One multipart body holds the file and the options; flask-smorest documents only one body location per view, so
+# the body is documented here and parsed in the view with the two schemas (form fields, files).
+REQUEST_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "CSV (UTF-8 or GB18030) or XLSX, up to 4 MiB"},
+        "kind": {"type": "string", "enum": ["registry", "partners"], "default": "registry"},
+        "profile": {"type": "string", "pattern": "^[a-z0-9-]{2,60}$",
+                    "description": "an import profile's name; detected from the headers if left out"},
+        "dry_run": {"type": "boolean", "default": True, "description": "true (default): report only, write nothing"},
+        "partial": {"type": "boolean", "default": False,
+                    "description": "write the rows and fields that were not refused"},
+        "format": {"type": "string", "enum": ["json", "xlsx"], "default": "json"},
+    }}}}}
+
+
+def _parsed(schema: ma.Schema, data, where: str) -> dict:
+    try:
+        return schema.load(data)  # type: ignore[return-value]
+    except ma.ValidationError as exc:
+        errors = flatten_messages({where: exc.messages})
+        raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None
 
 
 class ImportReportSchema(ma.Schema):
@@ -68,16 +90,16 @@ FILE_RESPONSE = {"responses": {200: {"content": {XLSX: {"schema": {"type": "stri
 
 
 @blp.route("/imports", methods=["POST"])
-@blp.arguments(ImportFormSchema, location="form")
-@blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportReportSchema)
-@blp.doc(**FILE_RESPONSE)
-def post_import(form, files):
+@blp.doc(requestBody=REQUEST_BODY, **FILE_RESPONSE)
+@blp.alt_response(422, description="Unprocessable Entity")
+def post_import():
     """Import a file (multipart/form-data): editors for the entities registered in their counties and firms outside
     Hebei (any other row is refused, with the reason), admins everywhere. A dry run by default."""
     who = principal()
     auth.require_role(who, "editor")
-    upload = files["file"]
+    form = _parsed(ImportFormSchema(), request.form.to_dict(), "form")
+    upload = _parsed(ImportFileSchema(), request.files.to_dict(), "files")["file"]
     data = upload.read()
     if not data:
         raise Invalid("上传的文件为空", errors=[{"field": "file", "in": "files", "reason": "empty"}])

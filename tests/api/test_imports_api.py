@@ -89,3 +89,22 @@ def test_bad_uploads_are_problems(client, keys, graph):
     response = upload(client, keys["admin"], kind="nonsense")
     assert response.status_code == 422
     assert counts(graph) == before
+
+
+def test_a_survey_sheet_through_the_api(client, keys, graph):
+    from chainmap.imports import survey
+
+    firms = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE e.name IS NOT NULL "
+                                        "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 2")]
+    book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
+    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", "FP-1"], 1):
+        book["协作配套调查表"].cell(row=2, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    before = counts(graph)
+    response = upload(client, keys["other_editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners")
+    report = response.get_json()
+    assert response.status_code == 200 and report["kind"] == "partners" and counts(graph) == before
+    assert not report["created"] and "本账号只能导入" in report["rejected"][0]["reason"]
+    report = upload(client, keys["editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners").get_json()
+    assert len(report["created"]) == 1 and not report["rejected"] and not report["written"]

@@ -134,3 +134,21 @@ def test_profiles_are_chosen_by_headers():
     assert chosen.profile.name == "gb" and "自动识别" in chosen.how
     with pytest.raises(ValueError, match="不相符"):
         choose({"text": text, "gb": gb}, ["名称"])
+
+
+def test_the_report_workbook_is_chinese_and_never_holds_a_formula():
+    import io
+
+    from openpyxl import load_workbook
+
+    from chainmap.imports.report import ImportReport
+
+    report = ImportReport("x.csv", "registry", dry_run=True)
+    report.created.append({"line": 2, "key": VALID, "name": "=HYPERLINK(\"http://x\")", "region": "清河县", "notes": ""})
+    report.rejected.append({"line": 3, "field": "统一社会信用代码", "reason": "校验位错误", "fatal": True, "outcome": "整行未导入"})
+    book = load_workbook(io.BytesIO(report.to_xlsx()))
+    assert book.sheetnames == ["汇总", "新增", "更新", "未变", "拒绝", "冲突"]
+    assert book["新增"]["C2"].data_type == "s" and book["新增"]["C2"].value.startswith("'=")
+    assert [c.value for c in book["拒绝"][2]] == [3, "统一社会信用代码", "校验位错误", "整行未导入"]
+    summary = dict(row for row in book["汇总"].iter_rows(values_only=True))
+    assert summary["结果"] == "试运行：未写入任何数据" and summary["整行拒绝"] == 1
