@@ -87,10 +87,11 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     bodies.register(app)
     headers.register(app)  # after authentication: bodies of unknown callers are not parsed
 
-    from api import audit, clusters, console, enterprises, introductions, maps, meta, recommendations, reports, rewards
+    from api import (audit, clusters, console, enterprises, imports, introductions, maps, meta, recommendations,
+                     reports, rewards)
 
     api.register_blueprint(meta.blp, url_prefix=API_PREFIX)
-    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps, audit):
+    for module in (clusters, enterprises, introductions, recommendations, reports, rewards, maps, audit, imports):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX)
     app.register_blueprint(console.bp)
     spec.components.schema("EnterpriseIn", schema=enterprises.EnterpriseInSchema)

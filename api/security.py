@@ -11,6 +11,7 @@ from chainmap import api_keys, audit, auth
 PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
                     "console.index", "console.asset"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+UPLOAD_ENDPOINTS = {"imports.post_import"}  # files come as multipart/form-data, everything else as JSON
 ANONYMOUS_READER = auth.Principal(key_id="anonymous", role="viewer")
 
 
@@ -20,7 +21,10 @@ def principal() -> auth.Principal:
 
 def _before_request():
     if request.method in BODY_METHODS and request.endpoint not in (None, "static"):
-        if request.content_length and not request.is_json:
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            if request.mimetype != "multipart/form-data":
+                return problem(415, f"send the file as multipart/form-data, not {request.mimetype or 'no content type'}")
+        elif request.content_length and not request.is_json:
             return problem(415, f"send the body as application/json, not {request.mimetype or 'no content type'}")
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown routes and wrong methods fall through to their 404/405 problems

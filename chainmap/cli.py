@@ -254,3 +254,13 @@ def recommend(cluster, node, origins, limit, url, key) -> None:
         click.echo(f"{item['score']:6.3f}  {item['node']['name'][:14]:14s} {item['enterprise']['name'][:28]:28s} "
                    f"{item['enterprise']['region']:6s} {hint}")
         click.echo(f"        推荐理由: {'；'.join(item['reasons'][:4])}")
+
+
+def _register_imports() -> None:
+    from chainmap.imports.commands import import_group, template_group
+
+    main.add_command(import_group)
+    main.add_command(template_group)
+
+
+_register_imports()

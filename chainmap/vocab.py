@@ -32,7 +32,8 @@ GAP_STATUSES = ("gap", "bottleneck", "weak", "present")
 LOCALITIES = ("county", "city", "province")
 
 ENTITY_TYPES = ("company", "individual_business", "family_farm", "cooperative", "branch")
-ENTERPRISE_STATUSES = ("active", "deregistered")
+# moved: 迁出 — registered elsewhere now (an import reads it from 登记状态); like deregistered, not a local entity.
+ENTERPRISE_STATUSES = ("active", "deregistered", "moved")
 # How far an introduction has come (招商引进项目的阶段).
 INTRODUCTION_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
 

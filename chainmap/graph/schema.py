@@ -19,6 +19,8 @@ CONSTRAINTS: list[tuple[str, LiteralString]] = [
     ("reward_grant_key", "CREATE CONSTRAINT reward_grant_key IF NOT EXISTS FOR (n:RewardGrant) REQUIRE n.key IS UNIQUE"),
     ("revision_id", "CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE"),
     ("ranked_list_key", "CREATE CONSTRAINT ranked_list_key IF NOT EXISTS FOR (n:RankedList) REQUIRE n.key IS UNIQUE"),
+    ("registered_entity_no",
+     "CREATE CONSTRAINT registered_entity_no IF NOT EXISTS FOR (n:RegisteredEntity) REQUIRE n.registration_no IS UNIQUE"),
     ("api_key_id", "CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE"),
     ("audit_entry_id", "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE"),
 ]

@@ -136,7 +136,7 @@ def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, cou
     if rel.region != county:
         return f"登记地不在本县（{rel.region or '未知'}，本县为{county}）"
     if rel.status != "active":
-        return "登记状态非存续（已注销或状态不明）" if rel.status != "deregistered" else "已注销"
+        return {"deregistered": "已注销", "moved": "已迁出"}.get(rel.status or "", "登记状态非存续（状态不明）")
     if rel.entity_type not in policy.counted_entity_types:
         return f"主体类型“{ENTITY_TYPE_NAMES.get(rel.entity_type or '', rel.entity_type or '未知')}”不计入"
     return None

@@ -10,14 +10,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = ["chainmap/gaps/rules.py", "chainmap/rewards/rule.py", "chainmap/rewards/stale.py", "chainmap/audit.py",
          "chainmap/recommendations/score.py", "chainmap/policy.py",
         "chainmap/vocab.py", "chainmap/uscc.py", "chainmap/geo.py", "chainmap/paging.py", "chainmap/errors.py",
-        "chainmap/auth.py"]
+        "chainmap/auth.py", "chainmap/imports/text.py", "chainmap/imports/values.py", "chainmap/imports/places.py",
+        "chainmap/imports/industries.py", "chainmap/imports/profiles.py", "chainmap/imports/records.py"]
 # What chainmap/graph may import of chainmap: itself and the leaves every layer shares.
 # chainmap.audit is the audit entry's vocabulary: the adapter writes the entry in the write's own transaction.
 GRAPH_MAY_IMPORT = ("chainmap.graph", "chainmap.errors", "chainmap.settings", "chainmap.vocab", "chainmap.policy",
                     "chainmap.audit")
 # Writers: they change data and must not import a read side (gap analysis, recommendations) to keep it in step.
 WRITERS = ["chainmap/enterprises.py", "chainmap/partners.py", "chainmap/chain.py", "chainmap/introductions.py",
-           "chainmap/loading/loader.py"]
+           "chainmap/loading/loader.py", "chainmap/imports/registry.py", "chainmap/imports/partners.py"]
 READ_SIDES = ("chainmap.recommendations", "chainmap.gaps.analysis")
 
 

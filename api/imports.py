@@ -1,0 +1,116 @@
+"""Imports for editors (issue 17): a registry export, a 规上企业 list or a 协作配套调查表 uploaded as a file; a dry run
+unless told otherwise; the report as JSON or as the Chinese XLSX workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import marshmallow as ma
+from flask import Response, request
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from api.context import graph, policies
+from api.problems import flatten_messages
+from api.schemas import Strict
+from api.security import principal
+from chainmap import auth
+from chainmap.errors import Invalid
+from chainmap.imports import partners, registry
+from chainmap.imports.reference import Options
+
+blp = Blueprint("imports", __name__, description="Imports of officers' files (导入): registry exports, 规上企业 lists, "
+                                                 "协作配套 survey sheets")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportFormSchema(Strict):
+    kind = ma.fields.String(load_default="registry", validate=validate.OneOf(("registry", "partners")),
+                            metadata={"description": "registry (登记导出、规上企业名单) or partners (协作配套调查表)"})
+    profile = ma.fields.String(load_default=None, validate=validate.Regexp(r"^[a-z0-9-]{2,60}$"),
+                               metadata={"description": "an import profile's name; detected from the headers if left out"})
+    dry_run = ma.fields.Boolean(load_default=True, metadata={"description": "true (default): report only, write nothing"})
+    partial = ma.fields.Boolean(load_default=False,
+                                metadata={"description": "write the rows and fields that were not refused"})
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+
+
+class ImportFileSchema(Strict):
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or GB18030) or XLSX, up to 4 MiB"})
+
+
+# One multipart body holds the file and the options; flask-smorest documents only one body location per view, so
+# the body is documented here and parsed in the view with the two schemas (form fields, files).
+REQUEST_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "CSV (UTF-8 or GB18030) or XLSX, up to 4 MiB"},
+        "kind": {"type": "string", "enum": ["registry", "partners"], "default": "registry"},
+        "profile": {"type": "string", "pattern": "^[a-z0-9-]{2,60}$",
+                    "description": "an import profile's name; detected from the headers if left out"},
+        "dry_run": {"type": "boolean", "default": True, "description": "true (default): report only, write nothing"},
+        "partial": {"type": "boolean", "default": False,
+                    "description": "write the rows and fields that were not refused"},
+        "format": {"type": "string", "enum": ["json", "xlsx"], "default": "json"},
+    }}}}}
+
+
+def _parsed(schema: ma.Schema, data, where: str) -> dict:
+    try:
+        return schema.load(data)  # type: ignore[return-value]
+    except ma.ValidationError as exc:
+        errors = flatten_messages({where: exc.messages})
+        raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None
+
+
+class ImportReportSchema(ma.Schema):
+    file = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    profile = ma.fields.String(required=True)
+    profile_choice = ma.fields.String(required=True)
+    encoding = ma.fields.String(required=True)
+    dry_run = ma.fields.Boolean(required=True)
+    partial = ma.fields.Boolean(required=True)
+    written = ma.fields.Boolean(required=True)
+    outcome = ma.fields.String(required=True)
+    rows_read = ma.fields.Integer(required=True)
+    empty_rows = ma.fields.Integer(required=True)
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    messages = ma.fields.List(ma.fields.String(), required=True)
+    created = ma.fields.List(ma.fields.Dict(), required=True)
+    updated = ma.fields.List(ma.fields.Dict(), required=True)
+    unchanged = ma.fields.List(ma.fields.Dict(), required=True)
+    rejected = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "行号 line, 字段 field, 原因 reason"})
+    conflicts = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+FILE_RESPONSE = {"responses": {200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@blp.route("/imports", methods=["POST"])
+@blp.response(200, ImportReportSchema)
+@blp.doc(requestBody=REQUEST_BODY, **FILE_RESPONSE)
+@blp.alt_response(422, description="Unprocessable Entity")
+def post_import():
+    """Import a file (multipart/form-data): editors for the entities registered in their counties and firms outside
+    Hebei (any other row is refused, with the reason), admins everywhere. A dry run by default."""
+    who = principal()
+    auth.require_role(who, "editor")
+    form = _parsed(ImportFormSchema(), request.form.to_dict(), "form")
+    upload = _parsed(ImportFileSchema(), request.files.to_dict(), "files")["file"]
+    data = upload.read()
+    if not data:
+        raise Invalid("上传的文件为空", errors=[{"field": "file", "in": "files", "reason": "empty"}])
+    options = Options(form["profile"], form["dry_run"], form["partial"], None if who.is_admin else who.counties)
+    name = (upload.filename or "upload").rsplit("/", 1)[-1][:120]
+    service = registry.import_registry if form["kind"] == "registry" else partners.import_partners
+    report = service(graph(), policies(), data, name, options)
+    if form["format"] == "json":
+        return report.to_json()
+    response = Response(report.to_xlsx(), mimetype=XLSX)
+    title = f"导入报告-{dt.date.today():%Y%m%d}.xlsx"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"import-report-{dt.date.today():%Y%m%d}.xlsx\"; filename*=UTF-8''{quote(title)}")
+    return response

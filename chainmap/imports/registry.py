@@ -1,0 +1,192 @@
+"""`import registry`: registry exports and 规上企业 lists into the graph, merged by USCC. A dry run (the default)
+reads and resolves everything and writes nothing; a real run writes only when no row or field was refused (or,
+with `partial`, what was not refused), never deletes, and re-running it changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, LiteralString
+
+from chainmap import upkeep
+from chainmap.errors import Invalid
+from chainmap.graph import Graph
+from chainmap.graph import imports as q
+from chainmap.graph import loading as loader_cypher
+from chainmap.imports import reference
+from chainmap.imports.profiles import choose
+from chainmap.imports.records import Problem, Record, RowReader, changes, combine
+from chainmap.imports.report import ImportReport, change_text
+from chainmap.imports.sources import Source, Unreadable, is_blank, read_source
+from chainmap.policy import Policies
+from chainmap.vocab import HEBEI
+
+BATCH = 5000
+READ_BATCH = 10000
+REFRESH_ALL_ABOVE = 2000   # above this many firms, refresh every chain node's facts at once
+KEPT = ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on", "synthetic",
+        "bj_restricted", "expansion_year", "green_factory", "products", "status_on", "registry_status",
+        "registered_capital", "capital_currency", "address", "business_scope", "registration_no", "source")
+
+
+def open_file(data: bytes, name: str) -> Source:
+    try:
+        return read_source(data, name)
+    except Unreadable as exc:
+        raise Invalid(f"{name}：{exc}", errors=[{"field": "file", "reason": str(exc)}]) from None
+
+
+def rows_of(source: Source) -> Iterator[tuple[int, list[Any]]]:
+    """The source's rows; a file that turns out unreadable half-way is refused whole (nothing was written yet)."""
+    try:
+        yield from source.rows
+    except Unreadable as exc:
+        raise Invalid(f"{source.name}：{exc}", errors=[{"field": "file", "reason": str(exc)}]) from None
+
+
+def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
+                    options: reference.Options) -> ImportReport:
+    source = open_file(data, name)
+    try:
+        choice = choose(reference.profiles(), source.headers, options.profile, kind="registry")
+    except ValueError as exc:
+        raise Invalid(str(exc), errors=[{"field": "profile", "reason": str(exc)}]) from None
+    report = ImportReport(name, "registry", choice.profile.name + "（" + choice.profile.title + "）", choice.how,
+                          source.encoding, options.dry_run, options.partial)
+    places = reference.places(graph)
+    reader = RowReader(choice.columns, places, reference.industries(graph))
+    records: dict[str, Record] = {}
+    blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)
+    for line, cells in rows_of(source):
+        if is_blank(cells):
+            blank += 1
+            continue
+        report.empty_rows, blank = report.empty_rows + blank, 0
+        report.rows_read += 1
+        record, problems = reader.read(line, cells)
+        if record is not None and (reason := out_of_scope(record, options.counties, places.label)):
+            problems.append(Problem(line, reader.header("county"), reason, True))
+            record = None
+        report.rejected += [rejected(p) for p in problems]
+        if record is None:
+            continue
+        if record.key in records:
+            record, conflicts = combine(records[record.key], record)
+            report.conflicts += [{"lines": "、".join(map(str, record.lines)), "key": record.key, "field": f,
+                                  "kept": kept, "dropped": dropped} for f, kept, dropped in conflicts]
+        records[record.key] = record
+    if report.conflicts:
+        report.messages.append("同一统一社会信用代码出现在多行：按核准日期（无则按行序）较新的一行逐字段采用有值的内容，冲突见“冲突”表")
+    writing = not options.dry_run and (options.partial or not report.rejected)
+    ordered = sorted(records.values(), key=lambda r: r.line)
+    del records
+    written: list[str] = []
+    for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
+        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name)
+        if writing:
+            write(graph, policies, firms, legacy)
+            written += [f["uscc"] for f in firms]
+    if writing:
+        keep_in_step(graph, policies, written)
+        report.written = True
+    return report
+
+
+def out_of_scope(record: Record, counties: frozenset[str] | None, label) -> str | None:
+    region = record.values["region"]
+    if counties is None or not region.startswith(HEBEI) or region in counties:
+        return None
+    allowed = "、".join(label(c) for c in sorted(counties)) or "（无）"
+    return f"本账号只能导入在{allowed}登记的主体或河北省外的企业，该企业在{label(region)}"
+
+
+def rejected(problem: Problem) -> dict[str, Any]:
+    return {"line": problem.line, "field": problem.field, "reason": problem.reason, "fatal": problem.fatal,
+            "outcome": "整行未导入" if problem.fatal else "该字段未导入，其余字段照常"}
+
+
+def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str
+         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy)."""
+    keys = [r.key for r in records if not r.legacy]
+    present = graph.read(q.PRESENT, keys=keys)[0]["keys"] if keys else []
+    held = existing(graph, present, q.ENTERPRISES)
+    held |= existing(graph, [r.key for r in records if r.legacy], q.LEGACY)
+    nodes = reference.county_nodes(graph) if any(not r.legacy for r in records) else {}
+    firms, legacy = [], []
+    for record in records:
+        before = held.get(record.key)
+        notes = list(record.notes)
+        if len(record.lines) > 1:
+            notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
+        codes = set(record.values.get("industry_codes") or (before or {}).get("industry_codes") or [])
+        region = record.values["region"]
+        # Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by
+        # its 注册号 is classified but joins no chain until it has a credit code.
+        derived = set() if record.legacy else {node for node, node_codes in nodes.get(region, []) if codes & node_codes}
+        shown = {"line": record.line, "key": record.key, "name": record.values["name"], "notes": "；".join(notes)}
+        if before is None:
+            if "status" not in record.values:
+                record.values["status"] = "active"
+                shown["notes"] = "；".join([*notes, "表中无登记状态，按存续记录"])
+            props = dict.fromkeys(KEPT) | {"synthetic": False, "industry_codes": [], "source": f"导入：{file}"}
+            props |= record.values
+            revenue = dict(record.revenue)
+            report.created.append(shown | {"region": label(region)})
+        else:
+            diff = changes(before, record)
+            added_nodes = derived - set(before["nodes"])
+            if not diff and not added_nodes:
+                report.unchanged.append(shown)
+                continue
+            props = {k: before.get(k) for k in KEPT} | record.values
+            revenue = dict(zip(before.get("revenue_years") or [], before.get("revenue_values") or [], strict=False))
+            revenue |= record.revenue
+            if added_nodes:
+                diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
+            report.updated.append(shown | {"changes": change_text(diff)})
+            derived |= set(before["nodes"])
+        revenue = dict(sorted(revenue.items()))
+        props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
+        if record.legacy:
+            legacy.append({"key": record.key, "props": props})
+        else:
+            firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
+                          "evidence": f"导入：{file}（按行业代码）", "new": before is None})
+    return firms, legacy
+
+
+def existing(graph: Graph, keys: list[str], query: LiteralString) -> dict[str, dict[str, Any]]:
+    """key -> the stored fields (and `nodes`, its chain nodes) of those keys the graph holds; one record per batch."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), READ_BATCH):
+        for row in graph.read(query, keys=keys[start:start + READ_BATCH]):
+            out.update((item["key"], item) for item in row["items"])
+    return out
+
+
+def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy: list[dict[str, Any]]) -> None:
+    """Batched MERGE by USCC with the loader's statement (rank keys in step), then the chain nodes' stored facts.
+    Every row was validated before the first batch; should the database fail between batches, re-running the same
+    file completes it (every write is a MERGE), as with the loader."""
+    arguments = upkeep.key_arguments(policies.recommendation)
+    lean: list[dict[str, Any]] = []
+    full: list[dict[str, Any]] = []
+    for firm in firms:
+        new = firm.pop("new")
+        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"]["group"] else full).append(firm)
+    graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH)
+    graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, **arguments)
+    if legacy:
+        graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
+
+
+def keep_in_step(graph: Graph, policies: Policies, firms: list[str]) -> None:
+    """After the writes: rank keys that follow the configuration, and the chain nodes' stored facts."""
+    if not firms:
+        return
+    if not upkeep.keys_current(graph, policies.recommendation):
+        upkeep.rebuild_keys(graph, policies.recommendation)
+    if len(firms) > REFRESH_ALL_ABOVE:
+        upkeep.refresh_facts(graph)
+    else:
+        upkeep.after_enterprise_write(graph, firms)

@@ -1,0 +1,113 @@
+"""Reading officers' files: CSV in UTF-8 (with or without BOM) or GB18030, and XLSX. Rows come out as lists of
+cell values with their spreadsheet row number; a formula Excel never computed is a Formula, not a silent blank."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+XLSX_MAGIC = b"PK\x03\x04"
+Row = tuple[int, list[Any]]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell without a stored result (the file was written by a program, not saved by Excel)."""
+
+    text: str
+
+
+class Unreadable(ValueError):
+    """The file is neither CSV in a Chinese encoding nor XLSX."""
+
+
+@dataclass
+class Source:
+    name: str
+    headers: list[str]
+    header_line: int
+    rows: Iterator[Row]
+    encoding: str
+
+
+def open_source(path: Path, name: str | None = None) -> Source:
+    with open(path, "rb") as handle:
+        return read_source(handle.read(), name or path.name)
+
+
+def read_source(data: bytes, name: str) -> Source:
+    """Headers (the first non-empty row) and an iterator over the rows after it (blank ones included)."""
+    if data.startswith(XLSX_MAGIC):
+        rows, encoding = _xlsx_rows(data), "XLSX"
+    else:
+        text, encoding = _decode(data)
+        rows = _csv_rows(io.StringIO(text, newline=""))
+    for line, cells in rows:
+        if any(_filled(c) for c in cells):
+            headers = ["" if c is None else str(c) for c in cells]
+            return Source(name, headers, line, rows, encoding)
+    raise Unreadable("文件中没有表头行")
+
+
+def is_blank(cells: list[Any]) -> bool:
+    """An empty row (every cell empty or spaces): skipped and counted, not rejected."""
+    return not any(_filled(c) for c in cells)
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and (not isinstance(cell, str) or cell.strip() != "")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8（带BOM）"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError:
+        raise Unreadable("文件既不是XLSX，也不是UTF-8或GB18030编码的CSV") from None
+
+
+def _csv_rows(handle: IO[str]) -> Iterator[Row]:
+    reader = csv.reader(handle)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, list(cells)
+    except csv.Error as exc:  # NUL bytes, an unterminated quote, a cell over the size limit
+        raise Unreadable(f"CSV第{number + 1}行无法读取：{exc}") from None
+
+
+def _xlsx_rows(data: bytes) -> Iterator[Row]:
+    """The first sheet, read twice in step: cached results, and formulas where no result was cached."""
+    import openpyxl
+
+    try:
+        values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer to the user
+        raise Unreadable(f"无法读取XLSX文件：{exc.__class__.__name__}") from None
+    sheet_values, sheet_formulas = values.worksheets[0], formulas.worksheets[0]
+    number = 0
+    try:
+        pairs = zip(sheet_values.iter_rows(values_only=True), sheet_formulas.iter_rows(values_only=True), strict=False)
+        for number, (cached, written) in enumerate(pairs, start=1):
+            cells: list[Any] = list(cached)
+            for i, raw in enumerate(written):
+                if isinstance(raw, str) and raw.startswith("=") and i < len(cells) and cells[i] is None:
+                    cells[i] = Formula(raw)
+            yield number, cells
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet part shows only while reading it
+        raise Unreadable(f"XLSX第{number + 1}行无法读取：{exc.__class__.__name__}") from None
+    finally:
+        values.close()
+        formulas.close()

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Import throughput (issue 17): 100,000 registry rows as an officer's export, end to end through the CLI.
+
+Generates a registry export in the 所属行业 layout (UTF-8 with BOM; mixed date and money forms, county names or
+addresses only, some 注销 and 迁出 firms; every firm a new USCC in a Hebei county of the seeds), then times
+`python -m chainmap import registry FILE --dry-run --report OUT.xlsx` and the real import as child processes, and prints
+rows/s end to end and each child's peak RSS (goal: ≥ 5,000 rows/s, < 500 MB). A second real run shows the re-run
+(every row 未变). By default a throw-away Neo4j instance is started (scripts/neo4j) and removed; with --use-env the
+instance the environment names is used (its seeds are (re)loaded, the generated firms are left in it).
+
+    .venv/bin/python scripts/bench_import.py [--rows 100000] [--use-env] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chainmap import uscc  # noqa: E402
+from chainmap.graph import Graph  # noqa: E402
+from chainmap.graph.schema import apply_schema  # noqa: E402
+from chainmap.loading.loader import load_directory  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
+from chainmap.settings import Settings  # noqa: E402
+from chainmap.vocab import HEBEI  # noqa: E402
+from scripts._bench import free_port  # noqa: E402
+
+HEADER = ["统一社会信用代码", "企业名称", "企业类型", "登记状态", "成立日期", "注册资本", "所属区县", "注册地址", "所属行业",
+          "经营范围"]
+TYPES = ["有限责任公司（自然人投资或控股）", "有限责任公司", "股份有限公司", "个体工商户", "农民专业合作社", "个人独资企业"]
+STATES = ["存续（在营、开业、在册）"] * 8 + ["在业", "注销", "迁出"]
+ORG = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def generate(path: Path, rows: int, seed: int, graph: Graph) -> None:
+    """A registry export with `rows` distinct new firms in Hebei counties, industries by their class names."""
+    rng = random.Random(seed)
+    counties = graph.read("MATCH (c:Region {level: 'county'})-[:PART_OF]->(p:Region) WHERE c.adcode STARTS WITH $hebei "
+                          "RETURN c.adcode AS code, c.name AS name, p.name AS city ORDER BY code", hebei=HEBEI)
+    classes = [r["name"] for r in graph.read("MATCH (i:Industry {level: 'class'}) RETURN i.name AS name ORDER BY i.code")]
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            county = counties[rng.randrange(len(counties))]
+            body = "B" + "".join(ORG[(i // 31 ** k) % 31] for k in range(7))
+            kind = rng.choice(TYPES)
+            code = uscc.compose("9", "2" if kind == "个体工商户" else "3" if "合作社" in kind else "1", county["code"], body)
+            year, month, day = rng.randint(1995, 2024), rng.randint(1, 12), rng.randint(1, 28)
+            date = rng.choice([f"{year}-{month:02d}-{day:02d}", f"{year}/{month}/{day}", f"{year}年{month}月{day}日"])
+            capital = rng.choice([f"{rng.randint(1, 5000)}万人民币", f"{rng.randint(1, 500)}万元", "-",
+                                  f"{rng.randint(1, 300)}万美元"])
+            by_name = rng.random() < 0.5
+            address = f"河北省{county['city']}{county['name']}测试路{rng.randint(1, 999)}号"
+            writer.writerow([code, f"{county['name']}测试{i}号企业", kind, rng.choice(STATES), date, capital,
+                             county["name"] if by_name else "", "" if by_name else address, rng.choice(classes),
+                             "生产、销售：测试产品"])
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, str, int]:
+    """(seconds, output, peak RSS in MB) of `python -m chainmap …` as a child."""
+    began = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-m", "chainmap", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.monotonic() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed:\n{output[-3000:]}")
+    return seconds, output, usage.ru_maxrss // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--use-env", action="store_true", help="use the Neo4j the environment names")
+    parser.add_argument("--keep", action="store_true", help="leave the throw-away instance running")
+    args = parser.parse_args()
+    home = ROOT / "var" / "neo4j-bench-import"
+    env = dict(os.environ)
+    if not args.use_env:
+        shutil.rmtree(home, ignore_errors=True)
+        env |= {"CHAINMAP_NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(free_port()),
+                "NEO4J_HEAP": os.environ.get("NEO4J_HEAP", "1g"), "NEO4J_PAGECACHE": os.environ.get("NEO4J_PAGECACHE", "1g")}
+        env.pop("NEO4J_URI", None)
+        subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
+    try:
+        graph = Graph(Settings.from_env(env))
+        apply_schema(graph)
+        load_directory(graph, load_policies(), ROOT / "seeds")
+        export = ROOT / "var" / f"bench-import-{args.rows}.csv"
+        began = time.monotonic()
+        generate(export, args.rows, 17, graph)
+        print(f"generated {export} ({args.rows:,} rows, {export.stat().st_size / 1e6:.1f} MB) in "
+              f"{time.monotonic() - began:.0f} s", flush=True)
+        runs = [("dry run", ["--dry-run"]),
+                ("dry run + XLSX report", ["--dry-run", "--report", str(export.with_suffix(".report.xlsx"))]),
+                ("real import", []), ("re-run (idempotent)", [])]
+        for label, extra in runs:
+            seconds, output, peak = timed(["import", "registry", str(export), *extra], env)
+            lines = [line.strip() for line in output.splitlines() if "：" in line and not line.startswith("  第")]
+            counts = "; ".join(line for line in lines if line.split("：")[0] in ("新增", "更新", "未变", "整行拒绝",
+                                                                                   "拒绝的字段"))
+            print(f"{label}: {args.rows:,} rows in {seconds:.1f} s end to end = {args.rows / seconds:,.0f} rows/s; "
+                  f"peak RSS {peak} MB ({counts})", flush=True)
+        print(f"machine load average (1, 5, 15 min) after the runs: {os.getloadavg()}, {os.cpu_count()} cores")
+        graph.close()
+    finally:
+        if not args.use_env and not args.keep:
+            subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, capture_output=True)
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""POST /api/v1/imports (issue 17): editors upload officers' files; a dry run by default; rows outside the editor's
+counties are refused with the reason (firms outside Hebei are anyone's); the report as JSON or XLSX."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from chainmap import upkeep, uscc
+from tests import import_files as files
+from tests.conftest import counts
+
+H1 = uscc.compose("9", "1", "130534", "T7C00001")   # 清河县
+H2 = uscc.compose("9", "1", "131125", "T7C00002")   # 安平县: another county
+BJ = uscc.compose("9", "1", "110108", "T7C00003")   # 海淀区: outside Hebei
+HEADER = ["统一社会信用代码", "企业名称", "企业类型", "登记状态", "成立日期", "注册资本", "所属区县", "注册地址", "所属行业"]
+ROWS = [[H1, "清河县接口导入羊绒有限公司", "有限责任公司", "存续", "2020-02-02", "100万元", "清河县", "", "毛条和毛纱线加工"],
+        [H2, "安平县接口导入丝网有限公司", "有限责任公司", "存续", "2020-02-02", "100万元", "安平县", "", "毛织造加工"],
+        [BJ, "北京接口导入科技有限公司", "有限责任公司", "存续", "2015-05-05", "1000万元", "", "北京市海淀区中关村大街1号",
+         "毛织造加工"]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean(graph):
+    yield
+    graph.write("UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) DETACH DELETE e", keys=[H1, H2, BJ])
+    upkeep.refresh_facts(graph)
+    graph.renew()
+
+
+def upload(client, headers, data=None, name="登记导出.csv", **form):
+    body = {"file": (io.BytesIO(data or files.csv_bytes(HEADER, ROWS, "utf-8-sig")), name)} | {
+        k: str(v).lower() for k, v in form.items()}
+    return client.post("/api/v1/imports", headers=headers, data=body, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("caller, status", [("none", 401), ("viewer", 403), ("analyst", 403)])
+def test_only_editors_import(client, keys, graph, caller, status):
+    before = counts(graph)
+    response = upload(client, keys[caller], dry_run=False, partial=True)
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert counts(graph) == before
+
+
+def test_a_dry_run_by_default_scoped_to_the_editors_counties(client, keys, graph):
+    before = counts(graph)
+    response = upload(client, keys["editor"])
+    assert response.status_code == 200, response.get_json()
+    report = response.get_json()
+    assert report["dry_run"] and not report["written"] and counts(graph) == before
+    assert {r["key"] for r in report["created"]} == {H1, BJ}
+    refused = [r for r in report["rejected"] if r["line"] == 3]
+    assert refused and "本账号只能导入" in refused[0]["reason"] and "安平县" in refused[0]["reason"]
+
+
+def test_a_refused_row_keeps_the_file_out_unless_partial(client, keys, graph):
+    before = counts(graph)
+    response = upload(client, keys["editor"], dry_run=False)
+    assert response.status_code == 200 and not response.get_json()["written"] and counts(graph) == before
+    response = upload(client, keys["editor"], dry_run=False, partial=True)
+    assert response.get_json()["written"]
+    found = graph.read("UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN e.uscc AS u", keys=[H1, H2, BJ])
+    assert {r["u"] for r in found} == {H1, BJ}
+    again = upload(client, keys["other_editor"], dry_run=False, partial=True).get_json()
+    assert again["written"] and {r["key"] for r in again["created"]} == {H2}
+    assert {r["key"] for r in again["unchanged"]} == {BJ}
+    assert any(r["line"] == 2 and "本账号只能导入" in r["reason"] for r in again["rejected"])
+
+
+def test_the_report_as_xlsx(client, keys):
+    response = upload(client, keys["admin"], format="xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["汇总", "新增", "更新", "未变", "拒绝", "冲突"]
+    assert book["汇总"]["A1"].value == "文件" and book["汇总"]["B1"].value == "登记导出.csv"
+
+
+def test_bad_uploads_are_problems(client, keys, graph):
+    before = counts(graph)
+    response = client.post("/api/v1/imports", headers=keys["admin"], json={"file": "x"})
+    assert response.status_code == 415
+    response = upload(client, keys["admin"], data=b"\xff\xfe\x00garbage\x00", name="x.csv")
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    response = upload(client, keys["admin"], data="名称,地址\n甲,乙\n".encode(), name="x.csv")
+    assert response.status_code == 422 and "模板" in response.get_json()["detail"]
+    response = upload(client, keys["admin"], kind="nonsense")
+    assert response.status_code == 422
+    assert counts(graph) == before
+
+
+def test_a_survey_sheet_through_the_api(client, keys, graph):
+    from chainmap.imports import survey
+
+    firms = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE e.name IS NOT NULL "
+                                        "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 2")]
+    book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
+    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", "FP-1"], 1):
+        book["协作配套调查表"].cell(row=2, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    before = counts(graph)
+    response = upload(client, keys["other_editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners")
+    report = response.get_json()
+    assert response.status_code == 200 and report["kind"] == "partners" and counts(graph) == before
+    assert not report["created"] and "本账号只能导入" in report["rejected"][0]["reason"]
+    report = upload(client, keys["editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners").get_json()
+    assert len(report["created"]) == 1 and not report["rejected"] and not report["written"]
