@@ -6,7 +6,7 @@ Worker model: gthread. A sync worker is held by one connection from accept to th
 clients sending their headers slowly (slowloris) held every worker and /health waited half a minute. A gthread
 worker's main loop accepts connections and watches them in a poller; a thread takes a connection only once it has
 data, and gives it back to the poller when no data arrives within a few seconds. Each worker runs CHAINMAP_THREADS
-request threads (default 16), so a slow client costs at most one thread of one worker, and Neo4j waits are
+request threads (default 32), so a slow client costs at most one thread of one worker, and Neo4j waits are
 bounded by CHAINMAP_DB_WAIT_S. For a service exposed beyond a trusted network, put a buffering reverse proxy
 (nginx with its defaults buffers whole requests) in front as well: see README, "Deployment".
 """

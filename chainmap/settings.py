@@ -36,7 +36,7 @@ class Settings:
     db_wait_s: float = 10.0
     workers: int = 3
     # Request threads per gunicorn worker (gthread): slow clients and slow queries each hold one, not a worker.
-    threads: int = 16
+    threads: int = 32
     host: str = "127.0.0.1"
     port: int = 8000
     retry_after_s: int = 5
@@ -104,7 +104,7 @@ class Settings:
             retry_time_s=_number(env, "CHAINMAP_RETRY_TIME", 3.0),
             db_wait_s=_number(env, "CHAINMAP_DB_WAIT_S", 10.0),
             workers=int(_number(env, "CHAINMAP_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
-            threads=int(_number(env, "CHAINMAP_THREADS", 16)),
+            threads=int(_number(env, "CHAINMAP_THREADS", 32)),
             host=env.get("CHAINMAP_HOST", "127.0.0.1"),
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
             anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
