@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]
@@ -37,7 +39,9 @@ def problems(code: str) -> list[str]:
     return []
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_valid(code: str) -> bool:
+    # cached: a reward check validates every partner of the firm, and the same firms are checked again and again
     return not problems(code)
 
 

@@ -25,7 +25,7 @@ from neo4j.exceptions import (
 
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
-from chainmap.graph import audit, deadline
+from chainmap.graph import audit, deadline, footprints
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -239,11 +239,18 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
 def _footprint(tx: neo4j.Transaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
     if touches is None:
         return {WHOLE_GRAPH}
+    if touches == footprints.NOTHING:  # records nothing cached depends on: no round trip
+        return set()
     return set(tx.run(touches, params).single(strict=True)["keys"])
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def _plain(value: Any) -> Any:
     """Turn driver values (temporal types, nodes, nested lists/maps) into plain Python."""
+    if type(value) in _SCALARS:  # most values: a check with 200 partners converts thousands of them
+        return value
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -30,8 +30,8 @@ FACTS: LiteralString = (
     "  OPTIONAL MATCH (e)-[r:SUPPLIES]-(p:Enterprise) "
     "  RETURN collect(CASE WHEN r IS NULL THEN null ELSE {partner: p.uscc, name: p.name, entity_type: p.entity_type, "
     "    region: p.region, status: p.status, group: p.group, authority: p.registration_authority, kind: r.kind, "
-    "    outgoing: startNode(r) = e, since: r.since, until: r.until} END) AS rels } "
-    "CALL (e) { OPTIONAL MATCH (g:RewardGrant {enterprise: e.uscc, policy_id: $policy}) "
+    "    outgoing: startNode(r) = e, since: toString(r.since), until: toString(r.until)} END) AS rels } "
+    "CALL (e) { OPTIONAL MATCH (g:RewardGrant {key: $policy + '|' + e.uscc}) "
     "  RETURN collect(g {.id, .check, granted_at: toString(g.granted_at)}) AS grants } "
     "CALL (e, c, intros, investors) { "
     "  UNWIND [e.region, c.county] + [i IN intros | i.origin_region] + [v IN investors | v.region] AS code "
@@ -84,6 +84,12 @@ GET_GRANT: LiteralString = (
     ".amount_cny, .granted_by, granted_at: toString(g.granted_at)} AS grant"
 )
 
+def _day(text: str | None) -> dt.date | None:
+    # Dates come as ISO text: hydrating hundreds of driver Date values cost more than parsing them. Every writer
+    # of SUPPLIES sets `since` (it is part of the relationship's identity); `until` is open-ended when null.
+    return dt.date.fromisoformat(text) if text is not None else None
+
+
 def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> Facts:
     rows = graph.read(FACTS, uscc=enterprise, cluster=cluster, policy=rule.id)
     if not rows:
@@ -95,7 +101,7 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
     relationships = [
         Relationship(partner=r["partner"], name=r["name"], entity_type=r["entity_type"], region=r["region"],
                      status=r["status"], group=r["group"], relation=vocab.relation(r["kind"], r["outgoing"]),
-                     since=r["since"], until=r["until"], authority=r["authority"])
+                     since=dt.date.fromisoformat(r["since"]), until=_day(r["until"]), authority=r["authority"])
         for r in row["rels"]
     ]
     investors = {v["uscc"]: Investor(uscc=v["uscc"], name=v["name"], region=v["region"],
@@ -110,19 +116,21 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
 
 
 def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, as_of: dt.date,
-              by: str) -> dict[str, Any]:
-    """Evaluate and record; the recorded body is returned unchanged by get_check later."""
+              by: str) -> str:
+    """Evaluate and record; returns the recorded body as JSON text, which get_check returns unchanged later (the
+    caller sends these very bytes: a check with hundreds of partners is not re-serialised)."""
     result = evaluate(gather(graph, enterprise, cluster, rule), rule, as_of)
     check_id = f"rc-{dt.date.today():%Y%m%d}-{secrets.token_hex(5)}"
     body = {"id": check_id, **result, "checked_by": by}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     graph.write(RECORD, touches=footprints.NOTHING, id=check_id, enterprise=enterprise, cluster=cluster,
                 county=result["cluster"]["county"], as_of=as_of,
                 outcome=result["outcome"], amount=result["amount_cny"], policy_id=rule.id, policy_version=rule.version,
-                by=by, result=json.dumps(body, ensure_ascii=False, sort_keys=True),
+                by=by, result=text,
                 change=Change("reward_check.create", "reward_check", (check_id,), county=result["cluster"].get("county"),
                               after={"enterprise": enterprise, "cluster": cluster, "as_of": as_of,
                                      "outcome": result["outcome"]}))
-    return body
+    return text
 
 
 def list_checks(graph: Graph, page: Page, **filters: Any) -> dict[str, Any]:
