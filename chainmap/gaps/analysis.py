@@ -25,20 +25,24 @@ from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
 # no plan starts from every active or every Hebei enterprise.
 COMPUTE: LiteralString = (
     "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    "WITH c, n, CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
-    "  ELSE " + HEBEI_LITERAL + " END AS prefix "
-    "CALL (n, prefix) { "
-    "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
-    "  RETURN collect(e.uscc) AS members } "
-    "CALL (c, n, prefix) { "
-    "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+    # The node's supply across Hebei by (type, region), walked once; each scope keeps the regions under its prefix.
+    "CALL (c, n) { "
+    "  WITH n, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
     "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
     "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
     "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own RETURN e } "
-    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH prefix "
+    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH " + HEBEI_LITERAL + " "
     "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
-    "  RETURN collect([type, region, k]) AS supply, collect(one) AS ones } "
-    "WITH c, n, prefix, members, supply, ones, reduce(t = 0, s IN supply | t + s[2]) AS total "
+    "  RETURN collect([type, region, k]) AS hebei_supply, collect([region, one]) AS hebei_ones } "
+    "UNWIND $scopes AS scope "
+    "WITH c, n, scope, hebei_supply, hebei_ones, CASE scope WHEN 'county' THEN c.county "
+    "  WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END AS prefix "
+    "WITH c, n, scope, prefix, [s IN hebei_supply WHERE s[1] STARTS WITH prefix] AS supply, "
+    "  [o IN hebei_ones WHERE o[0] STARTS WITH prefix | o[1]] AS ones "
+    "CALL (n, prefix) { "
+    "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
+    "  RETURN collect(e.uscc) AS members } "
+    "WITH c, n, scope, prefix, members, supply, ones, reduce(t = 0, s IN supply | t + s[2]) AS total "
     "CALL (members, prefix) { "
     "  UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m "
     "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: m}) WHERE r.until IS NULL OR r.until >= $today "
@@ -49,7 +53,7 @@ COMPUTE: LiteralString = (
     "    -[r:SUPPLIES]->(cust:Enterprise {status: 'active'}) "
     "  WHERE cust.region STARTS WITH prefix AND (r.until IS NULL OR r.until >= $today) "
     "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
-    "RETURN n.id AS id, c.county AS county, size(members) AS members, supply, total, "
+    "RETURN n.id AS id, scope, c.county AS county, size(members) AS members, supply, total, "
     "  CASE WHEN total = 1 THEN ones[0] END AS single, inbound, outside, in_scope, single_customers, "
     "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
 )
@@ -105,21 +109,21 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
         chunk = ids[start:start + batch]
         per_node: dict[str, dict] = {nid: {"v": FACTS_VERSION} for nid in chunk}
         expiry: dict[str, dt.date | None] = {}
-        for scope in LOCALITIES:
-            for row in graph.read(COMPUTE, nodes=chunk, scope=scope, today=today):
-                if row["expires"] is not None:
-                    expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
-                types: dict[str, int] = {}
-                for entity_type, _, k in row["supply"]:
-                    types[entity_type] = types.get(entity_type, 0) + k
-                single = row["single"]
-                per_node[row["id"]][scope] = {
-                    "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
-                    "outside": row["outside"], "in_scope": row["in_scope"],
-                    "single": {"uscc": single["uscc"], "name": single["name"],
-                               "customers": row["single_customers"]} if single else None}
-                if scope == "province":
-                    per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
+        for row in graph.read(COMPUTE, nodes=chunk, scopes=list(LOCALITIES), today=today):
+            scope = row["scope"]
+            if row["expires"] is not None:
+                expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
+            types: dict[str, int] = {}
+            for entity_type, _, k in row["supply"]:
+                types[entity_type] = types.get(entity_type, 0) + k
+            single = row["single"]
+            per_node[row["id"]][scope] = {
+                "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
+                "outside": row["outside"], "in_scope": row["in_scope"],
+                "single": {"uscc": single["uscc"], "name": single["name"],
+                           "customers": row["single_customers"]} if single else None}
+            if scope == "province":
+                per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
                 for nid, f in per_node.items() if len(f) > 1]
         graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)

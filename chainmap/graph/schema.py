@@ -30,6 +30,8 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("cluster_county", "CREATE INDEX cluster_county IF NOT EXISTS FOR (n:Cluster) ON (n.county)"),
     ("cluster_category", "CREATE INDEX cluster_category IF NOT EXISTS FOR (n:Cluster) ON (n.category)"),
     ("chain_node_cluster", "CREATE INDEX chain_node_cluster IF NOT EXISTS FOR (n:ChainNode) ON (n.cluster)"),
+    # a link's namesakes in other clusters' chains (local supply counts firms attached to any of them)
+    ("chain_node_key", "CREATE INDEX chain_node_key IF NOT EXISTS FOR (n:ChainNode) ON (n.key)"),
     ("enterprise_region", "CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)"),
     ("enterprise_status", "CREATE INDEX enterprise_status IF NOT EXISTS FOR (n:Enterprise) ON (n.status)"),
     ("enterprise_name", "CREATE TEXT INDEX enterprise_name IF NOT EXISTS FOR (n:Enterprise) ON (n.name)"),
