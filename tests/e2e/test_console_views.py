@@ -89,7 +89,7 @@ def test_every_link_is_drawn_between_its_nodes(console, server, keys, cluster):
         points = link["points"]
         assert on_border(points[0], boxes[link["from"]]), link
         assert on_border(points[-1], boxes[link["to"]]), link
-        for a, b in zip(points, points[1:]):
+        for a, b in zip(points, points[1:], strict=False):
             assert a[0] == b[0] or a[1] == b[1], f"{link} has a slanted segment"
             assert all(x >= 0 and y >= 0 for x, y in (a, b)), f"{link} leaves the drawing"
             assert not [box["id"] for box in boxes.values() if crosses(a, b, box)], f"{link} runs under a box"
@@ -171,10 +171,49 @@ def test_breakdown_bars_add_up_to_the_score(console, server, keys):
         assert all(c in bar["cautions"] and c not in bar["reasons"] for c in item["cautions"])  # 注意 kept apart
     assert "满分1" in console.find_element(By.CSS_SELECTOR, "#targets tbody tr td.score").text
 
+    # 加入招商线索 only where the project register (issue 18) is on the page, and it hands over the lead
+    assert console.find_elements(By.CSS_SELECTOR, "#targets button.add-lead") == []
+    console.execute_script("""window.chainmapProjects = {addLead: (lead) => {
+        window.leads = (window.leads || []).concat([lead]); return Promise.resolve(); }};""")
+    console.find_element(By.CSS_SELECTOR, '#chain g.node[data-node-id="anping-wire-mesh.membrane"]').click()
+    add = wait(console).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#targets tbody tr button.add-lead"))
+    add[0].click()
+    wait(console).until(lambda d: d.execute_script("return window.leads"))
+    assert console.execute_script("return window.leads") == [
+        {"cluster": "anping-wire-mesh", "node": "membrane", "enterprise": expected[0]["enterprise"]["uscc"]}]
+    wait(console).until(lambda d: d.find_element(By.CSS_SELECTOR, "#targets tbody tr button.add-lead").text == "已加入线索")
+
     sheet = requests.get(f"{server}/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&format=xlsx",
                          headers=keys["analyst"], timeout=30)
     assert sheet.status_code == 200 and sheet.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert console.find_element(By.ID, "targets-export").is_displayed()
+
+
+def test_the_map_labels_spreads_and_explains(console, server, keys):
+    counties = requests.get(f"{server}/api/v1/map/counties.geojson", headers=keys["analyst"], timeout=30).json()
+    with_clusters = {f["id"]: f["properties"]["name"] for f in counties["features"] if f["properties"]["clusters"] > 0}
+    wait(console).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map circle.cluster")) == 59)
+    labels = {t.get_attribute("data-county"): t.text for t in console.find_elements(By.CSS_SELECTOR, "#map .county-label")}
+    assert labels == with_clusters
+    assert console.find_element(By.CSS_SELECTOR, "#map path.outline").get_attribute("d").endswith("Z")
+    # every cluster can be clicked: the point at its centre is its own, even where a county has several
+    covered = console.execute_script("""
+      return [...document.querySelectorAll('#map circle.cluster')].filter((c) => {
+        const r = c.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return hit !== c && hit.parentElement !== c;
+      }).map((c) => c.dataset.clusterId);""")
+    assert covered == []
+    clusters = requests.get(f"{server}/api/v1/clusters?per_page=200", headers=keys["analyst"], timeout=30).json()["items"]
+    by_county: dict[str, int] = {}
+    for c in clusters:
+        by_county[c["county"]["adcode"]] = by_county.get(c["county"]["adcode"], 0) + 1
+    assert max(by_county.values()) > 1  # the case that needs spreading is in the data
+    Select(console.find_element(By.ID, "city")).select_by_visible_text("邢台市")
+    shown = [t.text for t in console.find_elements(By.CSS_SELECTOR, "#map .cluster-label") if t.is_displayed()]
+    assert sorted(shown) == sorted(c["name"] for c in clusters if c["city"]["name"] == "邢台市")
+    legend = console.find_element(By.ID, "map-legend").text
+    assert "特色产业集群" in legend and "地理中心点" in legend and "不是行政区划界线" in legend
 
 
 def test_the_chain_prints_on_one_a4_page(console, server, keys):
@@ -233,7 +272,8 @@ def test_diagram_downloads_as_svg_and_png(console, server, keys):
 
 # English, as this test counts it: a run of two or more Latin letters in text a user reads (text nodes, the SVG
 # tooltips, placeholders, titles, labels), once the codes a user may need are removed: USCCs (GB 32100), record ids
-# (reward checks rc-…, grants rg-…, introductions intro-…) and industry codes (digits). Numbers, units as Chinese characters and punctuation are not English.
+# (reward checks rc-…, grants rg-…, introductions intro-…) and industry codes (digits). Numbers, units as Chinese
+# characters and punctuation are not English.
 CODES = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}|r[cg]-[0-9a-f-]+|intro-[0-9a-z-]+")
 LATIN = re.compile(r"[A-Za-z]{2,}")
 TEXTS_JS = """
