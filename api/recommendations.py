@@ -64,7 +64,7 @@ class RecommendationsSchema(ma.Schema):
 @blp.etag
 @blp.arguments(RecommendArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, RecommendationsSchema)
-@blp.doc(responses={"200": {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.doc(responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def recommend(args, cluster_id):
     """Ranked Beijing/Tianjin enterprises for the cluster's gaps, each with its score breakdown, 推荐理由 and reward
     outlook; ordered by score, ties by USCC. `format=xlsx` gives the same list as a sheet to forward."""

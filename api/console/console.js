@@ -31,7 +31,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const USCC_RE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
 const state = { clusters: null, cluster: null, chain: null, node: null, scope: "county", firmsPage: 1, places: new Map(),
-  targets: [] };
+  hebei: new Map(), cityPoints: new Map(), targets: [] };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -174,7 +174,9 @@ async function drawMap() {
   const base = svg("g", { class: "counties" });
   const labels = svg("g", { class: "county-labels" });
   for (const f of located) {
+    state.hebei.set(String(f.id), `${f.properties.city_name}${f.properties.name}`);
     const [x, y] = project(f.geometry.coordinates);
+    state.cityPoints.set(f.properties.city, [...(state.cityPoints.get(f.properties.city) || []), [x, y]]);
     const dot = svg("circle", { class: "county", cx: x.toFixed(1), cy: y.toFixed(1), r: 1.6 });
     dot.append(svg("title", {}, `${f.properties.city_name}${f.properties.name}：集群${f.properties.clusters}个`));
     base.append(dot);
@@ -197,7 +199,8 @@ async function drawMap() {
     const [x, y] = at.get(f.id);
     const colour = p.gap > 0 ? "var(--gap)" : (p.bottleneck + p.weak > 0 ? "var(--bottleneck)" : "var(--present)");
     const dot = svg("circle", { class: "cluster", "data-cluster-id": f.id, "data-city": p.city, cx: x.toFixed(1),
-      cy: y.toFixed(1), r: (2.5 + Math.sqrt(p.nodes) * 0.8).toFixed(1), fill: colour, tabindex: 0 });
+      cy: y.toFixed(1), r: (2.5 + Math.sqrt(p.nodes) * 0.8).toFixed(1), "data-r": (2.5 + Math.sqrt(p.nodes) * 0.8).toFixed(1),
+      fill: colour, tabindex: 0 });
     dot.append(svg("title", {}, `${p.name}（${p.city_name}${p.county_name}）：缺链${p.gap}、瓶颈${p.bottleneck}、薄弱${p.weak}，本地配套率${percent(p.local_supply_rate)}`));
     const open = () => {
       $("city").value = "";
@@ -213,6 +216,31 @@ async function drawMap() {
   }
   map.append(layer, names);
   labelClusters();
+}
+
+// A chosen city fills the map, so its county and cluster names can be read; the province comes back for flows to
+// Beijing and Tianjin. Text and points keep their size on screen whatever the zoom.
+const MAP_BOX = [0, 0, 420, 460];
+function zoomMap(city) {
+  const map = $("map");
+  const points = city ? state.cityPoints.get(city) || [] : [];
+  let box = MAP_BOX;
+  if (points.length) {
+    const xs = points.map((q) => q[0]), ys = points.map((q) => q[1]);
+    const pad = 14;
+    let [x0, y0, x1, y1] = [Math.min(...xs) - pad, Math.min(...ys) - pad, Math.max(...xs) + pad * 3, Math.max(...ys) + pad];
+    const aspect = MAP_BOX[2] / MAP_BOX[3];
+    if ((x1 - x0) / (y1 - y0) < aspect) { const w = (y1 - y0) * aspect; x0 -= (w - (x1 - x0)) / 2; x1 = x0 + w; }
+    else { const h = (x1 - x0) / aspect; y0 -= (h - (y1 - y0)) / 2; y1 = y0 + h; }
+    box = [x0, y0, x1 - x0, y1 - y0];
+  }
+  map.setAttribute("viewBox", box.map((v) => v.toFixed(1)).join(" "));
+  map.dataset.zoom = box === MAP_BOX ? "province" : "city";
+  const k = MAP_BOX[2] / box[2];  // how much bigger things are drawn than in the province view
+  map.style.setProperty("--county-font", `${box === MAP_BOX ? 7 : 10 / k * 1.1}px`);
+  map.style.setProperty("--cluster-font", `${box === MAP_BOX ? 9 : 12 / k * 1.1}px`);
+  map.style.setProperty("--stroke", `${1 / Math.sqrt(k)}`);
+  for (const dot of map.querySelectorAll(".cluster")) dot.setAttribute("r", (dot.dataset.r * Math.min(1, 2.2 / k)).toFixed(2));
 }
 
 // Cluster names show for the chosen city (and the chosen cluster): all 59 at once would cover the map.
@@ -233,6 +261,7 @@ async function drawFlows(clusterId, nodeKey) {
   if (!g) return;
   g.replaceChildren();
   const flows = await api(`/map/flows.geojson?cluster=${encodeURIComponent(clusterId)}&node=${encodeURIComponent(nodeKey)}&limit=10`);
+  if (flows.features.length) zoomMap("");
   for (const f of flows.features) {
     if (!f.geometry) continue;
     const [a, b] = f.geometry.coordinates.map(project);
@@ -277,6 +306,7 @@ function fillClusters() {
     select.append(el("option", { value: c.id }, `${c.name}（${c.county.name}）`));
   }
   labelClusters();
+  zoomMap(city);
 }
 
 async function selectCluster(id) {
@@ -639,7 +669,8 @@ async function showProfile(uscc) {
   say(`已打开企业画像：${firm.name}。`);
 }
 
-function regionName(adcode) { return state.places.get(adcode) ? place(adcode) : adcode; }
+// A place by name: Beijing and Tianjin districts, Hebei counties (from the map's layer), else its code.
+function regionName(adcode) { return state.places.get(adcode) ? place(adcode) : state.hebei.get(adcode) || adcode; }
 
 function table(id, header, rows) {
   return el("table", { class: "compact", id }, el("thead", {}, el("tr", {}, ...header.map((h) => el("th", {}, h)))),

@@ -131,7 +131,9 @@ def test_a_present_node_lists_its_firms_and_a_profile_opens(console, server, key
         assert f"{node['cluster_name']} · {node['name']}" in text
     for year in profile["revenue_cny"]:
         assert f"{year}年" in text
+    partners = console.find_element(By.ID, "profile-partners").text
     assert len(console.find_elements(By.CSS_SELECTOR, "#profile-partners tbody tr")) >= 1
+    assert not re.search(r"(?<!\d)1[123]\d{4}(?!\d)", partners)  # places by name, not by code
     console.save_screenshot(str(SHOTS / "console-profile.png"))
 
     # the province scope widens the list
@@ -212,6 +214,13 @@ def test_the_map_labels_spreads_and_explains(console, server, keys):
     Select(console.find_element(By.ID, "city")).select_by_visible_text("邢台市")
     shown = [t.text for t in console.find_elements(By.CSS_SELECTOR, "#map .cluster-label") if t.is_displayed()]
     assert sorted(shown) == sorted(c["name"] for c in clusters if c["city"]["name"] == "邢台市")
+    sizes = console.execute_script("""
+      const px = (sel) => [...document.querySelectorAll(sel)].filter((t) => getComputedStyle(t).display !== 'none')
+        .map((t) => t.getBoundingClientRect().height);
+      return {zoom: document.getElementById('map').dataset.zoom, counties: px('#map .county-label'),
+              clusters: px('#map .cluster-label.shown')};""")
+    assert sizes["zoom"] == "city"  # the chosen city fills the map, so its names can be read
+    assert min(sizes["clusters"]) >= 10 and sorted(sizes["counties"])[len(sizes["counties"]) // 2] >= 9
     legend = console.find_element(By.ID, "map-legend").text
     assert "特色产业集群" in legend and "地理中心点" in legend and "不是行政区划界线" in legend
 
