@@ -884,7 +884,8 @@ async function start() {
     return;
   }
   say("正在读取集群……");
-  await Promise.all([loadClusters(), drawMap(), loadPlaces()]);
+  // the map's points open clusters through the pickers, so the pickers are filled first
+  await Promise.all([loadClusters().then(drawMap), loadPlaces()]);
   say(`共 ${state.clusters.length} 个县域特色产业集群。请选择城市和集群。`);
 }
 

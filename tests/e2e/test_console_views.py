@@ -221,6 +221,7 @@ def test_the_map_labels_spreads_and_explains(console, server, keys):
               clusters: px('#map .cluster-label.shown')};""")
     assert sizes["zoom"] == "city"  # the chosen city fills the map, so its names can be read
     assert min(sizes["clusters"]) >= 10 and sorted(sizes["counties"])[len(sizes["counties"]) // 2] >= 9
+    console.save_screenshot(str(SHOTS / "console-map-city.png"))
     legend = console.find_element(By.ID, "map-legend").text
     assert "特色产业集群" in legend and "地理中心点" in legend and "不是行政区划界线" in legend
 
