@@ -12,8 +12,8 @@ from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
 from chainmap.clusters import EARLIEST_YEAR, MAX_REVENUE_100M_CNY, REVENUE_METRICS, revenue_year_problem
-from chainmap.gaps import diagram
-from chainmap.vocab import CATEGORIES, CHAIN_STAGES, EDGE_KINDS, HEBEI, MARKS
+from chainmap.gaps import diagram, local_firms
+from chainmap.vocab import CATEGORIES, CHAIN_STAGES, EDGE_KINDS, HEBEI, LOCALITIES, MARKS
 from chainmap.paging import Page
 
 blp = Blueprint("clusters", __name__, description="Clusters (特色产业集群) and their chains (产业链)")
@@ -197,6 +197,45 @@ class MarkSetSchema(Strict):
     reason = Text(500, required=True)
 
 
+class NodeFirmsArgs(PageArgs):
+    scope = ma.fields.String(load_default="county", validate=validate.OneOf(LOCALITIES),
+                             metadata={"description": "本地范围: the cluster's county, its city or the province"})
+
+
+class NodeFirmSchema(ma.Schema):
+    uscc = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    entity_type = ma.fields.String(required=True)
+    region = ma.fields.String(required=True, metadata={"description": "county adcode"})
+    region_name = ma.fields.String(allow_none=True, metadata={"description": "city and county by name"})
+    revenue_year = ma.fields.Integer(allow_none=True, metadata={"description": "latest year with a revenue figure"})
+    revenue_cny = ma.fields.Integer(allow_none=True, metadata={"description": "operating revenue of that year, CNY"})
+    partners = ma.fields.Integer(required=True, metadata={"description": "current 协作配套 partners, either direction"})
+    attached = ma.fields.Boolean(required=True, metadata={
+        "description": "attached to this link (in any cluster's chain); false: counted by its industry code"})
+    synthetic = ma.fields.Boolean(required=True)
+
+
+class NodeRefSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    key = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    stage = ma.fields.String(required=True)
+    industry_codes = ma.fields.List(ma.fields.String(), required=True)
+
+
+class ClusterRefSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class NodeFirmPageSchema(PageSchema):
+    cluster = ma.fields.Nested(ClusterRefSchema, required=True)
+    node = ma.fields.Nested(NodeRefSchema, required=True)
+    scope = ma.fields.String(required=True)
+    items = ma.fields.List(ma.fields.Nested(NodeFirmSchema), required=True)
+
+
 class CreatedSchema(ma.Schema):
     id = ma.fields.String(required=True)
 
@@ -247,6 +286,17 @@ def patch_cluster(changes, cluster_id):
 def get_chain(cluster_id):
     """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
     return diagram.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
+
+
+@blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>/enterprises", methods=["GET"])
+@blp.etag
+@blp.arguments(NodeFirmsArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, NodeFirmPageSchema)
+def list_node_firms(args, cluster_id, key):
+    """链上企业名录: the node's active local entities for the scope, the set its gap status counts (attached to the
+    link, or classified in the node's own industry codes); largest latest revenue first."""
+    page = Page(args.pop("page"), args.pop("per_page"))
+    return local_firms.node_firms(graph(), checked(cluster_id, "cluster_id"), checked(key, "key"), args["scope"], page)
 
 
 def _editable(cluster_id: str) -> str:

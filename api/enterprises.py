@@ -82,6 +82,19 @@ class EnterpriseSchema(ma.Schema):
     signals = ma.fields.Nested(SignalsSchema)
 
 
+class NamedNodeSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    cluster = ma.fields.String(required=True)
+    cluster_name = ma.fields.String(required=True)
+
+
+class EnterpriseReadSchema(EnterpriseSchema):
+    region_name = ma.fields.String(allow_none=True, metadata={"description": "city and county by name"})
+    chain_nodes_named = ma.fields.List(ma.fields.Nested(NamedNodeSchema), required=True,
+                                       metadata={"description": "the chain nodes with their names and clusters"})
+
+
 class EnterprisePageSchema(PageSchema):
     items = ma.fields.List(ma.fields.Nested(EnterpriseSchema), required=True)
 
@@ -212,7 +225,7 @@ def _require_chain_nodes(graph_, node_ids: list[str]) -> None:
 
 @blp.route("/enterprises/<uscc:uscc>", methods=["GET"])
 @blp.etag
-@blp.response(200, EnterpriseSchema)
+@blp.response(200, EnterpriseReadSchema)
 def get_enterprise(uscc):
     """One market entity."""
     return enterprises.get_enterprise(graph(), uscc)
@@ -220,7 +233,7 @@ def get_enterprise(uscc):
 
 @blp.route("/enterprises/<uscc:uscc>", methods=["PATCH"])
 @blp.arguments(EnterprisePatchSchema)
-@blp.response(200, EnterpriseSchema)
+@blp.response(200, EnterpriseReadSchema)
 def patch_enterprise(changes, uscc):
     """Change a market entity's fields (the region too, with the right to both counties)."""
     current = enterprises.get_enterprise(graph(), uscc)

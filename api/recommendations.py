@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import quote
+
 import marshmallow as ma
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, policies, thresholds
 from api.params import SLUG, checked
 from api.schemas import Strict
-from chainmap.recommendations import service
+from chainmap import clusters, regions
+from chainmap.recommendations import service, sheet
 from chainmap.vocab import TRANSFER_ORIGINS
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 blp = Blueprint("recommendations", __name__, description="Transfer targets for gaps (补链招商推荐)")
 
 
@@ -22,6 +28,8 @@ class RecommendArgs(Strict):
     min_revenue = ma.fields.Integer(validate=validate.Range(min=0, max=10**13),
                                     metadata={"description": "prior-year revenue at least this (CNY)"})
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50), metadata={"description": "per node"})
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")), metadata={
+        "description": "xlsx: the same list as 京津招商目标清单 (title row, score parts, reasons, 注意, outlook)"})
 
 
 class OutlookSchema(ma.Schema):
@@ -56,9 +64,21 @@ class RecommendationsSchema(ma.Schema):
 @blp.etag
 @blp.arguments(RecommendArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, RecommendationsSchema)
+@blp.doc(responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def recommend(args, cluster_id):
     """Ranked Beijing/Tianjin enterprises for the cluster's gaps, each with its score breakdown, 推荐理由 and reward
-    outlook; ordered by score, ties by USCC."""
-    return service.recommend(
-        graph(), policies(), checked(cluster_id, "cluster_id"), thresholds(), node_key=args.get("node"),
+    outlook; ordered by score, ties by USCC. `format=xlsx` gives the same list as a sheet to forward."""
+    cluster_id = checked(cluster_id, "cluster_id")
+    result = service.recommend(
+        graph(), policies(), cluster_id, thresholds(), node_key=args.get("node"),
         origins=tuple(args.get("origin") or TRANSFER_ORIGINS), limit=args["limit"], min_revenue=args.get("min_revenue"))
+    if args["format"] == "json":
+        return result
+    blp.set_etag({"format": "xlsx", "result": result})  # the sheet follows the list (a 304 when it has not moved)
+    today = dt.date.today()
+    name = clusters.describe_cluster(graph(), cluster_id)["name"]
+    places = regions.place_names(graph(), [i["enterprise"]["region"] for i in result["items"]])
+    response = Response(sheet.to_xlsx(result, name, places, today), mimetype=XLSX)
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"targets-{today:%Y%m%d}.xlsx\"; "
+                                               f"filename*=UTF-8''{quote(f'京津招商目标-{name}-{today:%Y%m%d}.xlsx')}")
+    return response

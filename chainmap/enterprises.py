@@ -38,10 +38,15 @@ PAGE_TAIL: LiteralString = (
     "OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
     "WITH e, collect(n.id) AS nodes RETURN e {.*, chain_nodes: nodes} AS e"
 )
+# One firm as its profile (企业画像) shows it: its chain nodes with their clusters and its place, by name.
 GET: LiteralString = (
     "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
-    "OPTIONAL MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
-    "WITH e, collect(n.id) AS nodes RETURN e {.*, chain_nodes: nodes} AS e"
+    "OPTIONAL MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode)<-[:OPERATES_IN]-(e) "
+    "WITH e, collect(n.id) AS nodes, "
+    "  collect(CASE WHEN n IS NULL THEN null ELSE {id: n.id, name: n.name, cluster: c.id, cluster_name: c.name} END) AS named "
+    "OPTIONAL MATCH (r:Region {adcode: e.region}) OPTIONAL MATCH (r)-[:PART_OF]->(city:Region) "
+    "RETURN e {.*, chain_nodes: nodes} AS e, named, "
+    "  CASE WHEN r IS NULL THEN null ELSE coalesce(city.name, '') + r.name END AS region_name"
 )
 EXISTING: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN e.uscc AS uscc"
 KNOWN_REGIONS: LiteralString = (
@@ -84,7 +89,8 @@ def get_enterprise(graph: Graph, code: str) -> dict:
     rows = graph.read(GET, uscc=code)
     if not rows:
         raise NotFound(f"no enterprise with uscc {code}")
-    return to_api(rows[0]["e"])
+    return {**to_api(rows[0]["e"]), "region_name": rows[0]["region_name"],
+            "chain_nodes_named": sorted(rows[0]["named"], key=lambda n: n["id"])}
 
 
 def check_uscc(code: str, field: str) -> None:

@@ -20,3 +20,14 @@ def list_regions(graph: Graph, page: Page, *, level: str | None = None, parent: 
                  q: str | None = None) -> dict:
     row = graph.read(LIST, level=level, parent=parent, q=q, skip=page.skip, limit=page.per_page)[0]
     return envelope(row["items"], row["total"], page)
+
+
+NAMES: LiteralString = (
+    "UNWIND $codes AS code MATCH (r:Region {adcode: code}) OPTIONAL MATCH (r)-[:PART_OF]->(p:Region) "
+    "RETURN r.adcode AS adcode, coalesce(p.name, '') + r.name AS name"
+)
+
+
+def place_names(graph: Graph, adcodes: list[str]) -> dict[str, str]:
+    """{adcode: name with its city} for these regions (北京市海淀区 reads better than 110108 in a sheet)."""
+    return {r["adcode"]: r["name"] for r in graph.read(NAMES, codes=sorted(set(adcodes)))}

@@ -4,7 +4,8 @@
 Uses a persistent Neo4j instance in var/neo4j-province; the first run loads the seeds and the province-scale
 synthetic set into it (1,000,000 enterprises, 3,000,000 SUPPLIES; several minutes), later runs reuse it. Serves
 the app under gunicorn (2 sync workers) on loopback and measures p50/p95/p99 and requests/s of GET /api/v1/
-(trivial JSON, the baseline), /clusters, /clusters/{id} and /clusters/{id}/chain.
+(trivial JSON, the baseline), /clusters, /clusters/{id}, /clusters/{id}/chain and the 链上企业名录 of every node
+(province scope, the widest).
 
     .venv/bin/python scripts/bench_api.py [--requests 1000] [--concurrency 4] [--stop]
 """
@@ -122,6 +123,8 @@ def main() -> None:
     print(f"chain-node facts refreshed for {refreshed} nodes x 3 scopes in {time.perf_counter() - began:.1f} s "
           f"(what a load or the first analysis after it pays)")
     ids = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id ORDER BY id")]
+    node_keys = [(r["c"], r["k"]) for r in graph.read(
+        "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode) RETURN c.id AS c, n.key AS k ORDER BY c, k")]
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
     graph.close()
 
@@ -134,6 +137,8 @@ def main() -> None:
             ("GET /clusters", [f"{base}/clusters"]),
             ("GET /clusters/{id}", [f"{base}/clusters/{i}" for i in ids]),
             ("GET /clusters/{id}/chain", [f"{base}/clusters/{i}/chain" for i in ids]),
+            ("GET …/nodes/{key}/enterprises province", [f"{base}/clusters/{c}/nodes/{k}/enterprises?scope=province"
+                                                        for c, k in node_keys]),
         ]
         print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES; gunicorn 2 sync workers; "
               f"{args.requests} sequential requests for latency, {args.concurrency} client threads for throughput")

@@ -23,15 +23,23 @@ from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
 # (n.facts, JSON for all three scopes) by refresh_facts() whenever a load or an API write touches the node, and
 # read back by the analysis. The entities are read from the node and filtered after the UNION (status, region), so
 # no plan starts from every active or every Hebei enterprise.
-COMPUTE: LiteralString = (
-    "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    # The node's supply across Hebei by (type, region), walked once; each scope keeps the regions under its prefix.
-    "CALL (c, n) { "
-    "  WITH n, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+# The scope's adcode prefix for cluster c (county, city or province), from $scope.
+SCOPE_PREFIX: LiteralString = (
+    "CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
+    "  ELSE " + HEBEI_LITERAL + " END AS prefix "
+)
+# Node n's local entities (e) for `prefix`, as described above: one definition for the gap facts and the firm list.
+LOCAL_ENTITIES: LiteralString = (
+    "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
     "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
     "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
     "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own RETURN e } "
-    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH " + HEBEI_LITERAL + " "
+    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH prefix "
+)
+COMPUTE: LiteralString = (
+    "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
+    # The node's supply across Hebei by (type, region), walked once; each scope keeps the regions under its prefix.
+    "CALL (c, n) { WITH c, n, " + HEBEI_LITERAL + " AS prefix " + LOCAL_ENTITIES +
     "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
     "  RETURN collect([type, region, k]) AS hebei_supply, collect([region, one]) AS hebei_ones } "
     "UNWIND $scopes AS scope "

@@ -22,7 +22,7 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     analyst_key = keys["analyst"]["Authorization"].split(" ", 1)[1]
     browser.get(server + "/")
     assert browser.title == "河北县域特色产业集群 · 产业链招商图谱"
-    assert "请输入 API 密钥" in browser.find_element(By.ID, "status").text
+    assert "请在右上角输入访问密钥" in browser.find_element(By.ID, "status").text
 
     browser.find_element(By.ID, "key").send_keys(analyst_key)
     browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
@@ -55,7 +55,8 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     rows = browser.find_elements(By.CSS_SELECTOR, "#targets tbody tr")
     assert [r.get_attribute("data-uscc") for r in rows] == [i["enterprise"]["uscc"] for i in expected]
     assert all(r in rows[0].text for r in expected[0]["reasons"]) and "可协作本地主体" in rows[0].text
-    assert all(f"注意：{c}" in rows[0].text for c in expected[0]["cautions"])
+    cautions = rows[0].find_element(By.CSS_SELECTOR, "td.cautions").text
+    assert all(c in cautions for c in expected[0]["cautions"])
     district = graph.read("MATCH (r:Region {adcode: $a}) RETURN r.name AS n", a=expected[0]["enterprise"]["region"])[0]
     assert district["n"] in rows[0].text  # the district by name, not only its code
     assert "缺链" in browser.find_element(By.ID, "targets-title").text
@@ -70,7 +71,7 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     button = wait(browser).until(ec.element_to_be_clickable(
         (By.CSS_SELECTOR, f'#introductions button[data-enterprise="{intro["e"]}"]')))
     # the new cluster's page no longer shows the old node's targets
-    assert browser.find_element(By.ID, "targets-hint").text == "在产业链图中点击一个缺链、瓶颈或薄弱环节。"
+    assert browser.find_element(By.ID, "targets-hint").text == "在产业链图中点击一个环节，查看京津招商目标。"
     assert not browser.find_element(By.ID, "targets").is_displayed()
     browser.execute_script("document.getElementById('as-of').value = '2026-11-27'")  # the officer's 核查基准日
     button.click()
