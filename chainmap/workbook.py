@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-Kind = Literal["text", "int", "number", "money", "percent", "date", "codes"]
+Kind = Literal["text", "int", "number", "money", "percent", "score", "date", "codes"]
 
 # Excel number formats by kind; money is 万元 with two decimals, as the statistics tables give it.
 NUMBER_FORMATS: dict[str, str] = {
@@ -26,6 +26,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "number": "#,##0.00",
     "money": "#,##0.00",
     "percent": "0.0%",
+    "score": "0.000",
     "date": "yyyy-mm-dd",
 }
 HEADER_ROW = 3  # title, 制表单位/截至日期, then the column headers
@@ -45,12 +46,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet of rows; `numbered` puts a 序号 column first."""
+    """One sheet of rows; `numbered` puts a 序号 column first; `note` (注) is written under the table."""
 
     name: str
     columns: Sequence[Column]
     rows: Sequence[Mapping[str, Any]]
     numbered: bool = True
+    note: str | None = None
 
 
 def chinese_date(day: dt.date) -> str:
@@ -81,7 +83,7 @@ def _write_sheet(ws: Worksheet, title: str, unit: str, as_of: dt.date, sheet: Sh
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 28
-    ws["A2"] = f"制表单位：{unit}"
+    ws["A2"] = f"制表单位：{unit or '未注明'}"
     ws.cell(row=2, column=len(headers), value=f"截至日期：{chinese_date(as_of)}").alignment = Alignment(
         horizontal="right")
 
@@ -107,6 +109,8 @@ def _write_sheet(ws: Worksheet, title: str, unit: str, as_of: dt.date, sheet: Sh
             elif column.kind in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[column.kind]
 
+    if sheet.note:
+        ws.cell(row=HEADER_ROW + len(sheet.rows) + 2, column=1, value=f"注：{sheet.note}").data_type = "s"
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     if sheet.rows:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(sheet.rows)}"

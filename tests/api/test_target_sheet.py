@@ -16,12 +16,14 @@ def test_the_sheet_is_the_list(client, keys, graph):
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"] and response.headers["ETag"]
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert "京津招商目标清单" in rows[0][0] and "安平" in rows[0][0] and "制表日期" in rows[1][0]
+    assert "京津招商目标清单" in rows[0][0] and "安平" in rows[0][0] and rows[1][0].startswith("制表单位：")
+    assert any(str(v).startswith("截至日期：") for v in rows[1] if v)
     header = rows[2]
     assert header[:8] == ("序号", "产业链环节", "环节状态", "企业名称", "统一社会信用代码", "所在地", "距集群（公里）",
                           "得分（满分1）")
     assert all(f"{name}得分" in header for name in FEATURE_NAMES.values())
-    body = rows[3:]
+    body = rows[3:3 + len(listed["items"])]
+    assert rows[-1][0].startswith("注：") and "合成" in rows[-1][0]
     assert [r[4] for r in body] == [i["enterprise"]["uscc"] for i in listed["items"]]
     for row, item in zip(body, listed["items"], strict=True):
         parts = row[8:8 + len(FEATURE_NAMES)]
