@@ -93,7 +93,11 @@ def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_pa
     made = driver.execute_async_script("""
       const done = arguments[arguments.length - 1];
       const original = URL.createObjectURL;
-      URL.createObjectURL = (blob) => { URL.createObjectURL = original; done({type: blob.type, size: blob.size}); return original(blob); };
+      URL.createObjectURL = (blob) => {
+        URL.createObjectURL = original;
+        done({type: blob.type, size: blob.size});
+        return original(blob);
+      };
       document.getElementById('import-xlsx').click();""")
     assert made["type"] == XLSX and made["size"] > 3000
     assert counts(graph) == before
