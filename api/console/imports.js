@@ -132,10 +132,12 @@ function showImportReport(r) {
   }
   parts.push(actions);
   box.replaceChildren(...parts);
+  box.scrollIntoView({ block: "nearest" });
 }
 
 function resetImport() {
   upload.file = $("import-file").files[0] || null;
+  $("import-file-name").textContent = upload.file ? upload.file.name : "未选择文件";
   upload.kind = IMPORT_KINDS[$("import-kind").value] || "registry";
   upload.partial = $("import-partial").checked;
   upload.last = null;

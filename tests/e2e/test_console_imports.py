@@ -74,7 +74,9 @@ def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_pa
 
     # the dry run: nothing written, the counts and the refused row with its line, field and reason
     Select(driver.find_element(By.ID, "import-kind")).select_by_value("registry")
+    assert driver.find_element(By.CSS_SELECTOR, "label.file-button").text == "选择文件"  # not the browser's own words
     driver.find_element(By.ID, "import-file").send_keys(str(path))
+    assert driver.find_element(By.ID, "import-file-name").text == path.name
     driver.find_element(By.ID, "import-try").click()
     wait(driver).until(lambda d: d.find_elements(By.ID, "import-outcome"))
     assert "试运行" in driver.find_element(By.ID, "import-outcome").text
