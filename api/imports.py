@@ -19,7 +19,7 @@ from api.security import principal
 from chainmap import auth
 from chainmap.errors import Invalid
 from chainmap.imports import partners, registry
-from chainmap.imports.reference import Options
+from chainmap.imports.reference import Options, profiles
 
 blp = Blueprint("imports", __name__, description="Imports of officers' files (导入): registry exports, 规上企业 lists, "
                                                  "协作配套 survey sheets")
@@ -84,6 +84,32 @@ class ImportReportSchema(ma.Schema):
     unchanged = ma.fields.List(ma.fields.Dict(), required=True)
     rejected = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "行号 line, 字段 field, 原因 reason"})
     conflicts = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+class ImportProfileSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    title = ma.fields.String(required=True, metadata={"description": "the layout's Chinese name"})
+    kind = ma.fields.String(required=True, metadata={"description": "registry or partners"})
+
+
+class ImportAccessSchema(ma.Schema):
+    may_import = ma.fields.Boolean(required=True, metadata={"description": "whether this key may POST /imports"})
+    counties = ma.fields.List(ma.fields.String(), required=True,
+                              metadata={"description": "an editor's counties (empty: admins may import anywhere, "
+                                                       "other roles nowhere)"})
+    profiles = ma.fields.List(ma.fields.Nested(ImportProfileSchema), required=True)
+
+
+@blp.route("/imports", methods=["GET"])
+@blp.response(200, ImportAccessSchema)
+def get_imports():
+    """What this key may import and the file layouts (import profiles) recognised: the console asks before it
+    offers 上传, so a key that may only read is told so instead of failing on upload."""
+    who = principal()
+    auth.require_role(who, "viewer")
+    may = auth.ROLES.index(who.role) >= auth.ROLES.index("editor")
+    return {"may_import": may, "counties": sorted(who.counties) if may and not who.is_admin else [],
+            "profiles": [{"name": p.name, "title": p.title, "kind": p.kind} for p in profiles().values()]}
 
 
 FILE_RESPONSE = {"responses": {200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}}

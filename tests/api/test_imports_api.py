@@ -108,3 +108,15 @@ def test_a_survey_sheet_through_the_api(client, keys, graph):
     assert not report["created"] and "本账号只能导入" in report["rejected"][0]["reason"]
     report = upload(client, keys["editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners").get_json()
     assert len(report["created"]) == 1 and not report["rejected"] and not report["written"]
+
+
+@pytest.mark.parametrize("caller, may, counties", [("viewer", False, []), ("analyst", False, []),
+                                                   ("editor", True, ["130534"]), ("admin", True, [])])
+def test_what_a_key_may_import(client, keys, caller, may, counties):
+    response = client.get("/api/v1/imports", headers=keys[caller])
+    assert response.status_code == 200
+    access = response.get_json()
+    assert access["may_import"] is may and access["counties"] == counties
+    titles = {p["name"]: p["title"] for p in access["profiles"]}
+    assert titles["above-scale-revenue"].startswith("规上企业名单") and titles["partners-survey"] == "协作配套调查表"
+    assert client.get("/api/v1/imports").status_code == 401
