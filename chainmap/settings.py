@@ -91,7 +91,13 @@ class Settings:
             uri = env["NEO4J_URI"]
             password = env.get("NEO4J_PASSWORD", "")
         else:  # the project-managed local server started by scripts/neo4j
-            uri = f"bolt://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
+            # The routing scheme by default, even against the standalone server: the driver then routes every
+            # transaction by its access mode exactly as it would in a cluster or on Aura, so a write issued in a
+            # read transaction fails here, in development and in CI, not first in production (docs/SCALE.md).
+            scheme = env.get("NEO4J_SCHEME", "neo4j")
+            if scheme not in ("neo4j", "bolt"):
+                raise SettingsError(f"NEO4J_SCHEME must be neo4j (routing) or bolt (direct), got {scheme!r}")
+            uri = f"{scheme}://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
             password = _local_password(Path(env.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")))
         return cls(
             neo4j_uri=uri,

@@ -118,10 +118,13 @@ class Graph:
     @contextmanager
     def stream(self, query: LiteralString, fetch_size: int = 100, **params: Any) -> Iterator[Iterator[Row]]:
         """Run a read query and yield its rows lazily, `fetch_size` at a time; leaving the block early discards the
-        rest on the server. For ordered searches that usually stop long before the last row."""
+        rest on the server. For ordered searches that usually stop long before the last row. It shares the
+        driver's bookmarks with read() and write(): on a cluster a secondary serves it only once it has caught up
+        with this process's last write."""
         with _translated():
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                     fetch_size=fetch_size) as session:
+                                     fetch_size=fetch_size,
+                                     bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
                 result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
                 yield ({key: _plain(value) for key, value in record.items()} for record in result)
 
