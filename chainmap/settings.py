@@ -40,6 +40,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     retry_after_s: int = 5
+    # How long a process reuses an API key's record (0: read it on every request). A revocation takes effect in every
+    # process within this time (in the revoking process at once).
+    key_cache_s: float = 5.0
     # Reads without a key (GET only); writes always need one.
     anonymous_reads: bool = False
     # Gap analysis thresholds (chainmap.gaps.rules, chainmap.policy.Thresholds): fewer local entities than
@@ -68,6 +71,8 @@ class Settings:
         if not 0 < self.db_wait_s < self.http_timeout_s:
             raise SettingsError(f"CHAINMAP_DB_WAIT_S ({self.db_wait_s}s) must be positive and below "
                                 f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)")
+        if not 0 <= self.key_cache_s <= 60:
+            raise SettingsError("CHAINMAP_KEY_CACHE_S must be between 0 and 60 seconds")
         if self.workers < 1:
             raise SettingsError("CHAINMAP_WORKERS must be at least 1")
         if not 1 <= self.threads <= 256:
@@ -113,6 +118,7 @@ class Settings:
             threads=int(_number(env, "CHAINMAP_THREADS", 32)),
             host=env.get("CHAINMAP_HOST", "127.0.0.1"),
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
+            key_cache_s=_number(env, "CHAINMAP_KEY_CACHE_S", 5.0),
             anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
             bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),

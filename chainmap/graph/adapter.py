@@ -26,6 +26,7 @@ from neo4j.exceptions import (
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
 from chainmap.graph import audit, deadline
+from chainmap.graph.footprints import NOTHING
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -38,6 +39,10 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
+# Renewed by every write that changes data, whatever its footprint: the revision of "anything a reader may show",
+# for results that depend on much of the graph at once (a rendered chain diagram reads facts computed from firms across
+# the province). Scoped readers (ranked lists) read their own keys and are not disturbed by it.
+DATA = "data"
 # A write query that finds, under its locks, that what it would create is already there returns that object in a
 # column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
 # caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
@@ -135,7 +140,11 @@ class Graph:
     def renew(self) -> None:
         """Renew the whole-graph token, which every cached result depends on: after data was changed around this
         adapter (cypher-shell, a restore), every process drops what it reused at its next read."""
-        self._run(BUMP, {"keys": [WHOLE_GRAPH]}, RoutingControl.WRITE)
+        self._run(BUMP, {"keys": [WHOLE_GRAPH, DATA]}, RoutingControl.WRITE)
+
+    def data_revision(self) -> str | None:
+        """The token of the last committed data change of any kind (one cheap read)."""
+        return self.revisions([DATA])[DATA]
 
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
@@ -232,6 +241,8 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _footprint(tx, touches, params))
+        if touches != NOTHING:  # every data change but the derived and bookkeeping ones
+            keys.append(DATA)
         if audited and change is not None:
             audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
         elif keys:
