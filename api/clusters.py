@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import validate
 
+from api import rendered
 from api.context import graph, thresholds
 from api.params import ADCODE, CLASS, SLUG, checked
 from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
@@ -285,7 +286,9 @@ def patch_cluster(changes, cluster_id):
 @blp.response(200, ChainSchema)
 def get_chain(cluster_id):
     """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
-    return diagram.get_chain(graph(), checked(cluster_id, "cluster_id"), thresholds())
+    cluster_id, limits = checked(cluster_id, "cluster_id"), thresholds()
+    return rendered.render(rendered.CHAINS, (cluster_id, limits),
+                           lambda: diagram.get_chain(graph(), cluster_id, limits), ChainSchema().dump, blp.set_etag)
 
 
 @blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>/enterprises", methods=["GET"])

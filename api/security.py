@@ -33,7 +33,7 @@ def _before_request():
     if header is None and request.method in ("GET", "HEAD") and settings.anonymous_reads:
         g.principal = ANONYMOUS_READER
         return None
-    g.principal = api_keys.authenticate(graph(), header)  # Unauthorized -> 401 problem
+    g.principal = api_keys.authenticate(graph(), header, settings.key_cache_s)  # Unauthorized -> 401 problem
     # Who the audit trail names for this request's writes (chainmap.audit).
     g.actor = audit.start(audit.Actor(g.principal.key_id, g.principal.label, g.principal.role))
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import LiteralString
 
 from chainmap import auth
@@ -45,14 +47,51 @@ def create_key(graph: Graph, role: str, counties: list[str], label: str = "") ->
     return full
 
 
-def authenticate(graph: Graph, header: str | None) -> auth.Principal:
-    """The principal for an Authorization header; Unauthorized for a missing, unknown, wrong or revoked key."""
+class _Lookups:
+    """Key records read in the last `max_age` seconds, per process: every request authenticates, and the lookup was
+    a Bolt round trip of its own. Only found keys are kept (a key created a moment ago works at once); the presented
+    key is still verified against the stored hash on every request."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: dict[str, tuple[float, dict]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key_id: str, max_age: float) -> dict | None:
+        with self.lock:
+            hit = self.entries.get(key_id)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < max_age else None
+
+    def put(self, key_id: str, row: dict) -> None:
+        with self.lock:
+            if len(self.entries) >= self.size:
+                self.entries.clear()  # rare: more distinct keys in a few seconds than a deployment has
+            self.entries[key_id] = (time.monotonic(), row)
+
+    def forget(self, key_id: str) -> None:
+        with self.lock:
+            self.entries.pop(key_id, None)
+
+
+LOOKUPS = _Lookups()
+
+
+def authenticate(graph: Graph, header: str | None, max_age: float = 0.0) -> auth.Principal:
+    """The principal for an Authorization header; Unauthorized for a missing, unknown, wrong or revoked key.
+
+    With `max_age` > 0 a key's record read less than that many seconds ago is reused: a revocation made in another
+    process takes effect here within `max_age` seconds (in this process at once), as documented in the README."""
     key_id, full = auth.parse_key(header)
-    rows = graph.read(FIND, id=key_id)
-    if not rows or not auth.verify(full, rows[0]["hash"]) or rows[0]["revoked"]:
+    row = LOOKUPS.get(key_id, max_age) if max_age > 0 else None
+    if row is None:
+        rows = graph.read(FIND, id=key_id)
+        row = rows[0] if rows else None
+        if row is not None and max_age > 0:
+            LOOKUPS.put(key_id, row)
+    if row is None or not auth.verify(full, row["hash"]) or row["revoked"]:
         raise Unauthorized("the API key is not valid")
-    return auth.Principal(key_id=key_id, role=rows[0]["role"], counties=frozenset(rows[0]["counties"] or []),
-                          label=rows[0]["label"] or "")
+    return auth.Principal(key_id=key_id, role=row["role"], counties=frozenset(row["counties"] or []),
+                          label=row["label"] or "")
 
 
 def list_keys(graph: Graph) -> list[dict]:
@@ -60,5 +99,6 @@ def list_keys(graph: Graph) -> list[dict]:
 
 
 def revoke_key(graph: Graph, key_id: str) -> None:
+    LOOKUPS.forget(key_id)
     if not graph.write(REVOKE, touches=footprints.NOTHING, id=key_id):
         raise NotFound(f"no key with id {key_id}")

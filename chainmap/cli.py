@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -256,10 +258,44 @@ def recommend(cluster, node, origins, limit, url, key) -> None:
         click.echo(f"        推荐理由: {'；'.join(item['reasons'][:4])}")
 
 
+@click.command("bulk")
+@click.argument("directories", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--database", help="目标数据库（默认 NEO4J_DATABASE，即 neo4j；社区版只有这一个用户数据库）")
+def import_bulk(directories: tuple[Path, ...], database: str | None) -> None:
+    """首次批量装载：按 `chainmap load` 的规则依次校验各目录，用 neo4j-admin 导入空数据库，再建约束索引和全部派生数据。"""
+    from chainmap.loading.bulk import BulkRefused
+    from chainmap.loading.first_load import bulk_load
+
+    if os.environ.get("NEO4J_URI"):
+        raise click.ClickException("批量导入需要直接写本机实例的存储：只能用于 scripts/neo4j 管理的实例（不设 NEO4J_URI）。"
+                                   "远程服务器或集群请用 neo4j-admin 在服务器上导入，或用 `python -m chainmap load`")
+    settings = Settings.from_env()
+    name = database or settings.neo4j_database
+    work = Path(os.environ.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")).resolve() / "import" / "bulk"
+
+    def connect() -> Graph:
+        return Graph(replace(settings, neo4j_database=name)).with_timeout(LOAD_TX_TIMEOUT_S)
+
+    try:
+        report = bulk_load(connect, _policies(), list(directories), name, work, dict(os.environ), click.echo)
+    except LoadFailed as exc:
+        for error in exc.report.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"共 {len(exc.report.errors)} 处错误，未写入任何数据") from None
+    except (BulkRefused, ChainmapError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    click.echo(f"完成：{report.rows:,} 行 → {report.nodes:,} 个节点、{report.relationships:,} 条关系，"
+               f"共 {report.seconds:.1f} 秒（{report.rows / report.seconds:,.0f} 行/秒），可以提供服务")
+
+
 def _register_imports() -> None:
     from chainmap.imports.commands import import_group, template_group
 
     main.add_command(import_group)
+    import_group.add_command(import_bulk)
     main.add_command(template_group)
 
 

@@ -40,6 +40,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     retry_after_s: int = 5
+    # How long a process reuses an API key's record (0: read it on every request). A revocation takes effect in every
+    # process within this time (in the revoking process at once).
+    key_cache_s: float = 5.0
     # Reads without a key (GET only); writes always need one.
     anonymous_reads: bool = False
     # Gap analysis thresholds (chainmap.gaps.rules, chainmap.policy.Thresholds): fewer local entities than
@@ -68,6 +71,8 @@ class Settings:
         if not 0 < self.db_wait_s < self.http_timeout_s:
             raise SettingsError(f"CHAINMAP_DB_WAIT_S ({self.db_wait_s}s) must be positive and below "
                                 f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)")
+        if not 0 <= self.key_cache_s <= 60:
+            raise SettingsError("CHAINMAP_KEY_CACHE_S must be between 0 and 60 seconds")
         if self.workers < 1:
             raise SettingsError("CHAINMAP_WORKERS must be at least 1")
         if not 1 <= self.threads <= 256:
@@ -91,7 +96,13 @@ class Settings:
             uri = env["NEO4J_URI"]
             password = env.get("NEO4J_PASSWORD", "")
         else:  # the project-managed local server started by scripts/neo4j
-            uri = f"bolt://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
+            # The routing scheme by default, even against the standalone server: the driver then routes every
+            # transaction by its access mode exactly as it would in a cluster or on Aura, so a write issued in a
+            # read transaction fails here, in development and in CI, not first in production (docs/SCALE.md).
+            scheme = env.get("NEO4J_SCHEME", "neo4j")
+            if scheme not in ("neo4j", "bolt"):
+                raise SettingsError(f"NEO4J_SCHEME must be neo4j (routing) or bolt (direct), got {scheme!r}")
+            uri = f"{scheme}://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
             password = _local_password(Path(env.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")))
         return cls(
             neo4j_uri=uri,
@@ -107,6 +118,7 @@ class Settings:
             threads=int(_number(env, "CHAINMAP_THREADS", 32)),
             host=env.get("CHAINMAP_HOST", "127.0.0.1"),
             port=int(_number(env, "CHAINMAP_PORT", 8000)),
+            key_cache_s=_number(env, "CHAINMAP_KEY_CACHE_S", 5.0),
             anonymous_reads=env.get("CHAINMAP_ANONYMOUS_READS", "false").lower() in ("1", "true", "yes"),
             weak_below=int(_number(env, "CHAINMAP_WEAK_BELOW", 3)),
             bottleneck_customers=int(_number(env, "CHAINMAP_BOTTLENECK_CUSTOMERS", 3)),

@@ -13,13 +13,11 @@ the app under gunicorn (2 sync workers) on loopback and measures p50/p95/p99 and
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -35,7 +33,7 @@ from chainmap.api_keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
 from chainmap.policy import load_policies  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
-from scripts._bench import percentiles, start_gunicorn  # noqa: E402
+from scripts._bench import bench_env, instance_report, measure, reward_figures, start_gunicorn, verdict  # noqa: E402
 
 PROVINCE = ROOT / "var" / "province-1000000-3000000"
 
@@ -70,41 +68,6 @@ def ensure_reward_case(graph: Graph) -> dict[str, str]:
     return {"enterprise": firm, "cluster": "qinghe-cashmere", "as_of": "2026-11-27"}
 
 
-def measure_post(url: str, body: dict, headers: dict[str, str], n: int) -> tuple[float, float, float]:
-    session = requests.Session()
-    for _ in range(10):
-        session.post(url, json=body, headers=headers).raise_for_status()
-    samples = []
-    for _ in range(n):
-        t = time.perf_counter()
-        session.post(url, json=body, headers=headers).raise_for_status()
-        samples.append(time.perf_counter() - t)
-    return percentiles(samples)
-
-
-def measure(urls: list[str], headers: dict[str, str], n: int, concurrency: int) -> tuple[float, float, float, float]:
-    session = requests.Session()
-    for url in urls[:20]:
-        session.get(url, headers=headers).raise_for_status()
-    samples = []
-    for i in range(n):
-        t = time.perf_counter()
-        session.get(urls[i % len(urls)], headers=headers).raise_for_status()
-        samples.append(time.perf_counter() - t)
-    p50, p95, p99 = percentiles(samples)
-
-    def worker(offset: int) -> None:
-        s = requests.Session()
-        for i in range(n // concurrency):
-            s.get(urls[(i + offset) % len(urls)], headers=headers).raise_for_status()
-
-    began = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
-    rps = (n // concurrency * concurrency) / (time.perf_counter() - began)
-    return p50, p95, p99, rps
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -112,9 +75,7 @@ def main() -> None:
     parser.add_argument("--stop", action="store_true", help="stop the province instance afterwards")
     args = parser.parse_args()
 
-    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697",
-               NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "4g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "4g"))
-    env.pop("NEO4J_URI", None)
+    env = province_env()
     graph = ensure_data(env)
     key = create_key(graph, "analyst", [], "bench_api")
     reward_case = ensure_reward_case(graph)
@@ -126,6 +87,7 @@ def main() -> None:
     node_keys = [(r["c"], r["k"]) for r in graph.read(
         "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode) RETURN c.id AS c, n.key AS k ORDER BY c, k")]
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
+    print(instance_report(graph, env))
     graph.close()
 
     server, base = start_gunicorn(env, 2)
@@ -133,21 +95,21 @@ def main() -> None:
     try:
         random.Random(1).shuffle(ids)
         targets = [
-            ("GET /api/v1/ (trivial JSON, baseline)", [f"{base}/"]),
-            ("GET /clusters", [f"{base}/clusters"]),
-            ("GET /clusters/{id}", [f"{base}/clusters/{i}" for i in ids]),
-            ("GET /clusters/{id}/chain", [f"{base}/clusters/{i}/chain" for i in ids]),
+            ("GET /clusters", [f"{base}/clusters"], None),
+            ("GET /clusters/{id}", [f"{base}/clusters/{i}" for i in ids], None),
+            ("GET /clusters/{id}/chain", [f"{base}/clusters/{i}/chain" for i in ids], "chain"),
             ("GET …/nodes/{key}/enterprises province", [f"{base}/clusters/{c}/nodes/{k}/enterprises?scope=province"
-                                                        for c, k in node_keys]),
+                                                        for c, k in node_keys], None),
         ]
-        print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES; gunicorn 2 sync workers; "
+        print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES; gunicorn 2 workers; "
               f"{args.requests} sequential requests for latency, {args.concurrency} client threads for throughput")
-        baseline_rps = None
-        for name, urls in targets:
+        b50, b95, b99, baseline_rps = measure([f"{base}/"], headers, args.requests, args.concurrency)
+        print(f"{'GET /api/v1/ (trivial JSON, baseline)':40s} p50 {b50:6.2f} ms  p95 {b95:6.2f} ms  p99 {b99:6.2f} ms  "
+              f"{baseline_rps:6.0f} req/s")
+        for name, urls, goal in targets:
             p50, p95, p99, rps = measure(urls, headers, args.requests, args.concurrency)
-            baseline_rps = baseline_rps or rps
             print(f"{name:40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms  {rps:6.0f} req/s "
-                  f"({rps / baseline_rps:.0%} of baseline)")
+                  f"({rps / baseline_rps:.0%} of trivial)" + (f"  {verdict(goal, p95, b95)}" if goal else ""))
         for fmt in ("json", "xlsx"):
             times = []
             for _ in range(5):
@@ -155,21 +117,18 @@ def main() -> None:
                 requests.get(f"{base}/reports/gaps", params={"format": fmt}, headers=headers).raise_for_status()
                 times.append(time.perf_counter() - t)
             print(f"{'GET /reports/gaps province, ' + fmt:40s} median {statistics.median(times) * 1000:7.1f} ms  "
-                  f"max {max(times) * 1000:7.1f} ms (5 runs)")
-        p50, p95, p99 = measure_post(f"{base}/reward-checks", reward_case, headers, min(args.requests, 300))
-        print(f"{'POST /reward-checks (200 partners)':40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms "
-              f"(sequential; each check is evaluated and recorded)")
-        check = requests.post(f"{base}/reward-checks", json=reward_case, headers=headers).json()["id"]
-        for fmt in ("html", "xlsx"):
-            url = f"{base}/reward-checks/{check}/form?format={fmt}"
-            p50, p95, p99, _ = measure([url], headers, min(args.requests, 300), 1)
-            print(f"{'GET /reward-checks/{id}/form, ' + fmt + ' (200)':40s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
-                  f"p99 {p99:6.2f} ms")
+                  f"max {max(times) * 1000:7.1f} ms (5 runs; goal <= 2 s)")
+        reward_figures(base, reward_case, headers, min(args.requests, 300), b95, 200)
     finally:
         server.terminate()
         server.wait()
         if args.stop:
             subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, capture_output=True)
+
+
+def province_env() -> dict[str, str]:
+    """The province instance (var/neo4j-province), shared with bench_recommend.py's 1,000,000 scale."""
+    return bench_env("province", 7697, "4g")
 
 
 if __name__ == "__main__":

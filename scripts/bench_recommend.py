@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import subprocess
 import sys
 import time
@@ -43,21 +42,17 @@ from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.api_keys import create_key  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
-from scripts._bench import percentiles, start_gunicorn  # noqa: E402
-from scripts.bench_api import ensure_data  # noqa: E402
+from scripts._bench import bench_env, get, instance_report, percentiles, start_gunicorn, timed, verdict  # noqa: E402
+from scripts.bench_api import ensure_data, province_env  # noqa: E402
 
 CLUSTER, NODE = "anping-wire-mesh", "membrane"
 
 
 def instance(scale: int) -> tuple[dict[str, str], Graph]:
-    heap = os.environ.get("NEO4J_HEAP", "4g" if scale >= 1_000_000 else "1g")
-    env = dict(os.environ, NEO4J_HEAP=heap, NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", heap))
-    env.pop("NEO4J_URI", None)
     if scale == 1_000_000:
-        env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-province"), NEO4J_BOLT_PORT="7697")
+        env = province_env()
         return env, keyed(ensure_data(env))
-    env.update(CHAINMAP_NEO4J_HOME=str(ROOT / "var" / f"neo4j-rec-{scale}"),
-               NEO4J_BOLT_PORT=str(7690 + len(str(scale))))
+    env = bench_env(f"rec-{scale}", 7690 + len(str(scale)), "1g")
     subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
     graph = Graph(Settings.from_env(env))
     apply_schema(graph)
@@ -116,22 +111,10 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
 
 
 def timings(session: requests.Session, url: str, headers: dict, n: int, write=None) -> tuple[float, float, dict]:
-    """p50 and p95 of n requests, each after one `write` (not timed; None: repeats of the same request)."""
-    for _ in range(8):  # both workers see the request (and the write) before timing
-        if write is not None:
-            write()
-        session.get(url, headers=headers).raise_for_status()
-    samples = []
-    body: dict = {}
-    for _ in range(n):
-        if write is not None:
-            write()
-        t = time.perf_counter()
-        response = session.get(url, headers=headers)
-        samples.append(time.perf_counter() - t)
-        response.raise_for_status()
-        body = response.json()
-    return *percentiles(samples)[:2], body
+    """p50 and p95 of n requests, each after one `write` (not timed; None: repeats of the same request); both
+    workers see the request (and the write) before timing."""
+    samples, response = timed(get(session, url, headers), n, before=write, warm=8)
+    return *percentiles(samples)[:2], response.json()
 
 
 def operators(graph: Graph, query: LiteralString, **params) -> list[str]:
@@ -212,6 +195,7 @@ def main() -> None:
         bj = graph.read("MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' OR e.region STARTS WITH '12' "
                         "RETURN count(e) AS n")[0]["n"]
         candidates, walk, lanes = plan(graph)
+        print(instance_report(graph, env))
         print(f"\n== {scale:,} enterprises: {bj:,} in Beijing/Tianjin; {candidates:,} candidates for {CLUSTER}.{NODE}")
         print(f"   walk query operators (leaf first): {' -> '.join(walk)}")
         print(f"   rank-key round operators (leaf first): {' -> '.join(lanes)}")
@@ -222,21 +206,22 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {key}"}
         try:
             session = requests.Session()
-            p50, p95, _ = timings(session, f"{base}/", headers, args.requests)
-            print(f"   {'GET /api/v1/ (trivial JSON, baseline)':48s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-            for name, url, n in [
+            b50, b95, _ = timings(session, f"{base}/", headers, args.requests)
+            print(f"   {'GET /api/v1/ (trivial JSON, baseline)':48s} p50 {b50:7.1f} ms  p95 {b95:7.1f} ms")
+            for one_node, (name, url, n) in enumerate([
                 ("one node, limit 20 (安平丝网 membrane)",
                  f"{base}/clusters/{CLUSTER}/recommendations?node={NODE}&limit=20", args.requests),
                 ("whole cluster, limit 10 per node (安平丝网)", f"{base}/clusters/{CLUSTER}/recommendations",
                  max(20, args.requests // 5)),
                 ("whole cluster, limit 10 per node (清河羊绒)", f"{base}/clusters/qinghe-cashmere/recommendations",
                  max(20, args.requests // 5)),
-            ]:
+            ]):
                 body = session.get(url, headers=headers).json()
                 print(f"   {name} ({len(body['nodes'])} nodes, {len(body['items'])} items)")
                 for mode, write in writers(graph, body["cluster"], body["nodes"]).items():
                     p50, p95, _ = timings(session, url, headers, n, write)
-                    print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+                    print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+                          + (f"  {verdict('recommend fresh', p95, b95)}" if one_node == 0 else ""))
         finally:
             server.terminate()
             server.wait()

@@ -25,7 +25,8 @@ from neo4j.exceptions import (
 
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
-from chainmap.graph import audit, deadline, footprints
+from chainmap.graph import audit, deadline
+from chainmap.graph.footprints import NOTHING
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -38,6 +39,10 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
+# Renewed by every write that changes data, whatever its footprint: the revision of "anything a reader may show",
+# for results that depend on much of the graph at once (a rendered chain diagram reads facts computed from firms across
+# the province). Scoped readers (ranked lists) read their own keys and are not disturbed by it.
+DATA = "data"
 # A write query that finds, under its locks, that what it would create is already there returns that object in a
 # column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
 # caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
@@ -118,10 +123,13 @@ class Graph:
     @contextmanager
     def stream(self, query: LiteralString, fetch_size: int = 100, **params: Any) -> Iterator[Iterator[Row]]:
         """Run a read query and yield its rows lazily, `fetch_size` at a time; leaving the block early discards the
-        rest on the server. For ordered searches that usually stop long before the last row."""
+        rest on the server. For ordered searches that usually stop long before the last row. It shares the
+        driver's bookmarks with read() and write(): on a cluster a secondary serves it only once it has caught up
+        with this process's last write."""
         with _translated():
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                     fetch_size=fetch_size) as session:
+                                     fetch_size=fetch_size,
+                                     bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
                 result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
                 yield ({key: _plain(value) for key, value in record.items()} for record in result)
 
@@ -132,7 +140,11 @@ class Graph:
     def renew(self) -> None:
         """Renew the whole-graph token, which every cached result depends on: after data was changed around this
         adapter (cypher-shell, a restore), every process drops what it reused at its next read."""
-        self._run(BUMP, {"keys": [WHOLE_GRAPH]}, RoutingControl.WRITE)
+        self._run(BUMP, {"keys": [WHOLE_GRAPH, DATA]}, RoutingControl.WRITE)
+
+    def data_revision(self) -> str | None:
+        """The token of the last committed data change of any kind (one cheap read)."""
+        return self.revisions([DATA])[DATA]
 
     def ping(self) -> None:
         """Raise Unavailable unless the database answers a trivial query (one try, no retries)."""
@@ -229,6 +241,8 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     summary = result.consume()
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _footprint(tx, touches, params))
+        if touches != NOTHING:  # every data change but the derived and bookkeeping ones
+            keys.append(DATA)
         if audited and change is not None:
             audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
         elif keys:
@@ -239,7 +253,7 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
 def _footprint(tx: neo4j.Transaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
     if touches is None:
         return {WHOLE_GRAPH}
-    if touches == footprints.NOTHING:  # records nothing cached depends on: no round trip
+    if touches == NOTHING:  # records nothing cached depends on: no round trip
         return set()
     return set(tx.run(touches, params).single(strict=True)["keys"])
 
