@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from chainmap import api_keys as key_store
-from chainmap import upkeep
+from chainmap import project_history, upkeep
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -65,10 +65,11 @@ def schema() -> None:
 
 @schema.command("apply")
 def schema_apply() -> None:
-    """Create the constraints and indexes that are missing (safe to repeat)."""
+    """Create the constraints and indexes that are missing, and migrate older records (safe to repeat)."""
     with _connected() as graph:
         names = apply_schema(graph)
-    click.echo(f"schema applied: {len(names)} constraints and indexes")
+        migrated = project_history.migrate(graph)
+    click.echo(f"schema applied: {len(names)} constraints and indexes; {migrated} introductions given a stage history")
 
 
 def _load(directory: Path) -> None:
