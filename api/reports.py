@@ -12,9 +12,9 @@ from marshmallow import validate
 
 from api.context import graph, thresholds
 from api.params import checked
-from api.schemas import Strict
+from api.schemas import AsOf, Strict
 from chainmap import report_formats
-from chainmap.gaps import analysis
+from chainmap.gaps import analysis, as_of
 from chainmap.vocab import CATEGORIES, LOCALITIES
 
 blp = Blueprint("reports", __name__, description="Gap and bottleneck analysis (缺链、薄弱、瓶颈) and gap reports")
@@ -25,6 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ScopeArgs(Strict):
     scope = ma.fields.String(load_default="county", validate=validate.OneOf(LOCALITIES),
                              metadata={"description": "what counts as local: the county (default), its city, Hebei"})
+    as_of = AsOf()
 
 
 class ReportArgs(ScopeArgs):
@@ -56,6 +57,7 @@ class GapsSchema(ma.Schema):
     scope = ma.fields.String(required=True)
     items = ma.fields.List(ma.fields.Nested(GapItemSchema), required=True)
     local_supply_rate = ma.fields.Dict(required=True)
+    as_of = ma.fields.Date(metadata={"description": "the day answered for, when as_of was asked"})
 
 
 class ReportRowSchema(ma.Schema):
@@ -98,7 +100,10 @@ FILE_RESPONSES = {"responses": {200: {"content": {
 @blp.response(200, GapsSchema)
 def cluster_gaps(args, cluster_id):
     """The cluster's gap, weak and bottleneck nodes with their evidence, and its local supply rate (就近就地配套率)."""
-    return analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds())
+    day = args.get("as_of")
+    gaps = analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds(),
+                                 as_of.analyser(day) if day else None)
+    return {**gaps, "as_of": day} if day else gaps
 
 
 @blp.route("/reports/gaps", methods=["GET"])
@@ -109,8 +114,12 @@ def gap_report(args):
     """One row per gap / weak / bottleneck node across the selected clusters; format json, csv (Excel-ready) or xlsx."""
     fmt = args.pop("format")
     statuses = tuple(args.pop("status", None) or REPORT_STATUSES)
-    rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, **args)
+    day = args.pop("as_of", None)
+    rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, analyser=as_of.analyser(day) if day else None,
+                                **args)
     today = dt.date.today()
+    if day:
+        args["as_of"] = day.isoformat()
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows)}
