@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from api.context import graph
 from api.params import ADCODE, NODE_ID, SLUG, USCC, checked
-from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
+from api.schemas import Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, introductions, project_history
 from chainmap.paging import Page
@@ -30,7 +30,8 @@ class IntroductionArgs(PageArgs):
     officer = ma.fields.String(validate=validate.Length(min=1, max=40),
                                metadata={"description": "text in the responsible officer's name or unit"})
     node = ma.fields.String(validate=NODE_ID, metadata={"description": "a chain node the project is to fill"})
-    overdue = Bool(metadata={"description": "超期: the next step is past due (open projects only)"})
+    overdue = ma.fields.Boolean(truthy={"true"}, falsy={"false"},
+                                metadata={"description": "true|false — 超期: the next step is past due (open projects)"})
 
 
 class NodeRefSchema(ma.Schema):

@@ -13,7 +13,10 @@ from marshmallow import validate
 from api.context import graph, thresholds
 from api.params import checked
 from api.schemas import AsOf, Strict
-from chainmap import report_formats
+from api.params import ADCODE
+from api.security import principal
+from chainmap import progress_report, progress_sheets, report_formats
+from chainmap.progress import PERIOD_PATTERN, parse_period
 from chainmap.gaps import analysis, as_of
 from chainmap.vocab import CATEGORIES, LOCALITIES
 
@@ -88,6 +91,34 @@ class ReportSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
+class ProgressArgs(Strict):
+    period = ma.fields.String(required=True, validate=validate.Regexp(PERIOD_PATTERN, error=(
+        "报告期应为 2026-11（月）、2026-Q3（季度）、2026-H1（半年）或 2026（年）")),
+        metadata={"description": "2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half year) or 2026 (year)"})
+    city = ma.fields.String(validate=ADCODE, metadata={"description": "city adcode, e.g. 130500 邢台市"})
+    county = ma.fields.String(validate=ADCODE)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+
+    @ma.validates_schema
+    def one_area(self, data, **kwargs):
+        if data.get("city") and data.get("county"):
+            raise ma.ValidationError("city 与 county 只能选一个", "county")
+
+
+class ProgressSchema(ma.Schema):
+    title = ma.fields.String(required=True)
+    area = ma.fields.String(required=True)
+    period = ma.fields.Dict(required=True)
+    base_date = ma.fields.String(required=True, metadata={"description": "the day before the period (its start state)"})
+    as_of = ma.fields.String(required=True, metadata={"description": "the period's end, or today while it runs"})
+    clusters = ma.fields.Integer(required=True)
+    summary = ma.fields.List(ma.fields.Dict(), required=True)
+    projects = ma.fields.Dict(required=True)
+    nodes = ma.fields.Dict(required=True)
+    local_supply = ma.fields.List(ma.fields.Dict(), required=True)
+    rewards = ma.fields.Dict(required=True)
+
+
 FILE_RESPONSES = {"responses": {200: {"content": {
     "text/csv": {"schema": {"type": "string", "format": "binary"}},
     XLSX: {"schema": {"type": "string", "format": "binary"}},
@@ -132,4 +163,23 @@ def gap_report(args):
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")
+    return response
+
+
+@blp.route("/reports/progress", methods=["GET"])
+@blp.arguments(ProgressArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, ProgressSchema)
+@blp.doc(responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def progress(args):
+    """月调度/季通报/半年总结/年终考核 of a city, a county or the province: projects, 补链成效, local supply at the
+    period's start and end, reward checks and grants; 环比 and 同比 where they apply. format json or xlsx."""
+    report = progress_report.progress_report(graph(), thresholds(), parse_period(args["period"]),
+                                             city=args.get("city"), county=args.get("county"))
+    if args["format"] == "json":
+        return report
+    body = progress_sheets.progress_xlsx(report, principal().label or report["area"])
+    response = Response(body, mimetype=XLSX)
+    name = f"{report['title']}.xlsx"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"progress-{args['period']}.xlsx\"; filename*=UTF-8''{quote(name)}")
     return response

@@ -170,10 +170,51 @@ def progress_report(graph: Graph, t: Thresholds, period: progress.Period, *, cit
     projects = _project_section(histories, period, today)
     nodes, supply = _node_section(graph, t, clusters, histories, period, today)
     rewards = _reward_section(graph, period, today, city, county)
-    return {
+    return _iso({
         "title": f"{area}县域特色产业集群产业链招商{WORDS[period.kind]}（{period.label}）",
         "area": area, "period": {"code": period.code, "label": period.label, "kind": period.kind,
                                  "start": period.start, "end": period.end},
         "base_date": base, "as_of": end, "clusters": len(clusters),
         "projects": projects, "nodes": nodes, "local_supply": supply, "rewards": rewards,
-    }
+        "summary": _summary(projects, nodes, supply, rewards),
+    })
+
+
+COUNT_NAMES = {"new": "新增项目（线索）", "advanced": "阶段推进（次）", "signed": "签约项目", "landed": "投产/落地项目",
+               "terminated": "终止项目"}
+
+
+def _summary(projects: dict, nodes: dict, supply: list[dict], rewards: dict) -> list[dict[str, Any]]:
+    """The summary sheet's rows: each figure of the period, with 环比 and 同比 where they apply."""
+    rows = []
+    for key, name in COUNT_NAMES.items():
+        row: dict[str, Any] = {"item": name, "value": projects["counts"][key]["count"]}
+        for other, prefix in (("previous", "previous"), ("year_ago", "year_ago")):
+            c = projects["compared"].get(other, {}).get("counts", {}).get(key)
+            row[prefix] = c["base"] if c else None
+            row[f"{prefix}_rate"] = c["rate"] if c else None
+        rows.append(row)
+    end_amount = sum(v["amount_10k_cny"] for s, v in projects["amounts_end"].items() if s != "terminated")
+    rows += [
+        {"item": "超期项目", "value": projects["overdue"]["count"]},
+        {"item": "在库项目投资额（万元，期末，不含终止）", "value": round(end_amount, 2)},
+        {"item": "补链改善环节", "value": len(nodes["improved"])},
+        {"item": "状况变差环节", "value": len(nodes["worse"])},
+        {"item": "缺链环节（期初）", "value": sum(c["gaps_start"] for c in supply)},
+        {"item": "缺链环节（期末）", "value": sum(c["gaps_end"] for c in supply)},
+        {"item": "奖励核定（次）", "value": rewards["checks"]},
+        {"item": "奖励兑现（笔）", "value": rewards["grants"]},
+        {"item": "奖励兑现金额（万元）", "value": round(rewards["granted_cny"] / 10000, 2)},
+    ]
+    return rows
+
+
+def _iso(value: Any) -> Any:
+    """Dates as ISO strings, all the way down (the JSON answer and the workbook read the same values)."""
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

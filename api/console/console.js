@@ -10,7 +10,8 @@ const CHECK_ZH = { passed: "通过", failed: "未通过", unknown: "待核实" }
 const OUTCOME_ZH = { eligible: "符合奖励条件", ineligible: "不符合奖励条件", undetermined: "暂无法认定" };
 const ENTITY_ZH = { company: "企业", individual_business: "个体工商户", family_farm: "家庭农场", cooperative: "农民专业合作社",
   branch: "分支机构" };
-const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", landed: "已落地" };
+const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", registered: "已注册",
+  building: "在建", landed: "已投产/落地", terminated: "已终止" };
 const RULE_ZH = { introduced: "新引进", out_of_county: "县域外企业", revenue: "上年度营业收入不低于5000万元",
   partners: "带动本地5家以上市场主体协作配套", not_already_granted: "此前未获该项奖励" };
 const TARGETS_HINT = "在产业链图中点击一个缺链、瓶颈或薄弱环节。";
