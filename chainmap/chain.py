@@ -54,7 +54,7 @@ DELETE_EDGE: LiteralString = (
 SET_MARK: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
     "SET n.__lock = true REMOVE n.__lock "
-    "CALL (n) { WITH n WHERE n.mark IS NOT NULL AND NOT EXISTS { (n)-[:MARK_CHANGE]->() } "
+    "WITH n CALL (n) { WITH n WHERE n.mark IS NOT NULL AND NOT EXISTS { (n)-[:MARK_CHANGE]->() } "
     "  CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: n.mark, reason: n.mark_reason, by: n.mark_by, "
     "    on: CASE WHEN n.mark_at IS NULL THEN null ELSE date(n.mark_at) END, at: n.mark_at, migrated: true}) } "
     "WITH n, COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m.on } AS days "

@@ -134,8 +134,9 @@ def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) 
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data.get(k) for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage", "investor",
                                       *FIELDS)}
-    problem = project_rules.move_problem(None, None, props["stage"], props["introduced_on"], "起始阶段",
-                                         dt.date.today())
+    problem = project_rules.move_problem(None, None, data["stage"], data["introduced_on"], None, dt.date.today())
+    if data["stage"] == project_rules.TERMINATED:
+        problem = ("stage", "新建项目不能处于终止阶段")
     if problem:
         field = "introduced_on" if problem[0] == "on" else problem[0]
         raise Invalid(f"{field}: {problem[1]}", errors=[{"field": field, "reason": problem[1]}])

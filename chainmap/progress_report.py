@@ -33,10 +33,10 @@ NODE_EVENTS: LiteralString = (
     "  RETURN collect(DISTINCT e {.uscc, .name, .status, on: e.status_on}) AS departed } "
     "CALL (n, c) { OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->(n) "
     "  WHERE m.region = c.county AND r.since >= $start AND r.since <= $end "
-    "  RETURN collect({supplier: s.name, customer: m.name, on: r.since}) AS began } "
+    "  RETURN collect(CASE WHEN r IS NOT NULL THEN {supplier: s.name, customer: m.name, on: r.since} END) AS began } "
     "CALL (n, c) { OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->(n) "
     "  WHERE m.region = c.county AND r.until >= $start AND r.until <= $end "
-    "  RETURN collect({supplier: s.name, customer: m.name, on: r.until}) AS ended } "
+    "  RETURN collect(CASE WHEN r IS NOT NULL THEN {supplier: s.name, customer: m.name, on: r.until} END) AS ended } "
     "RETURN n.id AS id, entered, departed, began, ended"
 )
 # Reward checks recorded and grants made within the period, in the area (a check's county, else its cluster's).
