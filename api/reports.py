@@ -16,7 +16,7 @@ from api.schemas import AsOf, Strict
 from api.params import ADCODE
 from api.security import principal
 from chainmap import progress_report, progress_sheets, report_formats
-from chainmap.progress import PERIOD_PATTERN, parse_period
+from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
 from chainmap.gaps import analysis, as_of
 from chainmap.vocab import CATEGORIES, LOCALITIES
 
@@ -91,10 +91,19 @@ class ReportSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
+def _period(code: str) -> None:
+    try:
+        period = parse_period(code)
+    except ValueError as exc:
+        raise ma.ValidationError(str(exc)) from None
+    if period.start.year < EARLIEST_PERIOD_YEAR:
+        raise ma.ValidationError(f"报告期须在{EARLIEST_PERIOD_YEAR}年以后")
+
+
 class ProgressArgs(Strict):
-    period = ma.fields.String(required=True, validate=validate.Regexp(PERIOD_PATTERN, error=(
-        "报告期应为 2026-11（月）、2026-Q3（季度）、2026-H1（半年）或 2026（年）")),
-        metadata={"description": "2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half year) or 2026 (year)"})
+    period = ma.fields.String(required=True, validate=_period, metadata={
+        "description": "2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half year) or 2026 (year)",
+        "pattern": PERIOD_PATTERN})
     city = ma.fields.String(validate=ADCODE, metadata={"description": "city adcode, e.g. 130500 邢台市"})
     county = ma.fields.String(validate=ADCODE)
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))

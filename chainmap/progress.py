@@ -17,6 +17,8 @@ from typing import Any
 
 from chainmap import project_rules as rules
 
+# Projects and chains are recorded from the 2020s; a period before 2000 is a typo (and its 同比 would leave the calendar).
+EARLIEST_PERIOD_YEAR = 2000
 PERIOD_PATTERN = r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4])|-H([12]))?$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 QUARTERS = "一二三四"

@@ -95,7 +95,7 @@ def _project_section(histories: list[dict], period: progress.Period, today: dt.d
             "cluster_name": p["cluster_name"], "county": p["county"], "stage_start": then,
             "stage_start_name": project_rules.stage_name(then) if then else "（期初未立项）",
             "stage_end": now, "stage_end_name": project_rules.stage_name(now),
-            "moves": "；".join(f"{m['on'].isoformat()} {project_rules.stage_name(m['stage'])}" for m in moves),
+            "moves": "；".join(f"{m['on'].isoformat()} {project_rules.stage_name(m['stage'])}" for m in moves) or None,
             "amount_10k_cny": p["amount_10k_cny"], "officer": "／".join(filter(None, (p["officer_unit"],
                                                                                      p["officer_name"]))) or None,
             "overdue": p["id"] in overdue})
@@ -108,8 +108,8 @@ def _node_section(graph: Graph, t: Thresholds, clusters: list[dict], histories: 
                   today: dt.date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     base, end = _days(period, today)
     ids = [c["id"] for c in clusters]
-    before = as_of.analyser(base)(graph, ids, "county", t)
-    after = as_of.analyser(end)(graph, ids, "county", t)
+    before = as_of.analyser(base, nearest=False)(graph, ids, "county", t)
+    after = as_of.analyser(end, nearest=False)(graph, ids, "county", t)
     names = {n["id"]: n["name"] for n in graph.read(NODES, ids=ids)}
     landed: dict[str, list[str]] = {}
     for p in histories:

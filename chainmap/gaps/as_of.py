@@ -52,11 +52,13 @@ def marks_on(graph: Graph, cluster_ids: list[str], day: dt.date) -> dict[str, di
     return {r["id"]: r["mark"] for r in graph.read(MARKS, ids=cluster_ids, day=day)}
 
 
-def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date) -> dict[str, list[NodeFacts]]:
-    """NodeFacts per cluster on `day` (computed, never stored)."""
+def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
+             nearest: bool = True) -> dict[str, list[NodeFacts]]:
+    """NodeFacts per cluster on `day` (computed, never stored); `nearest`: also find the nearest other counties with
+    supply (a province-wide pass, which a report that shows no reasons skips)."""
     nodes = graph.read(NODES, ids=cluster_ids)
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
-    scopes = tuple(dict.fromkeys((scope, "province")))  # the province pass finds the nearest supply
+    scopes = tuple(dict.fromkeys((scope, "province") if nearest else (scope,)))
     facts: dict[str, dict] = {}
     ids = [n["id"] for n in nodes]
     for start in range(0, len(ids), BATCH):
@@ -71,10 +73,10 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date) -> 
     return out
 
 
-def analyser(day: dt.date) -> Analyser:
+def analyser(day: dt.date, nearest: bool = True) -> Analyser:
     """An analyser (chainmap.gaps.analysis.Analyser) answering for `day`."""
     def analyse_on(graph: Graph, cluster_ids: list[str], scope: str, t: Thresholds) -> dict[str, tuple[dict, dict]]:
-        return {cid: analyse(nodes, t) for cid, nodes in facts_on(graph, cluster_ids, scope, day).items()}
+        return {cid: analyse(nodes, t) for cid, nodes in facts_on(graph, cluster_ids, scope, day, nearest).items()}
     return analyse_on
 
 

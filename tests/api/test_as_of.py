@@ -233,7 +233,8 @@ def test_the_report_is_reproducible_after_later_writes(client, keys):
 
 
 @pytest.mark.parametrize("query,field", [("period=2026-Q5", "period"), ("period=26-11", "period"),
-                                         ("period=2099", "period"), ("period=2026&county=130599", "county"),
+                                         ("period=2099", "period"), ("period=1999-Q1", "period"),
+                                         ("period=2026&county=130599", "county"),
                                          ("period=2026&city=130500&county=130534", "county"),
                                          ("period=2026&format=pdf", "format")])
 def test_bad_report_requests_are_refused(client, keys, query, field):
