@@ -143,11 +143,21 @@
     panel.append(el("p", { class: "row" }, el("label", { for: "projects-county" }, "项目看板"), select),
       el("p", { id: "projects-status", role: "status", "aria-live": "polite" }),
       el("div", { id: "projects-board", class: "project-board" }));
-    try {
-      for (const [code, name] of await counties()) select.append(el("option", { value: code }, name));
-    } catch (e) {
-      say(e.message, true);
-    }
+    // Counties are listed once a key is there (no request without one: it would only be refused).
+    let listed = false;
+    const list = async () => {
+      if (listed || !localStorage.getItem(KEY_STORE)) return;
+      listed = true;
+      try {
+        for (const [code, name] of await counties()) select.append(el("option", { value: code }, name));
+      } catch (e) {
+        listed = false;
+        say(e.message, true);
+      }
+    };
+    select.addEventListener("focus", list);
+    select.addEventListener("mousedown", list);
+    await list();
   }
 
   window.chainmapProjects = { addLead, load };
