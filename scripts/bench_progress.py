@@ -39,7 +39,7 @@ PORT = 8721
 # A dated history on the loaded introductions: every tenth one moved through stages in 2026 (idempotent).
 HISTORY = (
     "MATCH (i:Introduction) WHERE NOT EXISTS { (i)-[:STAGE_CHANGE]->(:StageChange {seq: 2}) } "
-    "WITH i ORDER BY i.id WITH collect(i) AS all UNWIND range(0, size(all) - 1, 10) AS k WITH all[k] AS i, k "
+    "WITH i ORDER BY i.id WITH collect(i) AS found UNWIND range(0, size(found) - 1, 10) AS k WITH found[k] AS i, k "
     "SET i.stage_seq = 3, i.stage = 'landed', i.stage_on = date('2026-08-01'), i.amount_10k_cny = 1000.0 + k "
     "CREATE (i)-[:STAGE_CHANGE]->(:StageChange {seq: 2, stage: 'signed', on: date('2026-04-15'), by: 'bench', "
     "  migrated: false}) "

@@ -15,8 +15,10 @@ the answer for an earlier day, while correcting a past fact (a backdated relatio
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, LiteralString
 
 from chainmap import project_history, project_rules
@@ -44,7 +46,8 @@ MARKS: LiteralString = (
     "  WHEN n.mark IS NOT NULL AND (n.mark_at IS NULL OR date(n.mark_at) <= $day) "
     "  THEN {mark: n.mark, reason: n.mark_reason, by: n.mark_by} END AS mark"
 )
-BATCH = 40
+BATCH = 20
+PARALLEL = 4
 
 
 def marks_on(graph: Graph, cluster_ids: list[str], day: dt.date) -> dict[str, dict | None]:
@@ -59,10 +62,19 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
     nodes = graph.read(NODES, ids=cluster_ids)
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     scopes = tuple(dict.fromkeys((scope, "province") if nearest else (scope,)))
-    facts: dict[str, dict] = {}
     ids = [n["id"] for n in nodes]
-    for start in range(0, len(ids), BATCH):
-        facts.update(compute_facts(graph, COMPUTE_AS_OF, ids[start:start + BATCH], day, scopes, counties)[0])
+    tasks = [(ids[start:start + BATCH], (s,)) for start in range(0, len(ids), BATCH) for s in scopes]
+
+    def run(task: tuple[list[str], tuple[str, ...]]) -> dict[str, dict]:
+        return compute_facts(graph, COMPUTE_AS_OF, task[0], day, task[1], counties)[0]
+
+    # Batches and scopes are independent reads: run them side by side, each in a copy of this context so the
+    # request's database budget (chainmap.graph.deadline) bounds them too.
+    facts: dict[str, dict] = {nid: {} for nid in ids}
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        for part in pool.map(lambda task: contextvars.copy_context().run(run, task), tasks):
+            for nid, f in part.items():
+                facts[nid].update(f)
     marks = marks_on(graph, cluster_ids, day)
     out: dict[str, list[NodeFacts]] = {c: [] for c in cluster_ids}
     for n in nodes:
