@@ -241,4 +241,3 @@ def test_bad_report_requests_are_refused(client, keys, query, field):
     response = client.get(f"/api/v1/reports/progress?{query}", headers=keys["analyst"])
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]], response.get_json()
-
