@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import quote
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import validate
 
@@ -18,6 +18,7 @@ from api.security import principal
 from chainmap import progress_report, progress_sheets, report_formats
 from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
 from chainmap.gaps import analysis, as_of
+from chainmap.graph import deadline
 from chainmap.vocab import CATEGORIES, LOCALITIES
 
 blp = Blueprint("reports", __name__, description="Gap and bottleneck analysis (缺链、薄弱、瓶颈) and gap reports")
@@ -182,8 +183,12 @@ def gap_report(args):
 def progress(args):
     """月调度/季通报/半年总结/年终考核 of a city, a county or the province: projects, 补链成效, local supply at the
     period's start and end, reward checks and grants; 环比 and 同比 where they apply. format json or xlsx."""
-    report = progress_report.progress_report(graph(), thresholds(), parse_period(args["period"]),
-                                             city=args.get("city"), county=args.get("county"))
+    # A report compares every node of the area on two days, computed afresh: it may wait on the database for most of
+    # the HTTP timeout (a dead database still ends it), not only CHAINMAP_DB_WAIT_S as a lookup does.
+    settings = current_app.config["CHAINMAP_SETTINGS"]
+    with deadline.budget(max(settings.db_wait_s, settings.http_timeout_s - 5)):
+        report = progress_report.progress_report(graph(), thresholds(), parse_period(args["period"]),
+                                                 city=args.get("city"), county=args.get("county"))
     if args["format"] == "json":
         return report
     body = progress_sheets.progress_xlsx(report, principal().label or report["area"])

@@ -88,7 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-progress"), NEO4J_BOLT_PORT="7722",
                NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "1g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "1g"),
-               CHAINMAP_HTTP_TIMEOUT="120", CHAINMAP_TX_TIMEOUT="100", CHAINMAP_RATE_KEY="10000000/minute",
+               CHAINMAP_RATE_KEY="10000000/minute",
                CHAINMAP_RATE_ADDRESS="10000000/minute")
     env.pop("NEO4J_URI", None)
     graph = ensure_data(env, args.enterprises)
