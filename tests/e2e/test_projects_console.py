@@ -13,9 +13,10 @@ TARGET = ("MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '1
 
 
 @pytest.fixture()
-def cleanup(graph):
+def cleanup(graph, browser):
     made: list[str] = []
     yield made
+    browser.execute_script("localStorage.removeItem('chainmap.key')")  # the session's browser is shared
     graph.write("UNWIND $ids AS id MATCH (i:Introduction {id: id}) "
                 "OPTIONAL MATCH (i)-[:STAGE_CHANGE|FOLLOW_UP]->(x) DETACH DELETE x, i", ids=made)
 
