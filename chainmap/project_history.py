@@ -36,11 +36,11 @@ APPEND_NOTE: LiteralString = (
 )
 # Introductions recorded before stage histories (and those a CSV load writes): their current stage becomes the first
 # entry, dated by the introduction date and marked as migrated, so a report never mistakes it for an observed move.
+# No recording time: the entry follows from the data alone, so loading the same files twice gives the same graph.
 MIGRATE: LiteralString = (
     "MATCH (i:Introduction) WHERE NOT EXISTS { (i)-[:STAGE_CHANGE]->() } "
     "CREATE (i)-[:STAGE_CHANGE]->(:StageChange {seq: 1, stage: i.stage, on: i.introduced_on, by: 'migration', "
-    "  by_label: '数据迁移', migrated: true, source: '迁移前已登记的引进项目：当前阶段按引进日期记载，此前各阶段日期不详', "
-    "  recorded_at: datetime()}) "
+    "  by_label: '数据迁移', migrated: true, source: '迁移前已登记的引进项目：当前阶段按引进日期记载，此前各阶段日期不详'}) "
     "SET i.stage_on = i.introduced_on, i.stage_seq = 1, i.note_seq = coalesce(i.note_seq, 0) "
     "RETURN count(i) AS migrated"
 )
