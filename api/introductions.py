@@ -190,7 +190,7 @@ def patch_introduction(changes, intro_id):
         introductions.check_refs(graph(), current["enterprise"], current["cluster"],
                                  changes.get("origin_region", current["origin_region"]), changes.get("investor"),
                                  changes.get("nodes"))
-    return introductions.patch_introduction(graph(), intro_id, changes, _by())
+    return introductions.patch_introduction(graph(), current, changes, _by())
 
 
 @blp.route("/introductions/<slug:intro_id>/stages", methods=["POST"])

@@ -152,15 +152,19 @@ def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) 
     return get_introduction(graph, intro_id)
 
 
-def patch_introduction(graph: Graph, intro_id: str, changes: dict[str, Any], by: dict[str, str]) -> dict:
-    """Change a project's fields; a `stage` here is a stage change dated today (POST …/stages takes a date)."""
+def patch_introduction(graph: Graph, current: dict[str, Any], changes: dict[str, Any], by: dict[str, str]) -> dict:
+    """Change a project's fields (`current`: the project as read); a `stage` here is a stage change dated today
+    (POST …/stages takes a date)."""
+    intro_id = current["id"]
+    move = {"stage": changes["stage"], "on": dt.date.today()} if changes.get("stage", current["stage"]) != current[
+        "stage"] else None  # the same stage again changes nothing
+    if move:  # a refused move refuses the whole request, before anything is written
+        project_history.check_move(current, move)
     props = {k: v for k, v in changes.items() if k in ("introduced_on", "origin_region", "investor", *FIELDS)}
     if props or "nodes" in changes:
         graph.write(PATCH, id=intro_id, props=props, nodes=changes.get("nodes"),
                     touches=footprints.INTRODUCTION,
                     change=Change("introduction.patch", "introduction", (intro_id,)))
-    current = get_introduction(graph, intro_id)
-    if "stage" in changes and changes["stage"] != current["stage"]:  # the same stage again changes nothing
-        project_history.record_stage(graph, current, {"stage": changes["stage"], "on": dt.date.today()}, by,
-                                     action="introduction.patch")
+    if move:  # the fields' write leaves the history alone, so `current` is still the history's state
+        project_history.record_stage(graph, current, move, by, action="introduction.patch")
     return get_introduction(graph, intro_id)

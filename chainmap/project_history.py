@@ -59,15 +59,21 @@ HISTORIES: LiteralString = (
 )
 
 
+def check_move(intro: dict[str, Any], move: dict[str, Any]) -> None:
+    """Invalid, naming the field, unless chainmap.project_rules allows the move for the project as read."""
+    stages = intro.get("stages") or []
+    problem = project_rules.move_problem(intro["stage"], stages[-1]["on"] if stages else None, move["stage"],
+                                         move["on"], move.get("reason"), dt.date.today())
+    if problem:
+        raise Invalid(f"{problem[0]}: {problem[1]}", errors=[{"field": problem[0], "reason": problem[1]}])
+
+
 def record_stage(graph: Graph, intro: dict[str, Any], move: dict[str, Any], by: dict[str, str],
                  action: str = "introduction.stage") -> None:
     """Append a stage change to the project as read (`intro`, from chainmap.introductions.get_introduction)."""
+    check_move(intro, move)
     stages = intro.get("stages") or []
     last = stages[-1] if stages else None
-    problem = project_rules.move_problem(intro["stage"], last["on"] if last else None, move["stage"], move["on"],
-                                         move.get("reason"), dt.date.today())
-    if problem:
-        raise Invalid(f"{problem[0]}: {problem[1]}", errors=[{"field": problem[0], "reason": problem[1]}])
     try:
         graph.write(APPEND_STAGE, id=intro["id"], seq=last["seq"] if last else 0, stage=move["stage"], on=move["on"],
                     reason=move.get("reason"), by=by, props={}, touches=footprints.INTRODUCTION,

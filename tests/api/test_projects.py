@@ -158,3 +158,13 @@ def test_introductions_without_history_migrate_dated_by_their_introduction(clien
     assert project_history.migrate(graph) == 1 and project_history.migrate(graph) == 0
     body = client.get("/api/v1/introductions/proj-9", headers=keys["viewer"]).get_json()
     assert [(s["stage"], s["on"], s["migrated"]) for s in body["stages"]] == [("negotiating", "2025-03-04", True)]
+
+
+def test_a_patch_with_a_refused_stage_writes_nothing(client, graph, keys):
+    _project(client, keys, 10)
+    url = "/api/v1/introductions/proj-10"
+    assert client.post(f"{url}/stages", headers=keys["editor"], json={"stage": "signed", "on": "2026-07-02"}).status_code == 201
+    before = client.get(url, headers=keys["viewer"]).get_json()
+    response = client.patch(url, headers=keys["editor"], json={"stage": "contacted", "name": "不应写入"})
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "stage"
+    assert client.get(url, headers=keys["viewer"]).get_json() == before
