@@ -9,7 +9,7 @@ from marshmallow import validate
 from api import rendered
 from api.context import graph, thresholds
 from api.params import ADCODE, CLASS, SLUG, checked
-from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
+from api.schemas import AsOfArgs, Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
 from chainmap.clusters import EARLIEST_YEAR, MAX_REVENUE_100M_CNY, REVENUE_METRICS, revenue_year_problem
@@ -87,6 +87,7 @@ class SupplyRateSchema(ma.Schema):
 
 
 class ClusterDetailSchema(ClusterSchema):
+    as_of = ma.fields.Date(metadata={"description": "the day answered for, when as_of was asked"})
     node_counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True,
                                  metadata={"description": "chain nodes by status: gap, bottleneck, weak, present"})
     local_supply_rate = ma.fields.Nested(SupplyRateSchema, required=True)
@@ -136,6 +137,13 @@ class MarkSchema(ma.Schema):
     at = ma.fields.String()
 
 
+class NodeProjectSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(allow_none=True)
+    stage = ma.fields.String(required=True)
+    stage_name = ma.fields.String(required=True)
+
+
 class NodeSchema(ma.Schema):
     id = ma.fields.String(required=True)
     key = ma.fields.String(required=True)
@@ -147,6 +155,8 @@ class NodeSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"description": "gap, bottleneck, weak or present"})
     mark = ma.fields.Nested(MarkSchema, required=True)
     evidence = ma.fields.Dict(required=True)
+    projects = ma.fields.List(ma.fields.Nested(NodeProjectSchema),
+                              metadata={"description": "with as_of: the projects meant to fill it, at their stage then"})
 
 
 class EdgeSchema(ma.Schema):
@@ -170,6 +180,7 @@ class ChainSchema(ma.Schema):
     nodes = ma.fields.List(ma.fields.Nested(NodeSchema), required=True)
     edges = ma.fields.List(ma.fields.Nested(EdgeSchema), required=True)
     local_supply_rate = ma.fields.Nested(SupplyRateSchema, required=True)
+    as_of = ma.fields.Date(metadata={"description": "the day answered for, when as_of was asked"})
 
 
 class NodeCreateSchema(Strict):
@@ -196,6 +207,7 @@ class EdgeCreateSchema(Strict):
 class MarkSetSchema(Strict):
     mark = ma.fields.String(required=True, validate=validate.OneOf((*MARKS, "none")))
     reason = Text(500, required=True)
+    on = ma.fields.Date(metadata={"description": "the day the mark holds from (default today); kept in the history"})
 
 
 class NodeFirmsArgs(PageArgs):
@@ -264,10 +276,11 @@ def create_cluster(data):
 
 @blp.route("/clusters/<slug:cluster_id>", methods=["GET"])
 @blp.etag
+@blp.arguments(AsOfArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ClusterDetailSchema)
-def get_cluster(cluster_id):
-    """One cluster with its chain nodes counted by status."""
-    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), thresholds())
+def get_cluster(args, cluster_id):
+    """One cluster with its chain nodes counted by status (as_of: as they stood on that day)."""
+    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), thresholds(), args.get("as_of"))
 
 
 @blp.route("/clusters/<slug:cluster_id>", methods=["PATCH"])
@@ -283,12 +296,15 @@ def patch_cluster(changes, cluster_id):
 
 @blp.route("/clusters/<slug:cluster_id>/chain", methods=["GET"])
 @blp.etag
+@blp.arguments(AsOfArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ChainSchema)
-def get_chain(cluster_id):
-    """The chain diagram: nodes with status and evidence, FEEDS and service edges."""
-    cluster_id, limits = checked(cluster_id, "cluster_id"), thresholds()
-    return rendered.render(rendered.CHAINS, (cluster_id, limits),
-                           lambda: diagram.get_chain(graph(), cluster_id, limits), ChainSchema().dump, blp.set_etag)
+def get_chain(args, cluster_id):
+    """The chain diagram: nodes with status and evidence, FEEDS and service edges (as_of: as it stood on that day,
+    with each node's projects at their stage then)."""
+    cluster_id, limits, day = checked(cluster_id, "cluster_id"), thresholds(), args.get("as_of")
+    return rendered.render(rendered.CHAINS, (cluster_id, limits, day),
+                           lambda: diagram.get_chain(graph(), cluster_id, limits, day=day), ChainSchema().dump,
+                           blp.set_etag)
 
 
 @blp.route("/clusters/<slug:cluster_id>/nodes/<slug:key>/enterprises", methods=["GET"])
@@ -352,4 +368,5 @@ def delete_edge(cluster_id, from_key, to_key):
 @blp.response(204)
 def set_mark(data, cluster_id, key):
     """Mark a node as gap or bottleneck (卡脖子), or clear the mark with `none`; a reason is required."""
-    chain.set_mark(graph(), _editable(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id)
+    chain.set_mark(graph(), _editable(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id,
+                   data.get("on"))

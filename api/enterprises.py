@@ -78,6 +78,7 @@ class EnterpriseSchema(ma.Schema):
     group = ma.fields.String(allow_none=True)
     synthetic = ma.fields.Boolean(required=True)
     registered_on = ma.fields.Date(allow_none=True)
+    status_on = ma.fields.Date(allow_none=True, metadata={"description": "状态日期: since when the status holds"})
     products = ma.fields.String(allow_none=True)
     signals = ma.fields.Nested(SignalsSchema)
 
@@ -133,6 +134,7 @@ class EnterprisePatchSchema(Patch):
     chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20))
     revenue_cny = _revenue_field()
     status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
+    status_on = ma.fields.Date(metadata={"description": "状态日期 of a status change; default today"})
     group = ma.fields.String(allow_none=True, validate=USCC)
     registered_on = ma.fields.Date(allow_none=True)
     products = Text(300, allow_none=True)

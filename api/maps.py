@@ -14,7 +14,7 @@ from marshmallow import validate
 from api.clusters import ClusterArgs
 from api.context import graph, policies, thresholds
 from api.params import SLUG, checked
-from api.schemas import Strict
+from api.schemas import AsOf, AsOfArgs, Strict
 from chainmap import map_layers
 
 blp = Blueprint("maps", __name__, description="Map layers (GeoJSON, RFC 7946: positions are [lon, lat], WGS 84)")
@@ -27,6 +27,8 @@ CACHE_CONTROL = "private, max-age=60, must-revalidate"
 class ClusterLayerArgs(ClusterArgs):
     class Meta:
         exclude = ("page", "per_page")
+
+    as_of = AsOf()
 
 
 class FlowArgs(Strict):
@@ -65,17 +67,19 @@ def geojson(layer: dict) -> WerkzeugResponse:
 @blp.alt_response(304, description="Not modified (If-None-Match)")
 def clusters_layer(args):
     """A Point per cluster at its county's centroid, with counts of gap / weak / bottleneck nodes and the local
-    supply rate. Filters as /clusters."""
-    return geojson(map_layers.clusters_layer(graph(), thresholds(), **args))
+    supply rate. Filters as /clusters; as_of: as they stood on that day."""
+    day = args.pop("as_of", None)
+    return geojson(map_layers.clusters_layer(graph(), thresholds(), day=day, **args))
 
 
 @blp.route("/map/counties.geojson", methods=["GET"])
+@blp.arguments(AsOfArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
 @blp.alt_response(304, description="Not modified (If-None-Match)")
-def counties_layer():
-    """A Point per Hebei county-level unit at its centroid, with its clusters and their gap totals. Points only: no
-    boundary polygons whose licence allows redistribution are in the seeds."""
-    return geojson(map_layers.counties_layer(graph(), thresholds()))
+def counties_layer(args):
+    """A Point per Hebei county-level unit at its centroid, with its clusters and their gap totals (as_of: as they
+    stood on that day). Points only: no boundary polygons whose licence allows redistribution are in the seeds."""
+    return geojson(map_layers.counties_layer(graph(), thresholds(), day=args.get("as_of")))
 
 
 @blp.route("/map/flows.geojson", methods=["GET"])

@@ -6,15 +6,19 @@ import datetime as dt
 from urllib.parse import quote
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, thresholds
 from api.params import checked
-from api.schemas import Strict
-from chainmap import report_formats
-from chainmap.gaps import analysis
+from api.schemas import AsOf, Strict
+from api.params import ADCODE
+from api.security import principal
+from chainmap import progress_report, progress_sheets, report_formats
+from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
+from chainmap.gaps import analysis, as_of
+from chainmap.graph import deadline
 from chainmap.vocab import CATEGORIES, LOCALITIES
 
 blp = Blueprint("reports", __name__, description="Gap and bottleneck analysis (缺链、薄弱、瓶颈) and gap reports")
@@ -25,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ScopeArgs(Strict):
     scope = ma.fields.String(load_default="county", validate=validate.OneOf(LOCALITIES),
                              metadata={"description": "what counts as local: the county (default), its city, Hebei"})
+    as_of = AsOf()
 
 
 class ReportArgs(ScopeArgs):
@@ -56,6 +61,7 @@ class GapsSchema(ma.Schema):
     scope = ma.fields.String(required=True)
     items = ma.fields.List(ma.fields.Nested(GapItemSchema), required=True)
     local_supply_rate = ma.fields.Dict(required=True)
+    as_of = ma.fields.Date(metadata={"description": "the day answered for, when as_of was asked"})
 
 
 class ReportRowSchema(ma.Schema):
@@ -86,6 +92,43 @@ class ReportSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
+def _period(code: str) -> None:
+    try:
+        period = parse_period(code)
+    except ValueError as exc:
+        raise ma.ValidationError(str(exc)) from None
+    if period.start.year < EARLIEST_PERIOD_YEAR:
+        raise ma.ValidationError(f"报告期须在{EARLIEST_PERIOD_YEAR}年以后")
+
+
+class ProgressArgs(Strict):
+    period = ma.fields.String(required=True, validate=_period, metadata={
+        "description": "2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half year) or 2026 (year)",
+        "pattern": PERIOD_PATTERN})
+    city = ma.fields.String(validate=ADCODE, metadata={"description": "city adcode, e.g. 130500 邢台市"})
+    county = ma.fields.String(validate=ADCODE)
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+
+    @ma.validates_schema
+    def one_area(self, data, **kwargs):
+        if data.get("city") and data.get("county"):
+            raise ma.ValidationError("city 与 county 只能选一个", "county")
+
+
+class ProgressSchema(ma.Schema):
+    title = ma.fields.String(required=True)
+    area = ma.fields.String(required=True)
+    period = ma.fields.Dict(required=True)
+    base_date = ma.fields.String(required=True, metadata={"description": "the day before the period (its start state)"})
+    as_of = ma.fields.String(required=True, metadata={"description": "the period's end, or today while it runs"})
+    clusters = ma.fields.Integer(required=True)
+    summary = ma.fields.List(ma.fields.Dict(), required=True)
+    projects = ma.fields.Dict(required=True)
+    nodes = ma.fields.Dict(required=True)
+    local_supply = ma.fields.List(ma.fields.Dict(), required=True)
+    rewards = ma.fields.Dict(required=True)
+
+
 FILE_RESPONSES = {"responses": {200: {"content": {
     "text/csv": {"schema": {"type": "string", "format": "binary"}},
     XLSX: {"schema": {"type": "string", "format": "binary"}},
@@ -98,7 +141,10 @@ FILE_RESPONSES = {"responses": {200: {"content": {
 @blp.response(200, GapsSchema)
 def cluster_gaps(args, cluster_id):
     """The cluster's gap, weak and bottleneck nodes with their evidence, and its local supply rate (就近就地配套率)."""
-    return analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds())
+    day = args.get("as_of")
+    gaps = analysis.cluster_gaps(graph(), checked(cluster_id, "cluster_id"), args["scope"], thresholds(),
+                                 as_of.analyser(day) if day else None)
+    return {**gaps, "as_of": day} if day else gaps
 
 
 @blp.route("/reports/gaps", methods=["GET"])
@@ -109,8 +155,12 @@ def gap_report(args):
     """One row per gap / weak / bottleneck node across the selected clusters; format json, csv (Excel-ready) or xlsx."""
     fmt = args.pop("format")
     statuses = tuple(args.pop("status", None) or REPORT_STATUSES)
-    rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, **args)
+    day = args.pop("as_of", None)
+    rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, analyser=as_of.analyser(day) if day else None,
+                                **args)
     today = dt.date.today()
+    if day:
+        args["as_of"] = day.isoformat()
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows)}
@@ -123,4 +173,27 @@ def gap_report(args):
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")
+    return response
+
+
+@blp.route("/reports/progress", methods=["GET"])
+@blp.arguments(ProgressArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, ProgressSchema)
+@blp.doc(responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def progress(args):
+    """月调度/季通报/半年总结/年终考核 of a city, a county or the province: projects, 补链成效, local supply at the
+    period's start and end, reward checks and grants; 环比 and 同比 where they apply. format json or xlsx."""
+    # A report compares every node of the area on two days, computed afresh: it may wait on the database for most of
+    # the HTTP timeout (a dead database still ends it), not only CHAINMAP_DB_WAIT_S as a lookup does.
+    settings = current_app.config["CHAINMAP_SETTINGS"]
+    with deadline.budget(max(settings.db_wait_s, settings.http_timeout_s - 5)):
+        report = progress_report.progress_report(graph(), thresholds(), parse_period(args["period"]),
+                                                 city=args.get("city"), county=args.get("county"))
+    if args["format"] == "json":
+        return report
+    body = progress_sheets.progress_xlsx(report, principal().label or report["area"])
+    response = Response(body, mimetype=XLSX)
+    name = f"{report['title']}.xlsx"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"progress-{args['period']}.xlsx\"; filename*=UTF-8''{quote(name)}")
     return response

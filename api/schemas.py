@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -62,9 +63,24 @@ def Bool(**kwargs) -> ma.fields.Boolean:  # noqa: N802 - a field factory
     return StrictBoolean(**kwargs)
 
 
+def _not_future(day: dt.date) -> None:
+    if day > dt.date.today():
+        raise ma.ValidationError(f"不能晚于今天（{dt.date.today().isoformat()}）")
+
+
+def AsOf() -> ma.fields.Date:  # noqa: N802 - a field factory
+    """`as_of=YYYY-MM-DD`: answer from the facts dated up to that day (chainmap.gaps.as_of); absent: today."""
+    return ma.fields.Date(validate=_not_future, metadata={
+        "description": "YYYY-MM-DD: the answer as it stood on that day (facts dated up to it); default today"})
+
+
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+
+class AsOfArgs(Strict):
+    as_of = AsOf()
 
 
 class Patch(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.audit import Change
@@ -46,10 +47,23 @@ CREATE_EDGE: LiteralString = (
 DELETE_EDGE: LiteralString = (
     "MATCH (a:ChainNode {id: $source})-[r:FEEDS|SUPPORTS]->(b:ChainNode {id: $target}) DELETE r RETURN count(r) AS n"
 )
+# Marks keep a dated, append-only history (MarkChange) so the chain can be read as of a past day
+# (chainmap.gaps.as_of). The node is locked first; a mark it carried from before the history existed (seeded, or set
+# by an older version) is recorded first as a migrated entry, dated by when it was set (undated: since always). The
+# node's current mark follows the latest entry by date, so a backdated mark goes into the history only.
 SET_MARK: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
-    "SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null, "
-    "  n.mark_source_title = null, n.mark_source_date = null "
+    "SET n.__lock = true REMOVE n.__lock "
+    "WITH n CALL (n) { WITH n WHERE n.mark IS NOT NULL AND NOT EXISTS { (n)-[:MARK_CHANGE]->() } "
+    "  CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: n.mark, reason: n.mark_reason, by: n.mark_by, "
+    "    on: CASE WHEN n.mark_at IS NULL THEN null ELSE date(n.mark_at) END, at: n.mark_at, migrated: true}) } "
+    "WITH n, COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m.on } AS days "
+    "WITH n, all(d IN days WHERE d IS NULL OR d <= $on) AS latest "
+    "CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: $mark, reason: $reason, by: $by, on: $on, at: datetime(), "
+    "  migrated: false}) "
+    "FOREACH (_ IN CASE WHEN latest THEN [1] ELSE [] END | "
+    "  SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null, "
+    "    n.mark_source_title = null, n.mark_source_date = null) "
     "RETURN n.id AS id"
 )
 
@@ -124,10 +138,15 @@ def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str)
         raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
 
 
-def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str) -> None:
-    """Mark a node gap or bottleneck (or clear with 'none'); the reason and author are kept either way."""
+def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str,
+             on: dt.date | None = None) -> None:
+    """Mark a node gap or bottleneck (or clear with 'none') as of `on` (default today); the reason and author are
+    kept either way, in the node's mark history."""
+    on = on or dt.date.today()
+    if on > dt.date.today():
+        raise Invalid("on: 日期不能晚于今天", errors=[{"field": "on", "reason": "日期不能晚于今天"}])
     rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
-                       mark=None if mark == "none" else mark, reason=reason, by=by,
+                       mark=None if mark == "none" else mark, reason=reason, by=by, on=on,
                        change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
     if not rows:
         raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")

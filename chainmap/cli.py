@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from chainmap import api_keys as key_store
-from chainmap import upkeep
+from chainmap import project_history, upkeep
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -67,10 +67,11 @@ def schema() -> None:
 
 @schema.command("apply")
 def schema_apply() -> None:
-    """Create the constraints and indexes that are missing (safe to repeat)."""
+    """Create the constraints and indexes that are missing, and migrate older records (safe to repeat)."""
     with _connected() as graph:
         names = apply_schema(graph)
-    click.echo(f"schema applied: {len(names)} constraints and indexes")
+        migrated = project_history.migrate(graph)
+    click.echo(f"schema applied: {len(names)} constraints and indexes; {migrated} introductions given a stage history")
 
 
 def _load(directory: Path) -> None:
@@ -230,6 +231,30 @@ def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) 
         output.write_bytes(body)
         rows = data["total"] if fmt == "json" else "?"
         click.echo(f"wrote {output} ({len(body)} bytes{'' if rows == '?' else f', {rows} rows'})", err=True)
+    else:
+        sys.stdout.buffer.write(body)
+
+
+@report.command("progress")
+@click.argument("period")
+@click.option("--city", help="city adcode, e.g. 130500")
+@click.option("--county", help="county adcode")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="xlsx")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default stdout)")
+@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
+@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+def report_progress(period, city, county, fmt, output, url, key) -> None:
+    """月调度/季通报/半年总结/年终考核 for PERIOD (2026-11, 2026-Q3, 2026-H1 or 2026), as XLSX or JSON."""
+    from chainmap.client import ChainmapAPIError
+
+    try:
+        data = _client(url, key).progress_report(period, fmt, city=city, county=county)
+    except ChainmapAPIError as exc:
+        raise click.ClickException(str(exc)) from None
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode() if fmt == "json" else data
+    if output:
+        output.write_bytes(body)
+        click.echo(f"wrote {output} ({len(body)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(body)
 

@@ -94,14 +94,15 @@ class ChainmapClient:
         """Clusters filtered by city (adcode or name), county, category or q."""
         return self.paginate("/clusters", **filters)
 
-    def cluster(self, cluster_id: str) -> dict[str, Any]:
-        return self.get(f"/clusters/{cluster_id}")
+    def cluster(self, cluster_id: str, as_of: str | None = None) -> dict[str, Any]:
+        return self.get(f"/clusters/{cluster_id}", **_dated(as_of))
 
-    def chain(self, cluster_id: str) -> dict[str, Any]:
-        return self.get(f"/clusters/{cluster_id}/chain")
+    def chain(self, cluster_id: str, as_of: str | None = None) -> dict[str, Any]:
+        """The chain today, or as it stood on `as_of` (YYYY-MM-DD)."""
+        return self.get(f"/clusters/{cluster_id}/chain", **_dated(as_of))
 
-    def gaps(self, cluster_id: str, scope: str = "county") -> dict[str, Any]:
-        return self.get(f"/clusters/{cluster_id}/gaps", scope=scope)
+    def gaps(self, cluster_id: str, scope: str = "county", as_of: str | None = None) -> dict[str, Any]:
+        return self.get(f"/clusters/{cluster_id}/gaps", scope=scope, **_dated(as_of))
 
     def enterprises(self, **filters: Any) -> Iterator[dict[str, Any]]:
         return self.paginate("/enterprises", **filters)
@@ -111,6 +112,21 @@ class ChainmapClient:
         params = {k: v for k, v in filters.items() if v is not None}
         response = self.request("GET", "/reports/gaps", params={**params, "format": fmt})
         return response.json() if fmt == "json" else response.content
+
+    def progress_report(self, period: str, fmt: str = "json", *, city: str | None = None,
+                        county: str | None = None) -> Any:
+        """The progress report (period 2026-11, 2026-Q3, 2026-H1 or 2026): a dict for json, bytes for xlsx."""
+        params = {k: v for k, v in {"city": city, "county": county}.items() if v is not None}
+        response = self.request("GET", "/reports/progress", params={**params, "period": period, "format": fmt})
+        return response.json() if fmt == "json" else response.content
+
+    def introductions(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """招商项目, filtered by cluster, county, city, stage, officer, node or overdue."""
+        return self.paginate("/introductions", **filters)
+
+    def record_stage(self, intro_id: str, stage: str, on: str | None = None, reason: str | None = None) -> Any:
+        body = {k: v for k, v in {"stage": stage, "on": on, "reason": reason}.items() if v is not None}
+        return self.post(f"/introductions/{intro_id}/stages", body)
 
     def recommendations(self, cluster_id: str, **params: Any) -> dict[str, Any]:
         return self.get(f"/clusters/{cluster_id}/recommendations", **params)
@@ -127,3 +143,7 @@ class ChainmapClient:
 
     def reward_check_record(self, check_id: str) -> dict[str, Any]:
         return self.get(f"/reward-checks/{check_id}")
+
+
+def _dated(as_of: str | None) -> dict[str, str]:
+    return {"as_of": as_of} if as_of else {}

@@ -7,6 +7,7 @@ from typing import Any, LiteralString
 
 from chainmap.audit import Change
 from chainmap.errors import Invalid, NotFound
+from chainmap.gaps import as_of
 from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
 from chainmap.paging import Page, envelope
@@ -94,11 +95,14 @@ def describe_cluster(graph: Graph, cluster_id: str) -> dict:
     return rows[0]["cluster"]
 
 
-def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds) -> dict:
+def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds, day: dt.date | None = None) -> dict:
     cluster = describe_cluster(graph, cluster_id)
-    _, rate = analyse_clusters(graph, [cluster_id], "county", thresholds)[cluster_id]
+    analyser = as_of.analyser(day) if day else analyse_clusters
+    _, rate = analyser(graph, [cluster_id], "county", thresholds)[cluster_id]
     cluster["node_counts"] = rate["counts"]
     cluster["local_supply_rate"] = rate
+    if day:
+        cluster["as_of"] = day
     return cluster
 
 

@@ -57,7 +57,11 @@ CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: ke
 # A create claims each USCC with CREATE first, in the same transaction as the write: the uniqueness constraint on
 # Enterprise.uscc makes a concurrent create of the same code wait for the first and then fail (ConstraintError ->
 # Conflict), so two requests can never both create, nor the second silently overwrite the first.
-CLAIM: LiteralString = "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc}) WITH count(*) AS claimed "
+# recorded_on: when the firm entered the graph, the start of its life in as-of answers when no registration date is
+# known (chainmap.gaps.as_of).
+CLAIM: LiteralString = (
+    "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc, recorded_on: date()}) WITH count(*) AS claimed "
+)
 
 
 
@@ -69,7 +73,7 @@ def to_api(e: dict[str, Any]) -> dict[str, Any]:
         "industry_codes": e.get("industry_codes") or [], "chain_nodes": sorted(e.get("chain_nodes") or []),
         "revenue_cny": {str(y): v for y, v in zip(years, values, strict=False)},
         "status": e["status"], "group": e.get("group"), "synthetic": bool(e.get("synthetic")),
-        "registered_on": e.get("registered_on"), "products": e.get("products"),
+        "registered_on": e.get("registered_on"), "status_on": e.get("status_on"), "products": e.get("products"),
         "signals": {"bj_restricted": e.get("bj_restricted"), "expansion_year": e.get("expansion_year"),
                     "green_factory": e.get("green_factory")},
     }
@@ -147,7 +151,8 @@ def validate(graph: Graph, items: list[dict[str, Any]], *, creating: bool) -> No
 
 def _write_row(e: dict[str, Any]) -> dict[str, Any]:
     props = {k: e.get(k) for k in ("name", "entity_type", "region", "industry_codes", "status", "group",
-                                   "registered_on", "products", "bj_restricted", "expansion_year", "green_factory")}
+                                   "registered_on", "status_on", "products", "bj_restricted", "expansion_year",
+                                   "green_factory")}
     props["synthetic"] = bool(e.get("synthetic", False))
     revenue = dict(sorted(e["revenue_cny"].items()))
     props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
@@ -171,6 +176,8 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
     merged = {**current, **current["signals"], **changes, "uscc": code}
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
+    if "status" in changes and changes["status"] != current["status"] and "status_on" not in changes:
+        merged["status_on"] = dt.date.today()  # a status change is dated, so past days keep their answer
     validate(graph, [merged], creating=False)
     before = upkeep.nodes_before(graph, [code])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap import geo
 from chainmap.clusters import describe_cluster, list_clusters
+from chainmap.gaps import as_of
 from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
 from chainmap.paging import Page
@@ -24,22 +26,29 @@ PLACES: LiteralString = (
 )
 
 
-def cluster_features(graph: Graph, thresholds: Thresholds, **filters: Any) -> list[dict[str, Any]]:
+def cluster_features(graph: Graph, thresholds: Thresholds, day: dt.date | None = None,
+                     **filters: Any) -> list[dict[str, Any]]:
     clusters = list_clusters(graph, ALL, **filters)["items"]
-    analysed = analyse_clusters(graph, [c["id"] for c in clusters], "county", thresholds)
+    analyser = as_of.analyser(day) if day else analyse_clusters
+    analysed = analyser(graph, [c["id"] for c in clusters], "county", thresholds)
     return [geo.cluster_feature(c, *analysed.get(c["id"], ({}, {}))) for c in clusters]
 
 
-def clusters_layer(graph: Graph, thresholds: Thresholds, **filters: Any) -> dict[str, Any]:
-    return geo.collection(cluster_features(graph, thresholds, **filters))
+def clusters_layer(graph: Graph, thresholds: Thresholds, day: dt.date | None = None, **filters: Any) -> dict[str, Any]:
+    return geo.collection(cluster_features(graph, thresholds, day, **filters), **_dated(day))
 
 
-def counties_layer(graph: Graph, thresholds: Thresholds) -> dict[str, Any]:
+def _dated(day: dt.date | None) -> dict[str, str]:
+    """A foreign member (RFC 7946 §6.1) naming the day a past layer answers for."""
+    return {"as_of": day.isoformat()} if day else {}
+
+
+def counties_layer(graph: Graph, thresholds: Thresholds, day: dt.date | None = None) -> dict[str, Any]:
     by_county: dict[str, list[dict[str, Any]]] = {}
-    for f in cluster_features(graph, thresholds):
+    for f in cluster_features(graph, thresholds, day):
         by_county.setdefault(f["properties"]["county"], []).append(f)
     return geo.collection([geo.county_feature(county, by_county.get(county["adcode"], []))
-                           for county in graph.read(HEBEI_COUNTIES)])
+                           for county in graph.read(HEBEI_COUNTIES)], **_dated(day))
 
 
 def flows_layer(graph: Graph, policies: Policies, thresholds: Thresholds, cluster_id: str, *,

@@ -34,8 +34,10 @@ LOCALITIES = ("county", "city", "province")
 ENTITY_TYPES = ("company", "individual_business", "family_farm", "cooperative", "branch")
 # moved: 迁出 — registered elsewhere now (an import reads it from 登记状态); like deregistered, not a local entity.
 ENTERPRISE_STATUSES = ("active", "deregistered", "moved")
-# How far an introduction has come (招商引进项目的阶段).
-INTRODUCTION_STAGES = ("lead", "contacted", "negotiating", "signed", "landed")
+# How far an introduction (招商项目) has come: 线索 → 接洽 → 洽谈 → 签约 → 注册 → 在建 → 投产/落地, or 终止.
+INTRODUCTION_STAGES = ("lead", "contacted", "negotiating", "signed", "registered", "building", "landed", "terminated")
+INTRODUCTION_STAGE_NAMES = {"lead": "线索", "contacted": "接洽", "negotiating": "洽谈", "signed": "签约",
+                            "registered": "注册", "building": "在建", "landed": "投产/落地", "terminated": "终止"}
 
 # 协作配套 is stored once as (supplier)-[:SUPPLIES {kind}]->(customer); a relation is how it reads from one side.
 # kind supplies: the supplier "supplies_to" the customer. kind subcontracts/processes_for: the supplier does work

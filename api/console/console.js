@@ -14,7 +14,8 @@ const ENTITY_ZH = { company: "企业", individual_business: "个体工商户", f
 const FIRM_STATUS_ZH = { active: "存续", deregistered: "注销", moved: "迁出" };
 const RELATION_ZH = { supplies_to: "本企业向其供货", supplied_by: "向本企业供货", subcontracts: "本企业委托其加工",
   subcontracted_by: "本企业为其加工" };
-const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", landed: "已落地" };
+const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", registered: "已注册",
+  building: "在建", landed: "已投产/落地", terminated: "已终止" };
 const RULE_ZH = { introduced: "新引进", out_of_county: "县域外企业", revenue: "上年度营业收入不低于5000万元",
   partners: "带动本地5家以上市场主体协作配套", not_already_granted: "此前未获该项奖励" };
 const SCOPE_ZH = { county: "本县", city: "本市", province: "全省" };

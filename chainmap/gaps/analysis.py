@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
@@ -28,43 +29,60 @@ SCOPE_PREFIX: LiteralString = (
     "CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
     "  ELSE " + HEBEI_LITERAL + " END AS prefix "
 )
-# Node n's local entities (e) for `prefix`, as described above: one definition for the gap facts and the firm list.
-LOCAL_ENTITIES: LiteralString = (
-    "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
-    "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
-    "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
-    "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own RETURN e } "
-    "  WITH e WHERE e.status = 'active' AND e.region STARTS WITH prefix "
-)
-COMPUTE: LiteralString = (
-    "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
-    # The node's supply across Hebei by (type, region), walked once; each scope keeps the regions under its prefix.
-    "CALL (c, n) { WITH c, n, " + HEBEI_LITERAL + " AS prefix " + LOCAL_ENTITIES +
-    "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
-    "  RETURN collect([type, region, k]) AS hebei_supply, collect([region, one]) AS hebei_ones } "
-    "UNWIND $scopes AS scope "
-    "WITH c, n, scope, hebei_supply, hebei_ones, CASE scope WHEN 'county' THEN c.county "
-    "  WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END AS prefix "
-    "WITH c, n, scope, prefix, [s IN hebei_supply WHERE s[1] STARTS WITH prefix] AS supply, "
-    "  [o IN hebei_ones WHERE o[0] STARTS WITH prefix | o[1]] AS ones "
-    "CALL (n, prefix) { "
-    "  OPTIONAL MATCH (e:Enterprise {status: 'active'})-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH prefix "
-    "  RETURN collect(e.uscc) AS members } "
-    "WITH c, n, scope, prefix, members, supply, ones, reduce(t = 0, s IN supply | t + s[2]) AS total "
-    "CALL (members, prefix) { "
-    "  UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m "
-    "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: m}) WHERE r.until IS NULL OR r.until >= $today "
-    "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
-    "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
-    "CALL (total, ones, prefix) { "
-    "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN total = 1 THEN ones[0].uscc ELSE '' END})"
-    "    -[r:SUPPLIES]->(cust:Enterprise {status: 'active'}) "
-    "  WHERE cust.region STARTS WITH prefix AND (r.until IS NULL OR r.until >= $today) "
-    "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
-    "RETURN n.id AS id, scope, c.county AS county, size(members) AS members, supply, total, "
-    "  CASE WHEN total = 1 THEN ones[0] END AS single, inbound, outside, in_scope, single_customers, "
-    "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
-)
+
+
+def local_entities(alive_e: LiteralString) -> LiteralString:
+    """Node n's local entities (e) for `prefix`, as described above, counting those `alive_e` holds for: one
+    definition for the gap facts (today's and as of a day) and the firm list."""
+    return (
+        "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+        "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
+        "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
+        "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own "
+        "    RETURN e } "
+        "  WITH e WHERE " + alive_e + " AND e.region STARTS WITH prefix "
+    )
+
+
+LOCAL_ENTITIES: LiteralString = local_entities("e.status = 'active'")
+
+
+def compute_query(alive_e: LiteralString, alive_cust: LiteralString, in_force: LiteralString) -> LiteralString:
+    """The facts query for $nodes in each of $scopes, with its time predicates: which entities count (`alive_e`,
+    `alive_cust` for a lone supplier's customers) and which SUPPLIES are in force (`in_force`, over r). COMPUTE asks
+    about today, COMPUTE_AS_OF about $day (chainmap.gaps.as_of). A node's supply across Hebei by (type, region) is
+    walked once; each scope keeps the regions under its prefix."""
+    return (
+        "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
+        "CALL (c, n) { WITH c, n, " + HEBEI_LITERAL + " AS prefix " + local_entities(alive_e) +
+        "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
+        "  RETURN collect([type, region, k]) AS hebei_supply, collect([region, one]) AS hebei_ones } "
+        "UNWIND $scopes AS scope "
+        "WITH c, n, scope, hebei_supply, hebei_ones, CASE scope WHEN 'county' THEN c.county "
+        "  WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END AS prefix "
+        "WITH c, n, scope, prefix, [s IN hebei_supply WHERE s[1] STARTS WITH prefix] AS supply, "
+        "  [o IN hebei_ones WHERE o[0] STARTS WITH prefix | o[1]] AS ones "
+        "CALL (n, prefix) { "
+        "  OPTIONAL MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE " + alive_e + " AND e.region STARTS WITH prefix "
+        "  RETURN collect(e.uscc) AS members } "
+        "WITH c, n, scope, prefix, members, supply, ones, reduce(t = 0, s IN supply | t + s[2]) AS total "
+        "CALL (members, prefix) { "
+        "  UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m "
+        "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: m}) WHERE " + in_force + " "
+        "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
+        "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
+        "CALL (total, ones, prefix) { "
+        "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN total = 1 THEN ones[0].uscc ELSE '' END})"
+        "    -[r:SUPPLIES]->(cust:Enterprise) "
+        "  WHERE " + alive_cust + " AND cust.region STARTS WITH prefix AND " + in_force + " "
+        "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
+        "RETURN n.id AS id, scope, c.county AS county, size(members) AS members, supply, total, "
+        "  CASE WHEN total = 1 THEN ones[0] END AS single, inbound, outside, in_scope, single_customers, "
+        "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
+    )
+
+
+COMPUTE: LiteralString = compute_query("e.status = 'active'", "cust.status = 'active'", "(r.until IS NULL OR r.until >= $day)")
 HEBEI_COUNTIES: LiteralString = (
     "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS adcode, city.name + r.name AS name, r.lon AS lon, r.lat AS lat"
@@ -114,28 +132,35 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
     today = dt.date.today()
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        per_node: dict[str, dict] = {nid: {"v": FACTS_VERSION} for nid in chunk}
-        expiry: dict[str, dt.date | None] = {}
-        for row in graph.read(COMPUTE, nodes=chunk, scopes=list(LOCALITIES), today=today):
-            scope = row["scope"]
-            if row["expires"] is not None:
-                expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
-            types: dict[str, int] = {}
-            for entity_type, _, k in row["supply"]:
-                types[entity_type] = types.get(entity_type, 0) + k
-            single = row["single"]
-            per_node[row["id"]][scope] = {
-                "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
-                "outside": row["outside"], "in_scope": row["in_scope"],
-                "single": {"uscc": single["uscc"], "name": single["name"],
-                           "customers": row["single_customers"]} if single else None}
-            if scope == "province":
-                per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
+        per_node, expiry = compute_facts(graph, COMPUTE, ids[start:start + batch], today, LOCALITIES, counties)
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
                 for nid, f in per_node.items() if len(f) > 1]
         graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)
     return len(ids)
+
+
+def compute_facts(graph: Graph, query: LiteralString, ids: list[str], day: dt.date, scopes: tuple[str, ...],
+                  counties: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dt.date]]:
+    """({node id: facts in the stored layout, for these scopes}, {node id: the first end date of a counted
+    relationship}) on `day`, by `query` (COMPUTE or chainmap.gaps.as_of.COMPUTE_AS_OF)."""
+    per_node: dict[str, dict] = {nid: {"v": FACTS_VERSION} for nid in ids}
+    expiry: dict[str, dt.date] = {}
+    for row in graph.read(query, nodes=ids, scopes=list(scopes), day=day):
+        scope = row["scope"]
+        if row["expires"] is not None:
+            expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
+        types: dict[str, int] = {}
+        for entity_type, _, k in row["supply"]:
+            types[entity_type] = types.get(entity_type, 0) + k
+        single = row["single"]
+        per_node[row["id"]][scope] = {
+            "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
+            "outside": row["outside"], "in_scope": row["in_scope"],
+            "single": {"uscc": single["uscc"], "name": single["name"],
+                       "customers": row["single_customers"]} if single else None}
+        if scope == "province":
+            per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
+    return per_node, expiry
 
 
 def nearest_supply(county: str, supply: list[list], counties: dict[str, dict], keep: int = 3) -> list[dict]:
@@ -196,12 +221,17 @@ def analyse_clusters(graph: Graph, cluster_ids: list[str], scope: str, t: Thresh
     return {cid: analyse(nodes, t) for cid, nodes in facts_by_cluster(graph, cluster_ids, scope).items()}
 
 
-def cluster_gaps(graph: Graph, cluster_id: str, scope: str, t: Thresholds) -> dict[str, Any]:
+# How a set of clusters is analysed: analyse_clusters (today, stored facts) or chainmap.gaps.as_of (a past day).
+Analyser = Callable[[Graph, list[str], str, Thresholds], dict[str, tuple[dict, dict]]]
+
+
+def cluster_gaps(graph: Graph, cluster_id: str, scope: str, t: Thresholds,
+                 analyser: Analyser | None = None) -> dict[str, Any]:
     """GET /clusters/{id}/gaps: the gap, weak and bottleneck nodes with evidence, and the local supply rate."""
     clusters = graph.read(CLUSTERS, city=None, county=None, category=None, cluster=cluster_id)
     if not clusters:
         raise NotFound(f"no cluster with id {cluster_id!r}")
-    results, rate = analyse_clusters(graph, [cluster_id], scope, t)[cluster_id]
+    results, rate = (analyser or analyse_clusters)(graph, [cluster_id], scope, t)[cluster_id]
     nodes = {n["id"]: n for n in graph.read(NODES, ids=[cluster_id])}
     items = [{"node": nodes[node_id], "status": status, "evidence": evidence}
              for node_id, (status, evidence) in sorted(results.items()) if status != "present"]
@@ -210,11 +240,11 @@ def cluster_gaps(graph: Graph, cluster_id: str, scope: str, t: Thresholds) -> di
 
 def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses: tuple[str, ...] = ("gap", "weak",
                 "bottleneck"), city: str | None = None, county: str | None = None,
-                category: str | None = None) -> list[dict[str, Any]]:
+                category: str | None = None, analyser: Analyser | None = None) -> list[dict[str, Any]]:
     """One row per gap / weak / bottleneck node across the selected clusters (the province by default)."""
     clusters = graph.read(CLUSTERS, city=city, county=county, category=category, cluster=None)
     ids = [c["id"] for c in clusters]
-    analysed = analyse_clusters(graph, ids, scope, t)
+    analysed = (analyser or analyse_clusters)(graph, ids, scope, t)
     nodes = {n["id"]: n for n in graph.read(NODES, ids=ids)}
     rows = []
     for cluster in clusters:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
+from chainmap.gaps import as_of
 from chainmap.gaps.analysis import is_current, node_facts, refresh_facts
 from chainmap.gaps.rules import analyse
 from chainmap.graph import Graph
@@ -29,17 +30,32 @@ CHAIN: LiteralString = (
     "  nodes, edges"
 )
 
-def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county") -> dict[str, Any]:
-    """The diagram with each node's status and evidence, in one round trip when the stored facts are current."""
+def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str = "county",
+              day: dt.date | None = None) -> dict[str, Any]:
+    """The diagram with each node's status and evidence, in one round trip when the stored facts are current; for a
+    past `day`, from the facts dated up to it (chainmap.gaps.as_of), with each node's projects at their stage then."""
     rows = graph.read(CHAIN, id=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
     today = dt.date.today()
-    stale = [n["id"] for n in rows[0]["nodes"] if not is_current(n["facts"]) or (n["expires"] and n["expires"] < today)]
-    if stale:
-        refresh_facts(graph, stale)
-        rows = graph.read(CHAIN, id=cluster_id)
-    results, rate = analyse([node_facts(n, scope) for n in rows[0]["nodes"]], thresholds)
+    if day is None:
+        stale = [n["id"] for n in rows[0]["nodes"]
+                 if not is_current(n["facts"]) or (n["expires"] and n["expires"] < today)]
+        if stale:
+            refresh_facts(graph, stale)
+            rows = graph.read(CHAIN, id=cluster_id)
+        facts = [node_facts(n, scope) for n in rows[0]["nodes"]]
+    else:
+        facts = as_of.facts_on(graph, [cluster_id], scope, day)[cluster_id]
+        marks = as_of.marks_on(graph, [cluster_id], day)
+        projects = as_of.projects_on(graph, cluster_id, day)
+        for node in rows[0]["nodes"]:  # the mark as it stood on the day (its source only if it is today's mark)
+            then = marks.get(node["id"]) or {}
+            if then.get("mark") != node["mark"] or then.get("reason") != node["mark_reason"]:
+                node.update({f"mark_{k}": None for k in ("source", "source_title", "source_date", "at")})
+            node.update(mark=then.get("mark"), mark_reason=then.get("reason"), mark_by=then.get("by"))
+            node["projects"] = projects.get(node["id"], [])
+    results, rate = analyse(facts, thresholds)
     nodes = []
     for node in rows[0]["nodes"]:
         del node["facts"], node["expires"]
@@ -49,4 +65,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
         node["status"], node["evidence"] = results[node["id"]]
         node["evidence"] = {**node["evidence"], "scope": scope}
         nodes.append(node)
-    return {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"], "local_supply_rate": rate}
+    chain = {"cluster": rows[0]["cluster"], "nodes": nodes, "edges": rows[0]["edges"], "local_supply_rate": rate}
+    if day is not None:
+        chain["as_of"] = day
+    return chain

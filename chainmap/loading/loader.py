@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
-from chainmap import upkeep
+from chainmap import project_history, upkeep
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
@@ -216,6 +216,9 @@ class Loader:
                 self._write_clusters(spec)
             else:
                 self._write_csv(spec, *WRITERS[spec.file])
+        if (self.dir / formats.INTRODUCTIONS.file).exists():
+            # Loaded introductions carry a stage but no history: their stage is recorded as of their date.
+            project_history.migrate(self.graph)
         if (self.dir / formats.ENTERPRISES.file).exists() and not upkeep.keys_current(self.graph, self.config):
             # Rows write their own rank keys; a graph whose keys follow another configuration gets them all anew.
             began = time.monotonic()

@@ -52,6 +52,21 @@ def test_cli_report_gaps_writes_an_xlsx(server, keys, tmp_path):
     assert out.read_bytes()[:2] == b"PK"
 
 
+def test_client_and_cli_give_the_progress_report(server, keys, tmp_path):
+    key = keys["analyst"]["Authorization"].split()[1]
+    report = ChainmapClient(server, key).progress_report("2026-Q3", county="130534")
+    assert report["title"] == "邢台市清河县县域特色产业集群产业链招商季度通报（2026年第三季度）"
+    assert report["summary"][0]["item"] == "新增项目（线索）"
+    out = tmp_path / "清河-季度通报.xlsx"
+    result = CliRunner().invoke(main, ["report", "progress", "2026-Q3", "--county", "130534", "-o", str(out),
+                                       "--url", server, "--key", key])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+    with pytest.raises(ChainmapAPIError) as refused:
+        ChainmapClient(server, key).progress_report("2026-Q9")
+    assert refused.value.status == 422
+
+
 class DelayedProxy:
     """A TCP forwarder to Neo4j that refuses connections until opened: the app sees Neo4j down, then up."""
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""As-of chains and progress reports, as ratios against the trivial endpoint and today's chain in the same run.
+
+Uses a persistent Neo4j instance in var/neo4j-progress (Bolt 7722); the first run loads the seeds and a synthetic
+set of --enterprises firms (scripts/synth.py, province layout at a smaller size) into it, plus a dated project
+history, and later runs reuse it. Serves the app under gunicorn (2 workers) on loopback port 8721 and measures
+GET /api/v1/ (baseline), /clusters/{id}/chain (the stored fast path), /clusters/{id}/chain?as_of= (computed), and
+the province's and a city's quarterly progress report as JSON and XLSX.
+
+    .venv/bin/python scripts/bench_progress.py [--enterprises 100000] [--requests 100] [--stop]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chainmap.api_keys import create_key  # noqa: E402
+from chainmap.gaps.analysis import refresh_facts  # noqa: E402
+from chainmap.graph import Graph  # noqa: E402
+from chainmap.graph.schema import apply_schema  # noqa: E402
+from chainmap.loading.loader import load_directory  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
+from chainmap.settings import Settings  # noqa: E402
+from scripts._bench import percentiles  # noqa: E402
+
+PORT = 8721
+# A dated history on the loaded introductions: every tenth one moved through stages in 2026 (idempotent).
+HISTORY = (
+    "MATCH (i:Introduction) WHERE NOT EXISTS { (i)-[:STAGE_CHANGE]->(:StageChange {seq: 2}) } "
+    "WITH i ORDER BY i.id WITH collect(i) AS found UNWIND range(0, size(found) - 1, 10) AS k WITH found[k] AS i, k "
+    "SET i.stage_seq = 3, i.stage = 'landed', i.stage_on = date('2026-08-01'), i.amount_10k_cny = 1000.0 + k "
+    "CREATE (i)-[:STAGE_CHANGE]->(:StageChange {seq: 2, stage: 'signed', on: date('2026-04-15'), by: 'bench', "
+    "  migrated: false}) "
+    "CREATE (i)-[:STAGE_CHANGE]->(:StageChange {seq: 3, stage: 'landed', on: date('2026-08-01'), by: 'bench', "
+    "  migrated: false})"
+)
+
+
+def ensure_data(env: dict[str, str], enterprises: int) -> Graph:
+    subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
+    graph = Graph(Settings.from_env(env)).with_timeout(3600)
+    apply_schema(graph)
+    if graph.read("MATCH (e:Enterprise) RETURN count(e) AS n")[0]["n"] < enterprises:
+        out = ROOT / "var" / f"progress-{enterprises}"
+        if not (out / "supplies.csv").exists():
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "11",
+                            "--enterprises", str(enterprises), "--supplies", str(enterprises * 3), "--out", str(out)],
+                           check=True)
+        print(f"loading seeds and {enterprises:,} synthetic firms (once) ...", flush=True)
+        for directory in (ROOT / "seeds", ROOT / "seeds" / "synthetic", out):
+            load_directory(graph, load_policies(), directory)
+    graph.write(HISTORY)
+    return graph
+
+
+def timed(url: str, headers: dict[str, str], n: int) -> tuple[list[float], list[int]]:
+    """Seconds of each answered request, and the statuses of refused ones (a 503 is the database budget spent)."""
+    session = requests.Session()
+    session.get(url, headers=headers)
+    samples, refused = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        response = session.get(url, headers=headers)
+        if response.ok:
+            samples.append(time.perf_counter() - t)
+        else:
+            refused.append(response.status_code)
+    return samples, refused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--stop", action="store_true", help="stop the instance afterwards")
+    args = parser.parse_args()
+    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-progress"), NEO4J_BOLT_PORT="7722",
+               NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "1g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "1g"),
+               CHAINMAP_RATE_KEY="10000000/minute",
+               CHAINMAP_RATE_ADDRESS="10000000/minute")
+    env.pop("NEO4J_URI", None)
+    graph = ensure_data(env, args.enterprises)
+    key = create_key(graph, "analyst", [], "bench_progress")
+    refresh_facts(graph)
+    ids = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id ORDER BY id")]
+    sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
+    graph.close()
+
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                              env={**env, "CHAINMAP_PORT": str(PORT), "CHAINMAP_WORKERS": "2"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base, headers = f"http://127.0.0.1:{PORT}/api/v1", {"Authorization": f"Bearer {key}"}
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        cluster = random.Random(1).choice(ids)
+        print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES, {len(ids)} clusters; gunicorn 2 workers; "
+              f"cluster {cluster}; {args.requests} sequential requests each")
+        rows = [("GET /api/v1/ (trivial, baseline)", f"{base}/", args.requests),
+                ("GET /clusters/{id}/chain (today)", f"{base}/clusters/{cluster}/chain", args.requests),
+                ("GET /clusters/{id}/chain?as_of=2026-06-30", f"{base}/clusters/{cluster}/chain?as_of=2026-06-30",
+                 args.requests),
+                ("GET /reports/progress city Q3 json", f"{base}/reports/progress?period=2026-Q3&city=130500", 5),
+                ("GET /reports/progress city Q3 xlsx",
+                 f"{base}/reports/progress?period=2026-Q3&city=130500&format=xlsx", 5),
+                ("GET /reports/progress province Q3 json", f"{base}/reports/progress?period=2026-Q3", 3),
+                ("GET /reports/progress province Q3 xlsx", f"{base}/reports/progress?period=2026-Q3&format=xlsx", 3)]
+        baseline = None
+        for name, url, n in rows:
+            samples, refused = timed(url, headers, n)
+            if not samples:
+                print(f"{name:44s} refused every time: {sorted(set(refused))} (503: over CHAINMAP_DB_WAIT_S)")
+                continue
+            median = statistics.median(samples) * 1000
+            baseline = baseline or median
+            spread = (f"p95 {percentiles(samples)[1]:8.1f} ms" if n >= 20 else f"max {max(samples) * 1000:8.1f} ms")
+            print(f"{name:44s} median {median:8.1f} ms  {spread}  ({median / baseline:,.0f}x baseline)"
+                  + (f"  refused {len(refused)}/{n}: {sorted(set(refused))}" if refused else ""))
+    finally:
+        server.terminate()
+        server.wait()
+        if args.stop:
+            subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
