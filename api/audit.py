@@ -20,7 +20,7 @@ class AuditArgs(PageArgs):
     object = ma.fields.String(validate=validate.Length(min=1, max=200),
                               metadata={"description": "object id: its history (qinghe-cashmere, a USCC, ...)"})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
-    actor = ma.fields.String(validate=validate.Regexp(r"^[a-z0-9]{12}$", error="must be an API key id"))
+    actor = ma.fields.String(validate=validate.Regexp(r"^[a-z0-9]{12}$", error="须为 API 密钥编号"))
     county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
     since = ma.fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with offset; inclusive"})
     until = ma.fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with offset; exclusive"})

@@ -58,7 +58,7 @@ def list_introductions(graph: Graph, page: Page, **filters: Any) -> dict:
 def get_introduction(graph: Graph, intro_id: str) -> dict:
     rows = graph.read(GET, id=intro_id)
     if not rows:
-        raise NotFound(f"no introduction with id {intro_id!r}")
+        raise NotFound(f"没有编号为 {intro_id} 的招商引进项目")
     return rows[0]["i"]
 
 
@@ -67,15 +67,15 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str, investo
     row = graph.read(REFS, enterprise=enterprise, cluster=cluster, origin=origin, investor=investor)[0]
     errors = []
     if not row["enterprise"]:
-        errors.append({"field": "enterprise", "reason": f"unknown enterprise {enterprise}"})
+        errors.append({"field": "enterprise", "reason": f"未登记的市场主体 {enterprise}"})
     if row["county"] is None:
-        errors.append({"field": "cluster", "reason": f"unknown cluster {cluster}"})
+        errors.append({"field": "cluster", "reason": f"未知的产业集群 {cluster}"})
     if not row["origin"]:
-        errors.append({"field": "origin_region", "reason": f"unknown county-level adcode {origin}"})
+        errors.append({"field": "origin_region", "reason": f"未知的县级行政区划代码 {origin}"})
     if investor is not None and not row["investor"]:
-        errors.append({"field": "investor", "reason": f"unknown enterprise {investor}"})
+        errors.append({"field": "investor", "reason": f"未登记的市场主体 {investor}"})
     if investor is not None and investor == enterprise:
-        errors.append({"field": "investor", "reason": "the introduced enterprise cannot be its own investor"})
+        errors.append({"field": "investor", "reason": "引进的市场主体不能是自己的投资方"})
     if errors:
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
     return str(row["county"])
@@ -91,8 +91,8 @@ def create_introduction(graph: Graph, data: dict[str, Any]) -> dict:
                     change=Change("introduction.create", "introduction", (intro_id,)))
     except Clash as clash:
         old = clash.existing
-        raise Conflict(f"the request clashes with open introduction {old['id']} of {props['enterprise']} into "
-                       f"{props['cluster']} (stage {old['stage']}, introduced on {old['introduced_on']})") from None
+        raise Conflict(f"与进行中的招商引进项目 {old['id']} 冲突：{props['enterprise']} 引进到 "
+                       f"{props['cluster']}（阶段 {old['stage']}，引进日期 {old['introduced_on']}）") from None
     return get_introduction(graph, intro_id)
 
 

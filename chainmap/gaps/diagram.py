@@ -33,7 +33,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
     """The diagram with each node's status and evidence, in one round trip when the stored facts are current."""
     rows = graph.read(CHAIN, id=cluster_id)
     if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     today = dt.date.today()
     stale = [n["id"] for n in rows[0]["nodes"] if not is_current(n["facts"]) or (n["expires"] and n["expires"] < today)]
     if stale:
