@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, thresholds
-from api.params import checked
+from api.params import CityArg, CountyArg, checked
 from api.schemas import Strict
 from chainmap import report_formats
 from chainmap.gaps import analysis
@@ -28,8 +28,8 @@ class ScopeArgs(Strict):
 
 
 class ReportArgs(ScopeArgs):
-    city = ma.fields.String(validate=validate.Length(min=2, max=20), metadata={"description": "city adcode or name"})
-    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    city = CityArg()
+    county = CountyArg()
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     status = ma.fields.List(ma.fields.String(validate=validate.OneOf(REPORT_STATUSES)),
                             metadata={"description": "repeatable; default all three"})

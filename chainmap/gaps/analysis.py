@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any, LiteralString
 
+from chainmap import places
 from chainmap.errors import NotFound
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
@@ -81,7 +82,7 @@ NODES_OF_ENTERPRISES: LiteralString = (
 )
 CLUSTERS: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
-    "WHERE ($city IS NULL OR city.adcode = $city OR city.name = $city) "
+    "WHERE ($city IS NULL OR city.adcode = $city) "
     "AND ($county IS NULL OR county.adcode = $county) AND ($category IS NULL OR c.category = $category) "
     "AND ($cluster IS NULL OR c.id = $cluster) "
     "RETURN c.id AS id, c.name AS name, c.category AS category, county.adcode AS county, county.name AS county_name, "
@@ -188,7 +189,7 @@ def cluster_gaps(graph: Graph, cluster_id: str, scope: str, t: Thresholds) -> di
     """GET /clusters/{id}/gaps: the gap, weak and bottleneck nodes with evidence, and the local supply rate."""
     clusters = graph.read(CLUSTERS, city=None, county=None, category=None, cluster=cluster_id)
     if not clusters:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     results, rate = analyse_clusters(graph, [cluster_id], scope, t)[cluster_id]
     nodes = {n["id"]: n for n in graph.read(NODES, ids=[cluster_id])}
     items = [{"node": nodes[node_id], "status": status, "evidence": evidence}
@@ -200,7 +201,8 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
                 "bottleneck"), city: str | None = None, county: str | None = None,
                 category: str | None = None) -> list[dict[str, Any]]:
     """One row per gap / weak / bottleneck node across the selected clusters (the province by default)."""
-    clusters = graph.read(CLUSTERS, city=city, county=county, category=category, cluster=None)
+    place = places.resolve_filters(graph, city, county)  # Invalid for an unknown or ambiguous place
+    clusters = graph.read(CLUSTERS, **place, category=category, cluster=None)
     ids = [c["id"] for c in clusters]
     analysed = analyse_clusters(graph, ids, scope, t)
     nodes = {n["id"]: n for n in graph.read(NODES, ids=ids)}

@@ -76,3 +76,42 @@ def test_report_filters(client, keys):
     assert everything["total"] > len(only_gaps)
     bad = client.get("/api/v1/reports/gaps?format=pdf", headers=keys["analyst"])
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "format"
+
+
+def test_report_place_names(client, keys):
+    """A city or county by adcode, full name, name without its suffix or (cities) pinyin gives the same rows; an
+    unknown or ambiguous place is a 422 naming the field, never an empty 200."""
+    def report(query):
+        return client.get(f"/api/v1/reports/gaps?{query}", headers=keys["analyst"])
+
+    full = report("city=邢台市").get_json()
+    assert full["total"] > 0
+    for query in ("city=邢台", "city=xingtai", "city=Xingtai", "city=130500"):
+        response = report(query)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["items"] == full["items"], query
+    qinghe = report("county=130534").get_json()
+    assert qinghe["total"] > 0 and {r["county"] for r in qinghe["items"]} == {"清河县"}
+    for query in ("county=清河县", "county=清河", "city=邢台&county=清河"):
+        assert report(query).get_json()["items"] == qinghe["items"], query
+    for query, field, phrase in [
+        ("city=邢台县", "city", "不是河北省的设区市"), ("city=beijing", "city", "拼音"), ("city=139900", "city", "139900"),
+        ("county=139999", "county", "139999"), ("county=桥西", "county", "130104"),  # 桥西区 of 石家庄 and 张家口
+        ("city=石家庄&county=清河", "county", "石家庄市的"), ("county=qinghe", "county", "六位行政区划代码"),
+    ]:
+        response = report(query)
+        assert response.status_code == 422, (query, response.get_json())
+        problem = response.get_json()
+        assert [e["field"] for e in problem["errors"]] == [field] and phrase in problem["errors"][0]["reason"], problem
+    assert report("city=张家口&county=桥西").status_code == 200  # unique within its city
+
+
+def test_cluster_list_takes_place_names_and_carries_node_counts(client, keys):
+    by_name = client.get("/api/v1/clusters?city=邢台", headers=keys["viewer"]).get_json()
+    by_code = client.get("/api/v1/clusters?city=130500", headers=keys["viewer"]).get_json()
+    assert by_name["total"] > 0 and by_name == by_code
+    assert client.get("/api/v1/clusters?county=nowhere", headers=keys["viewer"]).status_code == 422
+    for item in by_name["items"]:
+        detail = client.get(f"/api/v1/clusters/{item['id']}", headers=keys["viewer"]).get_json()
+        assert item["node_counts"] == detail["node_counts"] and sum(item["node_counts"].values()) > 0
+        assert item["local_supply_rate"] == detail["local_supply_rate"]
