@@ -7,6 +7,7 @@ from typing import Any, LiteralString
 from chainmap import geo
 from chainmap.clusters import describe_cluster, list_clusters
 from chainmap.gaps.analysis import analyse_clusters
+from chainmap.errors import NotFound
 from chainmap.graph import Graph
 from chainmap.paging import Page
 from chainmap.policy import Policies, Thresholds
@@ -14,13 +15,17 @@ from chainmap.recommendations.service import recommend
 from chainmap.vocab import HEBEI_LITERAL
 
 ALL = Page(1, 10_000)
+SHARED_LIMIT = 10  # the /clusters/{id}/recommendations and cluster flows default
+MAX_FLOWS = 2000  # a province-wide flows layer stays well under 1 MB gzipped
 HEBEI_COUNTIES: LiteralString = (
     "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
     "  city.name AS city_name ORDER BY r.adcode"
 )
 PLACES: LiteralString = (
-    "MATCH (r:Region) WHERE r.adcode IN $codes RETURN r.adcode AS adcode, r.lon AS lon, r.lat AS lat"
+    "MATCH (r:Region) WHERE r.adcode IN $codes "
+    "OPTIONAL MATCH (r)-[:PART_OF]->(up:Region) "
+    "RETURN r.adcode AS adcode, coalesce(up.name, '') + r.name AS name, r.lon AS lon, r.lat AS lat"
 )
 
 
@@ -43,13 +48,51 @@ def counties_layer(graph: Graph, thresholds: Thresholds) -> dict[str, Any]:
 
 
 def flows_layer(graph: Graph, policies: Policies, thresholds: Thresholds, cluster_id: str, *,
-                node_key: str | None = None,
-                limit: int = 10) -> dict[str, Any]:
+                node_key: str | None = None, limit: int = 10, identities: bool = True) -> dict[str, Any]:
+    """One cluster's targets, every gap / weak / bottleneck node (or one node), `limit` per node."""
     cluster = describe_cluster(graph, cluster_id)  # NotFound for an unknown cluster; recommend() analyses the gaps
     result = recommend(graph, policies, cluster_id, thresholds, node_key=node_key, limit=limit)
-    places = {r["adcode"]: (r["lon"], r["lat"])
-              for r in graph.read(PLACES, codes=sorted({i["enterprise"]["region"] for i in result["items"]}))}
-    features = [geo.flow_feature(cluster, item, places.get(item["enterprise"]["region"], (None, None)))
-                for item in result["items"]]
+    features = flow_features(graph, [(cluster, result["items"])], identities)
     return geo.collection(features, cluster=cluster_id, nodes=result["nodes"],
                           config_version=result["config_version"])
+
+
+def province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, city: str | None = None,
+                   category: str | None = None, limit: int = 3, max_features: int = MAX_FLOWS,
+                   identities: bool = True) -> dict[str, Any]:
+    """Every cluster's targets (filtered by city, category), `limit` per gap node, at most `max_features` lines:
+    the best scores are kept and `truncated` says when some were left off."""
+    clusters = list_clusters(graph, ALL, city=city, category=category)["items"]
+    per_cluster = []
+    for cluster in clusters:
+        try:  # the lists of one cluster's default request, shared with it (stored per day, chainmap.recommendations)
+            items = recommend(graph, policies, cluster["id"], thresholds, limit=SHARED_LIMIT)["items"]
+        except NotFound:  # a cluster without a chain has no targets
+            continue
+        per_cluster.append((cluster, [i for i, n in zip(items, _counted(items), strict=True) if n <= limit]))
+    features = flow_features(graph, per_cluster, identities)
+    features.sort(key=lambda f: (-f["properties"]["score"], f["id"]))
+    return geo.collection(features[:max_features], scope="province", clusters=len(per_cluster),
+                          truncated=len(features) > max_features, config_version=policies.recommendation["version"])
+
+
+def _counted(items: list[dict]) -> list[int]:
+    """For items best first: each one's place in its node's list (1 = best)."""
+    seen: dict[str, int] = {}
+    places = []
+    for item in items:
+        seen[item["node"]["id"]] = seen.get(item["node"]["id"], 0) + 1
+        places.append(seen[item["node"]["id"]])
+    return places
+
+
+def flow_features(graph: Graph, per_cluster: list[tuple[dict, list[dict]]], identities: bool) -> list[dict]:
+    """Lines for each cluster's ranked targets; the origin districts' centroids and names read in one query."""
+    codes = sorted({i["enterprise"]["region"] for _, items in per_cluster for i in items})
+    places = {r["adcode"]: r for r in graph.read(PLACES, codes=codes)}
+    features = []
+    for cluster, items in per_cluster:
+        for item, rank in zip(items, _counted(items), strict=True):  # best first (recommend's order)
+            features.append(geo.flow_feature(cluster, item, places.get(item["enterprise"]["region"], {}), rank,
+                                             identities=identities))
+    return features
