@@ -13,6 +13,7 @@ from marshmallow import validate
 from api.context import graph, thresholds
 from api.params import CityArg, CountyArg, checked
 from api.schemas import Strict
+from api.security import principal
 from chainmap import report_formats
 from chainmap.gaps import analysis
 from chainmap.vocab import CATEGORIES, LOCALITIES
@@ -60,6 +61,7 @@ class GapsSchema(ma.Schema):
 
 class ReportRowSchema(ma.Schema):
     city = ma.fields.String(required=True)
+    city_adcode = ma.fields.String(required=True)
     county = ma.fields.String(required=True)
     county_adcode = ma.fields.String(required=True)
     cluster = ma.fields.String(required=True)
@@ -69,6 +71,8 @@ class ReportRowSchema(ma.Schema):
     node_name = ma.fields.String(required=True)
     stage = ma.fields.String(required=True)
     industry_codes = ma.fields.List(ma.fields.String(), required=True)
+    industry_names = ma.fields.List(ma.fields.String(allow_none=True), required=True,
+                                    metadata={"description": "GB/T 4754 names, in the order of industry_codes"})
     status = ma.fields.String(required=True)
     scope = ma.fields.String(required=True)
     local_entities = ma.fields.Integer(required=True)
@@ -114,13 +118,17 @@ def gap_report(args):
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows)}
-    label = "-".join(v for v in (args.get("city"), args.get("county"), args.get("category")) if v) or "河北省"
+    place = (rows[0]["county"] if args.get("county") else rows[0]["city"] if args.get("city") else "河北省") if rows \
+        else args.get("county") or args.get("city") or "河北省"
+    label = f"{place}{args.get('category', '')}"
     name = f"缺链报告-{label}-{today:%Y%m%d}.{fmt}"
-    body = report_formats.to_csv(rows) if fmt == "csv" else report_formats.to_xlsx(rows)
-    mimetype = "text/csv" if fmt == "csv" else XLSX
-    response = Response(body, mimetype=mimetype)
     if fmt == "csv":
+        response = Response(report_formats.to_csv(rows), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        title = f"{label}县域特色产业集群产业链缺链情况表"
+        response = Response(report_formats.to_xlsx(rows, title=title, unit=principal().label or "（未填）", as_of=today),
+                            mimetype=XLSX)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")
     return response

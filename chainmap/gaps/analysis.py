@@ -12,7 +12,7 @@ from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
-from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
+from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI_LITERAL, LOCALITIES
 
 # Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
 # attached to this link (a node of the same key, in any cluster's chain) or classified in one of the node's own
@@ -91,7 +91,8 @@ CLUSTERS: LiteralString = (
 NODES: LiteralString = (
     "UNWIND $ids AS cid MATCH (:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
     "RETURN n.id AS id, n.cluster AS cluster, n.key AS key, n.name AS name, n.stage AS stage, "
-    "  n.industry_codes AS industry_codes ORDER BY n.cluster, n.stage, n.id"
+    "  n.industry_codes AS industry_codes, [(n)-[:CLASSIFIED_AS]->(i:Industry) | [i.code, i.name]] AS industries "
+    "ORDER BY n.cluster, n.stage, n.id"
 )
 
 
@@ -206,18 +207,20 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
     ids = [c["id"] for c in clusters]
     analysed = analyse_clusters(graph, ids, scope, t)
     nodes = {n["id"]: n for n in graph.read(NODES, ids=ids)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cluster in clusters:
         results, rate = analysed[cluster["id"]]
         for node_id, (status, evidence) in sorted(results.items()):
             if status not in statuses:
                 continue
             node = nodes[node_id]
+            names = dict(node["industries"])
             rows.append({
                 "cluster": cluster["id"], "cluster_name": cluster["name"], "category": cluster["category"],
-                "city": cluster["city_name"], "county": cluster["county_name"], "county_adcode": cluster["county"],
-                "node": node_id, "node_name": node["name"], "stage": node["stage"],
-                "industry_codes": node["industry_codes"], "status": status, "scope": scope,
+                "city": cluster["city_name"], "city_adcode": cluster["city"], "county": cluster["county_name"],
+                "county_adcode": cluster["county"], "node": node_id, "node_name": node["name"], "stage": node["stage"],
+                "industry_codes": node["industry_codes"],
+                "industry_names": [names.get(c) for c in node["industry_codes"]], "status": status, "scope": scope,
                 "local_entities": evidence["local_entities"],
                 "outside_province_share": evidence["outside_province_share"],
                 "single_supplier": (evidence.get("single_supplier") or {}).get("name"),
@@ -225,4 +228,11 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
                 "reasons": "; ".join(evidence["reasons"]),
                 "cluster_node_coverage": rate["node_coverage"],
             })
-    return rows
+    return sorted(rows, key=report_order)
+
+
+def report_order(row: dict[str, Any]) -> tuple:
+    """Rows as a report is read upward: city → county → cluster → chain stage → severity (缺失, 瓶颈, 薄弱) → node."""
+    return (row["city_adcode"], row["county_adcode"], row["cluster_name"], row["cluster"],
+            CHAIN_STAGES.index(row["stage"]) if row["stage"] in CHAIN_STAGES else len(CHAIN_STAGES),
+            GAP_STATUSES.index(row["status"]), row["node_name"], row["node"])
