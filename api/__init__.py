@@ -9,7 +9,7 @@ from flask import Flask
 from flask_smorest.utils import prepare_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import bodies, budget, converters, cors, headers, limits, problems, security
+from api import bodies, budget, compression, converters, cors, headers, limits, problems, security
 from api.context import GRAPH_KEY, POLICIES_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     security.register(app)
     bodies.register(app)
     headers.register(app)  # after authentication: bodies of unknown callers are not parsed
+    compression.register(app)
 
     from api import (audit, clusters, console, enterprises, imports, introductions, maps, meta, recommendations,
                      reports, rewards)

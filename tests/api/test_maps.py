@@ -3,6 +3,7 @@
 import dataclasses
 import gzip
 
+import brotli
 import geojson
 import pytest
 
@@ -165,7 +166,8 @@ def test_province_flows_are_bounded_ranked_named_and_spread(client, graph, keys)
     response, obj = layer(client, "/api/v1/map/flows.geojson", keys["viewer"])
     features = obj["features"]
     assert features and obj["scope"] == "province" and len(features) <= 2000
-    assert len(gzip.compress(response.get_data())) <= 1_000_000
+    packed = client.get("/api/v1/map/flows.geojson", headers={**keys["viewer"], "Accept-Encoding": "gzip"}).get_data()
+    assert len(packed) <= 1_000_000 and gzip.decompress(packed) == response.get_data()
     assert len({f["properties"]["cluster"] for f in features}) > 20
     scores = [f["properties"]["score"] for f in features]
     assert scores == sorted(scores, reverse=True)
@@ -249,3 +251,27 @@ def test_wildcards_and_non_origins_are_refused_at_start_up(value):
 
     with pytest.raises(SettingsError, match="CHAINMAP_CORS_ORIGINS"):
         Settings.from_env({"NEO4J_URI": "bolt://127.0.0.1:1", "CHAINMAP_CORS_ORIGINS": value})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/map/counties.geojson", "/api/v1/reports/gaps?city=邢台",
+                                  "/api/v1/reports/gaps?city=邢台&format=csv"])
+def test_layers_and_reports_are_compressed_when_the_client_accepts_it(client, keys, path):
+    plain = client.get(path, headers=keys["analyst"])
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    for accept, coding, decode in [("gzip", "gzip", gzip.decompress), ("gzip, br", "br", brotli.decompress),
+                                   ("br;q=0, gzip", "gzip", gzip.decompress)]:
+        packed = client.get(path, headers={**keys["analyst"], "Accept-Encoding": accept})
+        assert packed.headers["Content-Encoding"] == coding and "Accept-Encoding" in packed.headers["Vary"]
+        assert decode(packed.get_data()) == plain.get_data() and len(packed.get_data()) < len(plain.get_data()) / 2
+    if "ETag" in plain.headers:  # a compressed layer revalidates with its weak ETag
+        etag = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip"}).headers["ETag"]
+        assert etag.startswith("W/")
+        again = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status_code == 304
+
+
+def test_xlsx_and_other_endpoints_are_not_compressed_again(client, keys):
+    xlsx = client.get("/api/v1/reports/gaps?format=xlsx", headers={**keys["analyst"], "Accept-Encoding": "gzip"})
+    assert xlsx.status_code == 200 and "Content-Encoding" not in xlsx.headers
+    regions = client.get("/api/v1/regions", headers={**keys["analyst"], "Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in regions.headers
