@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from typing import Any, LiteralString
 
 from chainmap import geo
@@ -17,6 +19,10 @@ from chainmap.vocab import HEBEI_LITERAL
 ALL = Page(1, 10_000)
 SHARED_LIMIT = 10  # the /clusters/{id}/recommendations and cluster flows default
 MAX_FLOWS = 2000  # a province-wide flows layer stays well under 1 MB gzipped
+LAYERS_KEPT = 32
+_LAYERS: dict[tuple, dict[str, Any]] = {}
+_LOCK = threading.Lock()
+REVISIONS: LiteralString = "MATCH (r:Revision) RETURN r.id AS id, r.token AS token ORDER BY id"
 HEBEI_COUNTIES: LiteralString = (
     "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS adcode, r.name AS name, r.lon AS lon, r.lat AS lat, city.adcode AS city, "
@@ -58,10 +64,30 @@ def flows_layer(graph: Graph, policies: Policies, thresholds: Thresholds, cluste
 
 
 def province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, city: str | None = None,
-                   category: str | None = None, limit: int = 3, max_features: int = MAX_FLOWS,
-                   identities: bool = True) -> dict[str, Any]:
-    """Every cluster's targets (filtered by city, category), `limit` per gap node, at most `max_features` lines:
-    the best scores are kept and `truncated` says when some were left off."""
+                   category: str | None = None, limit: int = 3, identities: bool = True) -> dict[str, Any]:
+    """Every cluster's targets (filtered by city, category), `limit` per gap node, at most MAX_FLOWS lines: the best
+    scores are kept and `truncated` says when some were left off.
+
+    The layer depends on what the ranked lists depend on, so it is kept per process under the graph's revision
+    tokens (chainmap.graph.footprints: any write renews one), the day and the configuration versions: a repeat asks
+    Neo4j one small query instead of ranking every cluster again."""
+    tokens = tuple((r["id"], r["token"]) for r in graph.read(REVISIONS))
+    key = (tokens, dt.date.today(), policies.recommendation["version"], policies.reward.version, thresholds, city,
+           category, limit, identities)
+    with _LOCK:
+        if key in _LAYERS:
+            return _LAYERS[key]
+    layer = _province_flows(graph, policies, thresholds, city=city, category=category, limit=limit,
+                            identities=identities)
+    with _LOCK:
+        _LAYERS[key] = layer
+        while len(_LAYERS) > LAYERS_KEPT:
+            _LAYERS.pop(next(iter(_LAYERS)))
+    return layer
+
+
+def _province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, city: str | None,
+                    category: str | None, limit: int, identities: bool, max_features: int = MAX_FLOWS) -> dict:
     clusters = list_clusters(graph, ALL, city=city, category=category)["items"]
     per_cluster = []
     for cluster in clusters:
