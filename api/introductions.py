@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.params import SLUG, USCC, checked
+from api.params import SLUG, USCC, CountyArg, checked
 from api.schemas import Patch, PageArgs, PageSchema, Strict
 from api.security import principal
 from chainmap import auth, introductions
@@ -19,7 +19,7 @@ blp = Blueprint("introductions", __name__, description="Introduced enterprises (
 
 class IntroductionArgs(PageArgs):
     cluster = ma.fields.String(validate=SLUG)
-    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    county = CountyArg()
     stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES))
     enterprise = ma.fields.String(validate=USCC)
 

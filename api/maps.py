@@ -6,7 +6,7 @@ import hashlib
 import json
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as WerkzeugResponse
 from marshmallow import validate
@@ -103,12 +103,15 @@ def flows_layer(args):
     """A LineString per recommended Beijing/Tianjin target, from its district (spread around the centroid) to the
     cluster's county, with rank, score, node, origin district and target county names; the firm's name and USCC
     only for keys above `map`. Without `cluster`: the whole province (filters city, category), best scores first,
-    at most 2000 lines (`truncated` says when more were left off)."""
+    at most 2000 lines (`truncated` says when more were left off); the first layer of a day may come back
+    `complete: false` with the clusters still to rank in `pending` (ask again)."""
     identities = principal().role != "map"
     if "cluster" not in args:
+        # Half the database budget for ranking: a cold layer answers in time, partial (`pending`), never 503.
+        allowance = current_app.config["CHAINMAP_SETTINGS"].db_wait_s / 2
         return geojson(map_layers.province_flows(graph(), policies(), thresholds(), city=args.get("city"),
                                                  category=args.get("category"), limit=args.get("limit", 3),
-                                                 identities=identities))
+                                                 identities=identities, allowance_s=allowance))
     return geojson(map_layers.flows_layer(graph(), policies(), thresholds(), checked(args["cluster"], "cluster"),
                                           node_key=args.get("node"), limit=args.get("limit", 10),
                                           identities=identities))

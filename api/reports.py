@@ -118,9 +118,7 @@ def gap_report(args):
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows)}
-    place = (rows[0]["county"] if args.get("county") else rows[0]["city"] if args.get("city") else "河北省") if rows \
-        else args.get("county") or args.get("city") or "河北省"
-    label = f"{place}{args.get('category', '')}"
+    label = f"{_place(args, rows)}{args.get('category', '')}"
     name = f"缺链报告-{label}-{today:%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = Response(report_formats.to_csv(rows), mimetype="text/csv")
@@ -132,3 +130,11 @@ def gap_report(args):
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")
     return response
+
+
+def _place(args: dict, rows: list[dict]) -> str:
+    """The place a report covers, as its rows name it (邢台市, 清河县), for its title and file name."""
+    for field in ("county", "city"):
+        if args.get(field):
+            return rows[0][field] if rows else args[field]
+    return "河北省"

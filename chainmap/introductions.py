@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, LiteralString
 
+from chainmap import places
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
@@ -50,7 +51,8 @@ PATCH: LiteralString = "MATCH (i:Introduction {id: $id}) SET i += $props RETURN 
 
 
 def list_introductions(graph: Graph, page: Page, **filters: Any) -> dict:
-    params = {k: filters.get(k) for k in ("cluster", "stage", "enterprise", "county")}
+    params = {k: filters.get(k) for k in ("cluster", "stage", "enterprise")}
+    params["county"] = places.resolve_filters(graph, county=filters.get("county"))["county"]  # 422 when unknown
     row = graph.read(LIST, skip=page.skip, limit=page.per_page, **params)[0]
     return envelope(row["items"], row["total"], page)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any, LiteralString
 
 from chainmap import geo
@@ -64,13 +65,16 @@ def flows_layer(graph: Graph, policies: Policies, thresholds: Thresholds, cluste
 
 
 def province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, city: str | None = None,
-                   category: str | None = None, limit: int = 3, identities: bool = True) -> dict[str, Any]:
+                   category: str | None = None, limit: int = 3, identities: bool = True,
+                   allowance_s: float | None = None) -> dict[str, Any]:
     """Every cluster's targets (filtered by city, category), `limit` per gap node, at most MAX_FLOWS lines: the best
     scores are kept and `truncated` says when some were left off.
 
     The layer depends on what the ranked lists depend on, so it is kept per process under the graph's revision
     tokens (chainmap.graph.footprints: any write renews one), the day and the configuration versions: a repeat asks
-    Neo4j one small query instead of ranking every cluster again."""
+    Neo4j one small query instead of ranking every cluster again. The first layer of a day ranks every gap node;
+    past `allowance_s` the clusters not reached yet are left out and named in `pending` (`complete: false`, not
+    kept): what was ranked is stored, so the next request goes further."""
     tokens = tuple((r["id"], r["token"]) for r in graph.read(REVISIONS))
     key = (tokens, dt.date.today(), policies.recommendation["version"], policies.reward.version, thresholds, city,
            category, limit, identities)
@@ -78,7 +82,9 @@ def province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, 
         if key in _LAYERS:
             return _LAYERS[key]
     layer = _province_flows(graph, policies, thresholds, city=city, category=category, limit=limit,
-                            identities=identities)
+                            identities=identities, allowance_s=allowance_s)
+    if not layer["complete"]:
+        return layer
     with _LOCK:
         _LAYERS[key] = layer
         while len(_LAYERS) > LAYERS_KEPT:
@@ -87,10 +93,15 @@ def province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, 
 
 
 def _province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *, city: str | None,
-                    category: str | None, limit: int, identities: bool, max_features: int = MAX_FLOWS) -> dict:
+                    category: str | None, limit: int, identities: bool, allowance_s: float | None,
+                    max_features: int = MAX_FLOWS) -> dict:
     clusters = list_clusters(graph, ALL, city=city, category=category)["items"]
-    per_cluster = []
-    for cluster in clusters:
+    per_cluster, pending = [], []
+    started = time.monotonic()
+    for i, cluster in enumerate(clusters):  # at least one cluster per request: each one makes progress
+        if allowance_s is not None and i and time.monotonic() - started > allowance_s:
+            pending.append(cluster["id"])
+            continue
         try:  # the lists of one cluster's default request, shared with it (stored per day, chainmap.recommendations)
             items = recommend(graph, policies, cluster["id"], thresholds, limit=SHARED_LIMIT)["items"]
         except NotFound:  # a cluster without a chain has no targets
@@ -99,7 +110,8 @@ def _province_flows(graph: Graph, policies: Policies, thresholds: Thresholds, *,
     features = flow_features(graph, per_cluster, identities)
     features.sort(key=lambda f: (-f["properties"]["score"], f["id"]))
     return geo.collection(features[:max_features], scope="province", clusters=len(per_cluster),
-                          truncated=len(features) > max_features, config_version=policies.recommendation["version"])
+                          truncated=len(features) > max_features, complete=not pending, pending=pending,
+                          config_version=policies.recommendation["version"])
 
 
 def _counted(items: list[dict]) -> list[int]:

@@ -42,7 +42,7 @@ def timed(session: requests.Session, url: str, **headers: str) -> tuple[float, r
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Map layers under gunicorn, as ratios against the trivial endpoint")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--cold", action="store_true", help="renew the cache first: every ranked list is recomputed")

@@ -7,7 +7,7 @@ import json
 import secrets
 from typing import Any, LiteralString
 
-from chainmap import vocab
+from chainmap import places, vocab
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
@@ -127,7 +127,8 @@ def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, a
 
 def list_checks(graph: Graph, page: Page, **filters: Any) -> dict[str, Any]:
     """Recorded checks filtered by enterprise, cluster, county, outcome and check date (since), newest first."""
-    params = {k: filters.get(k) for k in ("enterprise", "cluster", "county", "outcome", "since")}
+    params = {k: filters.get(k) for k in ("enterprise", "cluster", "outcome", "since")}
+    params["county"] = places.resolve_filters(graph, county=filters.get("county"))["county"]  # 422 when unknown
     row = graph.read(HISTORY, skip=page.skip, limit=page.per_page, **params)[0]
     return envelope(row["items"], row["total"], page)
 

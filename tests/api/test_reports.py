@@ -141,3 +141,13 @@ def test_cluster_list_takes_place_names_and_carries_node_counts(client, keys):
         detail = client.get(f"/api/v1/clusters/{item['id']}", headers=keys["viewer"]).get_json()
         assert item["node_counts"] == detail["node_counts"] and sum(item["node_counts"].values()) > 0
         assert item["local_supply_rate"] == detail["local_supply_rate"]
+
+
+def test_county_filters_elsewhere_take_names_and_refuse_unknown_places(client, keys):
+    for path, who in [("/api/v1/introductions", "viewer"), ("/api/v1/reward-checks", "analyst"),
+                      ("/api/v1/audit", "admin")]:
+        by_code = client.get(f"{path}?county=130534", headers=keys[who])
+        assert by_code.status_code == 200, (path, by_code.get_json())
+        assert client.get(f"{path}?county=清河", headers=keys[who]).get_json() == by_code.get_json(), path
+        unknown = client.get(f"{path}?county=139999", headers=keys[who])
+        assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "county", path
