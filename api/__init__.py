@@ -9,7 +9,7 @@ from flask import Flask
 from flask_smorest.utils import prepare_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import bodies, budget, converters, cors, headers, limits, problems, security
+from api import bodies, budget, compression, converters, cors, headers, limits, openapi, problems, security
 from api.context import GRAPH_KEY, POLICIES_KEY
 from api.schemas import ProblemSchema
 from chainmap import __version__
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",  # vendored: the docs work offline
         API_SPEC_OPTIONS={
             "security": [{"bearerAuth": []}],
+            "servers": [{"url": "/", "description": "本服务（路径含 /api/v1；客户端可换成部署地址）"}],
             "info": {"description": "Industrial-chain mapping for Hebei's county featured-industry clusters "
                                     "(河北省县域特色产业集群产业链招商图谱)."},
         },
@@ -73,9 +74,11 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)
 
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(security.PUBLIC_ENDPOINTS)]})
     spec = api.spec
     assert spec is not None  # Api(app) made it
+    api.ma_plugin.converter.add_attribute_function(openapi.any_value_without_nullable)  # pyright: ignore
+    spec.components.schemas.pop("PaginationMetadata", None)  # flask-smorest's; our pages carry their own envelope
     converters.register(app, api)
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "chainmap API key (cmk_…)"})
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     security.register(app)
     bodies.register(app)
     headers.register(app)  # after authentication: bodies of unknown callers are not parsed
+    compression.register(app)
 
     from api import (audit, clusters, console, enterprises, imports, introductions, maps, meta, recommendations,
                      reports, rewards)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
+from api.params import CountyArg
 from api.schemas import PageArgs, PageSchema
 from api.security import principal
 from chainmap import audit_log, auth
@@ -20,8 +21,8 @@ class AuditArgs(PageArgs):
     object = ma.fields.String(validate=validate.Length(min=1, max=200),
                               metadata={"description": "object id: its history (qinghe-cashmere, a USCC, ...)"})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
-    actor = ma.fields.String(validate=validate.Regexp(r"^[a-z0-9]{12}$", error="must be an API key id"))
-    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    actor = ma.fields.String(validate=validate.Regexp(r"^[a-z0-9]{12}$", error="须为 API 密钥编号"))
+    county = CountyArg()
     since = ma.fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with offset; inclusive"})
     until = ma.fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with offset; exclusive"})
 

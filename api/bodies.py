@@ -49,11 +49,11 @@ def check_body(raw: bytes) -> None:
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise _refuse("body", "is not UTF-8 encoded JSON") from None
+        raise _refuse("body", "不是 UTF-8 编码的 JSON") from None
     try:
         data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=lambda c: _LongNumber(c))
     except RecursionError:
-        raise _refuse("body", f"is nested deeper than {MAX_DEPTH} levels") from None
+        raise _refuse("body", f"嵌套超过 {MAX_DEPTH} 层") from None
     except ValueError:
         return  # malformed JSON: the parser of the views answers 400 with its position
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
@@ -61,16 +61,16 @@ def check_body(raw: bytes) -> None:
         value, path, depth = stack.pop()
         field = path or "body"
         if depth > MAX_DEPTH:
-            raise _refuse("body", f"is nested deeper than {MAX_DEPTH} levels")
+            raise _refuse("body", f"嵌套超过 {MAX_DEPTH} 层")
         if isinstance(value, _LongNumber):
-            raise _refuse(field, "is not a number the API accepts (too many digits, NaN or Infinity)")
+            raise _refuse(field, "不是可接受的数字（位数过多、NaN 或 Infinity）")
         if isinstance(value, str):
             if _has_surrogate(value):
-                raise _refuse(field, "contains a lone UTF-16 surrogate, which is not a character")
+                raise _refuse(field, "含有孤立的 UTF-16 代理码元，不是有效字符")
         elif isinstance(value, dict):
             for key, item in value.items():
                 if _has_surrogate(key):
-                    raise _refuse(field, "has a key with a lone UTF-16 surrogate")
+                    raise _refuse(field, "有键名含孤立的 UTF-16 代理码元")
                 stack.append((item, f"{path}.{key}" if path else key, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{path}.{i}" if path else str(i), depth + 1) for i, item in enumerate(value))

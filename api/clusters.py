@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from api import rendered
 from api.context import graph, thresholds
-from api.params import ADCODE, CLASS, SLUG, checked
+from api.params import CLASS, SLUG, CityArg, CountyArg, checked
 from api.schemas import AsOfArgs, Bool, Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
@@ -22,8 +22,8 @@ blp = Blueprint("clusters", __name__, description="Clusters (特色产业集群)
 
 # ---- schemas ---------------------------------------------------------------------------------
 class ClusterArgs(PageArgs):
-    city = ma.fields.String(validate=validate.Length(min=2, max=20), metadata={"description": "city adcode or name"})
-    county = ma.fields.String(validate=ADCODE)
+    city = CityArg()
+    county = CountyArg()
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in names"})
 
@@ -94,14 +94,14 @@ class ClusterDetailSchema(ClusterSchema):
 
 
 class ClusterPageSchema(PageSchema):
-    items = ma.fields.List(ma.fields.Nested(ClusterSchema), required=True)
+    items = ma.fields.List(ma.fields.Nested(ClusterDetailSchema), required=True)
 
 
 class ClusterCreateSchema(Strict):
     id = ma.fields.String(required=True, validate=SLUG)
     name = Text(60, required=True)
     county = ma.fields.String(required=True, validate=validate.Regexp(rf"^{HEBEI}\d{{4}}$",
-                                                                             error="must be a Hebei county adcode"))
+                                                                             error="须为河北省县级行政区划代码"))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     category_is_guess = Bool(load_default=False)
     revenue_100m_cny = RevenueFigure()
@@ -112,9 +112,9 @@ class ClusterCreateSchema(Strict):
     @ma.validates_schema
     def figure_has_metric(self, data, **kwargs):
         if data.get("revenue_100m_cny") is not None and not data.get("revenue_metric"):
-            raise ma.ValidationError("is required with revenue_100m_cny: 产值, 营业收入 …", "revenue_metric")
+            raise ma.ValidationError("填写 revenue_100m_cny 时必填：产值、营业收入……", "revenue_metric")
         if data.get("revenue_year") is not None and data.get("revenue_100m_cny") is None:
-            raise ma.ValidationError("is given without revenue_100m_cny", "revenue_year")
+            raise ma.ValidationError("未填写 revenue_100m_cny 时不能填写", "revenue_year")
 
 
 class ClusterPatchSchema(Patch):
@@ -229,7 +229,7 @@ class NodeFirmSchema(ma.Schema):
     synthetic = ma.fields.Boolean(required=True)
 
 
-class NodeRefSchema(ma.Schema):
+class FirmListNodeSchema(ma.Schema):
     id = ma.fields.String(required=True)
     key = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
@@ -244,7 +244,7 @@ class ClusterRefSchema(ma.Schema):
 
 class NodeFirmPageSchema(PageSchema):
     cluster = ma.fields.Nested(ClusterRefSchema, required=True)
-    node = ma.fields.Nested(NodeRefSchema, required=True)
+    node = ma.fields.Nested(FirmListNodeSchema, required=True)
     scope = ma.fields.String(required=True)
     items = ma.fields.List(ma.fields.Nested(NodeFirmSchema), required=True)
 
@@ -259,9 +259,10 @@ class CreatedSchema(ma.Schema):
 @blp.arguments(ClusterArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ClusterPageSchema)
 def list_clusters(args):
-    """Clusters, filtered by city (adcode or name), county adcode, category or text."""
+    """Clusters, filtered by city or county (adcode or name), category or text; each with its node counts by status
+    and local supply rate."""
     page = Page(args.pop("page"), args.pop("per_page"))
-    return clusters.list_clusters(graph(), page, **args)
+    return clusters.list_clusters_with_counts(graph(), page, thresholds(), **args)
 
 
 @blp.route("/clusters", methods=["POST"])

@@ -29,8 +29,8 @@ def _preflight():
         return None
     origin = request.headers.get("Origin")
     if origin not in _origins():
-        return problem(403, f"origin {origin!r} is not on CHAINMAP_CORS_ORIGINS", slug="cors-origin", field_errors=[
-            {"field": "Origin", "in": "header", "reason": "not an allowed origin"}])
+        return problem(403, f"来源 {origin} 不在允许的跨域来源（CHAINMAP_CORS_ORIGINS）之中", slug="cors-origin",
+                       field_errors=[{"field": "Origin", "in": "header", "reason": "不是允许的来源"}])
     response = Response(status=204)
     response.headers.update({"Access-Control-Allow-Methods": ALLOWED_METHODS,
                              "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": MAX_AGE})

@@ -43,10 +43,10 @@ class RegionPageSchema(PageSchema):
 
 
 class EnterpriseArgs(PageArgs):
-    region = ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$", error="must be 2 to 6 digits of an adcode"),
+    region = ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$", error="须为行政区划代码的 2 至 6 位数字"),
                               metadata={"description": "adcode prefix: 13 (Hebei), 1305 (邢台), 130534 (清河县)"})
     chain_node = ma.fields.String(validate=NODE_ID)
-    industry = ma.fields.String(validate=validate.Regexp(r"^\d{2,4}$", error="must be a GB/T 4754 code"),
+    industry = ma.fields.String(validate=validate.Regexp(r"^\d{2,4}$", error="须为国民经济行业代码（GB/T 4754）"),
                                 metadata={"description": "class, group or division: classified in it or under it"})
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
     status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
@@ -61,7 +61,7 @@ class SignalsSchema(Strict):
 
 def _revenue_field(**kwargs) -> ma.fields.Dict:
     return ma.fields.Dict(
-        keys=ma.fields.String(validate=validate.Regexp(r"^(19|20)\d{2}$", error="must be a year")),
+        keys=ma.fields.String(validate=validate.Regexp(r"^(19|20)\d{2}$", error="须为年份")),
         values=ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=10**13)),
         metadata={"description": "operating revenue by year, whole CNY: {\"2024\": 60000000}"}, **kwargs)
 
@@ -221,8 +221,7 @@ def create_enterprises():
 
 def _require_chain_nodes(graph_, node_ids: list[str]) -> None:
     counties = write_scope.chain_node_counties(graph_, node_ids)
-    auth.require_counties(principal(), list(counties.values()), "linking an enterprise into a chain node changes "
-                                                               "that cluster's chain")
+    auth.require_counties(principal(), list(counties.values()), "把市场主体挂到环节上会改变该集群的产业链")
 
 
 @blp.route("/enterprises/<uscc:uscc>", methods=["GET"])
@@ -247,8 +246,7 @@ def patch_enterprise(changes, uscc):
     reward_facts = [f for f in write_scope.REWARD_FACTS if f in changes]
     if reward_facts:
         counties = write_scope.introduction_counties(graph(), [uscc]).get(uscc, [])
-        auth.require_counties(principal(), counties, f"{', '.join(reward_facts)} of an introduced enterprise decide "
-                                                     "the reward check of the introduction's county")
+        auth.require_counties(principal(), counties, f"引进项目的 {'、'.join(reward_facts)} 决定其所在县的奖励核查")
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
     return enterprises.patch_enterprise(graph(), policies(), uscc, changes)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.params import ADCODE, NODE_ID, SLUG, USCC, checked
+from api.params import ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
 from api.schemas import Patch, PageArgs, PageSchema, Strict, Text
 from api.security import principal
 from chainmap import auth, introductions, project_history
@@ -23,8 +23,8 @@ STAGES_DOC = "、".join(f"{code}（{name}）" for code, name in INTRODUCTION_STA
 
 class IntroductionArgs(PageArgs):
     cluster = ma.fields.String(validate=SLUG)
-    county = ma.fields.String(validate=ADCODE)
-    city = ma.fields.String(validate=ADCODE, metadata={"description": "city adcode (e.g. 130500)"})
+    county = CountyArg()
+    city = CityArg()
     stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES), metadata={"description": STAGES_DOC})
     enterprise = ma.fields.String(validate=USCC)
     officer = ma.fields.String(validate=validate.Length(min=1, max=40),

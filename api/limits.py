@@ -66,16 +66,16 @@ def _before_request() -> None:
     rules = _limits()
     address = request.remote_addr or "unknown"
     if rules.address and not rules.limiter.hit(rules.address, "address", address):
-        rules.refuse(rules.address, f"too many requests from this address (limit {rules.address}); slow down",
+        rules.refuse(rules.address, f"该地址请求过于频繁（上限 {rules.address}），请稍后再试",
                      "address", address)
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
         return
     if rules.failures and not rules.limiter.test(rules.failures, "auth-failures", address):
-        rules.refuse(rules.failures, f"too many failed authentications from this address (limit {rules.failures})",
+        rules.refuse(rules.failures, f"该地址认证失败次数过多（上限 {rules.failures}），请稍后再试",
                      "auth-failures", address)
     key_id = _key_id()
     if rules.key and key_id and not rules.limiter.hit(rules.key, "key", key_id):
-        rules.refuse(rules.key, f"too many requests with this API key (limit {rules.key}); slow down", "key", key_id)
+        rules.refuse(rules.key, f"该 API 密钥请求过于频繁（上限 {rules.key}），请稍后再试", "key", key_id)
 
 
 def _after_request(response):

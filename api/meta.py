@@ -24,7 +24,7 @@ class HealthSchema(ma.Schema):
     neo4j = ma.fields.String(required=True, metadata={"description": "reachable"})
 
 
-@blp.route("/")
+@blp.route("", strict_slashes=False)  # /api/v1 and /api/v1/ (the document names the first)
 @blp.doc(security=[])
 @blp.response(200, IndexSchema)
 def index():

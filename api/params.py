@@ -5,16 +5,32 @@ from __future__ import annotations
 
 import re
 
+import marshmallow as ma
 from marshmallow import validate
 
 from chainmap import vocab
 from chainmap.errors import Invalid
 
-ADCODE = validate.Regexp(vocab.ADCODE_PATTERN, error="must be a six-digit GB/T 2260 code")
-SLUG = validate.Regexp(vocab.SLUG_PATTERN, error="must be a lowercase slug (a-z, 0-9, -), 2-63 characters")
-USCC = validate.Regexp(vocab.USCC_PATTERN, error="must be an 18-character USCC (GB 32100-2015 characters)")
-CLASS = validate.Regexp(vocab.INDUSTRY_CLASS_PATTERN, error="must be a four-digit GB/T 4754 class")
-NODE_ID = validate.Regexp(vocab.NODE_ID_PATTERN, error="must be a chain-node id")
+ADCODE = validate.Regexp(vocab.ADCODE_PATTERN, error="须为六位行政区划代码（GB/T 2260）")
+SLUG = validate.Regexp(vocab.SLUG_PATTERN, error="须为 2-63 位小写编号（a-z、0-9、-）")
+USCC = validate.Regexp(vocab.USCC_PATTERN, error="须为 18 位统一社会信用代码（GB 32100-2015）")
+CLASS = validate.Regexp(vocab.INDUSTRY_CLASS_PATTERN, error="须为四位国民经济行业小类代码（GB/T 4754）")
+NODE_ID = validate.Regexp(vocab.NODE_ID_PATTERN, error="须为产业链环节编号")
+
+PLACE_TEXT = validate.Length(min=2, max=20)
+
+
+def CityArg() -> ma.fields.String:  # noqa: N802 - a field factory
+    """A Hebei city (chainmap.places): adcode, name with or without 市, or pinyin; unknown or ambiguous is a 422."""
+    return ma.fields.String(validate=PLACE_TEXT, metadata={
+        "description": "设区市：行政区划代码、名称（可省略“市”）或拼音，如 130500、邢台市、邢台、xingtai"})
+
+
+def CountyArg() -> ma.fields.String:  # noqa: N802 - a field factory
+    """A Hebei county-level unit: adcode, or name with or without 县/区/市 where it is unique (or within city=)."""
+    return ma.fields.String(validate=PLACE_TEXT, metadata={
+        "description": "县级行政区：行政区划代码或名称（可省略县、区、市；重名时请同时给出 city 或用代码），如 130534、清河县、清河"})
+
 
 _SLUG = re.compile(vocab.SLUG_PATTERN)
 
@@ -22,5 +38,6 @@ _SLUG = re.compile(vocab.SLUG_PATTERN)
 def checked(value: str, field: str) -> str:
     """Path ids are slugs; anything else is refused with the field named (never looked up)."""
     if not _SLUG.match(value):
-        raise Invalid(f"{field} must be a lowercase slug", errors=[{"field": field, "reason": "not a slug", "in": "path"}])
+        raise Invalid(f"{field} 须为小写编号（a-z、0-9、-）",
+                      errors=[{"field": field, "reason": "不是小写编号", "in": "path"}])
     return value

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from api import wording
 from chainmap import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -31,7 +31,7 @@ def problem(status: int, detail: str | None = None, *, slug: str | None = None,
     """Build a problem+json response."""
     body: dict[str, Any] = {
         "type": f"urn:chainmap:problem:{slug}" if slug else "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": wording.title(status),
         "status": status,
         "instance": quote(request.path, safe="/"),  # a URI reference: percent-encoded
     }
@@ -52,13 +52,13 @@ def flatten_messages(messages: Any, path: str = "") -> list[dict]:
             out += flatten_messages(value, f"{path}.{key}" if path else str(key))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         location, _, field = path.partition(".")
-        out += [{"field": field or location, "in": location, "reason": m} for m in messages]
+        out += [{"field": field or location, "in": location, "reason": wording.reason(m)} for m in messages]
     elif isinstance(messages, list):
         for i, value in enumerate(messages):
             out += flatten_messages(value, f"{path}.{i}")
     else:
         location, _, field = path.partition(".")
-        out.append({"field": field or location, "in": location, "reason": str(messages)})
+        out.append({"field": field or location, "in": location, "reason": wording.reason(str(messages))})
     return out
 
 
@@ -72,11 +72,12 @@ def http_problem(error: HTTPException) -> Response:
     if field_errors:
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in field_errors[:5])
     elif status == 405:
-        detail = f"{request.method} is not allowed on {request.path}; allowed: {headers.get('Allow', 'none')}"
+        detail = f"{request.path} 不支持 {request.method} 请求；可用：{headers.get('Allow', '无')}"
     elif status == 404 and not data:
-        detail = f"no resource at {request.path}"
+        detail = f"{request.path} 处没有资源"
     else:
-        detail = data.get("message") or error.description
+        ours = error.description if error.description != type(error).description else None  # werkzeug's is English
+        detail = data.get("message") or ours or wording.DETAILS.get(status) or wording.title(status)
     slug = "invalid-input" if field_errors else None
     return problem(status, detail, slug=slug, field_errors=field_errors, headers=headers)
 
@@ -93,7 +94,7 @@ def domain_problem(error: errors.ChainmapError) -> Response:
 
 def unexpected_problem(error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return problem(500, "an unexpected error occurred; it has been logged")
+    return problem(500, "服务器发生意外错误，已记录日志")
 
 
 def register(app: Flask) -> None:

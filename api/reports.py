@@ -11,11 +11,10 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, thresholds
-from api.params import checked
+from api.params import CityArg, CountyArg, checked
 from api.schemas import AsOf, Strict
-from api.params import ADCODE
 from api.security import principal
-from chainmap import progress_report, progress_sheets, report_formats
+from chainmap import places, progress_report, progress_sheets, report_formats
 from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
 from chainmap.gaps import analysis, as_of
 from chainmap.graph import deadline
@@ -33,8 +32,8 @@ class ScopeArgs(Strict):
 
 
 class ReportArgs(ScopeArgs):
-    city = ma.fields.String(validate=validate.Length(min=2, max=20), metadata={"description": "city adcode or name"})
-    county = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    city = CityArg()
+    county = CountyArg()
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     status = ma.fields.List(ma.fields.String(validate=validate.OneOf(REPORT_STATUSES)),
                             metadata={"description": "repeatable; default all three"})
@@ -66,6 +65,7 @@ class GapsSchema(ma.Schema):
 
 class ReportRowSchema(ma.Schema):
     city = ma.fields.String(required=True)
+    city_adcode = ma.fields.String(required=True)
     county = ma.fields.String(required=True)
     county_adcode = ma.fields.String(required=True)
     cluster = ma.fields.String(required=True)
@@ -75,6 +75,8 @@ class ReportRowSchema(ma.Schema):
     node_name = ma.fields.String(required=True)
     stage = ma.fields.String(required=True)
     industry_codes = ma.fields.List(ma.fields.String(), required=True)
+    industry_names = ma.fields.List(ma.fields.String(allow_none=True), required=True,
+                                    metadata={"description": "GB/T 4754 names, in the order of industry_codes"})
     status = ma.fields.String(required=True)
     scope = ma.fields.String(required=True)
     local_entities = ma.fields.Integer(required=True)
@@ -105,8 +107,8 @@ class ProgressArgs(Strict):
     period = ma.fields.String(required=True, validate=_period, metadata={
         "description": "2026-11 (month), 2026-Q3 (quarter), 2026-H1 (half year) or 2026 (year)",
         "pattern": PERIOD_PATTERN})
-    city = ma.fields.String(validate=ADCODE, metadata={"description": "city adcode, e.g. 130500 邢台市"})
-    county = ma.fields.String(validate=ADCODE)
+    city = CityArg()
+    county = CountyArg()
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
 
     @ma.validates_schema
@@ -164,13 +166,16 @@ def gap_report(args):
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows)}
-    label = "-".join(v for v in (args.get("city"), args.get("county"), args.get("category")) if v) or "河北省"
+    label = f"{_place(args, rows)}{args.get('category', '')}"
     name = f"缺链报告-{label}-{today:%Y%m%d}.{fmt}"
-    body = report_formats.to_csv(rows) if fmt == "csv" else report_formats.to_xlsx(rows)
-    mimetype = "text/csv" if fmt == "csv" else XLSX
-    response = Response(body, mimetype=mimetype)
     if fmt == "csv":
+        response = Response(report_formats.to_csv(rows), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        title = f"{label}县域特色产业集群产业链缺链情况表"
+        response = Response(report_formats.to_xlsx(rows, title=title, unit=principal().label or "（未填）",
+                                                            as_of=day or today),
+                            mimetype=XLSX)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")
     return response
@@ -186,9 +191,10 @@ def progress(args):
     # A report compares every node of the area on two days, computed afresh: it may wait on the database for most of
     # the HTTP timeout (a dead database still ends it), not only CHAINMAP_DB_WAIT_S as a lookup does.
     settings = current_app.config["CHAINMAP_SETTINGS"]
+    area = places.resolve_filters(graph(), city=args.get("city"), county=args.get("county"))  # 422: unknown place
     with deadline.budget(max(settings.db_wait_s, settings.http_timeout_s - 5)):
         report = progress_report.progress_report(graph(), thresholds(), parse_period(args["period"]),
-                                                 city=args.get("city"), county=args.get("county"))
+                                                 city=area["city"], county=area["county"])
     if args["format"] == "json":
         return report
     body = progress_sheets.progress_xlsx(report, principal().label or report["area"])
@@ -197,3 +203,11 @@ def progress(args):
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"progress-{args['period']}.xlsx\"; filename*=UTF-8''{quote(name)}")
     return response
+
+
+def _place(args: dict, rows: list[dict]) -> str:
+    """The place a report covers, as its rows name it (邢台市, 清河县), for its title and file name."""
+    for field in ("county", "city"):
+        if args.get(field):
+            return rows[0][field] if rows else args[field]
+    return "河北省"

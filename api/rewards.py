@@ -11,7 +11,7 @@ from flask import Response, render_template
 from flask_smorest import Blueprint
 
 from api.context import graph, policies
-from api.params import ADCODE, SLUG, USCC, checked
+from api.params import SLUG, USCC, CountyArg, checked
 from api.schemas import PageArgs, PageSchema, Strict
 from api.security import principal
 from chainmap import auth
@@ -94,7 +94,7 @@ class CheckSchema(ma.Schema):
 class CheckArgs(PageArgs):
     enterprise = ma.fields.String(validate=USCC)
     cluster = ma.fields.String(validate=SLUG)
-    county = ma.fields.String(validate=ADCODE)
+    county = CountyArg()
     outcome = ma.fields.String(validate=validate.OneOf(OUTCOME_NAMES))
     since = ma.fields.Date(metadata={"description": "checks made on or after this day"})
 

@@ -24,14 +24,13 @@ class NoHiddenCharacters(validate.Regexp):
     """Refuses control, direction-changing and invisible characters, naming the first one and where it is."""
 
     def __init__(self) -> None:
-        super().__init__(f"^[^{HIDDEN}]*$", error="must not contain control, direction-changing or invisible "
-                                                  "characters")
+        super().__init__(f"^[^{HIDDEN}]*$", error="不能含有控制字符、改变书写方向的字符或不可见字符")
 
     def __call__(self, value: str) -> str:  # pyright: ignore[reportIncompatibleMethodOverride] - str in, str out
         found = HIDDEN_CHARACTER.search(value)
         if found:
-            raise ma.ValidationError(f"must not contain control, direction-changing or invisible characters "
-                                     f"(U+{ord(found.group()):04X} at position {found.start() + 1})")
+            raise ma.ValidationError(f"不能含有控制字符、改变书写方向的字符或不可见字符"
+                                     f"（第 {found.start() + 1} 个字符 U+{ord(found.group()):04X}）")
         return value
 
 
@@ -89,7 +88,7 @@ class Patch(Strict):
     @ma.validates_schema
     def not_empty(self, data, **kwargs):
         if not data:
-            raise ma.ValidationError("send at least one field to change", field_name="_schema")
+            raise ma.ValidationError("至少要提交一个要修改的字段", field_name="_schema")
 
 
 class PageArgs(Strict):

@@ -7,9 +7,12 @@ from flask import Flask, current_app, g, request
 from api.context import graph
 from api.problems import problem
 from chainmap import api_keys, audit, auth
+from chainmap.errors import Forbidden
 
 PUBLIC_ENDPOINTS = {"meta.index", "meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static",
                     "console.index", "console.asset"}
+# What a `map` key (a key a browser may hold) can read: the layers, nothing else (README "Map layers").
+MAP_ENDPOINTS = {"maps.clusters_layer", "maps.counties_layer", "maps.flows_layer"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 UPLOAD_ENDPOINTS = {"imports.post_import"}  # files come as multipart/form-data, everything else as JSON
 ANONYMOUS_READER = auth.Principal(key_id="anonymous", role="viewer")
@@ -23,9 +26,9 @@ def _before_request():
     if request.method in BODY_METHODS and request.endpoint not in (None, "static"):
         if request.endpoint in UPLOAD_ENDPOINTS:
             if request.mimetype != "multipart/form-data":
-                return problem(415, f"send the file as multipart/form-data, not {request.mimetype or 'no content type'}")
+                return problem(415, f"请以 multipart/form-data 上传文件，而不是 {request.mimetype or '无内容类型'}")
         elif request.content_length and not request.is_json:
-            return problem(415, f"send the body as application/json, not {request.mimetype or 'no content type'}")
+            return problem(415, f"请求体须为 application/json，而不是 {request.mimetype or '无内容类型'}")
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown routes and wrong methods fall through to their 404/405 problems
     header = request.headers.get("Authorization")
@@ -34,6 +37,8 @@ def _before_request():
         g.principal = ANONYMOUS_READER
         return None
     g.principal = api_keys.authenticate(graph(), header, settings.key_cache_s)  # Unauthorized -> 401 problem
+    if g.principal.role == auth.MAP_ROLE and request.endpoint not in MAP_ENDPOINTS:
+        raise Forbidden("地图图层密钥只能读取地图图层（/api/v1/map/…）")
     # Who the audit trail names for this request's writes (chainmap.audit).
     g.actor = audit.start(audit.Actor(g.principal.key_id, g.principal.label, g.principal.role))
     return None

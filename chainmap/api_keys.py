@@ -30,18 +30,18 @@ REVOKE: LiteralString = (
 
 def create_key(graph: Graph, role: str, counties: list[str], label: str = "") -> str:
     """Store a new key and return it (the only time the full key exists outside the caller)."""
-    if role not in auth.ROLES:
-        raise Invalid(f"role must be one of {', '.join(auth.ROLES)}", errors=[{"field": "role", "reason": "unknown"}])
+    if role not in auth.KEY_ROLES:
+        raise Invalid(f"role 须为 {'、'.join(auth.KEY_ROLES)} 之一", errors=[{"field": "role", "reason": "未知角色"}])
     counties = sorted(set(counties))
     if counties and role != "editor":
-        raise Invalid("only editors have county scopes", errors=[{"field": "county", "reason": "only for editors"}])
+        raise Invalid("只有编辑密钥可以限定县级范围", errors=[{"field": "county", "reason": "仅编辑密钥可用"}])
     if role == "editor" and not counties:
-        raise Invalid("an editor key needs at least one county", errors=[{"field": "county", "reason": "required"}])
+        raise Invalid("编辑密钥至少要指定一个县级行政区", errors=[{"field": "county", "reason": "必填"}])
     known = known_hebei_counties(graph, counties)
     unknown = [c for c in counties if c not in known]
     if unknown:
-        raise Invalid(f"not Hebei county adcodes: {', '.join(unknown)}",
-                      errors=[{"field": "county", "reason": f"unknown county {c}"} for c in unknown])
+        raise Invalid(f"不是河北省县级行政区划代码：{'、'.join(unknown)}",
+                      errors=[{"field": "county", "reason": f"未知的县级行政区划代码 {c}"} for c in unknown])
     key_id, full, digest = auth.new_key()
     graph.write(CREATE, touches=footprints.NOTHING, id=key_id, hash=digest, role=role, counties=counties, label=label)
     return full
@@ -89,7 +89,7 @@ def authenticate(graph: Graph, header: str | None, max_age: float = 0.0) -> auth
         if row is not None and max_age > 0:
             LOOKUPS.put(key_id, row)
     if row is None or not auth.verify(full, row["hash"]) or row["revoked"]:
-        raise Unauthorized("the API key is not valid")
+        raise Unauthorized("API 密钥无效或已停用")
     return auth.Principal(key_id=key_id, role=row["role"], counties=frozenset(row["counties"] or []),
                           label=row["label"] or "")
 
@@ -101,4 +101,4 @@ def list_keys(graph: Graph) -> list[dict]:
 def revoke_key(graph: Graph, key_id: str) -> None:
     LOOKUPS.forget(key_id)
     if not graph.write(REVOKE, touches=footprints.NOTHING, id=key_id):
-        raise NotFound(f"no key with id {key_id}")
+        raise NotFound(f"没有编号为 {key_id} 的密钥")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainmap import places
 from chainmap.audit import diff
 from chainmap.graph import Graph
 from chainmap.graph.audit import COUNT, LIST
@@ -11,7 +12,8 @@ from chainmap.paging import Page, envelope
 
 
 def list_entries(graph: Graph, page: Page, **filters: Any) -> dict:
-    params = {k: filters.get(k) for k in ("object", "kind", "actor", "county", "since", "until")}
+    params = {k: filters.get(k) for k in ("object", "kind", "actor", "since", "until")}
+    params["county"] = places.resolve_filters(graph, county=filters.get("county"))["county"]  # 422 when unknown
     for key in ("since", "until"):
         value = params[key]
         if value is not None:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from chainmap.errors import Forbidden, Unauthorized
 from chainmap.vocab import HEBEI
 
-ROLES = ("viewer", "analyst", "editor", "admin")
+ROLES = ("viewer", "analyst", "editor", "admin")  # each may do what the ones before it may
+MAP_ROLE = "map"  # outside the ladder: reads the map layers only (api/security.py), for keys held by browsers
+KEY_ROLES = (MAP_ROLE, *ROLES)
+ROLE_NAMES = {"map": "地图图层", "viewer": "查看", "analyst": "分析", "editor": "编辑", "admin": "管理员"}
 KEY_FORMAT = re.compile(r"^cmk_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$")
 
 
@@ -44,11 +47,11 @@ def hash_key(full: str) -> str:
 def parse_key(header: str | None) -> tuple[str, str]:
     """(key id, full key) from an `Authorization: Bearer …` header; Unauthorized when absent or malformed."""
     if not header:
-        raise Unauthorized("an API key is required: send Authorization: Bearer <key>")
+        raise Unauthorized("需要 API 密钥：请在请求头 Authorization 中填写“Bearer 密钥”")
     scheme, _, token = header.partition(" ")
     match = KEY_FORMAT.match(token.strip()) if scheme.lower() == "bearer" else None
     if not match:
-        raise Unauthorized("the Authorization header must be 'Bearer <key>' with a chainmap key")
+        raise Unauthorized("Authorization 请求头格式不对：应为“Bearer 密钥”，密钥以 cmk_ 开头")
     return match.group(1), token.strip()
 
 
@@ -57,11 +60,16 @@ def verify(full: str, stored_hash: str | None) -> bool:
     return stored_hash is not None and hmac.compare_digest(hash_key(full), stored_hash)
 
 
+def _scope(principal: Principal) -> str:
+    """The counties an editor key may change, for a refusal a user reads."""
+    return f"只能编辑县级行政区 {'、'.join(sorted(principal.counties))}" if principal.counties else "不能编辑任何县级行政区"
+
+
 def require_role(principal: Principal, role: str) -> None:
     if principal.role not in ROLES:
-        raise Unauthorized("an API key is required")
+        raise Unauthorized("需要 API 密钥")
     if ROLES.index(principal.role) < ROLES.index(role):
-        raise Forbidden(f"this needs the {role} role; the key has {principal.role}")
+        raise Forbidden(f"此操作需要{ROLE_NAMES.get(role, role)}权限，当前密钥为{ROLE_NAMES.get(principal.role, principal.role)}")
 
 
 def require_write(principal: Principal, county: str | None) -> None:
@@ -70,8 +78,8 @@ def require_write(principal: Principal, county: str | None) -> None:
     if principal.is_admin:
         return
     if county is None or county not in principal.counties:
-        where = f"county {county}" if county else "this object"
-        raise Forbidden(f"the key may edit counties {', '.join(sorted(principal.counties)) or 'none'}, not {where}")
+        where = f"县级行政区 {county}" if county else "该对象"
+        raise Forbidden(f"当前密钥{_scope(principal)}，不能编辑{where}")
 
 
 def require_counties(principal: Principal, counties: list[str], why: str) -> None:
@@ -82,8 +90,7 @@ def require_counties(principal: Principal, counties: list[str], why: str) -> Non
         return
     outside = sorted(set(counties) - principal.counties)
     if outside:
-        raise Forbidden(f"{why}: the key may edit counties {', '.join(sorted(principal.counties)) or 'none'}, "
-                        f"not {', '.join(outside)}")
+        raise Forbidden(f"{why}：当前密钥{_scope(principal)}，不能编辑{'、'.join(outside)}")
 
 
 def require_enterprise_write(principal: Principal, region: str) -> None:
@@ -104,5 +111,4 @@ def require_any_enterprise_write(principal: Principal, regions: list[str]) -> No
         return
     require_role(principal, "editor")
     if not any(r in principal.counties for r in hebei):
-        raise Forbidden(f"the key may edit counties {', '.join(sorted(principal.counties))}, "
-                        f"not {' or '.join(sorted(set(hebei)))}")
+        raise Forbidden(f"当前密钥{_scope(principal)}，不能编辑{'或'.join(sorted(set(hebei)))}")

@@ -76,14 +76,14 @@ def _check_classes(graph: Graph, codes: list[str]) -> None:
     known = known_classes(graph, codes)
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise Invalid(f"unknown GB/T 4754 classes: {', '.join(unknown)}",
-                      errors=[{"field": "industry_codes", "reason": f"unknown class {c}"} for c in unknown])
+        raise Invalid(f"未知的国民经济行业小类（GB/T 4754）：{'、'.join(unknown)}",
+                      errors=[{"field": "industry_codes", "reason": f"未知行业小类 {c}"} for c in unknown])
 
 
 def _node(graph: Graph, cluster_id: str, key: str) -> dict:
     rows = graph.read(NODE, cluster=cluster_id, id=node_id(cluster_id, key))
     if not rows:
-        raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")
+        raise NotFound(f"产业集群 {cluster_id} 没有环节 {key}")
     return rows[0]
 
 
@@ -109,33 +109,33 @@ def patch_node(graph: Graph, cluster_id: str, key: str, changes: dict[str, Any])
 def delete_node(graph: Graph, cluster_id: str, key: str) -> None:
     node = _node(graph, cluster_id, key)
     if node["enterprises"]:
-        raise Conflict(f"{node['enterprises']} enterprises operate in this node; move them before deleting it")
+        raise Conflict(f"该环节有 {node['enterprises']} 家市场主体，请先将其移出再删除")
     graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key),
                 change=Change("chain_node.delete", "chain_node", (node_id(cluster_id, key),)))
 
 
 def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str, kind: str) -> None:
     if source_key == target_key:
-        raise Invalid("an edge joins two different nodes", errors=[{"field": "to", "reason": "same as from"}])
+        raise Invalid("连线须连接两个不同的环节", errors=[{"field": "to", "reason": "与 from 相同"}])
     source = _node(graph, cluster_id, source_key)
     _node(graph, cluster_id, target_key)
     if (kind == "service") != (source["stage"] == "service"):
-        raise Invalid("service edges start at service nodes, and only they do",
-                      errors=[{"field": "kind", "reason": f"{kind!r} does not fit a {source['stage']} source node"}])
+        raise Invalid("配套服务连线（service）只能、也必须从配套服务环节出发",
+                      errors=[{"field": "kind", "reason": f"{kind} 与起点环节位置 {source['stage']} 不符"}])
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
     try:
         graph.write(CREATE_EDGE, kind=kind, source=ids["source"], target=ids["target"], change=Change(
             "chain_edge.create", "chain_edge", (f"{ids['source']}->{ids['target']}",)))
     except Clash as clash:
-        raise Conflict(f"{source_key} already feeds {target_key} in cluster {cluster_id!r} "
-                       f"(kind {clash.existing['kind']})") from None
+        raise Conflict(f"产业集群 {cluster_id} 中已有 {source_key} → {target_key} 的连线"
+                       f"（类型 {clash.existing['kind']}）") from None
 
 
 def delete_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str) -> None:
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
     if not graph.write(DELETE_EDGE, source=ids["source"], target=ids["target"], change=Change(
             "chain_edge.delete", "chain_edge", (f"{ids['source']}->{ids['target']}",)))[0]["n"]:
-        raise NotFound(f"no edge {source_key} -> {target_key} in cluster {cluster_id!r}")
+        raise NotFound(f"产业集群 {cluster_id} 中没有 {source_key} → {target_key} 的连线")
 
 
 def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by: str,
@@ -149,4 +149,4 @@ def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by
                        mark=None if mark == "none" else mark, reason=reason, by=by, on=on,
                        change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
     if not rows:
-        raise NotFound(f"cluster {cluster_id!r} has no chain node {key!r}")
+        raise NotFound(f"产业集群 {cluster_id} 没有环节 {key}")

@@ -165,7 +165,8 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option("--role", type=click.Choice(["viewer", "analyst", "editor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["map", "viewer", "analyst", "editor", "admin"]), required=True,
+              help="map: the map layers only (a key a web page may hold); viewer and up: everything they may read")
 @click.option("--county", "counties", multiple=True, help="Hebei county adcode an editor may change (repeatable).")
 @click.option("--label", default="", help="Who or what the key is for.")
 def keys_create(role: str, counties: tuple[str, ...], label: str) -> None:

@@ -7,14 +7,17 @@ problem+json detail and field errors.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import requests
 
 RETRY_STATUSES = {429, 503}
+REPORT_FORMATS = ("json", "csv", "xlsx")
 
 
 class ChainmapAPIError(Exception):
@@ -107,8 +110,15 @@ class ChainmapClient:
     def enterprises(self, **filters: Any) -> Iterator[dict[str, Any]]:
         return self.paginate("/enterprises", **filters)
 
+    def partners(self, uscc: str) -> list[dict[str, Any]]:
+        """An enterprise's 协作配套 relationships, both directions."""
+        return self.get(f"/enterprises/{uscc}/partners")["items"]
+
     def gap_report(self, fmt: str = "json", **filters: Any) -> Any:
-        """The gap report: a dict for json, bytes for csv and xlsx (ready to write to a file)."""
+        """The gap report: a dict for json, bytes for csv and xlsx (ready to write to a file). Filters: city and
+        county (adcode or name), category, scope, status (a list)."""
+        if fmt not in REPORT_FORMATS:
+            raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(REPORT_FORMATS)}")
         params = {k: v for k, v in filters.items() if v is not None}
         response = self.request("GET", "/reports/gaps", params={**params, "format": fmt})
         return response.json() if fmt == "json" else response.content
@@ -127,6 +137,14 @@ class ChainmapClient:
     def record_stage(self, intro_id: str, stage: str, on: str | None = None, reason: str | None = None) -> Any:
         body = {k: v for k, v in {"stage": stage, "on": on, "reason": reason}.items() if v is not None}
         return self.post(f"/introductions/{intro_id}/stages", body)
+
+    def download_gap_report(self, path: str | os.PathLike[str], fmt: str | None = None, **filters: Any) -> Path:
+        """Write the gap report to `path` (format from its suffix .json/.csv/.xlsx unless given); returns the path."""
+        target = Path(path)
+        fmt = fmt or target.suffix.lstrip(".").lower()
+        body = self.gap_report(fmt, **filters)
+        target.write_bytes(json.dumps(body, ensure_ascii=False, indent=1).encode() if fmt == "json" else body)
+        return target
 
     def recommendations(self, cluster_id: str, **params: Any) -> dict[str, Any]:
         return self.get(f"/clusters/{cluster_id}/recommendations", **params)

@@ -9,6 +9,7 @@ from chainmap.audit import Change
 from chainmap.errors import Invalid, NotFound
 from chainmap.gaps import as_of
 from chainmap.gaps.analysis import analyse_clusters
+from chainmap import places
 from chainmap.graph import Graph
 from chainmap.paging import Page, envelope
 from chainmap.policy import Thresholds
@@ -30,9 +31,9 @@ def revenue_year_problem(year: int | None, today: dt.date | None = None) -> str 
         return None
     latest = (today or dt.date.today()).year
     if year < EARLIEST_YEAR:
-        return f"must be {EARLIEST_YEAR} or later, got {year}"
+        return f"须不早于 {EARLIEST_YEAR} 年，收到 {year}"
     if year > latest:
-        return f"must not be in the future (after {latest}), got {year}"
+        return f"不能是未来年份（晚于 {latest} 年），收到 {year}"
     return None
 
 
@@ -59,7 +60,7 @@ _CLUSTER_MAP: LiteralString = (
 LIST: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
     "WHERE ($county IS NULL OR county.adcode = $county) "
-    "AND ($city IS NULL OR city.adcode = $city OR city.name = $city) "
+    "AND ($city IS NULL OR city.adcode = $city) "
     "AND ($category IS NULL OR c.category = $category) "
     "AND ($q IS NULL OR c.name CONTAINS $q OR county.name CONTAINS $q OR city.name CONTAINS $q) "
     "WITH c, county, city ORDER BY c.id "
@@ -83,15 +84,28 @@ EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenu
 
 def list_clusters(graph: Graph, page: Page, *, city: str | None = None, county: str | None = None,
                   category: str | None = None, q: str | None = None) -> dict:
-    row = graph.read(LIST, city=city, county=county, category=category, q=q, skip=page.skip, limit=page.per_page)[0]
+    place = places.resolve_filters(graph, city, county)  # Invalid for an unknown or ambiguous place
+    row = graph.read(LIST, **place, category=category, q=q, skip=page.skip, limit=page.per_page)[0]
     return envelope(row["items"], row["total"], page)
+
+
+def list_clusters_with_counts(graph: Graph, page: Page, thresholds: Thresholds, **filters: str | None) -> dict:
+    """GET /clusters: a page of clusters, each with its node counts by status and local supply rate (county scope),
+    the page's clusters analysed in one round trip."""
+    result = list_clusters(graph, page, **filters)
+    analysed = analyse_clusters(graph, [c["id"] for c in result["items"]], "county", thresholds)
+    for cluster in result["items"]:
+        _, rate = analysed[cluster["id"]]
+        cluster["node_counts"] = rate["counts"]
+        cluster["local_supply_rate"] = rate
+    return result
 
 
 def describe_cluster(graph: Graph, cluster_id: str) -> dict:
     """The cluster's own fields, county and city, without the gap analysis."""
     rows = graph.read(GET, id=cluster_id)
     if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     return rows[0]["cluster"]
 
 
@@ -109,7 +123,7 @@ def get_cluster(graph: Graph, cluster_id: str, thresholds: Thresholds, day: dt.d
 def cluster_county(graph: Graph, cluster_id: str) -> str:
     rows = graph.read(COUNTY, id=cluster_id)
     if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     return rows[0]["county"]
 
 
@@ -122,8 +136,8 @@ def _check_figure(data: dict[str, Any]) -> None:
 def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
     _check_figure({"revenue_metric": None, **data})
     if not known_hebei_counties(graph, [data["county"]]):
-        raise Invalid("county is not a Hebei county adcode",
-                      errors=[{"field": "county", "reason": f"unknown Hebei county {data['county']}"}])
+        raise Invalid("county 不是河北省县级行政区划代码",
+                      errors=[{"field": "county", "reason": f"未知的河北省县级行政区 {data['county']}"}])
     props = {k: data.get(k) for k in (*EDITABLE, "county")}
     props.update(chain_basis="custom", chain_template=None)
     graph.write(CREATE, id=data["id"], props=props,  # duplicate id -> Conflict from the constraint
@@ -135,4 +149,4 @@ def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> Non
     props = {k: v for k, v in changes.items() if k in EDITABLE}
     _check_figure(props)
     if not graph.write(PATCH, id=cluster_id, props=props, change=Change("cluster.patch", "cluster", (cluster_id,))):
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")

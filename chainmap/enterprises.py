@@ -92,7 +92,7 @@ def get_enterprise(graph: Graph, code: str) -> dict:
     check_uscc(code, "uscc")
     rows = graph.read(GET, uscc=code)
     if not rows:
-        raise NotFound(f"no enterprise with uscc {code}")
+        raise NotFound(f"没有统一社会信用代码为 {code} 的市场主体")
     return {**to_api(rows[0]["e"]), "region_name": rows[0]["region_name"],
             "chain_nodes_named": sorted(rows[0]["named"], key=lambda n: n["id"])}
 
@@ -100,7 +100,7 @@ def get_enterprise(graph: Graph, code: str) -> dict:
 def check_uscc(code: str, field: str) -> None:
     reasons = uscc_rules.problems(code)
     if reasons:
-        raise Invalid(f"{field} is not a valid USCC: {reasons[0]}", errors=[{"field": field, "reason": reasons[0]}])
+        raise Invalid(f"{field} 不是有效的统一社会信用代码：{reasons[0]}", errors=[{"field": field, "reason": reasons[0]}])
 
 
 def validate(graph: Graph, items: list[dict[str, Any]], *, creating: bool) -> None:
@@ -119,34 +119,34 @@ def validate(graph: Graph, items: list[dict[str, Any]], *, creating: bool) -> No
         for reason in uscc_rules.problems(e["uscc"]):
             errors.append({"field": f"{at}uscc", "reason": reason})
         if e["uscc"] in seen:
-            errors.append({"field": f"{at}uscc", "reason": "appears twice in the batch"})
+            errors.append({"field": f"{at}uscc", "reason": "在本批中出现两次"})
         seen.add(e["uscc"])
         if e["region"] not in regions:
-            errors.append({"field": f"{at}region", "reason": f"unknown county adcode {e['region']}"})
+            errors.append({"field": f"{at}region", "reason": f"未知的县级行政区划代码 {e['region']}"})
         elif e["uscc"][2:4] != e["region"][:2]:
-            errors.append({"field": f"{at}region", "reason": "is outside the province of the USCC's registration code"})
-        errors += [{"field": f"{at}industry_codes", "reason": f"unknown class {c}"}
+            errors.append({"field": f"{at}region", "reason": "与统一社会信用代码中的登记管理机关所在省份不符"})
+        errors += [{"field": f"{at}industry_codes", "reason": f"未知行业小类 {c}"}
                    for c in e["industry_codes"] if c not in classes]
-        errors += [{"field": f"{at}chain_nodes", "reason": f"unknown chain node {n}"}
+        errors += [{"field": f"{at}chain_nodes", "reason": f"未知的产业链环节 {n}"}
                    for n in e["chain_nodes"] if n not in nodes]
         group = e.get("group")
         if group:
             for reason in uscc_rules.problems(group):
                 errors.append({"field": f"{at}group", "reason": reason})
             if group == e["uscc"]:
-                errors.append({"field": f"{at}group", "reason": "an enterprise cannot be its own group"})
+                errors.append({"field": f"{at}group", "reason": "市场主体不能是自己的所属集团"})
             elif group not in batch and group not in existing_groups:
-                errors.append({"field": f"{at}group", "reason": f"unknown enterprise {group}"})
+                errors.append({"field": f"{at}group", "reason": f"未登记的市场主体 {group}"})
         if e["entity_type"] == "branch" and not group:
-            errors.append({"field": f"{at}group", "reason": "a branch must name its parent enterprise"})
+            errors.append({"field": f"{at}group", "reason": "分支机构须填写所属企业"})
         for year in e["revenue_cny"]:
             if not 1990 <= year <= dt.date.today().year:
-                errors.append({"field": f"{at}revenue_cny", "reason": f"year {year} is out of range"})
+                errors.append({"field": f"{at}revenue_cny", "reason": f"年份 {year} 超出范围"})
     if errors:
         raise Invalid("; ".join(f"{x['field']}: {x['reason']}" for x in errors[:5]), errors=errors)
     if creating and graph.read(CREATE_GUARD, keys=sorted(batch))[0]["n"]:
         taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(batch)))
-        raise Conflict(f"enterprises already exist: {', '.join(taken[:5])}")
+        raise Conflict(f"市场主体已存在：{'、'.join(taken[:5])}")
 
 
 def _write_row(e: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, A
                     **upkeep.key_arguments(policies.recommendation))
     except Conflict:
         taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(e["uscc"] for e in items)))
-        raise Conflict(f"enterprises already exist: {', '.join(taken[:5]) or 'one of the batch'}") from None
+        raise Conflict(f"市场主体已存在：{'、'.join(taken[:5]) or '本批中的某一家'}") from None
     upkeep.after_enterprise_write(graph, [e["uscc"] for e in items])
 
 

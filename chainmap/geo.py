@@ -6,6 +6,7 @@ against false precision). A place without known coordinates gets a null geometry
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
@@ -79,13 +80,38 @@ def county_feature(county: dict[str, Any], clusters: list[dict[str, Any]]) -> di
     })
 
 
-def flow_feature(cluster: dict[str, Any], item: dict[str, Any], origin: tuple[float | None, float | None]) -> dict:
-    """A recommended target as a line from its district's centroid to the cluster's county."""
+# Firms of one district share its centroid; each is drawn at a fixed offset from it so that they do not stack:
+# up to SPREAD_DEG (about 2 km) at an angle and distance taken from the SHA-256 of its USCC (uniform over the disc),
+# so a firm is always at the same point whatever else the layer holds.
+SPREAD_DEG = 0.02
+
+
+def spread(centroid: tuple[float | None, float | None], key: str) -> tuple[float | None, float | None]:
+    lon, lat = centroid
+    if lon is None or lat is None:
+        return centroid
+    digest = hashlib.sha256(key.encode()).digest()
+    angle = int.from_bytes(digest[:4]) / 2**32 * 2 * math.pi
+    radius = SPREAD_DEG * math.sqrt(int.from_bytes(digest[4:8]) / 2**32)
+    return lon + radius * math.cos(angle) / math.cos(math.radians(lat)), lat + radius * math.sin(angle)
+
+
+def flow_feature(cluster: dict[str, Any], item: dict[str, Any], origin: dict[str, Any], rank: int, *,
+                 identities: bool = True) -> dict:
+    """A recommended target as a line from its district (spread around the centroid) to the cluster's county.
+    `rank` is its place in its node's list (1 = best). Without `identities` (map keys) the firm is not named: no
+    USCC, name or reward outlook, and the feature id is cluster:node:rank."""
     e, node = item["enterprise"], item["node"]
-    county = cluster["county"]
-    return feature(f"{cluster['id']}:{node['id'].split('.', 1)[1]}:{e['uscc']}",
-                   line(origin, (county.get("lon"), county.get("lat"))), {
-        "cluster": cluster["id"], "node": node["id"], "node_name": node["name"], "node_status": node.get("status"),
-        "uscc": e["uscc"], "name": e["name"], "region": e["region"], "score": item["score"],
-        "distance_km": item["distance_km"], "likely_eligible": item["reward_outlook"]["likely_eligible"],
-    })
+    county, key = cluster["county"], node["id"].split(".", 1)[1]
+    properties = {
+        "rank": rank, "cluster": cluster["id"], "cluster_name": cluster["name"], "node": node["id"],
+        "node_name": node["name"], "node_status": node.get("status"), "score": item["score"],
+        "distance_km": item["distance_km"], "origin": e["region"], "origin_name": origin.get("name"),
+        "target": county["adcode"], "target_name": county["name"],
+    }
+    if identities:
+        properties.update(uscc=e["uscc"], name=e["name"], region=e["region"],
+                          likely_eligible=item["reward_outlook"]["likely_eligible"])
+    start = spread((origin.get("lon"), origin.get("lat")), e["uscc"])
+    return feature(f"{cluster['id']}:{key}:{e['uscc'] if identities else rank}",
+                   line(start, (county.get("lon"), county.get("lat"))), properties)

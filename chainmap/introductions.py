@@ -9,6 +9,7 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap import project_history, project_rules
+from chainmap import places
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
@@ -90,6 +91,7 @@ def _shape(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
 def list_introductions(graph: Graph, page: Page, **filters: Any) -> dict:
     params = {k: filters.get(k) for k in ("cluster", "stage", "enterprise", "county", "city", "officer", "node",
                                           "overdue")}
+    params |= places.resolve_filters(graph, city=filters.get("city"), county=filters.get("county"))  # 422: unknown
     today = dt.date.today()
     row = graph.read(LIST, skip=page.skip, limit=page.per_page, today=today, closed=list(project_rules.CLOSED),
                      **params)[0]
@@ -114,15 +116,15 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str, investo
                      nodes=nodes or [])[0]
     errors = []
     if not row["enterprise"]:
-        errors.append({"field": "enterprise", "reason": f"unknown enterprise {enterprise}"})
+        errors.append({"field": "enterprise", "reason": f"未登记的市场主体 {enterprise}"})
     if row["county"] is None:
-        errors.append({"field": "cluster", "reason": f"unknown cluster {cluster}"})
+        errors.append({"field": "cluster", "reason": f"未知的产业集群 {cluster}"})
     if not row["origin"]:
-        errors.append({"field": "origin_region", "reason": f"unknown county-level adcode {origin}"})
+        errors.append({"field": "origin_region", "reason": f"未知的县级行政区划代码 {origin}"})
     if investor is not None and not row["investor"]:
-        errors.append({"field": "investor", "reason": f"unknown enterprise {investor}"})
+        errors.append({"field": "investor", "reason": f"未登记的市场主体 {investor}"})
     if investor is not None and investor == enterprise:
-        errors.append({"field": "investor", "reason": "the introduced enterprise cannot be its own investor"})
+        errors.append({"field": "investor", "reason": "引进的市场主体不能是自己的投资方"})
     if row["county"] is not None:
         errors += [{"field": "nodes", "reason": f"{n} 不是集群 {cluster} 产业链上的环节"} for n in row["foreign_nodes"]]
     if errors:
@@ -147,8 +149,8 @@ def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) 
                     change=Change("introduction.create", "introduction", (intro_id,)))
     except Clash as clash:
         old = clash.existing
-        raise Conflict(f"the request clashes with open introduction {old['id']} of {props['enterprise']} into "
-                       f"{props['cluster']} (stage {old['stage']}, introduced on {old['introduced_on']})") from None
+        raise Conflict(f"与进行中的招商引进项目 {old['id']} 冲突：{props['enterprise']} 引进到 "
+                       f"{props['cluster']}（阶段 {old['stage']}，引进日期 {old['introduced_on']}）") from None
     return get_introduction(graph, intro_id)
 
 

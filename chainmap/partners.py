@@ -43,8 +43,8 @@ CREATE: LiteralString = (
 def region_of(graph: Graph, uscc: str, field: str = "uscc") -> str:
     rows = graph.read(EXISTS, uscc=uscc)
     if not rows:
-        raise NotFound(f"no enterprise with uscc {uscc}") if field == "uscc" else Invalid(
-            f"{field} {uscc} is not a known enterprise", errors=[{"field": field, "reason": "unknown enterprise"}])
+        raise NotFound(f"没有统一社会信用代码为 {uscc} 的市场主体") if field == "uscc" else Invalid(
+            f"{field}：{uscc} 不是已登记的市场主体", errors=[{"field": field, "reason": "未登记的市场主体"}])
     return rows[0]["region"]
 
 
@@ -61,11 +61,11 @@ def list_partners(graph: Graph, uscc: str) -> list[dict[str, Any]]:
 def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]:
     partner = data["partner"]
     if partner == uscc:
-        raise Invalid("an enterprise cannot be its own partner", errors=[{"field": "partner", "reason": "same as uscc"}])
+        raise Invalid("市场主体不能与自身协作配套", errors=[{"field": "partner", "reason": "与 uscc 相同"}])
     since: dt.date = data["since"]
     until: dt.date | None = data.get("until")
     if until is not None and until < since:
-        raise Invalid("until is before since", errors=[{"field": "until", "reason": "before since"}])
+        raise Invalid("until 早于 since", errors=[{"field": "until", "reason": "早于 since"}])
     kind, outgoing = storage(data["relation"])
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
     try:
@@ -73,9 +73,9 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
                     until=until, evidence=data.get("evidence"),
                     change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",)))
     except Clash as clash:
-        verb = "supplies" if kind == "supplies" else "does work for"
-        raise Conflict(f"this relationship is already recorded: {supplier} {verb} {customer} since {since.isoformat()} "
-                       f"(until {clash.existing.get('until') or 'open'})") from None
+        verb = "供货给" if kind == "supplies" else "服务于"
+        raise Conflict(f"该协作配套关系已登记：{supplier} {verb} {customer}，自 {since.isoformat()} 起"
+                       f"（至 {clash.existing.get('until') or '今'}）") from None
     upkeep.after_enterprise_write(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

@@ -1,32 +1,41 @@
-"""Gap-report files for analysts: CSV that Excel opens cleanly (UTF-8 with BOM, Chinese headers) and XLSX."""
+"""Gap-report files for analysts: the XLSX as a city or county sends it upward (chainmap.workbook: title, 制表单位,
+截至日期, 序号, print setup; a summary sheet first) and a flat CSV that Excel opens cleanly (UTF-8 with BOM). Both
+carry the same Chinese cells; the report rows come ordered city → county → cluster → stage → severity."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from chainmap.vocab import CATEGORIES
+from chainmap.workbook import Column, Sheet, upward_xlsx
 
-# (row key, Chinese header, XLSX column width)
-COLUMNS: list[tuple[str, str, int]] = [
-    ("city", "地市", 10), ("county", "县(市、区)", 12), ("county_adcode", "县级代码", 10),
-    ("cluster", "集群编号", 26), ("cluster_name", "特色产业集群", 22), ("category", "类别", 10),
-    ("node", "环节编号", 34), ("node_name", "产业链环节", 18), ("stage", "环节位置", 11),
-    ("industry_codes", "国民经济行业代码", 16), ("status", "状态", 11), ("scope", "本地范围", 9),
-    ("local_entities", "本地市场主体数", 14), ("outside_province_share", "省外供给占比", 12),
-    ("single_supplier", "唯一本地供给主体", 26), ("mark", "人工标注", 10), ("reasons", "判定依据", 60),
-    ("cluster_node_coverage", "集群环节本地覆盖率", 16),
-]
 STATUS_ZH = {"gap": "缺失", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "service": "配套服务"}
+SCOPE_ZH = {"county": "本县", "city": "本市", "province": "全省"}
+MARK_ZH = {"gap": "标注缺失", "bottleneck": "标注瓶颈（卡脖子）"}
+SUMMARY_STATUSES = ("gap", "bottleneck", "weak")
 
+COLUMNS: list[Column] = [
+    Column("city", "地市", 9), Column("county", "县(市、区)", 10), Column("county_adcode", "县级代码", 9),
+    Column("cluster_name", "特色产业集群", 18), Column("category", "类别", 9), Column("node_name", "产业链环节", 16),
+    Column("stage", "环节位置", 8), Column("industries", "国民经济行业（GB/T 4754）", 24, "codes"),
+    Column("status", "状态", 6), Column("scope", "本地范围", 8),
+    Column("local_entities", "本地市场主体数", 9, "int"), Column("outside_province_share", "省外供给占比", 9, "percent"),
+    Column("single_supplier", "唯一本地供给主体", 18), Column("mark", "人工标注", 10),
+    Column("reasons", "判定依据", 48), Column("cluster_node_coverage", "集群环节本地覆盖率", 10, "percent"),
+    Column("cluster", "集群编号", 16), Column("node", "环节编号", 24),
+]
+SUMMARY_COLUMNS: list[Column] = [
+    Column("city", "地市", 10), Column("category", "类别", 10),
+    *(Column(s, f"{STATUS_ZH[s]}环节数", 10, "int") for s in SUMMARY_STATUSES), Column("total", "合计", 10, "int"),
+]
 
 # OWASP CSV injection: a spreadsheet reads a cell that begins with one of these as a formula (or, for tab and CR,
 # strips them and reads what follows). Such text cells get a leading apostrophe in CSV; in XLSX every text cell is
-# written with the string type, so nothing an editor typed can become a live formula there.
+# written with the string type (chainmap.workbook), so nothing an editor typed can become a live formula there.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -37,43 +46,47 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(key: str, value: Any) -> Any:
-    if key == "industry_codes":
-        return ";".join(value)
-    if key == "status":
-        return f"{STATUS_ZH.get(value, value)}({value})"
-    if key == "stage":
-        return STAGE_ZH.get(value, value)
-    return "" if value is None else value
+def display(row: dict[str, Any]) -> dict[str, Any]:
+    """A report row as its cells read: Chinese status, stage, scope and mark; each industry code with its name."""
+    names = row.get("industry_names") or [None] * len(row["industry_codes"])
+    return {
+        **row,
+        "status": STATUS_ZH.get(row["status"], row["status"]), "stage": STAGE_ZH.get(row["stage"], row["stage"]),
+        "scope": SCOPE_ZH.get(row["scope"], row["scope"]),
+        "mark": MARK_ZH.get(row["mark"], row["mark"]) if row.get("mark") else None,
+        "industries": [f"{code} {name}" if name else code for code, name in zip(row["industry_codes"], names,
+                                                                                strict=True)],
+    }
+
+
+def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Counts by city × category × status (in the rows' order), and a 全省合计 line."""
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        line = table.setdefault((row["city"], row["category"]), {
+            "city": row["city"], "category": row["category"], **dict.fromkeys(SUMMARY_STATUSES, 0), "total": 0})
+        if row["status"] in SUMMARY_STATUSES:
+            line[row["status"]] += 1
+            line["total"] += 1
+    cities = list(dict.fromkeys(row["city"] for row in rows))  # the rows' (adcode) order
+    lines = sorted(table.values(), key=lambda x: (cities.index(x["city"]), CATEGORIES.index(x["category"])
+                                                  if x["category"] in CATEGORIES else len(CATEGORIES)))
+    total = {"city": "合计", "category": "", **{s: sum(x[s] for x in lines) for s in SUMMARY_STATUSES},
+             "total": sum(x["total"] for x in lines)}
+    return [*lines, total]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for _, header, _ in COLUMNS])
-    for row in rows:
-        writer.writerow([neutralise(_cell(key, row[key])) for key, _, _ in COLUMNS])
+    writer.writerow([c.header for c in COLUMNS])
+    for row in map(display, rows):
+        writer.writerow([neutralise("；".join(row[c.key]) if c.kind == "codes" else "" if row[c.key] is None
+                                    else row[c.key]) for c in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(rows: list[dict[str, Any]], title: str = "缺链报告") -> bytes:
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook has one sheet
-    sheet.title = title[:31]
-    sheet.append([header for _, header, _ in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for r, row in enumerate(rows, start=2):
-        for c, (key, _, _) in enumerate(COLUMNS, start=1):
-            value = _cell(key, row[key])
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # openpyxl would store a text beginning with '=' as a formula
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
-    for i, (_, _, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def to_xlsx(rows: list[dict[str, Any]], *, title: str, unit: str, as_of: dt.date) -> bytes:
+    """The upward workbook: 汇总 (counts by city × category × status) first, then 缺链明细."""
+    return upward_xlsx(title, unit, as_of, [Sheet("汇总", SUMMARY_COLUMNS, summary(rows)),
+                                           Sheet("缺链明细", COLUMNS, [display(r) for r in rows])])

@@ -27,15 +27,15 @@ def org_check_digit(first8: str) -> str:
 def problems(code: str) -> list[str]:
     """Why `code` is not a valid USCC; empty when it is."""
     if not isinstance(code, str) or len(code) != 18:
-        return ["must be 18 characters"]
+        return ["须为 18 位"]
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
-        return [f"contains characters not allowed in a USCC: {''.join(bad)}"]
+        return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
     if not code[2:8].isdigit():
-        return ["characters 3-8 must be the six-digit region code"]
+        return ["第 3-8 位须为六位行政区划代码"]
     expected = check_character(code[:17])
     if code[17] != expected:
-        return [f"check character is {code[17]!r}, expected {expected!r}"]
+        return [f"校验码为 {code[17]}，应为 {expected}"]
     return []
 
 

@@ -30,9 +30,10 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
-def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
-    """gunicorn serving wsgi:app on a free loopback port; returns the process and the API base URL once healthy."""
-    port = free_port()
+def start_gunicorn(env: dict[str, str], workers: int, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving wsgi:app on loopback (`port`, or a free one); returns the process and the API base URL once
+    healthy."""
+    port = port or free_port()
     # The benchmarks time the service, not its rate limiter (scripts/bench_hardening.py times that): limits far
     # above what they send, unless the caller's environment sets its own.
     unlimited = {"CHAINMAP_RATE_KEY": "10000000/minute", "CHAINMAP_RATE_ADDRESS": "10000000/minute"}

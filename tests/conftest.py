@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +22,18 @@ from chainmap.policy import load_policies
 from chainmap.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")  # three English words in a row
+
+
+def assert_chinese_problem(problem: dict) -> None:
+    """What a user reads in a problem body is Chinese: the title, the detail and every field reason (codes, field
+    names and values may stay as they are)."""
+    texts = [problem["title"], problem.get("detail", "")] + [e["reason"] for e in problem.get("errors", [])]
+    for text in filter(None, texts):
+        assert HAN.search(text) and not ENGLISH_PHRASE.search(text), (text, problem)
 
 
 def free_port() -> int:
@@ -131,5 +144,6 @@ def keys(graph):
         "editor": create_key(graph, "editor", ["130534"]),
         "other_editor": create_key(graph, "editor", ["131125"]),
         "admin": create_key(graph, "admin", []),
+        "map": create_key(graph, "map", []),
     }
     return {role: {"Authorization": f"Bearer {key}"} for role, key in made.items()} | {"none": {}}

@@ -7,12 +7,13 @@ import json
 from collections.abc import Callable
 from typing import Any, LiteralString
 
+from chainmap import places
 from chainmap.errors import NotFound
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
-from chainmap.vocab import HEBEI_LITERAL, LOCALITIES
+from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI_LITERAL, LOCALITIES
 
 # Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
 # attached to this link (a node of the same key, in any cluster's chain) or classified in one of the node's own
@@ -111,7 +112,7 @@ NODES_OF_ENTERPRISES: LiteralString = (
 )
 CLUSTERS: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
-    "WHERE ($city IS NULL OR city.adcode = $city OR city.name = $city) "
+    "WHERE ($city IS NULL OR city.adcode = $city) "
     "AND ($county IS NULL OR county.adcode = $county) AND ($category IS NULL OR c.category = $category) "
     "AND ($cluster IS NULL OR c.id = $cluster) "
     "RETURN c.id AS id, c.name AS name, c.category AS category, county.adcode AS county, county.name AS county_name, "
@@ -120,7 +121,8 @@ CLUSTERS: LiteralString = (
 NODES: LiteralString = (
     "UNWIND $ids AS cid MATCH (:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
     "RETURN n.id AS id, n.cluster AS cluster, n.key AS key, n.name AS name, n.stage AS stage, "
-    "  n.industry_codes AS industry_codes ORDER BY n.cluster, n.stage, n.id"
+    "  n.industry_codes AS industry_codes, [(n)-[:CLASSIFIED_AS]->(i:Industry) | [i.code, i.name]] AS industries "
+    "ORDER BY n.cluster, n.stage, n.id"
 )
 
 
@@ -230,7 +232,7 @@ def cluster_gaps(graph: Graph, cluster_id: str, scope: str, t: Thresholds,
     """GET /clusters/{id}/gaps: the gap, weak and bottleneck nodes with evidence, and the local supply rate."""
     clusters = graph.read(CLUSTERS, city=None, county=None, category=None, cluster=cluster_id)
     if not clusters:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     results, rate = (analyser or analyse_clusters)(graph, [cluster_id], scope, t)[cluster_id]
     nodes = {n["id"]: n for n in graph.read(NODES, ids=[cluster_id])}
     items = [{"node": nodes[node_id], "status": status, "evidence": evidence}
@@ -242,22 +244,25 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
                 "bottleneck"), city: str | None = None, county: str | None = None,
                 category: str | None = None, analyser: Analyser | None = None) -> list[dict[str, Any]]:
     """One row per gap / weak / bottleneck node across the selected clusters (the province by default)."""
-    clusters = graph.read(CLUSTERS, city=city, county=county, category=category, cluster=None)
+    place = places.resolve_filters(graph, city, county)  # Invalid for an unknown or ambiguous place
+    clusters = graph.read(CLUSTERS, **place, category=category, cluster=None)
     ids = [c["id"] for c in clusters]
     analysed = (analyser or analyse_clusters)(graph, ids, scope, t)
     nodes = {n["id"]: n for n in graph.read(NODES, ids=ids)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cluster in clusters:
         results, rate = analysed[cluster["id"]]
         for node_id, (status, evidence) in sorted(results.items()):
             if status not in statuses:
                 continue
             node = nodes[node_id]
+            names = dict(node["industries"])
             rows.append({
                 "cluster": cluster["id"], "cluster_name": cluster["name"], "category": cluster["category"],
-                "city": cluster["city_name"], "county": cluster["county_name"], "county_adcode": cluster["county"],
-                "node": node_id, "node_name": node["name"], "stage": node["stage"],
-                "industry_codes": node["industry_codes"], "status": status, "scope": scope,
+                "city": cluster["city_name"], "city_adcode": cluster["city"], "county": cluster["county_name"],
+                "county_adcode": cluster["county"], "node": node_id, "node_name": node["name"], "stage": node["stage"],
+                "industry_codes": node["industry_codes"],
+                "industry_names": [names.get(c) for c in node["industry_codes"]], "status": status, "scope": scope,
                 "local_entities": evidence["local_entities"],
                 "outside_province_share": evidence["outside_province_share"],
                 "single_supplier": (evidence.get("single_supplier") or {}).get("name"),
@@ -265,4 +270,11 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
                 "reasons": "; ".join(evidence["reasons"]),
                 "cluster_node_coverage": rate["node_coverage"],
             })
-    return rows
+    return sorted(rows, key=report_order)
+
+
+def report_order(row: dict[str, Any]) -> tuple:
+    """Rows as a report is read upward: city → county → cluster → chain stage → severity (缺失, 瓶颈, 薄弱) → node."""
+    return (row["city_adcode"], row["county_adcode"], row["cluster_name"], row["cluster"],
+            CHAIN_STAGES.index(row["stage"]) if row["stage"] in CHAIN_STAGES else len(CHAIN_STAGES),
+            GAP_STATUSES.index(row["status"]), row["node_name"], row["node"])

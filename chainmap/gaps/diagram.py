@@ -36,7 +36,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
     past `day`, from the facts dated up to it (chainmap.gaps.as_of), with each node's projects at their stage then."""
     rows = graph.read(CHAIN, id=cluster_id)
     if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
     today = dt.date.today()
     if day is None:
         stale = [n["id"] for n in rows[0]["nodes"]

@@ -43,6 +43,8 @@ WHOLE_GRAPH = "graph"
 # for results that depend on much of the graph at once (a rendered chain diagram reads facts computed from firms across
 # the province). Scoped readers (ranked lists) read their own keys and are not disturbed by it.
 DATA = "data"
+UNREACHABLE = "图数据库暂时无法连接，请稍后再试"
+TOO_SLOW = "图数据库未能及时响应，请稍后再试"
 # A write query that finds, under its locks, that what it would create is already there returns that object in a
 # column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
 # caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
@@ -152,13 +154,13 @@ class Graph:
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
                 session.run(neo4j.Query("RETURN 1 AS ok", timeout=self._timeout())).consume()
         except (DriverError, Neo4jError, deadline.Exceeded) as exc:
-            raise Unavailable("the graph database is not reachable") from exc
+            raise Unavailable(UNREACHABLE) from exc
 
     def _timeout(self) -> float:
         """The transaction timeout sent to the server: the configured one, or what is left of the request's budget."""
         left = deadline.remaining()
         if left is not None and left < 0.05:
-            raise Unavailable("the graph database did not answer in time")
+            raise Unavailable(TOO_SLOW)
         return self.tx_timeout_s if left is None else min(self.tx_timeout_s, left)
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
@@ -201,7 +203,7 @@ class Graph:
                 first_failure = first_failure or now
                 left = deadline.remaining()
                 if left is not None and left <= pause:
-                    raise Unavailable("the graph database did not answer in time") from exc
+                    raise Unavailable(TOO_SLOW) from exc
                 if now - first_failure + pause > self.retry_time_s:
                     raise
                 time.sleep(pause)
@@ -214,17 +216,17 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except ConstraintError as exc:
-        raise Conflict("the change clashes with an existing record") from exc
+        raise Conflict("该修改与已有记录冲突") from exc
     except deadline.Exceeded as exc:
-        raise Unavailable("the graph database did not answer in time") from exc
+        raise Unavailable(TOO_SLOW) from exc
     except (ServiceUnavailable, SessionExpired, AuthError) as exc:
         # AuthError included: a wrong server password is an operator problem, not the caller's.
-        raise Unavailable("the graph database is not reachable") from exc
+        raise Unavailable(UNREACHABLE) from exc
     except (DriverError, Neo4jError) as exc:
         if isinstance(exc, Neo4jError) and exc.code and "TransactionTimedOut" in exc.code:
-            raise Unavailable("the graph database did not answer in time") from exc
+            raise Unavailable(TOO_SLOW) from exc
         if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
-            raise Unavailable("the graph database is not reachable") from exc
+            raise Unavailable(UNREACHABLE) from exc
         raise
 
 

@@ -160,7 +160,7 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     today = req.today
     rows = graph.read(TARGET, cluster=req.cluster_id, node=req.node_id, origins=list(req.origins))
     if not rows:
-        raise NotFound(f"cluster {req.cluster_id!r} has no chain node {req.node_id!r}")
+        raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
     partners = [Relationship(partner=p["uscc"], name=p["name"], entity_type=p["entity_type"], region=p["region"],
                              status=p["status"], group=p["group"], relation="potential", since=today, until=None)

@@ -54,15 +54,15 @@ def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thr
               min_revenue: int | None = None) -> dict:
     """Ranked targets for one node, or for every gap / weak / bottleneck node of the cluster."""
     if any(o.startswith(HEBEI) for o in origins):
-        raise Invalid("origins are outside Hebei (Beijing 11, Tianjin 12 by default)",
-                      errors=[{"field": "origin", "reason": "Hebei prefixes are not transfer origins"}])
+        raise Invalid("转移来源须在河北省外（默认北京 11、天津 12）",
+                      errors=[{"field": "origin", "reason": "河北省的代码不能作为转移来源"}])
     statuses, _ = analyse_clusters(graph, [cluster_id], "county", thresholds).get(cluster_id, ({}, {}))
     if not statuses:
-        raise NotFound(f"no cluster with id {cluster_id!r} (or it has no chain)")
+        raise NotFound(f"没有编号为 {cluster_id} 的产业集群（或该集群尚无产业链）")
     if node_key:
         node_id = f"{cluster_id}.{node_key}"
         if node_id not in statuses:
-            raise NotFound(f"cluster {cluster_id!r} has no chain node {node_key!r}")
+            raise NotFound(f"产业集群 {cluster_id} 没有环节 {node_key}")
         nodes = [node_id]
     else:
         nodes = sorted(n for n, (status, _) in statuses.items() if status != "present")

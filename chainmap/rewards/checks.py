@@ -7,7 +7,7 @@ import json
 import secrets
 from typing import Any, LiteralString
 
-from chainmap import vocab
+from chainmap import places, vocab
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
@@ -94,9 +94,9 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
     rows = graph.read(FACTS, uscc=enterprise, cluster=cluster, policy=rule.id)
     if not rows:
         found = graph.read(EXISTS, uscc=enterprise, cluster=cluster)[0]
-        missing = [{"field": f, "reason": f"unknown {f} {v}"} for f, v in (("enterprise", enterprise), ("cluster", cluster))
+        missing = [{"field": f, "reason": f"未知的 {f}：{v}"} for f, v in (("enterprise", enterprise), ("cluster", cluster))
                    if not found[f]]
-        raise Invalid("; ".join(f"{m['field']}: {m['reason']}" for m in missing) or "unknown reference", errors=missing)
+        raise Invalid("; ".join(f"{m['field']}: {m['reason']}" for m in missing) or "引用的对象不存在", errors=missing)
     row = rows[0]
     relationships = [
         Relationship(partner=r["partner"], name=r["name"], entity_type=r["entity_type"], region=r["region"],
@@ -135,7 +135,8 @@ def run_check(graph: Graph, rule: RewardPolicy, enterprise: str, cluster: str, a
 
 def list_checks(graph: Graph, page: Page, **filters: Any) -> dict[str, Any]:
     """Recorded checks filtered by enterprise, cluster, county, outcome and check date (since), newest first."""
-    params = {k: filters.get(k) for k in ("enterprise", "cluster", "county", "outcome", "since")}
+    params = {k: filters.get(k) for k in ("enterprise", "cluster", "outcome", "since")}
+    params["county"] = places.resolve_filters(graph, county=filters.get("county"))["county"]  # 422 when unknown
     row = graph.read(HISTORY, skip=page.skip, limit=page.per_page, **params)[0]
     return envelope(row["items"], row["total"], page)
 
@@ -143,7 +144,7 @@ def list_checks(graph: Graph, page: Page, **filters: Any) -> dict[str, Any]:
 def get_check(graph: Graph, check_id: str) -> dict[str, Any]:
     rows = graph.read(GET, id=check_id)
     if not rows:
-        raise NotFound(f"no reward check with id {check_id!r}")
+        raise NotFound(f"没有编号为 {check_id} 的奖励核查")
     return json.loads(rows[0]["result"])
 
 
@@ -151,8 +152,8 @@ def grant(graph: Graph, rule: RewardPolicy, check_id: str, by: str) -> dict[str,
     """Record the one-time grant for an eligible check; a second grant for the same enterprise and policy is a 409."""
     check = get_check(graph, check_id)
     if check["outcome"] != "eligible":
-        raise Invalid(f"check {check_id} is {check['outcome']}; only an eligible check can be granted",
-                      errors=[{"field": "check", "reason": f"outcome is {check['outcome']}"}])
+        raise Invalid(f"核查 {check_id} 的结论为 {check['outcome']}，只有结论为 eligible（符合）的核查才能兑现",
+                      errors=[{"field": "check", "reason": f"结论为 {check['outcome']}"}])
     stale.ensure_fresh(check, rule.max_check_age_days, dt.date.today(), lambda as_of: evaluate(
         gather(graph, check["enterprise"]["uscc"], check["cluster"]["id"], rule), rule, as_of))
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"
@@ -165,13 +166,13 @@ def grant(graph: Graph, rule: RewardPolicy, check_id: str, by: str) -> dict[str,
                                                 "amount_cny": check["amount_cny"]}))[0]["grant"]
     except Conflict:
         first = graph.read(FIRST_GRANT, key=key)[0]["grant"]
-        raise Conflict(f"already granted under this policy: grant {first['id']} (check {first['check']}, "
-                       f"{first['granted_at']}, by {first['granted_by']}); the award is one-time") from None
+        raise Conflict(f"该政策下已兑现过：兑现记录 {first['id']}（核查 {first['check']}，"
+                       f"{first['granted_at']}，经办密钥 {first['granted_by']}）；该奖励一次性兑现") from None
 
 
 def get_grant(graph: Graph, grant_id: str) -> dict[str, Any]:
     rows = graph.read(GET_GRANT, id=grant_id)
     if not rows:
-        raise NotFound(f"no reward grant with id {grant_id!r}")
+        raise NotFound(f"没有编号为 {grant_id} 的奖励兑现记录")
     return rows[0]["grant"]
 

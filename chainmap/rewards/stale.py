@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chainmap.errors import Conflict
+from chainmap.rewards.rule import OUTCOME_NAMES
 
 # Already granted is not staleness: the grant's own uniqueness answers that, naming the first grant.
 IGNORED_RULES = {"not_already_granted"}
@@ -26,14 +27,20 @@ def what_changed(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     for rule in old.keys() | new.keys():
         a, b = old.get(rule, {}), new.get(rule, {})
         if (a.get("status"), a.get("actual")) != (b.get("status"), b.get("actual")):
-            changes.append(f"{rule}: {a.get('status')} ({a.get('actual')}) -> {b.get('status')} ({b.get('actual')})")
+            name = b.get("name") or a.get("name")
+            label = f"{name}（{rule}）" if name else rule
+            changes.append(f"{label}：{_status(a)}（{a.get('actual')}）→ {_status(b)}（{b.get('actual')}）")
     counted_before = {p["uscc"] for p in recorded["partners"]["counted"]}
     counted_now = {p["uscc"] for p in fresh["partners"]["counted"]}
     if counted_before - counted_now:
-        changes.append(f"no longer counted: {', '.join(sorted(counted_before - counted_now))}")
+        changes.append(f"不再计入：{'、'.join(sorted(counted_before - counted_now))}")
     if counted_now - counted_before:
-        changes.append(f"newly counted: {', '.join(sorted(counted_now - counted_before))}")
+        changes.append(f"新计入：{'、'.join(sorted(counted_now - counted_before))}")
     return sorted(changes)
+
+
+def _status(check: dict[str, Any]) -> str:
+    return check.get("status_name") or check.get("status") or "无"
 
 
 def outcome_without_grants(result: dict[str, Any]) -> str:
@@ -47,10 +54,10 @@ def ensure_fresh(recorded: dict[str, Any], max_age_days: int, today: dt.date,
     as_of = dt.date.fromisoformat(recorded["as_of"])
     age = (today - as_of).days
     if age > max_age_days:
-        raise Conflict(f"check {recorded['id']} is stale — run a new check: its as_of {as_of} is {age} days ago; "
-                       f"the policy grants only on checks assessed within {max_age_days} days")
+        raise Conflict(f"核查 {recorded['id']} 已过时，请重新核查：核查基准日 {as_of} 距今 {age} 天，"
+                       f"政策只依据 {max_age_days} 天内的核查兑现奖励")
     fresh = reevaluate(as_of)
     if outcome_without_grants(fresh) != outcome_without_grants(recorded):
-        raise Conflict(f"check {recorded['id']} is stale — run a new check: on today's facts it is "
-                       f"{outcome_without_grants(fresh)}, not {recorded['outcome']} ("
-                       + "; ".join(what_changed(recorded, fresh)) + ")")
+        raise Conflict(f"核查 {recorded['id']} 已过时，请重新核查：按今天的数据结论为"
+                       f"{OUTCOME_NAMES[outcome_without_grants(fresh)]}，而非{OUTCOME_NAMES[recorded['outcome']]}（"
+                       + "；".join(what_changed(recorded, fresh)) + "）")

@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from chainmap import uscc
-from tests.conftest import counts, reset_seeded
+from tests.conftest import assert_chinese_problem, counts, reset_seeded
 
 CALLERS = ["none", "viewer", "editor", "other_editor", "admin"]
 EXPECTED = {"none": 401, "viewer": 403, "other_editor": 403}
@@ -120,6 +120,7 @@ def test_write_authorisation(client, graph, keys, case, caller):
         assert response.status_code == EXPECTED[caller], response.get_json()
         assert response.content_type == "application/problem+json"
         assert response.get_json()["status"] == EXPECTED[caller]
+        assert_chinese_problem(response.get_json())
         assert counts(graph) == before
         if caller == "none":
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -134,6 +135,7 @@ def test_reads_need_a_valid_key(client, header):
     response = client.get("/api/v1/clusters", headers={"Authorization": header} if header else {})
     assert response.status_code == 401
     assert response.content_type == "application/problem+json"
+    assert_chinese_problem(response.get_json())
 
 
 def test_every_role_reads(client, keys):

@@ -3,7 +3,7 @@
 import pytest
 
 from chainmap import uscc
-from tests.conftest import counts, reset_seeded
+from tests.conftest import assert_chinese_problem, counts, reset_seeded
 
 BJ_FIRM = "MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1"
 LOCAL = ("MATCH (e:Enterprise {region: '130534', status: 'active', entity_type: 'company'}) RETURN e.uscc AS u "
@@ -30,7 +30,7 @@ CASES = [
     ("cluster unknown county", "POST", "/api/v1/clusters",
      {"id": "x-probe", "name": "x", "county": "139999", "category": "时尚消费"}, 422, "county"),
     ("duplicate cluster", "POST", "/api/v1/clusters",
-     {"id": "qinghe-cashmere", "name": "x", "county": "130534", "category": "时尚消费"}, 409, "clashes"),
+     {"id": "qinghe-cashmere", "name": "x", "county": "130534", "category": "时尚消费"}, 409, "冲突"),
     ("cluster id with cypher", "POST", "/api/v1/clusters",
      {"id": "x'}) MATCH (n) DETACH DELETE n //", "name": "x", "county": "130534", "category": "时尚消费"}, 422, "id"),
     ("control characters", "POST", "/api/v1/clusters",
@@ -41,21 +41,21 @@ CASES = [
     ("node unknown class", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "industry_codes": ["9999"]},
      422, "industry_codes"),
     ("node bad stage", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "stage": "sideways"}, 422, "stage"),
-    ("duplicate node", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "key": "spinning"}, 409, "clashes"),
+    ("duplicate node", "POST", "/api/v1/clusters/qinghe-cashmere/nodes", {**NODE, "key": "spinning"}, 409, "冲突"),
     ("patch unknown node", "PATCH", "/api/v1/clusters/qinghe-cashmere/nodes/nope", {"name": "x"}, 404, "nope"),
-    ("delete occupied node", "DELETE", "/api/v1/clusters/qinghe-cashmere/nodes/spinning", None, 409, "enterprises"),
+    ("delete occupied node", "DELETE", "/api/v1/clusters/qinghe-cashmere/nodes/spinning", None, 409, "家市场主体"),
     ("edge to itself", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
      {"from": "spinning", "to": "spinning", "kind": "material"}, 422, "to"),
     ("edge bad kind", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
      {"from": "spinning", "to": "weaving", "kind": "love"}, 422, "kind"),
     ("edge duplicate", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
-     {"from": "spinning", "to": "weaving", "kind": "material"}, 409, "already"),
+     {"from": "spinning", "to": "weaving", "kind": "material"}, 409, "已有"),
     ("service edge from production", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
      {"from": "spinning", "to": "garments", "kind": "service"}, 422, "kind"),
     ("edge unknown node", "POST", "/api/v1/clusters/qinghe-cashmere/edges",
      {"from": "spinning", "to": "nope", "kind": "material"}, 404, "nope"),
     ("delete missing edge", "DELETE", "/api/v1/clusters/qinghe-cashmere/edges/garments/raw-trading", None, 404,
-     "no edge"),
+     "没有"),
     ("mark without reason", "PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark", {"mark": "gap"}, 422,
      "reason"),
     ("mark bad value", "PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark", {"mark": "meh", "reason": "x"},
@@ -99,7 +99,7 @@ CASES = [
      422, "origin_region"),
     ("duplicate introduction", "POST", "/api/v1/introductions",
      {"id": "intro-eligible-5", "enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "110105",
-      "introduced_on": "2024-01-01"}, 409, "clashes"),
+      "introduced_on": "2024-01-01"}, 409, "冲突"),
     ("patch unknown introduction", "PATCH", "/api/v1/introductions/intro-nope", {"stage": "landed"}, 404, "intro-nope"),
 ]
 
@@ -131,6 +131,7 @@ def test_bad_input(client, graph, keys, name, method, path, body, status, field)
     named = [e["field"] for e in problem.get("errors", [])]
     assert any(n == field or n.startswith(field + ".") for n in named) or field in problem.get("detail", ""), problem
     assert "Traceback" not in response.get_data(as_text=True) and "MATCH" not in problem.get("detail", "")
+    assert_chinese_problem(problem)
     assert counts(graph) == before
 
 
@@ -143,6 +144,7 @@ def test_bodies_that_are_not_json(client, graph, keys, content_type, body, statu
     before = counts(graph)
     response = client.post("/api/v1/clusters", data=body, headers={**keys["admin"], "Content-Type": content_type})
     assert response.status_code == status and response.content_type == "application/problem+json"
+    assert_chinese_problem(response.get_json())
     assert counts(graph) == before
 
 
@@ -151,6 +153,7 @@ def test_oversized_body(client, graph, keys):
     response = client.post("/api/v1/enterprises", data=b"[" + b"0," * 3_000_000 + b"0]",
                            headers={**keys["admin"], "Content-Type": "application/json"})
     assert response.status_code == 413 and response.content_type == "application/problem+json"
+    assert_chinese_problem(response.get_json())
     assert counts(graph) == before
 
 

@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 
 from api import create_app
 from chainmap.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import assert_chinese_problem, free_port
 
 
 def test_health_ok_with_neo4j_up(client):
@@ -23,7 +23,7 @@ def test_health_503_problem_when_neo4j_is_down():
     assert response.content_type == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
     body = response.get_json()
-    assert body["status"] == 503 and body["title"] == "Service Unavailable" and body["detail"]
+    assert body["status"] == 503 and body["title"] == "服务暂不可用" and body["detail"]
     text = response.get_data(as_text=True)
     assert "s3cret" not in text and "bolt://" not in text and "127.0.0.1" not in text
 
@@ -33,6 +33,7 @@ def test_unknown_route_is_problem_json(client):
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
     assert response.get_json()["instance"] == "/api/v1/no-such-thing"
+    assert_chinese_problem(response.get_json())
 
 
 def test_wrong_method_is_problem_json_with_allow(client):
@@ -41,6 +42,7 @@ def test_wrong_method_is_problem_json_with_allow(client):
     assert response.content_type == "application/problem+json"
     assert "GET" in response.headers["Allow"]
     assert "DELETE" in response.get_json()["detail"]
+    assert_chinese_problem(response.get_json())
 
 
 def test_openapi_document_is_valid_openapi_3(client):

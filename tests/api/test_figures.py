@@ -48,7 +48,7 @@ def test_loader_refuses_impossible_cluster_figures(graph, tmp_path):
     assert [e.split(": ")[0] + ": " + e.split(": ")[1] for e in errors] == [
         "clusters.csv:3: revenue_year", "clusters.csv:4: revenue_year", "clusters.csv:5: revenue_year",
         "clusters.csv:6: revenue_100m_cny", "clusters.csv:7: revenue_metric", "clusters.csv:8: revenue_metric"]
-    assert "in the future" in errors[1] and "1949" in errors[2]
+    assert "未来年份" in errors[1] and "1949" in errors[2]
 
 
 def test_seeded_figures_say_which_metric_with_year_and_source(graph):

@@ -1,12 +1,14 @@
 """GeoJSON layers (validated with the geojson package), their caching headers, and CORS."""
 
 import dataclasses
+import gzip
 
+import brotli
 import geojson
 import pytest
 
 from api import create_app
-from tests.conftest import counts
+from tests.conftest import assert_chinese_problem, counts
 
 HEBEI_BBOX = (113.0, 36.0, 120.0, 42.7)
 BJ_TJ_BBOX = (115.4, 38.5, 118.1, 41.1)
@@ -97,7 +99,10 @@ def test_layers_carry_etag_and_cache_control_and_answer_304(client, keys):
 
 
 @pytest.mark.parametrize("path, field, status", [
-    ("/api/v1/map/flows.geojson", "cluster", 422),
+    ("/api/v1/map/flows.geojson?node=membrane", "node", 422),
+    ("/api/v1/map/flows.geojson?cluster=qinghe-cashmere&city=邢台", "city", 422),
+    ("/api/v1/map/flows.geojson?limit=11", "limit", 422),
+    ("/api/v1/map/flows.geojson?city=nowhere", "city", 422),
     ("/api/v1/map/flows.geojson?cluster=Not_A_Slug", "cluster", 422),
     ("/api/v1/map/flows.geojson?cluster=qinghe-cashmere&limit=0", "limit", 422),
     ("/api/v1/map/flows.geojson?cluster=qinghe-cashmere&bbox=1,2,3,4", "bbox", 422),
@@ -119,6 +124,79 @@ def test_unknown_cluster_and_node_are_404_problems(client, keys):
 
 def test_layers_need_a_key(client):
     assert client.get("/api/v1/map/clusters.geojson").status_code == 401
+
+
+LAYERS = ("/api/v1/map/clusters.geojson", "/api/v1/map/counties.geojson?", "/api/v1/map/flows.geojson?city=衡水",
+          "/api/v1/map/flows.geojson?cluster=qinghe-cashmere")
+
+
+def test_a_map_key_reads_the_layers_and_nothing_else(client, keys):
+    for path in LAYERS:
+        layer(client, path, keys["map"])
+    for method, path in [("GET", "/api/v1/clusters"), ("GET", "/api/v1/clusters/qinghe-cashmere/chain"),
+                         ("GET", "/api/v1/regions"), ("GET", "/api/v1/enterprises"), ("GET", "/api/v1/reports/gaps"),
+                         ("GET", "/api/v1/clusters/qinghe-cashmere/recommendations"), ("GET", "/api/v1/introductions"),
+                         ("GET", "/api/v1/reward-checks"), ("GET", "/api/v1/audit"),
+                         ("PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark")]:
+        response = client.open(path, method=method, headers=keys["map"], json={"mark": "gap", "reason": "地图"}
+                               if method == "PUT" else None)
+        assert response.status_code == 403 and response.mimetype == "application/problem+json", (path, response.status)
+        assert_chinese_problem(response.get_json())
+
+
+def test_a_map_key_sees_flows_without_firm_identities(client, keys):
+    path = "/api/v1/map/flows.geojson?cluster=anping-wire-mesh&node=membrane&limit=5"
+    _, public = layer(client, path, keys["map"])
+    _, full = layer(client, path, keys["viewer"])
+    assert len(public["features"]) == len(full["features"]) == 5
+    hidden = {"uscc", "name", "region", "likely_eligible"}
+    for p, f in zip(public["features"], full["features"], strict=True):
+        assert not hidden & set(p["properties"]) and hidden <= set(f["properties"])
+        assert f["properties"]["uscc"] not in p["id"] and p["id"] == f"anping-wire-mesh:membrane:{p['properties']['rank']}"
+        assert {k: v for k, v in f["properties"].items() if k not in hidden} == p["properties"]
+        assert p["geometry"] == f["geometry"]
+
+
+def test_province_flows_are_bounded_ranked_named_and_spread(client, graph, keys):
+    # The first layer of a day ranks every gap node; past half the database budget it comes back partial, naming
+    # the clusters still to rank, and the next request goes further (README "Map layers"). Never a 503.
+    for _ in range(10):
+        response, obj = layer(client, "/api/v1/map/flows.geojson", keys["viewer"])
+        assert obj["complete"] == (not obj["pending"])
+        if obj["complete"]:
+            break
+    assert obj["complete"], obj["pending"]
+    features = obj["features"]
+    assert features and obj["scope"] == "province" and len(features) <= 2000
+    packed = client.get("/api/v1/map/flows.geojson", headers={**keys["viewer"], "Accept-Encoding": "gzip"}).get_data()
+    assert len(packed) <= 1_000_000 and gzip.decompress(packed) == response.get_data()
+    assert len({f["properties"]["cluster"] for f in features}) > 20
+    scores = [f["properties"]["score"] for f in features]
+    assert scores == sorted(scores, reverse=True)
+    per_node: dict = {}
+    for f in features:
+        p = f["properties"]
+        assert p["origin_name"] and p["origin_name"].startswith(("北京市", "天津市")) and p["target_name"]
+        per_node.setdefault(p["node"], []).append(p["rank"])
+    assert all(sorted(r) == list(range(1, len(r) + 1)) and len(r) <= 3 for r in per_node.values())
+    centroids = {r["a"]: (r["lon"], r["lat"]) for r in graph.read("MATCH (r:Region) RETURN r.adcode AS a, r.lon AS lon, "
+                                                                  "r.lat AS lat")}
+    starts: dict = {}
+    for f in features:
+        start = f["geometry"]["coordinates"][0]
+        lon, lat = centroids[f["properties"]["region"]]
+        assert abs(start[0] - lon) <= 0.03 and abs(start[1] - lat) <= 0.021 and inside(start, BJ_TJ_BBOX)
+        starts.setdefault(f["properties"]["region"], {})[f["properties"]["uscc"]] = tuple(start)
+    crowded = max(starts.values(), key=len)
+    assert len(crowded) > 1 and len(set(crowded.values())) == len(crowded)  # not stacked on one point
+    _, again = layer(client, "/api/v1/map/flows.geojson?city=衡水", keys["viewer"])
+    for f in again["features"]:  # the same firm at the same point, whatever else the layer holds
+        assert tuple(f["geometry"]["coordinates"][0]) == starts[f["properties"]["region"]][f["properties"]["uscc"]]
+    assert again["features"] and {f["properties"]["cluster"] for f in again["features"]} < {
+        f["properties"]["cluster"] for f in features}
+    hengshui = {c["id"] for c in client.get("/api/v1/clusters?city=衡水&per_page=100",
+                                            headers=keys["viewer"]).get_json()["items"]}
+    assert {f["properties"]["cluster"] for f in again["features"]} <= hengshui
 
 
 # ---- CORS ----------------------------------------------------------------------------------------
@@ -175,3 +253,39 @@ def test_wildcards_and_non_origins_are_refused_at_start_up(value):
 
     with pytest.raises(SettingsError, match="CHAINMAP_CORS_ORIGINS"):
         Settings.from_env({"NEO4J_URI": "bolt://127.0.0.1:1", "CHAINMAP_CORS_ORIGINS": value})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/map/counties.geojson", "/api/v1/reports/gaps?city=邢台",
+                                  "/api/v1/reports/gaps?city=邢台&format=csv"])
+def test_layers_and_reports_are_compressed_when_the_client_accepts_it(client, keys, path):
+    plain = client.get(path, headers=keys["analyst"])
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    for accept, coding, decode in [("gzip", "gzip", gzip.decompress), ("gzip, br", "br", brotli.decompress),
+                                   ("br;q=0, gzip", "gzip", gzip.decompress)]:
+        packed = client.get(path, headers={**keys["analyst"], "Accept-Encoding": accept})
+        assert packed.headers["Content-Encoding"] == coding and "Accept-Encoding" in packed.headers["Vary"]
+        assert decode(packed.get_data()) == plain.get_data() and len(packed.get_data()) < len(plain.get_data()) / 2
+    if "ETag" in plain.headers:  # a compressed layer revalidates with its weak ETag
+        etag = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip"}).headers["ETag"]
+        assert etag.startswith("W/")
+        again = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status_code == 304
+
+
+def test_xlsx_and_other_endpoints_are_not_compressed_again(client, keys):
+    xlsx = client.get("/api/v1/reports/gaps?format=xlsx", headers={**keys["analyst"], "Accept-Encoding": "gzip"})
+    assert xlsx.status_code == 200 and "Content-Encoding" not in xlsx.headers
+    regions = client.get("/api/v1/regions", headers={**keys["analyst"], "Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in regions.headers
+
+
+def test_a_cold_province_layer_is_partial_in_time_and_names_what_is_pending(graph, settings):
+    from chainmap import map_layers
+    from tests.conftest import POLICIES
+
+    ids = [c["id"] for c in map_layers.list_clusters(graph, map_layers.ALL, city="130500")["items"]]
+    partial = map_layers.province_flows(graph, POLICIES, settings.gap_thresholds, city="130500", allowance_s=0.0)
+    assert not partial["complete"] and partial["pending"] == ids[1:]  # the first cluster, then out of time
+    assert {f["properties"]["cluster"] for f in partial["features"]} <= {ids[0]}
+    whole = map_layers.province_flows(graph, POLICIES, settings.gap_thresholds, city="130500")
+    assert whole["complete"] and not whole["pending"] and len(whole["features"]) >= len(partial["features"])

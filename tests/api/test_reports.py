@@ -2,10 +2,13 @@
 
 import csv
 import io
+from collections import Counter
 
 import openpyxl
 
 from chainmap.report_formats import COLUMNS, STAGE_ZH, STATUS_ZH
+from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES
+from chainmap.workbook import read_rows
 
 XINGTAI = "%E9%82%A2%E5%8F%B0%E5%B8%82"  # 邢台市
 
@@ -45,27 +48,50 @@ def test_report_csv_and_xlsx_match_the_json(client, keys):
     rows = data["items"]
     assert rows and {r["city"] for r in rows} == {"邢台市"} and data["total"] == len(rows)
     assert {r["status"] for r in rows} <= {"gap", "weak", "bottleneck"}
+    assert rows == sorted(rows, key=lambda r: (r["county_adcode"], r["cluster_name"], r["cluster"],
+                                               CHAIN_STAGES.index(r["stage"]), GAP_STATUSES.index(r["status"]),
+                                               r["node_name"], r["node"]))
 
     response = client.get(f"/api/v1/reports/gaps?city={XINGTAI}&format=csv", headers=keys["analyst"])
     assert response.content_type.startswith("text/csv") and response.data.startswith(b"\xef\xbb\xbf")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert table[0] == [header for _, header, _ in COLUMNS] and len(table) == len(rows) + 1
+    assert table[0] == [c.header for c in COLUMNS] and len(table) == len(rows) + 1
     for row, line in zip(rows, table[1:], strict=True):
-        cells = dict(zip([k for k, _, _ in COLUMNS], line, strict=True))
+        cells = dict(zip([c.key for c in COLUMNS], line, strict=True))
         assert cells["node"] == row["node"] and cells["local_entities"] == str(row["local_entities"])
-        assert cells["status"] == f"{STATUS_ZH[row['status']]}({row['status']})"
-        assert cells["stage"] == STAGE_ZH[row["stage"]] and cells["industry_codes"] == ";".join(row["industry_codes"])
+        assert cells["status"] == STATUS_ZH[row["status"]] and cells["scope"] == "本县"
+        assert cells["stage"] == STAGE_ZH[row["stage"]]
+        assert cells["industries"] == "；".join(f"{c} {n}" for c, n in zip(row["industry_codes"], row["industry_names"],
+                                                                            strict=True))
 
     response = client.get(f"/api/v1/reports/gaps?city={XINGTAI}&format=xlsx", headers=keys["analyst"])
     assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet.freeze_panes == "A2"
-    values = list(sheet.iter_rows(values_only=True))
-    assert list(values[0]) == [header for _, header, _ in COLUMNS] and len(values) == len(rows) + 1
-    assert [v[6] for v in values[1:]] == [r["node"] for r in rows]
-    assert [v[12] for v in values[1:]] == [r["local_entities"] for r in rows]
-    assert sheet.column_dimensions["Q"].width >= 40
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["汇总", "缺链明细"]
+    detail_sheet = book["缺链明细"]
+    assert detail_sheet["A1"].value == "邢台市县域特色产业集群产业链缺链情况表"
+    assert detail_sheet["A2"].value.startswith("制表单位：") and detail_sheet.freeze_panes == "A4"
+    assert any(str(c.value).startswith("截至日期：") for c in detail_sheet[2] if c.value)
+    assert int(detail_sheet.page_setup.paperSize) == 9 and detail_sheet.print_title_rows  # A4
+    detail = read_rows(response.data, "缺链明细")
+    assert [d["序号"] for d in detail] == list(range(1, len(rows) + 1))
+    assert [d["环节编号"] for d in detail] == [r["node"] for r in rows]  # the JSON's order, row for row
+    assert [d["本地市场主体数"] for d in detail] == [r["local_entities"] for r in rows]
+    assert {d["状态"] for d in detail} <= {"缺失", "瓶颈", "薄弱"} and {d["本地范围"] for d in detail} == {"本县"}
+    assert all("(" not in d["状态"] and any("\u4e00" <= ch <= "\u9fff" for ch in d["判定依据"]) for d in detail)
+    codes = [d["国民经济行业（GB/T 4754）"] for d in detail]
+    assert all(all(" " in part for part in c.split("；")) for c in codes if c)  # every code with its name
+    share_col = 1 + [c.key for c in COLUMNS].index("outside_province_share") + 1
+    assert detail_sheet.cell(row=4, column=share_col).number_format == "0.0%"
+    summary = read_rows(response.data, "汇总")
+    expected = Counter((r["city"], r["category"], r["status"]) for r in rows)
+    for line in summary[:-1]:
+        for status in ("gap", "bottleneck", "weak"):
+            assert line[f"{STATUS_ZH[status]}环节数"] == expected[(line["地市"], line["类别"], status)]
+    assert summary[-1]["地市"] == "合计" and summary[-1]["合计"] == len(rows)
+    assert sum(line["合计"] for line in summary[:-1]) == len(rows)
+    assert {(line["地市"], line["类别"]) for line in summary[:-1]} == {(r["city"], r["category"]) for r in rows}
 
 
 def test_report_filters(client, keys):
@@ -76,3 +102,52 @@ def test_report_filters(client, keys):
     assert everything["total"] > len(only_gaps)
     bad = client.get("/api/v1/reports/gaps?format=pdf", headers=keys["analyst"])
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "format"
+
+
+def test_report_place_names(client, keys):
+    """A city or county by adcode, full name, name without its suffix or (cities) pinyin gives the same rows; an
+    unknown or ambiguous place is a 422 naming the field, never an empty 200."""
+    def report(query):
+        return client.get(f"/api/v1/reports/gaps?{query}", headers=keys["analyst"])
+
+    full = report("city=邢台市").get_json()
+    assert full["total"] > 0
+    for query in ("city=邢台", "city=xingtai", "city=Xingtai", "city=130500"):
+        response = report(query)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["items"] == full["items"], query
+    qinghe = report("county=130534").get_json()
+    assert qinghe["total"] > 0 and {r["county"] for r in qinghe["items"]} == {"清河县"}
+    for query in ("county=清河县", "county=清河", "city=邢台&county=清河"):
+        assert report(query).get_json()["items"] == qinghe["items"], query
+    for query, field, phrase in [
+        ("city=邢台县", "city", "不是河北省的设区市"), ("city=beijing", "city", "拼音"), ("city=139900", "city", "139900"),
+        ("county=139999", "county", "139999"), ("county=桥西", "county", "130104"),  # 桥西区 of 石家庄 and 张家口
+        ("city=石家庄&county=清河", "county", "石家庄市的"), ("county=qinghe", "county", "六位行政区划代码"),
+    ]:
+        response = report(query)
+        assert response.status_code == 422, (query, response.get_json())
+        problem = response.get_json()
+        assert [e["field"] for e in problem["errors"]] == [field] and phrase in problem["errors"][0]["reason"], problem
+    assert report("city=张家口&county=桥西").status_code == 200  # unique within its city
+
+
+def test_cluster_list_takes_place_names_and_carries_node_counts(client, keys):
+    by_name = client.get("/api/v1/clusters?city=邢台", headers=keys["viewer"]).get_json()
+    by_code = client.get("/api/v1/clusters?city=130500", headers=keys["viewer"]).get_json()
+    assert by_name["total"] > 0 and by_name == by_code
+    assert client.get("/api/v1/clusters?county=nowhere", headers=keys["viewer"]).status_code == 422
+    for item in by_name["items"]:
+        detail = client.get(f"/api/v1/clusters/{item['id']}", headers=keys["viewer"]).get_json()
+        assert item["node_counts"] == detail["node_counts"] and sum(item["node_counts"].values()) > 0
+        assert item["local_supply_rate"] == detail["local_supply_rate"]
+
+
+def test_county_filters_elsewhere_take_names_and_refuse_unknown_places(client, keys):
+    for path, who in [("/api/v1/introductions", "viewer"), ("/api/v1/reward-checks", "analyst"),
+                      ("/api/v1/audit", "admin")]:
+        by_code = client.get(f"{path}?county=130534", headers=keys[who])
+        assert by_code.status_code == 200, (path, by_code.get_json())
+        assert client.get(f"{path}?county=清河", headers=keys[who]).get_json() == by_code.get_json(), path
+        unknown = client.get(f"{path}?county=139999", headers=keys[who])
+        assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "county", path

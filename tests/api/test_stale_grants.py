@@ -44,7 +44,7 @@ def test_a_check_whose_counted_partner_deregistered_is_stale(client, graph, keys
         graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=partner)
     assert response.status_code == 409, response.get_json()
     detail = response.get_json()["detail"]
-    assert "stale" in detail and "run a new check" in detail and partner in detail and "partners" in detail
+    assert "已过时" in detail and "请重新核查" in detail and partner in detail and "partners" in detail
     assert graph.read(GRANTS)[0]["n"] == before
 
 
@@ -56,7 +56,7 @@ def test_a_back_dated_check_is_stale(client, graph, keys):
     if recorded["outcome"] != "eligible":
         pytest.skip(f"the seed introduction is not eligible on {old}")
     response = client.post("/api/v1/reward-grants", headers=keys["admin"], json={"check": recorded["id"]})
-    assert response.status_code == 409 and "stale" in response.get_json()["detail"]
+    assert response.status_code == 409 and "已过时" in response.get_json()["detail"]
     assert str(POLICIES.reward.max_check_age_days) in response.get_json()["detail"]
 
 
@@ -76,7 +76,7 @@ def test_the_rule_in_plain_data():
     stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 2, 9), lambda as_of: same)  # a grant is not staleness
     fewer = {**recorded, "checks": [{"rule": "partners", "status": "failed", "actual": 4}],
              "partners": {"counted": [{"uscc": u} for u in "ABCD"]}}
-    with pytest.raises(Conflict, match="no longer counted: E"):
+    with pytest.raises(Conflict, match="不再计入：E"):
         stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 2, 9), lambda as_of: fewer)
-    with pytest.raises(Conflict, match="31 days ago"):
+    with pytest.raises(Conflict, match="距今 31 天"):
         stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 2, 10), lambda as_of: same)

@@ -1,5 +1,6 @@
 """The analyst client against the app under gunicorn on loopback, including a real 503 and its retry."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -32,6 +33,25 @@ def test_client_reads_and_paginates(server, keys):
     assert sorted(f["id"] for f in layer["features"]) == sorted(c["id"] for c in xingtai)
     flows = client.map_layer("flows", cluster="qinghe-cashmere", limit=3)
     assert flows["features"] and all(f["geometry"]["type"] == "LineString" for f in flows["features"])
+
+
+def test_client_helpers_for_introductions_partners_and_report_files(server, keys, graph, tmp_path):
+    client = ChainmapClient(server, keys["analyst"]["Authorization"].split()[1])
+    intros = list(client.introductions(per_page=5))
+    assert len(intros) == graph.read("MATCH (i:Introduction) RETURN count(i) AS n")[0]["n"] > 5
+    firm = graph.read("MATCH (e:Enterprise)-[:SUPPLIES]->() RETURN e.uscc AS u ORDER BY u LIMIT 1")[0]["u"]
+    partners = client.partners(firm)
+    assert partners and all(p["partner"] for p in partners)
+    report = client.gap_report(city="邢台")
+    for suffix in ("json", "csv", "xlsx"):
+        path = client.download_gap_report(tmp_path / f"缺链.{suffix}", city="xingtai")
+        assert path.stat().st_size > 0
+    assert json.loads((tmp_path / "缺链.json").read_text())["items"] == report["items"]
+    assert (tmp_path / "缺链.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (tmp_path / "缺链.xlsx").read_bytes()[:2] == b"PK"
+    with pytest.raises(ChainmapAPIError) as info:
+        client.gap_report(city="邢台县")
+    assert info.value.status == 422 and info.value.errors[0]["field"] == "city"
 
 
 def test_client_raises_the_problem_detail(server, keys):

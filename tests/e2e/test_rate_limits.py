@@ -34,7 +34,7 @@ def test_per_key(limited, keys):
     client = limited(rate_key="5/minute")
     for _ in range(5):
         assert client.get("/api/v1/regions", headers=keys["viewer"]).status_code == 200
-    assert_429(client.get("/api/v1/regions", headers=keys["viewer"]), "API key")
+    assert_429(client.get("/api/v1/regions", headers=keys["viewer"]), "该 API 密钥请求过于频繁")
     assert client.get("/api/v1/regions", headers=keys["analyst"]).status_code == 200  # another key: its own count
 
 
@@ -43,8 +43,8 @@ def test_per_address(limited):
     here, there = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(10):
         assert client.get("/api/v1/", environ_base=here).status_code == 200
-    assert_429(client.get("/api/v1/", environ_base=here), "address")
-    assert_429(client.get("/api/v1/health", environ_base=here), "address")
+    assert_429(client.get("/api/v1/", environ_base=here), "该地址请求过于频繁")
+    assert_429(client.get("/api/v1/health", environ_base=here), "该地址请求过于频繁")
     assert client.get("/api/v1/", environ_base=there).status_code == 200
 
 
@@ -53,8 +53,8 @@ def test_failed_authentication_is_throttled_harder(limited, keys):
     guesser, officer = {"REMOTE_ADDR": "10.0.0.9"}, {"REMOTE_ADDR": "10.0.0.10"}
     for _ in range(3):
         assert client.get("/api/v1/regions", headers=WRONG_KEY, environ_base=guesser).status_code == 401
-    assert_429(client.get("/api/v1/regions", headers=WRONG_KEY, environ_base=guesser), "failed authentication")
-    assert_429(client.get("/api/v1/regions", environ_base=guesser), "failed authentication")
+    assert_429(client.get("/api/v1/regions", headers=WRONG_KEY, environ_base=guesser), "认证失败次数过多")
+    assert_429(client.get("/api/v1/regions", environ_base=guesser), "认证失败次数过多")
     assert client.get("/api/v1/", environ_base=guesser).status_code == 200  # public pages stay open
     assert client.get("/api/v1/regions", headers=keys["viewer"], environ_base=officer).status_code == 200
 

@@ -14,11 +14,11 @@ def test_standard_sample_is_valid():
 
 
 @pytest.mark.parametrize("code, reason", [
-    ("91350100M000100Y4", "must be 18 characters"),
-    ("91350100M000100Y44", "check character is '4', expected '3'"),
-    ("91350100M000100I43", "contains characters not allowed in a USCC: I"),
-    ("9135O100M000100Y43", "contains characters not allowed in a USCC: O"),
-    ("913A0100M000100Y43", "characters 3-8 must be the six-digit region code"),
+    ("91350100M000100Y4", "须为 18 位"),
+    ("91350100M000100Y44", "校验码为 4，应为 3"),
+    ("91350100M000100I43", "含有统一社会信用代码不允许的字符：I"),
+    ("9135O100M000100Y43", "含有统一社会信用代码不允许的字符：O"),
+    ("913A0100M000100Y43", "第 3-8 位须为六位行政区划代码"),
 ])
 def test_invalid_codes_say_why(code, reason):
     assert uscc.problems(code) == [reason]
