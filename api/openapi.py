@@ -20,6 +20,8 @@ LINKS: dict[str, tuple[str, dict[str, str]]] = {
     "createEnterprises": ("getEnterprise", {"uscc": "$response.body#/created/0"}),
     "addPartner": ("listPartners", {"uscc": "$request.path.uscc"}),
     "createIntroduction": ("getIntroduction", {"intro_id": "$response.body#/id"}),
+    "addNote": ("getIntroduction", {"intro_id": "$request.path.intro_id"}),
+    "recordStage": ("getIntroduction", {"intro_id": "$request.path.intro_id"}),
     "createCheck": ("getCheck", {"check_id": "$response.body#/id"}),
     "createGrant": ("getGrant", {"grant_id": "$response.body#/id"}),
 }

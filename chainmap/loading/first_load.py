@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainmap import upkeep
+from chainmap import project_history, upkeep
 from chainmap.graph import Graph
 from chainmap.graph import bulk as q
 from chainmap.graph.schema import apply_schema
@@ -110,6 +110,7 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
         graph.write_batches(q.EMPTY_LISTS[label], rows)
     if files.repeated_supplies:
         graph.write_batches(q.REPEATED_SUPPLIES, files.repeated_supplies)
+    project_history.migrate(graph)  # loaded introductions get their first, dated stage entry, as `chainmap load` does
     firms = upkeep.rebuild_keys(graph, policies.recommendation)
     nodes = upkeep.refresh_facts(graph)
     graph.renew()

@@ -71,7 +71,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
     report = loader.validate()
     expected_check = uscc.check_character(bad_check[:17])
     assert [str(e) for e in report.errors] == [
-        f"enterprises.csv:3: uscc: is not a valid USCC: check character is {bad_check[17]!r}, expected {expected_check!r}",
+        f"enterprises.csv:3: uscc: is not a valid USCC: 校验码为 {bad_check[17]}，应为 {expected_check}",
         "enterprises.csv:4: entity_type: must be one of company, individual_business, family_farm, cooperative, branch, "
         "got 'factory'",
         "enterprises.csv:7: registered_on: must be a date YYYY-MM-DD, got '2024-13-01'",
