@@ -181,9 +181,10 @@ def test_breakdown_bars_add_up_to_the_score(console, server, keys):
     assert console.find_elements(By.CSS_SELECTOR, "#targets tbody tr button.add-lead")
     console.execute_script("""window.chainmapProjects.addLead = (lead) => {
         window.leads = (window.leads || []).concat([lead]); return Promise.resolve(); };""")
-    console.find_element(By.CSS_SELECTOR, '#chain g.node[data-node-id="anping-wire-mesh.membrane"]').click()
-    add = wait(console).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#targets tbody tr button.add-lead"))
-    add[0].click()
+    first = console.find_element(By.CSS_SELECTOR, "#targets tbody tr button.add-lead")
+    console.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+    wait(console).until(lambda d: first.is_displayed() and first.is_enabled())
+    first.click()
     wait(console).until(lambda d: d.execute_script("return window.leads"))
     assert console.execute_script("return window.leads") == [
         {"cluster": "anping-wire-mesh", "node": "membrane", "enterprise": expected[0]["enterprise"]["uscc"]}]
