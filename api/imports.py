@@ -18,7 +18,7 @@ from api.schemas import Strict
 from api.security import principal
 from chainmap import auth
 from chainmap.errors import Invalid
-from chainmap.imports import partners, registry
+from chainmap.imports import partners, registry, trail
 from chainmap.imports.reference import Options, profiles
 
 blp = Blueprint("imports", __name__, description="Imports of officers' files (导入): registry exports, 规上企业 lists, "
@@ -128,11 +128,12 @@ def post_import():
     upload = _parsed(ImportFileSchema(), request.files.to_dict(), "files")["file"]
     data = upload.read()
     if not data:
-        raise Invalid("上传的文件为空", errors=[{"field": "file", "in": "files", "reason": "empty"}])
+        raise Invalid("上传的文件为空", errors=[{"field": "file", "in": "files", "reason": "文件为空"}])
     options = Options(form["profile"], form["dry_run"], form["partial"], None if who.is_admin else who.counties)
     name = (upload.filename or "upload").rsplit("/", 1)[-1][:120]
     service = registry.import_registry if form["kind"] == "registry" else partners.import_partners
     report = service(graph(), policies(), data, name, options)
+    trail.record(graph(), report, data)
     if form["format"] == "json":
         return report.to_json()
     response = Response(report.to_xlsx(), mimetype=XLSX)

@@ -7,6 +7,7 @@ import time
 from typing import LiteralString
 
 from chainmap import auth
+from chainmap.audit import Change
 from chainmap.errors import Invalid, NotFound, Unauthorized
 from chainmap.graph import Graph, footprints
 from chainmap.references import known_hebei_counties
@@ -43,7 +44,9 @@ def create_key(graph: Graph, role: str, counties: list[str], label: str = "") ->
         raise Invalid(f"不是河北省县级行政区划代码：{'、'.join(unknown)}",
                       errors=[{"field": "county", "reason": f"未知的县级行政区划代码 {c}"} for c in unknown])
     key_id, full, digest = auth.new_key()
-    graph.write(CREATE, touches=footprints.NOTHING, id=key_id, hash=digest, role=role, counties=counties, label=label)
+    graph.write(CREATE, touches=footprints.NOTHING, id=key_id, hash=digest, role=role, counties=counties, label=label,
+                change=Change("api_key.create", "api_key", (key_id,),
+                              after={"role": role, "counties": counties, "label": label}))  # never the hash
     return full
 
 
@@ -100,5 +103,6 @@ def list_keys(graph: Graph) -> list[dict]:
 
 def revoke_key(graph: Graph, key_id: str) -> None:
     LOOKUPS.forget(key_id)
-    if not graph.write(REVOKE, touches=footprints.NOTHING, id=key_id):
+    if not graph.write(REVOKE, touches=footprints.NOTHING, id=key_id,
+                       change=Change("api_key.revoke", "api_key", (key_id,), after={"revoked": True})):
         raise NotFound(f"没有编号为 {key_id} 的密钥")

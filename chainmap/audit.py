@@ -3,8 +3,8 @@
 An entry is written by the adapter in the same transaction as the write it describes (chainmap.graph.audit), so a
 change and its entry commit or roll back together. Entries are append-only: nothing in chainmap updates or deletes
 an AuditEntry (Neo4j Community has no per-label privileges to forbid it to other clients; keep chainmap's
-database user for chainmap). Who is acting is set once per request by the API (`acting`); writes made without an
-actor (the loader, the CLI) are not audited.
+database user for chainmap). Who is acting is set once per request by the API (`acting`) and once per command by the
+CLI (the operator); writes made without an actor (tests calling the domain directly) are not audited.
 """
 
 from __future__ import annotations

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import json
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +17,8 @@ from pathlib import Path
 import click
 
 from chainmap import api_keys as key_store
-from chainmap import project_history, upkeep
+from chainmap import audit, project_history, upkeep
+from chainmap.audit_log import record_work
 from chainmap.errors import ChainmapError
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -40,7 +44,7 @@ def _policies() -> Policies:
     try:
         return load_policies()
     except (OSError, ValueError, KeyError) as exc:
-        raise click.ClickException(f"policy files in seeds/policy are not usable: {exc}") from None
+        raise click.ClickException(f"seeds/policy 中的政策参数文件无法使用：{exc}") from None
 
 
 @contextmanager
@@ -55,104 +59,120 @@ def _connected() -> Iterator[Graph]:
         graph.close()
 
 
+def operator() -> audit.Actor:
+    """Who acts at the command line: the operating-system account on this host. Writes made here are audited under
+    it (an operator holds the database password, so it acts as an admin)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return audit.Actor(key_id=f"cli:{user}", label=f"命令行（{user}@{socket.gethostname()}）", role="admin")
+
+
 @click.group()
-def main() -> None:
-    """chainmap: industrial-chain mapping for Hebei's county featured-industry clusters."""
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """chainmap：河北省县域特色产业集群产业链招商图谱（运维命令）。"""
+    token = audit.start(operator())
+    ctx.call_on_close(lambda: audit.stop(token))  # the command's writes only (tests invoke several in one process)
 
 
 @main.group()
 def schema() -> None:
-    """Constraints and indexes."""
+    """约束和索引。"""
 
 
 @schema.command("apply")
 def schema_apply() -> None:
-    """Create the constraints and indexes that are missing, and migrate older records (safe to repeat)."""
+    """创建缺少的约束和索引，并迁移旧记录（可重复执行）。"""
     with _connected() as graph:
         names = apply_schema(graph)
         migrated = project_history.migrate(graph)
-    click.echo(f"schema applied: {len(names)} constraints and indexes; {migrated} introductions given a stage history")
+    click.echo(f"已应用数据库结构：{len(names)} 个约束和索引；{migrated} 个引进项目补记了阶段历史")
 
 
 def _load(directory: Path) -> None:
-    graph = _graph()
     bar = None
-    try:
-        def progress(file: str, rows: int) -> None:
-            nonlocal bar
-            if not sys.stdout.isatty():
-                return
-            if bar is None or bar.label != file:
-                if bar is not None:
-                    bar.render_finish()
-                bar = click.progressbar(length=None, label=file, show_pos=True)
-            bar.update(rows)
 
-        report = load_directory(graph, _policies(), directory, progress)
-    except LoadFailed as exc:
-        for error in exc.report.errors:
-            click.echo(str(error), err=True)
-        raise click.ClickException(f"{len(exc.report.errors)} errors in {directory}; nothing was written") from None
-    except ChainmapError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        if bar is not None:
-            bar.render_finish()
-        graph.close()
-    for file in report.files:
-        click.echo(f"{file.file:20s} {file.rows:>9} rows  {file.created:>9} created  {file.updated:>7} updated  "
-                   f"{file.relationships:>9} relationships created  {file.seconds:8.1f} s")
+    def progress(file: str, rows: int) -> None:
+        nonlocal bar
+        if not sys.stdout.isatty():
+            return
+        if bar is None or bar.label != file:
+            if bar is not None:
+                bar.render_finish()
+            bar = click.progressbar(length=None, label=file, show_pos=True)
+        bar.update(rows)
+
+    with contextlib.closing(_graph()) as graph:
+        try:
+            report = load_directory(graph, _policies(), directory, progress)
+        except LoadFailed as exc:
+            for error in exc.report.errors:
+                click.echo(str(error), err=True)
+            raise click.ClickException(f"{directory} 中共 {len(exc.report.errors)} 处错误，未写入任何数据") from None
+        except ChainmapError as exc:
+            raise click.ClickException(exc.detail) from None
+        finally:
+            if bar is not None:
+                bar.render_finish()
+        files = report.files
+        record_work(graph, "load.directory", "load", str(directory.resolve()), None, {
+            "directory": str(directory.resolve()), "files": [f.file for f in files], "rows": sum(f.rows for f in files),
+            "created": sum(f.created for f in files), "updated": sum(f.updated for f in files),
+            "relationships": sum(f.relationships for f in files)})
+    for file in files:
+        click.echo(f"{file.file:20s} {file.rows:>9} 行  新建 {file.created:>9}  更新 {file.updated:>7}  "
+                   f"新建关系 {file.relationships:>9}  {file.seconds:8.1f} 秒")
 
 
 @main.group()
 def cache() -> None:
-    """Results reused between requests (ranked recommendation lists) and the rank keys they are computed from."""
+    """请求之间复用的结果（推荐排序列表）及其所依据的排序键。"""
 
 
 @cache.command("renew")
 def cache_renew() -> None:
-    """Rebuild the recommendations' rank keys and mark the whole graph changed, so every process drops what it
-    reused (after edits made around chainmap)."""
+    """重建推荐排序键并标记整个图已变更，各进程丢弃已复用的结果（在绕过 chainmap 修改数据之后使用）。"""
     with _connected() as graph:
         firms = upkeep.rebuild_keys(graph, _policies().recommendation)
         graph.renew()
-    click.echo(f"cache renewed: rank keys of {firms} firms rebuilt; every reused result is recomputed at its next use")
+    click.echo(f"缓存已更新：已重建 {firms} 家企业的排序键；复用的结果将在下次使用时重新计算")
 
 
 @cache.command("keys")
 def cache_keys() -> None:
-    """Rebuild the recommendations' rank keys only if they follow another configuration (or none yet: a graph
-    loaded by an earlier chainmap); scripts/run calls it at every start."""
+    """仅当推荐排序键依据的是另一套参数（或尚无排序键：由较早版本装载的图）时重建；scripts/run 每次启动时调用。"""
     with _connected() as graph:
         config = _policies().recommendation
         if upkeep.keys_current(graph, config):
-            click.echo("rank keys are current")
+            click.echo("排序键为最新，无需重建")
             return
         firms = upkeep.rebuild_keys(graph, config)
-    click.echo(f"rank keys rebuilt for {firms} firms")
+    click.echo(f"已重建 {firms} 家企业的排序键")
 
 
 @main.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def load(directory: Path) -> None:
-    """Validate and load the CSV/JSON files in DIRECTORY (see seeds/README.md for the formats)."""
+    """校验并装载 DIRECTORY 中的 CSV/JSON 文件（格式见 seeds/README.md）。"""
     _load(directory)
 
 
 @main.group()
 def seed() -> None:
-    """The seed data in seeds/."""
+    """seeds/ 中的种子数据。"""
 
 
 @seed.command("load")
-@click.option("--if-empty", is_flag=True, help="Only when the graph has no clusters yet.")
+@click.option("--if-empty", is_flag=True, help="仅当图中还没有任何产业集群时装载")
 def seed_load(if_empty: bool) -> None:
-    """Load seeds/ (real regions, industries, clusters and chains) and seeds/synthetic/ (labelled synthetic)."""
+    """装载 seeds/（真实的行政区划、行业分类、产业集群和产业链）和 seeds/synthetic/（标注为合成的企业数据）。"""
     if if_empty:
         with _connected() as graph:
             empty = graph_is_empty(graph)
         if not empty:
-            click.echo("graph already holds clusters; seeds not loaded")
+            click.echo("图中已有产业集群，未装载种子数据")
             return
     _load(SEEDS)
     if (SEEDS / "synthetic").is_dir():
@@ -161,26 +181,26 @@ def seed_load(if_empty: bool) -> None:
 
 @main.group()
 def keys() -> None:
-    """API keys: create, list, revoke."""
+    """API 密钥：创建、列出、停用。"""
 
 
 @keys.command("create")
 @click.option("--role", type=click.Choice(["map", "viewer", "analyst", "editor", "admin"]), required=True,
-              help="map: the map layers only (a key a web page may hold); viewer and up: everything they may read")
-@click.option("--county", "counties", multiple=True, help="Hebei county adcode an editor may change (repeatable).")
-@click.option("--label", default="", help="Who or what the key is for.")
+              help="map：只读地图图层（可放在网页中的密钥）；viewer 及以上：可读其角色允许的全部内容")
+@click.option("--county", "counties", multiple=True, help="编辑密钥可修改的河北省县级行政区划代码（可重复）")
+@click.option("--label", default="", help="密钥的使用者或用途")
 def keys_create(role: str, counties: tuple[str, ...], label: str) -> None:
-    """Create a key and print it (its only output line; it cannot be shown again)."""
+    """创建密钥并输出（唯一一行输出；之后无法再次显示）。"""
     with _connected() as graph:
         click.echo(key_store.create_key(graph, role, list(counties), label))
 
 
 @keys.command("list")
 def keys_list() -> None:
-    """List keys (ids, roles, counties; never the secrets)."""
+    """列出密钥（编号、角色、县；从不显示密钥本身）。"""
     with _connected() as graph:
         for k in key_store.list_keys(graph):
-            state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+            state = f"已停用 {k['revoked_at']}" if k["revoked_at"] else "有效"
             click.echo(f"{k['id']}  {k['role']:8s} {','.join(k['counties'] or []) or '-':20s} {state:30s} "
                        f"{k['label'] or ''}")
 
@@ -188,10 +208,10 @@ def keys_list() -> None:
 @keys.command("revoke")
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
-    """Revoke a key by its id (the 12 characters after cmk_)."""
+    """按编号停用密钥（cmk_ 之后的 12 个字符）。"""
     with _connected() as graph:
         key_store.revoke_key(graph, key_id)
-    click.echo(f"revoked {key_id}")
+    click.echo(f"已停用 {key_id}")
 
 
 def _client(url: str | None, key: str | None):
@@ -205,21 +225,21 @@ def _client(url: str | None, key: str | None):
 
 @main.group()
 def report() -> None:
-    """Reports fetched from a running chainmap API (CHAINMAP_URL, CHAINMAP_KEY)."""
+    """从运行中的 chainmap 服务（CHAINMAP_URL、CHAINMAP_KEY）获取报表。"""
 
 
 @report.command("gaps")
-@click.option("--city", help="city adcode or name, e.g. 邢台市")
-@click.option("--county", help="county adcode")
-@click.option("--category", help="one of the six categories, e.g. 时尚消费")
+@click.option("--city", help="设区市代码或名称，如 邢台市")
+@click.option("--county", help="县级行政区划代码或名称")
+@click.option("--category", help="六大类之一，如 时尚消费")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(["gap", "weak", "bottleneck"]))
 @click.option("--scope", type=click.Choice(["county", "city", "province"]), default="county")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="csv")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default stdout)")
-@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
-@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认标准输出）")
+@click.option("--url", help="服务地址（默认 CHAINMAP_URL 或 http://127.0.0.1:8000）")
+@click.option("--key", help="API 密钥（默认 CHAINMAP_KEY 或 var/admin.key）")
 def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) -> None:
-    """Gap / weak / bottleneck nodes with their evidence, as JSON, CSV (Excel-ready) or XLSX."""
+    """缺失、薄弱、瓶颈环节及其依据，输出 JSON、CSV（可直接用 Excel 打开）或 XLSX。"""
     from chainmap.client import ChainmapAPIError
 
     try:
@@ -231,21 +251,21 @@ def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) 
     if output:
         output.write_bytes(body)
         rows = data["total"] if fmt == "json" else "?"
-        click.echo(f"wrote {output} ({len(body)} bytes{'' if rows == '?' else f', {rows} rows'})", err=True)
+        click.echo(f"已写入 {output}（{len(body)} 字节{'' if rows == '?' else f'，{rows} 行'}）", err=True)
     else:
         sys.stdout.buffer.write(body)
 
 
 @report.command("progress")
 @click.argument("period")
-@click.option("--city", help="city adcode, e.g. 130500")
-@click.option("--county", help="county adcode")
+@click.option("--city", help="设区市代码或名称，如 130500")
+@click.option("--county", help="县级行政区划代码或名称")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="xlsx")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default stdout)")
-@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
-@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认标准输出）")
+@click.option("--url", help="服务地址（默认 CHAINMAP_URL 或 http://127.0.0.1:8000）")
+@click.option("--key", help="API 密钥（默认 CHAINMAP_KEY 或 var/admin.key）")
 def report_progress(period, city, county, fmt, output, url, key) -> None:
-    """月调度/季通报/半年总结/年终考核 for PERIOD (2026-11, 2026-Q3, 2026-H1 or 2026), as XLSX or JSON."""
+    """PERIOD 的月调度/季通报/半年总结/年终考核（2026-11、2026-Q3、2026-H1 或 2026），输出 XLSX 或 JSON。"""
     from chainmap.client import ChainmapAPIError
 
     try:
@@ -255,27 +275,27 @@ def report_progress(period, city, county, fmt, output, url, key) -> None:
     body = json.dumps(data, ensure_ascii=False, indent=1).encode() if fmt == "json" else data
     if output:
         output.write_bytes(body)
-        click.echo(f"wrote {output} ({len(body)} bytes)", err=True)
+        click.echo(f"已写入 {output}（{len(body)} 字节）", err=True)
     else:
         sys.stdout.buffer.write(body)
 
 
 @main.command("recommend")
 @click.argument("cluster")
-@click.option("--node", help="one chain-node key (default: every gap, weak and bottleneck node)")
-@click.option("--origin", "origins", multiple=True, help="adcode prefix of origins (default 11 and 12)")
-@click.option("--limit", type=int, default=5, show_default=True, help="targets per node")
-@click.option("--url", help="API base URL (default CHAINMAP_URL or http://127.0.0.1:8000)")
-@click.option("--key", help="API key (default CHAINMAP_KEY or var/admin.key)")
+@click.option("--node", help="一个产业链环节的 key（默认：全部缺失、薄弱和瓶颈环节）")
+@click.option("--origin", "origins", multiple=True, help="来源地行政区划代码前缀（默认 11 和 12，即北京、天津）")
+@click.option("--limit", type=int, default=5, show_default=True, help="每个环节的推荐数")
+@click.option("--url", help="服务地址（默认 CHAINMAP_URL 或 http://127.0.0.1:8000）")
+@click.option("--key", help="API 密钥（默认 CHAINMAP_KEY 或 var/admin.key）")
 def recommend(cluster, node, origins, limit, url, key) -> None:
-    """Print ranked Beijing/Tianjin transfer targets for CLUSTER's gaps as a table, with reasons."""
+    """以表格输出 CLUSTER 各缺口环节的京津转移目标企业排序及推荐理由。"""
     from chainmap.client import ChainmapAPIError
 
     try:
         data = _client(url, key).recommendations(cluster, node=node, origin=list(origins) or None, limit=limit)
     except ChainmapAPIError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{'score':>6}  {'环节':14s} {'企业':28s} {'地区':6s} 奖励前景")
+    click.echo(f"{'得分':>6}  {'环节':14s} {'企业':28s} {'地区':6s} 奖励前景")
     for item in data["items"]:
         outlook = item["reward_outlook"]
         hint = "可能符合" if outlook["likely_eligible"] else f"本地配套{outlook['potential_local_partners']}家"
@@ -305,6 +325,10 @@ def import_bulk(directories: tuple[Path, ...], database: str | None) -> None:
 
     try:
         report = bulk_load(connect, _policies(), list(directories), name, work, dict(os.environ), click.echo)
+        with contextlib.closing(connect()) as graph:
+            record_work(graph, "load.bulk", "load", ";".join(str(d.resolve()) for d in directories), None, {
+                "directories": [str(d.resolve()) for d in directories], "database": name, "rows": report.rows,
+                "nodes": report.nodes, "relationships": report.relationships})
     except LoadFailed as exc:
         for error in exc.report.errors:
             click.echo(str(error), err=True)

@@ -70,6 +70,9 @@ RECORD: dict[str, LiteralString] = {
     for kind, body in _BODIES.items()
 }
 RECORD_GIVEN: LiteralString = _BUMP + "UNWIND $entries AS e CALL (e) { WITH e, e.id AS id " + _GIVEN + " } " + _ENTRY
+# Work written in several transactions (an import's batches, a directory load): one entry, appended once they have
+# committed, describing what they wrote (chainmap.audit_log.record_work). It changes no data a cache reads.
+RECORD_WORK: LiteralString = "UNWIND $entries AS e CALL (e) { WITH e, e.id AS id " + _GIVEN + " } " + _ENTRY
 
 LIST: LiteralString = (
     "MATCH (a:AuditEntry) "

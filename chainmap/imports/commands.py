@@ -19,16 +19,18 @@ def import_group() -> None:
 
 def _run(kind: str, files: tuple[Path, ...], options: Options, report_path: Path | None) -> None:
     from chainmap import cli
-    from chainmap.imports import partners, registry
+    from chainmap.imports import partners, registry, trail
 
     refused = 0
     with cli._connected() as graph:
         policies = cli._policies()
         for path in files:
+            data = path.read_bytes()
             if kind == "registry":
-                report = registry.import_registry(graph, policies, path.read_bytes(), path.name, options)
+                report = registry.import_registry(graph, policies, data, path.name, options)
             else:
-                report = partners.import_partners(graph, policies, path.read_bytes(), path.name, options)
+                report = partners.import_partners(graph, policies, data, path.name, options)
+            trail.record(graph, report, data)
             _echo(report)
             if report_path:
                 target = report_path if len(files) == 1 else report_path.with_name(

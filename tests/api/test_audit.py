@@ -4,11 +4,16 @@ the time, the operation, the object and each changed field before and after, in 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 
 import pytest
+from click.testing import CliRunner
 
-from chainmap import uscc
+from chainmap import audit, uscc
 from chainmap.api_keys import create_key
+from chainmap.cli import main
+from tests import import_files as files
 from tests.conftest import reset_seeded
 
 ENTRIES = "MATCH (a:AuditEntry) RETURN count(a) AS n"
@@ -105,3 +110,61 @@ def test_only_admins_read_the_trail_and_filters_are_checked(client, keys):
     assert len(page["items"]) <= 2 and page["total"] >= len(page["items"])
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
     assert history(client, keys, since=future)["total"] == 0
+
+
+IMPORTED = uscc.compose("9", "1", "130534", "T7D00001")
+IMPORT_HEADER = ["统一社会信用代码", "企业名称", "企业类型", "登记状态", "成立日期", "注册资本", "所属区县", "注册地址",
+                 "所属行业"]
+
+
+def registry_file(code: str, name: str) -> bytes:
+    return files.csv_bytes(IMPORT_HEADER, [[code, name, "有限责任公司", "存续", "2020-02-02", "100万元", "清河县", "",
+                                            "毛条和毛纱线加工"]], "utf-8-sig")
+
+
+def test_an_import_is_recorded_once_with_its_file_and_what_it_created(client, graph, keys, officer):
+    headers, key_id = officer
+    data = registry_file(IMPORTED, "清河县审计导入羊绒有限公司")
+    digest = hashlib.sha256(data).hexdigest()
+
+    def post(**form):
+        body = {"file": (io.BytesIO(data), "登记导出.csv")} | form
+        return client.post("/api/v1/imports", headers=headers, data=body, content_type="multipart/form-data")
+
+    before = graph.read(ENTRIES)[0]["n"]
+    assert post().get_json()["dry_run"]
+    assert graph.read(ENTRIES)[0]["n"] == before  # a dry run writes nothing and records nothing
+    assert post(dry_run="false").get_json()["written"]
+    page = history(client, keys, object=digest)
+    assert page["total"] == 1
+    entry = page["items"][0]
+    assert (entry["actor"], entry["operation"], entry["object_kind"]) == (key_id, "import.registry", "import")
+    fields = {k: v["after"] for k, v in entry["changes"]["fields"].items()}
+    assert fields["sha256"] == digest and fields["file"] == "登记导出.csv"
+    assert fields["created"] == 1 and fields["created_keys"] == [IMPORTED] and fields["updated"] == 0
+    again = post(dry_run="false").get_json()  # a re-run changes nothing: recorded as such
+    assert again["written"] and [r["key"] for r in again["unchanged"]] == [IMPORTED]
+    assert {k: v["after"] for k, v in history(client, keys, object=digest)["items"][0]["changes"]["fields"].items()
+            }["unchanged"] == 1
+
+
+def test_command_line_writes_are_recorded_under_the_operator(client, graph, keys, tmp_path):
+    runner = CliRunner()
+    created = runner.invoke(main, ["keys", "create", "--role", "viewer", "--label", "审计测试"])
+    assert created.exit_code == 0, created.output
+    key_id = created.output.strip().split("_")[1]
+    assert audit.current_actor() is None  # the operator acts for the command only
+    assert runner.invoke(main, ["keys", "revoke", key_id]).exit_code == 0
+    trail = history(client, keys, object=key_id)["items"]
+    assert [e["operation"] for e in trail] == ["api_key.revoke", "api_key.create"]
+    assert all(e["actor"].startswith("cli:") and "命令行" in e["actor_label"] and e["actor_role"] == "admin"
+               for e in trail)
+    made = {k: v["after"] for k, v in trail[1]["changes"]["fields"].items()}
+    assert made == {"role": "viewer", "counties": [], "label": "审计测试"}  # never the key's hash
+
+    sheet = tmp_path / "登记导出.csv"
+    sheet.write_bytes(registry_file(uscc.compose("9", "1", "130534", "T7D00002"), "清河县命令行导入羊绒有限公司"))
+    imported = runner.invoke(main, ["import", "registry", str(sheet)])
+    assert imported.exit_code == 0, imported.output
+    entry = history(client, keys, object=hashlib.sha256(sheet.read_bytes()).hexdigest())["items"][0]
+    assert entry["actor"] == trail[0]["actor"] and entry["operation"] == "import.registry"
