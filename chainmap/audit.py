@@ -30,7 +30,9 @@ class Change:
 
     `ids` are the objects' ids; the adapter reads each before and after the write (for kinds it can read: cluster,
     chain_node, enterprise, introduction). For relationships and records it cannot read back by id, the caller gives
-    `before`/`after` and the `county` itself.
+    `before`/`after` and the `county` itself. `before_from` saves the read before the write, a round trip in every
+    audited write: "none" for a create (nothing was there: a create that finds its object fails whole), "write" when
+    the write statement returns the old state itself in an `audit_before` column (a list of {id, county, p}).
     """
 
     operation: str
@@ -39,6 +41,7 @@ class Change:
     county: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    before_from: str = "read"
 
 
 _ACTOR: ContextVar[Actor | None] = ContextVar("chainmap_actor", default=None)

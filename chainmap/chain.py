@@ -93,7 +93,8 @@ def create_node(graph: Graph, cluster_id: str, data: dict[str, Any]) -> str:
              "industry_codes": data["industry_codes"], "keywords": data.get("keywords", []), "basis": "edited",
              "template": None, "sources": []}
     graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props,
-                change=Change("chain_node.create", "chain_node", (node_id(cluster_id, data["key"]),)))
+                change=Change("chain_node.create", "chain_node", (node_id(cluster_id, data["key"]),),
+                              before_from="none"))
     return node_id(cluster_id, data["key"])
 
 
@@ -125,7 +126,7 @@ def create_edge(graph: Graph, cluster_id: str, source_key: str, target_key: str,
     ids = {"source": node_id(cluster_id, source_key), "target": node_id(cluster_id, target_key)}
     try:
         graph.write(CREATE_EDGE, kind=kind, source=ids["source"], target=ids["target"], change=Change(
-            "chain_edge.create", "chain_edge", (f"{ids['source']}->{ids['target']}",)))
+            "chain_edge.create", "chain_edge", (f"{ids['source']}->{ids['target']}",), before_from="none"))
     except Clash as clash:
         raise Conflict(f"产业集群 {cluster_id} 中已有 {source_key} → {target_key} 的连线"
                        f"（类型 {clash.existing['kind']}）") from None

@@ -77,7 +77,11 @@ CREATE: LiteralString = (
     "CREATE (c:Cluster {id: $id}) SET c += $props "
     "CREATE (c)-[:LOCATED_IN]->(r) RETURN c.id AS id"
 )
-PATCH: LiteralString = "MATCH (c:Cluster {id: $id}) SET c += $props RETURN c.id AS id"
+# The old state comes back for the audit trail (chainmap.audit.Change.before_from), saving a read before the write.
+PATCH: LiteralString = (
+    "MATCH (c:Cluster {id: $id}) WITH c, [{id: c.id, county: c.county, p: properties(c)}] AS audit_before "
+    "SET c += $props RETURN c.id AS id, audit_before"
+)
 
 EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenue_year", "revenue_metric", "source")
 
@@ -141,12 +145,13 @@ def create_cluster(graph: Graph, data: dict[str, Any]) -> dict:
     props = {k: data.get(k) for k in (*EDITABLE, "county")}
     props.update(chain_basis="custom", chain_template=None)
     graph.write(CREATE, id=data["id"], props=props,  # duplicate id -> Conflict from the constraint
-                change=Change("cluster.create", "cluster", (data["id"],)))
+                change=Change("cluster.create", "cluster", (data["id"],), before_from="none"))
     return props
 
 
 def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> None:
     props = {k: v for k, v in changes.items() if k in EDITABLE}
     _check_figure(props)
-    if not graph.write(PATCH, id=cluster_id, props=props, change=Change("cluster.patch", "cluster", (cluster_id,))):
+    change = Change("cluster.patch", "cluster", (cluster_id,), before_from="write")
+    if not graph.write(PATCH, id=cluster_id, props=props, change=change):
         raise NotFound(f"没有编号为 {cluster_id} 的产业集群")

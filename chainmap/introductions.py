@@ -146,7 +146,7 @@ def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) 
     try:
         graph.write(CREATE, id=intro_id, props=props, nodes=data.get("nodes") or [], by=by,
                     open=list(project_rules.OPEN_STAGES), touches=footprints.INTRODUCTION,
-                    change=Change("introduction.create", "introduction", (intro_id,)))
+                    change=Change("introduction.create", "introduction", (intro_id,), before_from="none"))
     except Clash as clash:
         old = clash.existing
         raise Conflict(f"与进行中的招商引进项目 {old['id']} 冲突：{props['enterprise']} 引进到 "

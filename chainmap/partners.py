@@ -71,7 +71,8 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
     try:
         graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
                     until=until, evidence=data.get("evidence"),
-                    change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",)))
+                    change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",),
+                                  before_from="none"))
     except Clash as clash:
         verb = "供货给" if kind == "supplies" else "服务于"
         raise Conflict(f"该协作配套关系已登记：{supplier} {verb} {customer}，自 {since.isoformat()} 起"

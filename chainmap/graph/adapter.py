@@ -246,6 +246,8 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
         if touches != NOTHING:  # every data change but the derived and bookkeeping ones
             keys.append(DATA)
         if audited and change is not None:
+            if change.before_from == "write":
+                old = audit.returned(records, _plain)
             audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
         elif keys:
             tx.run(BUMP, keys=keys).consume()

@@ -102,9 +102,14 @@ def audited(change: Change | None) -> bool:
 def snapshot(tx: Any, change: Change, plain) -> dict[str, tuple[str | None, dict | None]]:
     """Each object's county and state before the write (kinds the adapter can read; others: `change.before`)."""
     query = SNAPSHOTS.get(change.kind)
-    if query is None:
+    if query is None or change.before_from != "read":
         return {}
     return {r["id"]: (r["county"], plain(r["p"])) for r in tx.run(query, ids=list(change.ids))}
+
+
+def returned(records: list[Any], plain) -> dict[str, tuple[str | None, dict | None]]:
+    """The old states a write statement returned in its `audit_before` column (Change.before_from == "write")."""
+    return {b["id"]: (b["county"], plain(b["p"])) for r in records for b in (r["audit_before"] or [])}
 
 
 def record(tx: Any, change: Change, before: dict[str, tuple[str | None, dict | None]], keys: list[str]) -> None:
