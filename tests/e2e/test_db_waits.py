@@ -22,7 +22,9 @@ from tests.conftest import ROOT, reset_seeded
 from tests.gunicorn_proc import gunicorn
 
 BUDGET = 3.0        # short, so the frozen database meets it many times in 15 s
-RECOVERY_BOUND_S = float(os.environ.get("CHAINMAP_TEST_RECOVERY_S", "30"))
+# The issue's bound; a machine busier than CI may widen it (CHAINMAP_TEST_RECOVERY_S) — the printed figure is the
+# measurement either way.
+RECOVERY_BOUND_S = float(os.environ.get("CHAINMAP_TEST_RECOVERY_S", "10"))
 RESTART_BUDGET = 10.0  # the default: a freshly restarted server plans its first queries slowly on a busy machine,
                        # and a budget shorter than that cancels every first attempt
 pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")),
@@ -191,7 +193,8 @@ def test_kill_and_restart_under_a_writer_loop(restart_server, graph, keys):
           f"{sum(r[2] == 503 for r in results)} x 503, slowest answer {max(r[1] - r[0] for r in results):.2f} s")
     assert not lost
     assert max(r[1] - r[0] for r in results) <= RESTART_BUDGET + 1
-    # The issue asks for the first 2xx within 10 s of Bolt answering. On this project's shared two-core machine
-    # (load 6-9) the restarted server runs its first queries for ~9 s (cold JVM and query planner), and the first
-    # 201 came 11-18 s after Bolt answered; the printed figure is the measurement, the bound here is what holds.
+    # The issue asks for the first 2xx within 10 s of Bolt answering. A restarted server spends most of that loading
+    # and compiling the classes of its first queries: scripts/neo4j maps them from a class-data-sharing archive
+    # (scripts/test has it recorded on a checkout's first run). Measured on the two-core machine: 9.0 s without the
+    # archive (load 0.5), 6.4 s with it (load 6).
     assert first_ok - answering <= RECOVERY_BOUND_S, timeline
