@@ -91,7 +91,9 @@ def main() -> None:
     env = dict(os.environ)
     if not args.use_env:
         shutil.rmtree(home, ignore_errors=True)
-        env |= {"CHAINMAP_NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(free_port()),
+        # CHAINMAP_BENCH_BOLT_PORT: a port of this checkout's own (several checkouts share the machine).
+        port = os.environ.get("CHAINMAP_BENCH_BOLT_PORT") or str(free_port())
+        env |= {"CHAINMAP_NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": port,
                 "NEO4J_HEAP": os.environ.get("NEO4J_HEAP", "1g"), "NEO4J_PAGECACHE": os.environ.get("NEO4J_PAGECACHE", "1g")}
         env.pop("NEO4J_URI", None)
         subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)

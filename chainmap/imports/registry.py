@@ -5,6 +5,7 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from chainmap import upkeep
@@ -22,10 +23,21 @@ from chainmap.vocab import HEBEI
 
 BATCH = 5000
 READ_BATCH = 10000
-REFRESH_ALL_ABOVE = 2000   # above this many firms, refresh every chain node's facts at once
+REFRESH_ABOVE = 2000   # above this many firms, the facts they feed are refreshed at once rather than at their next read
 KEPT = ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on", "synthetic",
         "bj_restricted", "expansion_year", "green_factory", "products", "status_on", "registry_status",
         "registered_capital", "capital_currency", "address", "business_scope", "registration_no", "source")
+
+
+@dataclass
+class Touched:
+    """What the written firms feed, as they were and as they are written: their codes, their chain nodes, and which
+    of them existed before (only those can have 协作配套 partners)."""
+
+    codes: set[str] = field(default_factory=set)
+    nodes: set[str] = field(default_factory=set)
+    existed: list[str] = field(default_factory=list)
+    firms: int = 0
 
 
 def open_file(data: bytes, name: str) -> Source:
@@ -79,14 +91,13 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     writing = not options.dry_run and (options.partial or not report.rejected)
     ordered = sorted(records.values(), key=lambda r: r.line)
     del records
-    written: list[str] = []
+    touched = Touched()
     for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
-        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name)
+        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched)
         if writing:
             write(graph, policies, firms, legacy)
-            written += [f["uscc"] for f in firms]
     if writing:
-        keep_in_step(graph, policies, written)
+        keep_in_step(graph, policies, touched)
         report.written = True
     return report
 
@@ -104,9 +115,10 @@ def rejected(problem: Problem) -> dict[str, Any]:
             "outcome": "整行未导入" if problem.fatal else "该字段未导入，其余字段照常"}
 
 
-def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str
+def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched
          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy)."""
+    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
+    adds what the firms to write feed to `touched`."""
     keys = [r.key for r in records if not r.legacy]
     present = graph.read(q.PRESENT, keys=keys)[0]["keys"] if keys else []
     held = existing(graph, present, q.ENTERPRISES)
@@ -128,8 +140,8 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
             if "status" not in record.values:
                 record.values["status"] = "active"
                 shown["notes"] = "；".join([*notes, "表中无登记状态，按存续记录"])
-            props = dict.fromkeys(KEPT) | {"synthetic": False, "industry_codes": [], "source": f"导入：{file}"}
-            props |= record.values
+            # Only the fields with a value: a new node has no others to clear, and every null costs the write.
+            props = {"synthetic": False, "industry_codes": [], "source": f"导入：{file}"} | record.values
             revenue = dict(record.revenue)
             report.created.append(shown | {"region": label(region)})
         else:
@@ -145,11 +157,17 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
                 diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
             report.updated.append(shown | {"changes": change_text(diff)})
             derived |= set(before["nodes"])
+            if not record.legacy:
+                touched.existed.append(record.key)
+                touched.codes.update(before.get("industry_codes") or ())
         revenue = dict(sorted(revenue.items()))
         props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
         if record.legacy:
             legacy.append({"key": record.key, "props": props})
         else:
+            touched.codes.update(codes)
+            touched.nodes.update(derived)
+            touched.firms += 1
             firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
                           "evidence": f"导入：{file}（按行业代码）", "new": before is None})
     return firms, legacy
@@ -173,20 +191,18 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     full: list[dict[str, Any]] = []
     for firm in firms:
         new = firm.pop("new")
-        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"]["group"] else full).append(firm)
+        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group") else full).append(firm)
     graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH)
     graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, **arguments)
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
 
 
-def keep_in_step(graph: Graph, policies: Policies, firms: list[str]) -> None:
-    """After the writes: rank keys that follow the configuration, and the chain nodes' stored facts."""
-    if not firms:
+def keep_in_step(graph: Graph, policies: Policies, touched: Touched) -> None:
+    """After the writes: rank keys that follow the configuration, and the stored facts of the chain nodes the
+    written firms feed (no other node's facts can change)."""
+    if not touched.firms:
         return
     if not upkeep.keys_current(graph, policies.recommendation):
         upkeep.rebuild_keys(graph, policies.recommendation)
-    if len(firms) > REFRESH_ALL_ABOVE:
-        upkeep.refresh_facts(graph)
-    else:
-        upkeep.after_enterprise_write(graph, firms)
+    upkeep.after_import(graph, touched.codes, touched.nodes, touched.existed, refresh=touched.firms > REFRESH_ABOVE)
