@@ -63,7 +63,8 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     except ValueError as exc:
         raise Invalid(str(exc), errors=[{"field": "profile", "reason": str(exc)}]) from None
     report = ImportReport(name, "registry", choice.profile.name + "（" + choice.profile.title + "）", choice.how,
-                          source.encoding, options.dry_run, options.partial)
+                          source.encoding, options.dry_run, options.partial,
+                          profile_title=choice.profile.title)
     places = reference.places(graph)
     reader = RowReader(choice.columns, places, reference.industries(graph))
     records: dict[str, Record] = {}
