@@ -93,8 +93,9 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     ordered = sorted(records.values(), key=lambda r: r.line)
     del records
     touched = Touched()
+    nodes = reference.county_nodes(graph)
     for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
-        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched)
+        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched, nodes)
         if writing:
             write(graph, policies, firms, legacy)
     if writing:
@@ -116,15 +117,16 @@ def rejected(problem: Problem) -> dict[str, Any]:
             "outcome": "整行未导入" if problem.fatal else "该字段未导入，其余字段照常"}
 
 
-def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched
-         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched,
+         nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
     adds what the firms to write feed to `touched`."""
-    keys = [r.key for r in records if not r.legacy]
-    present = graph.read(q.PRESENT, keys=keys)[0]["keys"] if keys else []
-    held = existing(graph, present, q.ENTERPRISES)
+    compared = compare(graph, [r for r in records if not r.legacy])
+    # Those the graph holds exactly so (fields, revenues, chain nodes): 未变 without reading them back.
+    same = {r.key for r in records if (c := compared.get(r.key)) is not None and c["same"]
+            and derive(r, r.values.get("industry_codes") or c["industry_codes"], nodes) <= set(c["nodes"])}
+    held = existing(graph, [key for key in compared if key not in same], q.ENTERPRISES)
     held |= existing(graph, [r.key for r in records if r.legacy], q.LEGACY)
-    nodes = reference.county_nodes(graph) if any(not r.legacy for r in records) else {}
     firms, legacy = [], []
     for record in records:
         before = held.get(record.key)
@@ -133,10 +135,11 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
             notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
         codes = set(record.values.get("industry_codes") or (before or {}).get("industry_codes") or [])
         region = record.values["region"]
-        # Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by
-        # its 注册号 is classified but joins no chain until it has a credit code.
-        derived = set() if record.legacy else {node for node, node_codes in nodes.get(region, []) if codes & node_codes}
+        derived = derive(record, codes, nodes)
         shown = {"line": record.line, "key": record.key, "name": record.values["name"], "notes": "；".join(notes)}
+        if record.key in same:
+            report.unchanged.append(shown)
+            continue
         if before is None:
             if "status" not in record.values:
                 record.values["status"] = "active"
@@ -172,6 +175,27 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
             firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
                           "evidence": f"导入：{file}（按行业代码）", "new": before is None})
     return firms, legacy
+
+
+def derive(record: Record, codes, nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> set[str]:
+    """Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by its
+    注册号 is classified but joins no chain until it has a credit code."""
+    if record.legacy or not codes:
+        return set()
+    codes = set(codes)
+    return {node for node, node_codes in nodes.get(record.values["region"], []) if codes & node_codes}
+
+
+def compare(graph: Graph, records: list[Record]) -> dict[str, dict[str, Any]]:
+    """USCC -> whether the graph holds the record's fields and revenues as they are (`same`), and its chain nodes and
+    codes, for the records the graph holds. The database compares: a re-run reads back flags, not every field."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = [{"key": r.key, "values": r.values, "years": list(r.revenue), "amounts": list(r.revenue.values())}
+            for r in records]
+    for start in range(0, len(rows), READ_BATCH):
+        for row in graph.read(q.COMPARE, rows=rows[start:start + READ_BATCH]):
+            out.update((item["key"], item) for item in row["items"])
+    return out
 
 
 def existing(graph: Graph, keys: list[str], query: LiteralString) -> dict[str, dict[str, Any]]:
