@@ -13,7 +13,11 @@ INDUSTRIES: LiteralString = "MATCH (i:Industry) RETURN i.code AS code, i.name AS
 CHAIN_NODES: LiteralString = (
     "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode) RETURN c.county AS county, n.id AS id, n.industry_codes AS codes"
 )
-# Which keys exist, and whether each holds the row's values (every field the row has a value for, and its revenues)
+# Which keys exist (an index lookup each, the keys only: most rows of a first import are new).
+PRESENT: LiteralString = (
+    "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) WHERE e.name IS NOT NULL RETURN collect(key) AS keys"
+)
+# Whether each of those holds the row's values (every field the row has a value for, and its revenues)
 # as they are: compared in the database, so a re-run of an unchanged file reads back flags, not every stored field.
 COMPARE: LiteralString = (
     "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.key}) WHERE e.name IS NOT NULL "

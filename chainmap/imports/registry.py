@@ -121,7 +121,9 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
          nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
     adds what the firms to write feed to `touched`."""
-    compared = compare(graph, [r for r in records if not r.legacy])
+    keys = [r.key for r in records if not r.legacy]
+    present = set(graph.read(q.PRESENT, keys=keys)[0]["keys"]) if keys else set()
+    compared = compare(graph, [r for r in records if r.key in present and not r.legacy])
     # Those the graph holds exactly so (fields, revenues, chain nodes): 未变 without reading them back.
     same = {r.key for r in records if (c := compared.get(r.key)) is not None and c["same"]
             and derive(r, r.values.get("industry_codes") or c["industry_codes"], nodes) <= set(c["nodes"])}
@@ -188,7 +190,7 @@ def derive(record: Record, codes, nodes: dict[str, list[tuple[str, frozenset[str
 
 def compare(graph: Graph, records: list[Record]) -> dict[str, dict[str, Any]]:
     """USCC -> whether the graph holds the record's fields and revenues as they are (`same`), and its chain nodes and
-    codes, for the records the graph holds. The database compares: a re-run reads back flags, not every field."""
+    codes (records the graph holds). The database compares: a re-run reads back flags, not every stored field."""
     out: dict[str, dict[str, Any]] = {}
     rows = [{"key": r.key, "values": r.values, "years": list(r.revenue), "amounts": list(r.revenue.values())}
             for r in records]
