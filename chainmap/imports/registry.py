@@ -4,7 +4,9 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -94,10 +96,18 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     del records
     touched = Touched()
     nodes = reference.county_nodes(graph)
-    for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
-        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched, nodes)
-        if writing:
-            write(graph, policies, firms, legacy)
+    # Plan and write batch by batch (memory stays flat); a batch is written while the next one is looked up and
+    # planned (the server writes, this process plans: two cores), one write at a time, in the request's budget.
+    with ThreadPoolExecutor(1) as writer:
+        pending: Future | None = None
+        for start in range(0, len(ordered), BATCH):
+            firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched, nodes)
+            if writing:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(contextvars.copy_context().run, write, graph, policies, firms, legacy)
+        if pending is not None:
+            pending.result()
     if writing:
         keep_in_step(graph, policies, touched)
         report.written = True
