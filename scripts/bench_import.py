@@ -84,9 +84,12 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, str, int]:
 def probe() -> float:
     """Seconds of a fixed piece of pure Python work, timed just before a run: the machine is shared, so each figure
     is also given as a multiple of this (comparable across runs at different loads)."""
-    began = time.perf_counter()
-    sum(i * i for i in range(3_000_000))
-    return time.perf_counter() - began
+    samples = []
+    for _ in range(5):  # the median of five: one sample swings with the other tenants' bursts
+        began = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        samples.append(time.perf_counter() - began)
+    return sorted(samples)[2]
 
 
 def main() -> None:
@@ -117,15 +120,17 @@ def main() -> None:
         runs = [("dry run", ["--dry-run"]),
                 ("dry run + XLSX report", ["--dry-run", "--report", str(export.with_suffix(".report.xlsx"))]),
                 ("real import", []), ("re-run (idempotent)", [])]
+        first = 0.0
         for label, extra in runs:
             unit = probe()
             seconds, output, peak = timed(["import", "registry", str(export), *extra], env)
             lines = [line.strip() for line in output.splitlines() if "：" in line and not line.startswith("  第")]
             counts = "; ".join(line for line in lines if line.split("：")[0] in ("新增", "更新", "未变", "整行拒绝",
                                                                                    "拒绝的字段"))
+            first = first or seconds
             print(f"{label}: {args.rows:,} rows in {seconds:.1f} s end to end = {args.rows / seconds:,.0f} rows/s "
-                  f"(= {seconds / unit:.0f}x the fixed Python work, {unit:.2f} s before it; load {os.getloadavg()[0]:.1f}); "
-                  f"peak RSS {peak} MB ({counts})", flush=True)
+                  f"(= {seconds / first:.1f}x the dry run, {seconds / unit:.0f}x a fixed Python work of {unit:.2f} s "
+                  f"timed before it; load {os.getloadavg()[0]:.1f}); peak RSS {peak} MB ({counts})", flush=True)
         print(f"machine load average (1, 5, 15 min) after the runs: {os.getloadavg()}, {os.cpu_count()} cores")
         graph.close()
     finally:
