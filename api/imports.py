@@ -3,6 +3,7 @@ unless told otherwise; the report as JSON or as the Chinese XLSX workbook."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from urllib.parse import quote
 
@@ -26,6 +27,12 @@ blp = Blueprint("imports", __name__, description="Imports of officers' files (�
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMATS = ("json", "xlsx", "both")
+# A real run cannot be repeated to fetch its report in the other format (the second run finds everything 未变), so
+# `both` answers the JSON report with the XLSX workbook of the same run inside.
+FORMAT_TEXT = "json: the report; xlsx: the Chinese workbook; both: the JSON report with the workbook in `xlsx` (base64)"
+
+
 class ImportFormSchema(Strict):
     kind = ma.fields.String(load_default="registry", validate=validate.OneOf(("registry", "partners")),
                             metadata={"description": "registry (登记导出、规上企业名单) or partners (协作配套调查表)"})
@@ -34,7 +41,7 @@ class ImportFormSchema(Strict):
     dry_run = ma.fields.Boolean(load_default=True, metadata={"description": "true (default): report only, write nothing"})
     partial = ma.fields.Boolean(load_default=False,
                                 metadata={"description": "write the rows and fields that were not refused"})
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(FORMATS), metadata={"description": FORMAT_TEXT})
 
 
 class ImportFileSchema(Strict):
@@ -53,7 +60,7 @@ REQUEST_BODY = {"required": True, "content": {"multipart/form-data": {"schema": 
         "dry_run": {"type": "boolean", "default": True, "description": "true (default): report only, write nothing"},
         "partial": {"type": "boolean", "default": False,
                     "description": "write the rows and fields that were not refused"},
-        "format": {"type": "string", "enum": ["json", "xlsx"], "default": "json"},
+        "format": {"type": "string", "enum": list(FORMATS), "default": "json", "description": FORMAT_TEXT},
     }}}}}
 
 
@@ -84,6 +91,7 @@ class ImportReportSchema(ma.Schema):
     unchanged = ma.fields.List(ma.fields.Dict(), required=True)
     rejected = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "行号 line, 字段 field, 原因 reason"})
     conflicts = ma.fields.List(ma.fields.Dict(), required=True)
+    xlsx = ma.fields.String(metadata={"description": "with format=both: the XLSX report of this run, base64"})
 
 
 class ImportProfileSchema(ma.Schema):
@@ -136,6 +144,8 @@ def post_import():
     trail.record(graph(), report, data)
     if form["format"] == "json":
         return report.to_json()
+    if form["format"] == "both":
+        return report.to_json() | {"xlsx": base64.b64encode(report.to_xlsx()).decode("ascii")}
     response = Response(report.to_xlsx(), mimetype=XLSX)
     title = f"导入报告-{dt.date.today():%Y%m%d}.xlsx"
     response.headers["Content-Disposition"] = (

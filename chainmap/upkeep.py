@@ -15,11 +15,11 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from chainmap.gaps.analysis import nodes_of_enterprises, refresh_facts
+from chainmap.gaps.analysis import nodes_fed, nodes_of_enterprises, refresh_facts
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.recommendations.score import key_parameters
 
-__all__ = ["after_enterprise_write", "after_node_write", "key_arguments", "keys_current", "keys_version",
+__all__ = ["after_enterprise_write", "after_import", "after_node_write", "key_arguments", "keys_current", "keys_version",
            "nodes_before", "rebuild_keys", "refresh_facts"]
 
 
@@ -42,6 +42,19 @@ def after_enterprise_write(graph: Graph, usccs: list[str], before: Sequence[str]
     ids = sorted(set(nodes_of_enterprises(graph, usccs)) | set(before))
     if ids:
         graph.write(FORGET_FACTS, ids=ids, touches=footprints.NOTHING)
+
+
+def after_import(graph: Graph, codes: set[str], nodes: set[str], existed: list[str], refresh: bool) -> int:
+    """After an import wrote firms with these codes, attached to these nodes (both as before and as after the
+    writes; `existed`: the firms it updated rather than created): the facts of exactly the nodes those firms feed are
+    recomputed now (`refresh`, a large import: the first reads after it stay fast) or at their next read. Returns how
+    many nodes."""
+    ids = nodes_fed(graph, codes, nodes, existed)
+    if refresh:
+        refresh_facts(graph, ids)
+    elif ids:
+        graph.write(FORGET_FACTS, ids=ids, touches=footprints.NOTHING)
+    return len(ids)
 
 
 def after_node_write(graph: Graph, node_ids: list[str]) -> None:

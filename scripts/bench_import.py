@@ -81,6 +81,17 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, str, int]:
     return seconds, output, usage.ru_maxrss // 1024
 
 
+def probe() -> float:
+    """Seconds of a fixed piece of pure Python work, timed just before a run: the machine is shared, so each figure
+    is also given as a multiple of this (comparable across runs at different loads)."""
+    samples = []
+    for _ in range(5):  # the median of five: one sample swings with the other tenants' bursts
+        began = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        samples.append(time.perf_counter() - began)
+    return sorted(samples)[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -91,7 +102,9 @@ def main() -> None:
     env = dict(os.environ)
     if not args.use_env:
         shutil.rmtree(home, ignore_errors=True)
-        env |= {"CHAINMAP_NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": str(free_port()),
+        # CHAINMAP_BENCH_BOLT_PORT: a port of this checkout's own (several checkouts share the machine).
+        port = os.environ.get("CHAINMAP_BENCH_BOLT_PORT") or str(free_port())
+        env |= {"CHAINMAP_NEO4J_HOME": str(home), "NEO4J_BOLT_PORT": port,
                 "NEO4J_HEAP": os.environ.get("NEO4J_HEAP", "1g"), "NEO4J_PAGECACHE": os.environ.get("NEO4J_PAGECACHE", "1g")}
         env.pop("NEO4J_URI", None)
         subprocess.run([str(ROOT / "scripts" / "neo4j"), "start"], env=env, check=True)
@@ -107,13 +120,17 @@ def main() -> None:
         runs = [("dry run", ["--dry-run"]),
                 ("dry run + XLSX report", ["--dry-run", "--report", str(export.with_suffix(".report.xlsx"))]),
                 ("real import", []), ("re-run (idempotent)", [])]
+        first = 0.0
         for label, extra in runs:
+            unit = probe()
             seconds, output, peak = timed(["import", "registry", str(export), *extra], env)
             lines = [line.strip() for line in output.splitlines() if "：" in line and not line.startswith("  第")]
             counts = "; ".join(line for line in lines if line.split("：")[0] in ("新增", "更新", "未变", "整行拒绝",
                                                                                    "拒绝的字段"))
-            print(f"{label}: {args.rows:,} rows in {seconds:.1f} s end to end = {args.rows / seconds:,.0f} rows/s; "
-                  f"peak RSS {peak} MB ({counts})", flush=True)
+            first = first or seconds
+            print(f"{label}: {args.rows:,} rows in {seconds:.1f} s end to end = {args.rows / seconds:,.0f} rows/s "
+                  f"(= {seconds / first:.1f}x the dry run, {seconds / unit:.0f}x a fixed Python work of {unit:.2f} s "
+                  f"timed before it; load {os.getloadavg()[0]:.1f}); peak RSS {peak} MB ({counts})", flush=True)
         print(f"machine load average (1, 5, 15 min) after the runs: {os.getloadavg()}, {os.cpu_count()} cores")
         graph.close()
     finally:

@@ -9,16 +9,17 @@ const IMPORT_KINDS = { registry: "registry", "above-scale": "registry", partners
 const PROFILE_ZH = {};
 const MAX_UPLOAD = 4 * 1024 * 1024;  // the API's request limit (api/__init__.py)
 const SHOWN_REFUSALS = 20;
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 Object.assign(FIELD_ZH, { file: "文件", kind: "文件类型", profile: "导入模板" });
 
 const upload = { file: null, kind: "registry", partial: false, last: null };
 
-// The API's texts name profiles by code and the command line's options; an officer reads titles and the checkbox.
+// A text may name a profile by its code (the list of those the API takes); an officer reads titles, and the
+// checkbox for a partial import.
 function importText(text) {
   let out = String(text ?? "");
   for (const [code, title] of Object.entries(PROFILE_ZH)) out = out.split(code).join(`“${title}”`);
-  return out.replace(/；?请用 --profile 指定或检查表头/, "；请检查表头是否与模板一致")
-    .replace(/或用 --partial 只导入无误的部分/, "或勾选“只导入无误的行”后重试");
+  return out.replace(/或选择部分导入，只导入无误的行和字段/, "或勾选“只导入无误的行”后重试");
 }
 
 async function postImport(fields, file) {
@@ -62,7 +63,9 @@ async function runImport(dryRun) {
   say(dryRun ? `正在试运行“${file.name}”……` : `正在导入“${file.name}”……`);
   $("import-try").disabled = true;
   try {
-    const response = await postImport({ kind: upload.kind, dry_run: String(dryRun), partial: String(upload.partial) }, file);
+    // A real run's report comes with its workbook (format both): running it again would find everything 未变.
+    const response = await postImport({ kind: upload.kind, dry_run: String(dryRun), partial: String(upload.partial),
+      format: dryRun ? "json" : "both" }, file);
     if (!response.ok) throw await importFailure(response);
     const report = await response.json();
     showImportReport(report);
@@ -74,10 +77,16 @@ async function runImport(dryRun) {
 }
 
 async function downloadImportReport() {
-  const file = upload.file;
+  const file = upload.file, last = upload.last;
+  const name = `导入报告（${last && !last.dry_run ? "导入" : "试运行"}）-${file.name.replace(/\.[^.]+$/, "")}.xlsx`;
+  if (last && last.xlsx) {  // the real run's own workbook
+    const bytes = Uint8Array.from(atob(last.xlsx), (ch) => ch.charCodeAt(0));
+    download(new Blob([bytes], { type: XLSX_TYPE }), name);
+    return;
+  }
   const response = await postImport({ kind: upload.kind, dry_run: "true", partial: String(upload.partial), format: "xlsx" }, file);
   if (!response.ok) throw await importFailure(response);
-  download(await response.blob(), `导入报告（试运行）-${file.name.replace(/\.[^.]+$/, "")}.xlsx`);
+  download(await response.blob(), name);
 }
 
 function importOutcome(r) {
@@ -108,20 +117,23 @@ function showImportReport(r) {
       el("thead", {}, el("tr", {}, ...["行号", "字段", "原因", "处理"].map((h) => el("th", {}, h)))), el("tbody", {}, ...refused)));
   }
   const actions = el("p", { class: "row" });
+  const sheet = el("button", { type: "button", id: "import-xlsx" }, "下载导入报告（电子表格）");
+  sheet.addEventListener("click", () => guard(downloadImportReport)());
   if (r.dry_run) {
     const blocked = r.rejected.length > 0 && !r.partial;
     const confirm = el("button", { type: "button", id: "import-confirm" }, "确认导入");
     confirm.disabled = blocked || c.created + c.updated === 0;
     confirm.addEventListener("click", () => guard(runImport)(false));
-    const sheet = el("button", { type: "button", id: "import-xlsx" }, "下载导入报告（电子表格）");
-    sheet.addEventListener("click", () => guard(downloadImportReport)());
     actions.append(confirm, sheet);
     if (blocked) {
       actions.append(el("span", { class: "hint" }, "文件中有被拒绝的行或字段：整文件导入时不会写入任何数据。请修改文件后重新试运行，或勾选“只导入无误的行”。"));
     } else if (c.created + c.updated === 0) {
       actions.append(el("span", { class: "hint" }, "没有需要新增或更新的企业。"));
     }
-  } else if (r.written && r.created.length + r.updated.length) {
+  } else {
+    actions.append(sheet);
+  }
+  if (!r.dry_run && r.written && r.created.length + r.updated.length) {
     const firms = [...r.created, ...r.updated].filter((x) => x.key && x.key.length === 18).slice(0, 10);
     actions.append(el("span", { class: "hint" }, "可在“企业查询”中按名称或统一社会信用代码查看导入的企业："),
       ...firms.map((x) => {

@@ -110,6 +110,20 @@ NODES_OF_ENTERPRISES: LiteralString = (
     "  UNION MATCH (e)-[:SUPPLIES]-(:Enterprise)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id } "
     "RETURN DISTINCT id"
 )
+# The nodes whose facts firms of these codes, attached to these nodes, can feed (an import knows both, before and after
+# its writes, without a walk per firm): those classified in the codes (local supply by code, in every county) and
+# the attached nodes' namesakes in every chain (local supply by attachment; members).
+NODES_FED: LiteralString = (
+    "OPTIONAL MATCH (m:ChainNode) WHERE m.id IN $nodes WITH collect(DISTINCT m.key) AS keys "
+    "MATCH (n:ChainNode) WHERE n.key IN keys OR any(code IN [(n)-[:CLASSIFIED_AS]->(i:Industry) | i.code] "
+    "  WHERE code IN $codes) "
+    "RETURN n.id AS id ORDER BY id"
+)
+# What the 协作配套 partners of these firms feed (inbound supply, a lone supplier's customers): their codes and nodes.
+PARTNERS_FEED: LiteralString = (
+    "UNWIND $usccs AS u MATCH (:Enterprise {uscc: u})-[:SUPPLIES]-(p:Enterprise) WITH DISTINCT p "
+    "RETURN [(p)-[:CLASSIFIED_AS]->(i:Industry) | i.code] AS codes, [(p)-[:OPERATES_IN]->(n:ChainNode) | n.id] AS nodes"
+)
 CLUSTERS: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
     "WHERE ($city IS NULL OR city.adcode = $city) "
@@ -188,6 +202,19 @@ def is_current(facts: str | None) -> bool:
 def nodes_of_enterprises(graph: Graph, usccs: list[str]) -> list[str]:
     """The chain nodes whose facts these enterprises feed (attached, by code, through their partners)."""
     return [r["id"] for r in graph.read(NODES_OF_ENTERPRISES, usccs=usccs)]
+
+
+def nodes_fed(graph: Graph, codes: set[str], nodes: set[str], partners_of: list[str], batch: int = 10000) -> list[str]:
+    """The chain nodes whose facts can change when firms with these codes (old and new), attached to these nodes (old
+    and new), change, and the firms `partners_of` (those that existed before: only they can have 协作配套) too."""
+    codes, nodes = set(codes), set(nodes)
+    for start in range(0, len(partners_of), batch):
+        for row in graph.read(PARTNERS_FEED, usccs=partners_of[start:start + batch]):
+            codes.update(row["codes"])
+            nodes.update(row["nodes"])
+    if not codes and not nodes:
+        return []
+    return [r["id"] for r in graph.read(NODES_FED, codes=sorted(codes), nodes=sorted(nodes))]
 
 
 def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[str, list[NodeFacts]]:

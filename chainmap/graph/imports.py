@@ -13,9 +13,20 @@ INDUSTRIES: LiteralString = "MATCH (i:Industry) RETURN i.code AS code, i.name AS
 CHAIN_NODES: LiteralString = (
     "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode) RETURN c.county AS county, n.id AS id, n.industry_codes AS codes"
 )
-# Which keys exist (cheap: an index lookup each), then the stored fields of those only.
+# Which keys exist (an index lookup each, the keys only: most rows of a first import are new).
 PRESENT: LiteralString = (
     "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) WHERE e.name IS NOT NULL RETURN collect(key) AS keys"
+)
+# Whether each of those holds the row's values (every field the row has a value for, and its revenues)
+# as they are: compared in the database, so a re-run of an unchanged file reads back flags, not every stored field.
+COMPARE: LiteralString = (
+    "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.key}) WHERE e.name IS NOT NULL "
+    "WITH e, row, coalesce(e.revenue_years, []) AS years "
+    "RETURN collect({key: row.key, industry_codes: e.industry_codes, "
+    "  nodes: [(e)-[:OPERATES_IN]->(n:ChainNode) | n.id], "
+    "  same: all(k IN keys(row.values) WHERE e[k] IS NOT NULL AND e[k] = row.values[k]) "
+    "    AND all(j IN range(0, size(row.years) - 1) WHERE any(i IN range(0, size(years) - 1) "
+    "      WHERE years[i] = row.years[j] AND e.revenue_values[i] = row.amounts[j]))}) AS items"
 )
 # One record per batch (a list of maps): per-record overhead, not the lookups, dominated a 100,000-row re-import.
 ENTERPRISES: LiteralString = (

@@ -32,7 +32,8 @@ def import_partners(graph: Graph, policies: Policies, data: bytes, name: str, op
     except ValueError as exc:
         raise Invalid(str(exc), errors=[{"field": "profile", "reason": str(exc)}]) from None
     report = ImportReport(name, "partners", f"{choice.profile.name}（{choice.profile.title}）", choice.how,
-                          source.encoding, options.dry_run, options.partial)
+                          source.encoding, options.dry_run, options.partial,
+                          profile_title=choice.profile.title)
     places = reference.places(graph)
     rows: list[dict[str, Any]] = []
     blank = 0  # blank rows count once a filled row follows (a template's formatted tail is not 空行)

@@ -71,7 +71,7 @@ def choose(profiles: dict[str, Profile], headers: list[str], name: str | None = 
         columns = profile.columns(headers)
         if missing := profile.missing(columns):
             raise ValueError(f"表头缺少模板“{profile.title}”要求的列：{'、'.join(missing)}")
-        return Choice(profile, columns, f"指定模板 {name}")
+        return Choice(profile, columns, f"指定模板“{profile.title}”")
     fits = []
     for profile in profiles.values():
         if kind and profile.kind != kind:
@@ -80,8 +80,9 @@ def choose(profiles: dict[str, Profile], headers: list[str], name: str | None = 
         if not profile.missing(columns):
             fits.append((len(columns), profile.name, profile, columns))
     if not fits:
-        raise ValueError(f"表头与任何导入模板都不相符（{'、'.join(sorted(profiles))}）；请用 --profile 指定或检查表头")
+        titles = "、".join(f"“{p.title}”" for _, p in sorted(profiles.items()) if not kind or p.kind == kind)
+        raise ValueError(f"表头与任何导入模板（{titles}）都不相符：请检查表头是否与模板一致，或指定导入模板")
     fits.sort(key=lambda f: (-f[0], f[1]))
     count, _, profile, columns = fits[0]
-    others = "；".join(f"{f[1]} 匹配{f[0]}列" for f in fits[1:])
-    return Choice(profile, columns, f"按表头自动识别为 {profile.name}（匹配{count}列{'；其他：' + others if others else ''}）")
+    others = "；".join(f"“{f[2].title}”匹配{f[0]}列" for f in fits[1:])
+    return Choice(profile, columns, f"按表头自动识别为“{profile.title}”（匹配{count}列{'；其他：' + others if others else ''}）")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,12 +45,38 @@ class Record:
     lines: list[int] = field(default_factory=list)
 
 
+class Memo:
+    """A pure reading (its value, or the ValueError it raised) by its arguments: officers' files repeat the same
+    county, state, type, capital and industry texts on thousands of rows. At most `limit` entries, so a column of
+    distinct values (addresses) costs a bounded dictionary, not memory per row."""
+
+    def __init__(self, read: Callable[..., Any], limit: int = 20000) -> None:
+        self.read, self.limit, self.known = read, limit, {}
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            value, reason = self.known[args]
+        except KeyError:
+            try:
+                value, reason = self.read(*args), None
+            except ValueError as exc:
+                value, reason = None, str(exc)
+            if len(self.known) < self.limit:
+                self.known[args] = value, reason
+        if reason is not None:
+            raise ValueError(reason)
+        return value
+
+
 class RowReader:
     """Reads registry rows with one profile's columns and the graph's places and industries."""
 
     def __init__(self, columns: dict[str, Column], places: PlaceIndex, industries: IndustryIndex) -> None:
         self.columns, self.places, self.industries = columns, places, industries
         self._indexes = [(name, column.index) for name, column in columns.items()]
+        self._place, self._status, self._date = Memo(places.resolve), Memo(parse.status), Memo(parse.date)
+        self._type, self._capital = Memo(parse.entity_type), Memo(parse.capital)
+        self._industry_of, self._industry_columns_of = Memo(industries.resolve), Memo(industries.resolve_columns)
 
     def raw(self, cells: list[Any], name: str) -> Any:
         column = self.columns.get(name)
@@ -96,7 +123,7 @@ class RowReader:
         if legacy:
             record.notes.append("仅有注册号，无统一社会信用代码：作为已登记主体保留并标注")
         try:
-            place = self.places.resolve(t.get("county", ""), t.get("address", ""), t.get("city", ""), code_region)
+            place = self._place(t.get("county", ""), t.get("address", ""), t.get("city", ""), code_region)
             record.values["region"] = place.adcode
             if place.how == "信用代码":
                 record.notes.append("表中无区县或地址，按统一社会信用代码的登记地区确定区县")
@@ -133,7 +160,7 @@ class RowReader:
 
         if t.get("status"):
             def read_status() -> None:
-                v["status"], when = parse.status(t["status"])
+                v["status"], when = self._status(t["status"])
                 v["registry_status"] = compact(t["status"])
                 if when:
                     v["status_on"] = when
@@ -143,13 +170,16 @@ class RowReader:
             raw = self.raw(cells, name)
             if raw is not None and not isinstance(raw, Formula) and cell_text(raw) and not parse.is_empty(cell_text(raw)):
                 def read_date(raw: Any = raw, target: str = target) -> None:
-                    v[target] = parse.date(raw)
+                    v[target] = self._date(raw)
                 attempt(name, read_date)
         record.updated_on = v.pop("updated_on", None)
 
         def read_type() -> None:
-            v["entity_type"] = parse.entity_type(t.get("entity_type", ""), v["name"],
-                                                 None if record.legacy else record.key)
+            try:  # the 企业类型 text alone, as on most rows
+                v["entity_type"] = self._type(t.get("entity_type", ""))
+            except ValueError:  # else the name, else the credit code
+                v["entity_type"] = parse.entity_type(t.get("entity_type", ""), v["name"],
+                                                     None if record.legacy else record.key)
         attempt("entity_type", read_type)
         if "entity_type" not in v and record.legacy:
             v["entity_type"] = "individual_business"  # pre-2015 numbers without a type are almost all 个体户
@@ -158,7 +188,7 @@ class RowReader:
             record.notes.append("分支机构：表中未注明隶属企业")
         if t.get("capital"):
             def read_capital() -> None:
-                found = parse.capital(t["capital"], self.columns["capital"].unit)
+                found = self._capital(t["capital"], self.columns["capital"].unit)
                 if found:
                     v["registered_capital"], v["capital_currency"] = found
             attempt("capital", read_capital)
@@ -174,9 +204,9 @@ class RowReader:
 
     def _industry(self, record: Record, t: dict[str, str], problems: list[Problem]) -> None:
         if "industry" in t:
-            found, name = self.industries.resolve(t["industry"]), "industry"
+            found, name = self._industry_of(t["industry"]), "industry"
         else:
-            found = self.industries.resolve_columns(t.get("industry_division", ""), t.get("industry_group", ""),
+            found = self._industry_columns_of(t.get("industry_division", ""), t.get("industry_group", ""),
                                                     t.get("industry_class", ""))
             name = "industry_class" if t.get("industry_class") else "industry_group"
         if found.reason:

@@ -4,7 +4,10 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from chainmap import upkeep
@@ -22,10 +25,21 @@ from chainmap.vocab import HEBEI
 
 BATCH = 5000
 READ_BATCH = 10000
-REFRESH_ALL_ABOVE = 2000   # above this many firms, refresh every chain node's facts at once
+REFRESH_ABOVE = 2000   # above this many firms, the facts they feed are refreshed at once rather than at their next read
 KEPT = ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on", "synthetic",
         "bj_restricted", "expansion_year", "green_factory", "products", "status_on", "registry_status",
         "registered_capital", "capital_currency", "address", "business_scope", "registration_no", "source")
+
+
+@dataclass
+class Touched:
+    """What the written firms feed, as they were and as they are written: their codes, their chain nodes, and which
+    of them existed before (only those can have 协作配套 partners)."""
+
+    codes: set[str] = field(default_factory=set)
+    nodes: set[str] = field(default_factory=set)
+    existed: list[str] = field(default_factory=list)
+    firms: int = 0
 
 
 def open_file(data: bytes, name: str) -> Source:
@@ -51,7 +65,8 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     except ValueError as exc:
         raise Invalid(str(exc), errors=[{"field": "profile", "reason": str(exc)}]) from None
     report = ImportReport(name, "registry", choice.profile.name + "（" + choice.profile.title + "）", choice.how,
-                          source.encoding, options.dry_run, options.partial)
+                          source.encoding, options.dry_run, options.partial,
+                          profile_title=choice.profile.title)
     places = reference.places(graph)
     reader = RowReader(choice.columns, places, reference.industries(graph))
     records: dict[str, Record] = {}
@@ -79,14 +94,22 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
     writing = not options.dry_run and (options.partial or not report.rejected)
     ordered = sorted(records.values(), key=lambda r: r.line)
     del records
-    written: list[str] = []
-    for start in range(0, len(ordered), BATCH):  # plan and write batch by batch: memory stays flat
-        firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name)
-        if writing:
-            write(graph, policies, firms, legacy)
-            written += [f["uscc"] for f in firms]
+    touched = Touched()
+    nodes = reference.county_nodes(graph)
+    # Plan and write batch by batch (memory stays flat); a batch is written while the next one is looked up and
+    # planned (the server writes, this process plans: two cores), one write at a time, in the request's budget.
+    with ThreadPoolExecutor(1) as writer:
+        pending: Future | None = None
+        for start in range(0, len(ordered), BATCH):
+            firms, legacy = plan(graph, report, ordered[start:start + BATCH], places.label, name, touched, nodes)
+            if writing:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(contextvars.copy_context().run, write, graph, policies, firms, legacy)
+        if pending is not None:
+            pending.result()
     if writing:
-        keep_in_step(graph, policies, written)
+        keep_in_step(graph, policies, touched)
         report.written = True
     return report
 
@@ -104,14 +127,18 @@ def rejected(problem: Problem) -> dict[str, Any]:
             "outcome": "整行未导入" if problem.fatal else "该字段未导入，其余字段照常"}
 
 
-def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str
-         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy)."""
+def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched,
+         nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
+    adds what the firms to write feed to `touched`."""
     keys = [r.key for r in records if not r.legacy]
-    present = graph.read(q.PRESENT, keys=keys)[0]["keys"] if keys else []
-    held = existing(graph, present, q.ENTERPRISES)
+    present = set(graph.read(q.PRESENT, keys=keys)[0]["keys"]) if keys else set()
+    compared = compare(graph, [r for r in records if r.key in present and not r.legacy])
+    # Those the graph holds exactly so (fields, revenues, chain nodes): 未变 without reading them back.
+    same = {r.key for r in records if (c := compared.get(r.key)) is not None and c["same"]
+            and derive(r, r.values.get("industry_codes") or c["industry_codes"], nodes) <= set(c["nodes"])}
+    held = existing(graph, [key for key in compared if key not in same], q.ENTERPRISES)
     held |= existing(graph, [r.key for r in records if r.legacy], q.LEGACY)
-    nodes = reference.county_nodes(graph) if any(not r.legacy for r in records) else {}
     firms, legacy = [], []
     for record in records:
         before = held.get(record.key)
@@ -120,16 +147,17 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
             notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
         codes = set(record.values.get("industry_codes") or (before or {}).get("industry_codes") or [])
         region = record.values["region"]
-        # Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by
-        # its 注册号 is classified but joins no chain until it has a credit code.
-        derived = set() if record.legacy else {node for node, node_codes in nodes.get(region, []) if codes & node_codes}
+        derived = derive(record, codes, nodes)
         shown = {"line": record.line, "key": record.key, "name": record.values["name"], "notes": "；".join(notes)}
+        if record.key in same:
+            report.unchanged.append(shown)
+            continue
         if before is None:
             if "status" not in record.values:
                 record.values["status"] = "active"
                 shown["notes"] = "；".join([*notes, "表中无登记状态，按存续记录"])
-            props = dict.fromkeys(KEPT) | {"synthetic": False, "industry_codes": [], "source": f"导入：{file}"}
-            props |= record.values
+            # Only the fields with a value: a new node has no others to clear, and every null costs the write.
+            props = {"synthetic": False, "industry_codes": [], "source": f"导入：{file}"} | record.values
             revenue = dict(record.revenue)
             report.created.append(shown | {"region": label(region)})
         else:
@@ -145,14 +173,41 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
                 diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
             report.updated.append(shown | {"changes": change_text(diff)})
             derived |= set(before["nodes"])
+            if not record.legacy:
+                touched.existed.append(record.key)
+                touched.codes.update(before.get("industry_codes") or ())
         revenue = dict(sorted(revenue.items()))
         props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
         if record.legacy:
             legacy.append({"key": record.key, "props": props})
         else:
+            touched.codes.update(codes)
+            touched.nodes.update(derived)
+            touched.firms += 1
             firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
                           "evidence": f"导入：{file}（按行业代码）", "new": before is None})
     return firms, legacy
+
+
+def derive(record: Record, codes, nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> set[str]:
+    """Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by its
+    注册号 is classified but joins no chain until it has a credit code."""
+    if record.legacy or not codes:
+        return set()
+    codes = set(codes)
+    return {node for node, node_codes in nodes.get(record.values["region"], []) if codes & node_codes}
+
+
+def compare(graph: Graph, records: list[Record]) -> dict[str, dict[str, Any]]:
+    """USCC -> whether the graph holds the record's fields and revenues as they are (`same`), and its chain nodes and
+    codes (records the graph holds). The database compares: a re-run reads back flags, not every stored field."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = [{"key": r.key, "values": r.values, "years": list(r.revenue), "amounts": list(r.revenue.values())}
+            for r in records]
+    for start in range(0, len(rows), READ_BATCH):
+        for row in graph.read(q.COMPARE, rows=rows[start:start + READ_BATCH]):
+            out.update((item["key"], item) for item in row["items"])
+    return out
 
 
 def existing(graph: Graph, keys: list[str], query: LiteralString) -> dict[str, dict[str, Any]]:
@@ -173,20 +228,18 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     full: list[dict[str, Any]] = []
     for firm in firms:
         new = firm.pop("new")
-        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"]["group"] else full).append(firm)
+        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group") else full).append(firm)
     graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH)
     graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, **arguments)
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
 
 
-def keep_in_step(graph: Graph, policies: Policies, firms: list[str]) -> None:
-    """After the writes: rank keys that follow the configuration, and the chain nodes' stored facts."""
-    if not firms:
+def keep_in_step(graph: Graph, policies: Policies, touched: Touched) -> None:
+    """After the writes: rank keys that follow the configuration, and the stored facts of the chain nodes the
+    written firms feed (no other node's facts can change)."""
+    if not touched.firms:
         return
     if not upkeep.keys_current(graph, policies.recommendation):
         upkeep.rebuild_keys(graph, policies.recommendation)
-    if len(firms) > REFRESH_ALL_ABOVE:
-        upkeep.refresh_facts(graph)
-    else:
-        upkeep.after_enterprise_write(graph, firms)
+    upkeep.after_import(graph, touched.codes, touched.nodes, touched.existed, refresh=touched.firms > REFRESH_ABOVE)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap.imports.records import FIELD_NAMES
+from chainmap.vocab import ENTITY_TYPE_NAMES
 
 SHEETS = {  # key -> (sheet, [(json field, Chinese header, width)])
     "created": ("新增", [("line", "行号", 8), ("key", "统一社会信用代码/注册号", 24), ("name", "企业名称", 36),
@@ -20,6 +21,16 @@ SHEETS = {  # key -> (sheet, [(json field, Chinese header, width)])
     "conflicts": ("冲突", [("lines", "行号", 14), ("key", "统一社会信用代码", 24), ("field", "字段", 16),
                            ("kept", "采用的值", 30), ("dropped", "舍弃的值", 30)]),
 }
+
+
+# Stored codes as the report shows them (everything a user reads is Chinese; the JSON keeps the codes).
+VALUE_NAMES: dict[str, dict[Any, str]] = {
+    "entity_type": ENTITY_TYPE_NAMES,
+    "status": {"active": "存续", "deregistered": "注销或吊销", "moved": "迁出"},
+    "capital_currency": {"CNY": "人民币", "USD": "美元", "HKD": "港元", "EUR": "欧元", "JPY": "日元", "GBP": "英镑"},
+    "synthetic": {True: "是", False: "否"},
+}
+SHOWN_FIELDS = {**FIELD_NAMES, "chain_nodes": "所属产业链环节", "group": "所属集团", "source": "数据来源"}
 
 
 @dataclass
@@ -40,6 +51,7 @@ class ImportReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    profile_title: str = ""   # what the summary shows (the JSON's `profile` keeps the code the API takes)
 
     @property
     def outcome(self) -> str:
@@ -47,13 +59,15 @@ class ImportReport:
             return "已写入（部分导入：被拒绝的行或字段未写入）" if self.rejected else "已写入"
         if self.dry_run:
             return "试运行：未写入任何数据"
-        return "未写入：文件中有被拒绝的行或字段，整个文件未导入（可修改后重试，或用 --partial 只导入无误的部分）"
+        return "未写入：文件中有被拒绝的行或字段，整个文件未导入（可修改后重试，或选择部分导入，只导入无误的行和字段）"
 
     def summary(self) -> list[tuple[str, Any]]:
         rejected_rows = len({r["line"] for r in self.rejected if r["fatal"]})
         return [("文件", self.file), ("导入类型", {"registry": "企业登记信息", "partners": "协作配套"}[self.kind]),
-                ("导入模板", self.profile), ("模板选择", self.profile_how), ("编码/格式", self.encoding),
-                ("方式", "试运行（--dry-run）" if self.dry_run else ("部分导入（--partial）" if self.partial else "整文件导入")),
+                ("导入模板", self.profile_title or self.profile), ("模板选择", self.profile_how),
+                ("编码/格式", self.encoding),
+                ("方式", "试运行（不写入）" if self.dry_run else
+                 ("部分导入（只写入无误的行和字段）" if self.partial else "整文件导入（有任何被拒绝的内容则整个文件不写入）")),
                 ("结果", self.outcome), ("读取行数", self.rows_read), ("空行（已跳过）", self.empty_rows),
                 ("新增", len(self.created)), ("更新", len(self.updated)), ("未变", len(self.unchanged)),
                 ("整行拒绝", rejected_rows), ("拒绝的字段", len(self.rejected) - sum(r["fatal"] for r in self.rejected)),
@@ -89,6 +103,9 @@ class ImportReport:
                 header.append(cell)
             sheet.append(header)
             for row in getattr(self, key):
+                if key == "conflicts":  # field names and stored codes as officers read them
+                    row = row | {"field": SHOWN_FIELDS.get(row["field"], row["field"]),
+                                 "kept": shown(row["field"], row["kept"]), "dropped": shown(row["field"], row["dropped"])}
                 sheet.append([_text(_plain(row).get(name)) for name, _, _ in columns])
         out = io.BytesIO()
         book.save(out)
@@ -96,7 +113,18 @@ class ImportReport:
 
 
 def change_text(changes: list[tuple[str, Any, Any]]) -> str:
-    return "；".join(f"{FIELD_NAMES.get(name, name)}：{_text(old) or '（空）'} → {_text(new)}" for name, old, new in changes)
+    return "；".join(f"{SHOWN_FIELDS.get(name, name)}：{shown(name, old) or '（空）'} → {shown(name, new)}"
+                    for name, old, new in changes)
+
+
+def shown(name: str, value: Any) -> Any:
+    """A stored value as the report shows it: codes by their Chinese names, amounts without a trailing .0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    names = VALUE_NAMES.get(name)
+    if names is not None and not isinstance(value, list | dict) and value in names:
+        return names[value]
+    return _text(value)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ INSTRUCTIONS = [
     "5. 证据从下拉列表选择：合同、发票或访谈；“证据说明”可写合同编号、发票号或访谈人和日期。",
     "6. 配套企业尚未在系统中登记的，须填写其名称、所属区县（如“清河县”）和类型，导入时一并登记。",
     "7. 请勿修改第一行表头，勿合并单元格；空行会被跳过。",
-    "8. 导入命令：python -m chainmap import partners 文件名.xlsx（先加 --dry-run 试运行查看报告）。",
+    "8. 填好后在系统“数据导入”中上传（或交数据管理员导入）：先试运行，核对导入报告无误后再确认导入。",
 ]
 
 
@@ -33,7 +33,7 @@ def partners_template(graph: Graph, county: str) -> bytes:
     """The blank sheet for `county` with data validation (relations, types, evidence, dates, code length)."""
     rows = graph.read(COUNTY, adcode=county)
     if not rows:
-        raise Invalid(f"未知的县级行政区划代码：{county}", errors=[{"field": "county", "reason": "unknown county"}])
+        raise Invalid(f"未知的县级行政区划代码：{county}", errors=[{"field": "county", "reason": "未知的县级行政区划代码"}])
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter

@@ -61,7 +61,7 @@ def credit_code(raw: str) -> str:
         raise ValueError(f"统一社会信用代码第3至8位应为登记机关行政区划码：{raw}")
     expected = uscc_rules.check_character(code[:17])
     if code[17] != expected:
-        raise ValueError(f"统一社会信用代码校验位错误：第18位为{code[17]}，按GB 32100应为{expected}")
+        raise ValueError(f"统一社会信用代码校验位错误：第18位为{code[17]}，按校验码规则（GB 32100）应为{expected}")
     return code
 
 

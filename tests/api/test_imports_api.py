@@ -3,7 +3,9 @@ counties are refused with the reason (firms outside Hebei are anyone's); the rep
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -76,6 +78,31 @@ def test_the_report_as_xlsx(client, keys):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["汇总", "新增", "更新", "未变", "拒绝", "冲突"]
     assert book["汇总"]["A1"].value == "文件" and book["汇总"]["B1"].value == "登记导出.csv"
+
+
+ENGLISH_WORD = re.compile(r"--[a-z]|\b[a-z]{3,}\b")  # a flag or a lower-case word (codes and format names are upper)
+
+
+def test_a_real_runs_report_comes_with_its_workbook_all_in_chinese(client, keys, graph):
+    """format=both: the JSON report of this very run and its workbook (a second run could only report 未变)."""
+    rows = [[H1, ROWS[0][1], "有限责任公司", "注销", "2020-02-02", "300万美元", "清河县", "", "毛条和毛纱线加工"]]
+    data = files.csv_bytes(HEADER, rows, "utf-8-sig")
+    first = upload(client, keys["admin"], data=data, dry_run=False, partial=True)  # H1 as the earlier tests left it
+    response = upload(client, keys["admin"], data=files.csv_bytes(HEADER, ROWS[:1], "utf-8-sig"), dry_run=False,
+                      format="both")
+    assert response.status_code == 200 and first.status_code == 200
+    report = response.get_json()
+    assert report["written"] and [r["key"] for r in report["updated"]] == [H1]
+    book = load_workbook(io.BytesIO(base64.b64decode(report["xlsx"])))
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert summary["结果"] == "已写入" and summary["更新"] == 1 and summary["方式"].startswith("整文件导入")
+    changes = book["更新"]["D2"].value
+    assert "登记状态：注销或吊销 → 存续" in changes and "注册资本币种：美元 → 人民币" in changes, changes
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            for cell in row:
+                if cell != "登记导出.csv":  # the officer's own file name
+                    assert not (isinstance(cell, str) and ENGLISH_WORD.search(cell)), (sheet.title, cell)
 
 
 def test_bad_uploads_are_problems(client, keys, graph):

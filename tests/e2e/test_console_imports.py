@@ -1,9 +1,14 @@
 """数据导入 in the console (issue 17's 上传), in headless Chromium against gunicorn and the real Neo4j: an editor uploads a
 registry export, reads the dry run's report (counts, refused rows with line, field and reason), downloads it as XLSX,
-imports only the rows without fault, and finds the firm; a key that may only read is told it needs an editor's key."""
+imports only the rows without fault, downloads that real run's report, and finds the firm; a key that may only read
+is told it needs an editor's key."""
+
+import base64
+import io
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -64,6 +69,22 @@ def test_a_reading_key_is_told_it_needs_an_editor_key(as_key, role):
     assert not driver.find_element(By.ID, "import-form").is_displayed()
 
 
+def real_run_workbook(driver) -> tuple[dict, list[str]]:
+    """The workbook the 下载导入报告 button hands the browser: its 汇总 (label -> value) and the 新增 sheet's codes."""
+    encoded = driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      const original = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        URL.createObjectURL = original;
+        blob.arrayBuffer().then((b) => done(btoa(String.fromCharCode(...new Uint8Array(b)))));
+        return original(blob);
+      };
+      document.getElementById('import-xlsx').click();""")
+    book = load_workbook(io.BytesIO(base64.b64decode(encoded)))
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    return summary, [row[1] for row in book["新增"].iter_rows(min_row=2, values_only=True)]
+
+
 def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_path, cleanup):
     path = tmp_path / "清河县登记导出.csv"
     path.write_bytes(files.csv_bytes(HEADER, ROWS, "utf-8-sig"))
@@ -115,6 +136,10 @@ def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_pa
     confirm.click()
     wait(driver).until(lambda d: "已写入" in d.find_element(By.ID, "import-outcome").text)
     assert counted(driver)["created"] == 2
+    # the real run's own report downloads too (not a dry run made again: that would find both firms 未变)
+    summary, created = real_run_workbook(driver)
+    assert summary["结果"].startswith("已写入") and summary["新增"] == 2 and summary["方式"].startswith("部分导入")
+    assert sorted(created) == sorted([OK1, OK2])
     found = graph.read("UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN e.uscc AS u", keys=[OK1, OK2, BAD])
     assert {r["u"] for r in found} == {OK1, OK2}
     firm = requests.get(f"{server}/api/v1/enterprises/{OK1}", headers=keys["analyst"], timeout=30).json()

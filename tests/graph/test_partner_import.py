@@ -105,7 +105,7 @@ def test_the_commands(graph, tmp_path):
     before = counts(graph)
     result = runner.invoke(main, ["import", "registry", str(export), "--dry-run", "--report", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
-    assert "试运行：未写入任何数据" in result.output and "自动识别为 registry-industry-text" in result.output
+    assert "试运行：未写入任何数据" in result.output and "自动识别为“企业登记信息导出（所属行业单列）”" in result.output
     assert "第4行 统一社会信用代码" in result.output
     assert load_workbook(tmp_path / "r.xlsx")["汇总"]["B1"].value == "登记导出.csv"
     result = runner.invoke(main, ["import", "registry", str(export)])
