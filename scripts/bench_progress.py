@@ -3,7 +3,7 @@
 
 Uses a persistent Neo4j instance in var/neo4j-progress (Bolt 7722); the first run loads the seeds and a synthetic
 set of --enterprises firms (scripts/synth.py, province layout at a smaller size) into it, plus a dated project
-history, and later runs reuse it. Serves the app under gunicorn (2 workers) on loopback port 8721 and measures
+history, and later runs reuse it. Serves the app under gunicorn (2 workers) on loopback port 8121 and measures
 GET /api/v1/ (baseline), /clusters/{id}/chain (the stored fast path), /clusters/{id}/chain?as_of= (computed), and
 the province's and a city's quarterly progress report as JSON and XLSX.
 
@@ -35,7 +35,7 @@ from chainmap.policy import load_policies  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles  # noqa: E402
 
-PORT = 8721
+PORT = 8121
 # A dated history on the loaded introductions: every tenth one moved through stages in 2026 (idempotent).
 HISTORY = (
     "MATCH (i:Introduction) WHERE NOT EXISTS { (i)-[:STAGE_CHANGE]->(:StageChange {seq: 2}) } "
