@@ -133,7 +133,7 @@ STORE: LiteralString = (
 )
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
-    "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.facts AS facts, n.facts_on AS facts_on, "
+    "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.key AS key, n.facts AS facts, n.facts_on AS facts_on, "
     "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"

@@ -35,7 +35,9 @@ import contextvars
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, LiteralString
 
 from chainmap import project_history, project_rules
@@ -75,10 +77,12 @@ CHANGED_COUNT: LiteralString = (
     "  UNION ALL MATCH ()-[r:SUPPLIES]->() WHERE r.until >= $low AND r.until < $high RETURN count(r) AS k } "
     "RETURN sum(k) AS changed"
 )
-# Each Hebei entity counted on $day but not in the stored facts (sign 1) or the other way (-1), at each node asked
+# Each Hebei entity counted on $day but not in the stored facts (sign 1) or the other way (-1), with the nodes asked
 # about ($stored_on: {node id: the day its facts were computed}) that it is local supply for (the reverse of
-# chainmap.gaps.analysis.local_entities), with, at a node it is attached to, its inbound SUPPLIES per scope as the
-# side that counts it counts them (in force on $day, or on the stored facts' day).
+# chainmap.gaps.analysis.local_entities), and, at each such node it is attached to, its inbound SUPPLIES per scope as
+# the side that counts it counts them (in force on $day, or on the stored facts' day).
+# ($keys: {link key: the nodes asked about of that key}; $own: {class code: the nodes asked about classified in it as
+# one of their own codes, OWN_CLASSES}: a class's firms are many, so a firm's nodes are looked up, not walked back.)
 ENTITY_CHANGES: LiteralString = (
     "CALL () { MATCH (e:Enterprise) WHERE e.registered_on > $day RETURN e "
     "  UNION MATCH (e:Enterprise) WHERE e.recorded_on > $day RETURN e "
@@ -86,33 +90,55 @@ ENTITY_CHANGES: LiteralString = (
     "WITH e, (CASE WHEN " + _alive("e") + " THEN 1 ELSE 0 END) - (CASE WHEN e.status = 'active' THEN 1 ELSE 0 END) "
     "  AS sign "
     "WHERE sign <> 0 AND e.region STARTS WITH " + HEBEI_LITERAL + " "
-    "CALL (e) { MATCH (e)-[:OPERATES_IN]->(k:ChainNode) MATCH (n:ChainNode {key: k.key}) "
-    "  WHERE $stored_on[n.id] IS NOT NULL RETURN n "
-    "  UNION MATCH (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode) "
-    "  WHERE $stored_on[n.id] IS NOT NULL MATCH (c:Cluster)-[:HAS_NODE]->(n) "
-    "  WITH n, i, " + OWN_CODES + " AS own WHERE i.code IN own RETURN n } "
-    "CALL (e, n, sign) { OPTIONAL MATCH (e)-[:OPERATES_IN]->(n)<-[:HAS_NODE]-(c:Cluster) "
-    "  UNWIND (CASE WHEN c IS NULL THEN [] ELSE $scopes END) AS scope "
-    "  WITH e, n, sign, scope, " + scope_prefix("scope") + " AS prefix WHERE e.region STARTS WITH prefix "
+    "CALL (e) { MATCH (e)-[:OPERATES_IN]->(k:ChainNode) UNWIND coalesce($keys[k.key], []) AS nid "
+    "  MATCH (n:ChainNode {id: nid}) RETURN n "
+    "  UNION MATCH (e)-[:CLASSIFIED_AS]->(i:Industry) UNWIND coalesce($own[i.code], []) AS nid "
+    "  MATCH (n:ChainNode {id: nid}) RETURN n } "
+    "WITH e, sign, collect(n.id) AS local "
+    "CALL (e, sign) { MATCH (e)-[:OPERATES_IN]->(n:ChainNode)<-[:HAS_NODE]-(c:Cluster) "
+    "  WHERE $stored_on[n.id] IS NOT NULL "
+    "  UNWIND $scopes AS scope WITH e, n, sign, scope, " + scope_prefix("scope") + " AS prefix "
+    "  WHERE e.region STARTS WITH prefix "
     "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(e) WHERE CASE WHEN sign > 0 THEN " + in_force_on("$day") + " "
     "    ELSE " + in_force_today("$stored_on[n.id]") + " END "
-    "  WITH scope, " + INBOUND_COUNTS + " "
-    "  RETURN collect([scope, inbound, outside, in_scope]) AS member } "
-    "RETURN n.id AS node, sign, e.uscc AS uscc, e.name AS name, e.entity_type AS type, e.region AS region, member"
+    "  WITH n, scope, " + INBOUND_COUNTS + " "
+    "  RETURN collect([n.id, scope, inbound, outside, in_scope]) AS member } "
+    "RETURN sign, e.uscc AS uscc, e.name AS name, e.entity_type AS type, e.region AS region, local, member"
 )
-# SUPPLIES into the other members (counted alike on $day and in the stored facts) whose being in force differs.
-RELATION_CHANGES: LiteralString = (
-    "CALL () { MATCH (:Enterprise)-[r:SUPPLIES]->(:Enterprise) WHERE r.since > $day RETURN r "
-    "  UNION MATCH (:Enterprise)-[r:SUPPLIES]->(:Enterprise) WHERE r.until >= $low AND r.until < $high RETURN r } "
-    "MATCH (s:Enterprise)-[r]->(e:Enterprise)-[:OPERATES_IN]->(n:ChainNode)<-[:HAS_NODE]-(c:Cluster) "
-    "WHERE $stored_on[n.id] IS NOT NULL AND e.status = 'active' AND " + _alive("e") + " "
-    "WITH s, r, e, n, c, (CASE WHEN " + in_force_on("$day") + " THEN 1 ELSE 0 END) "
-    "  - (CASE WHEN " + in_force_today("$stored_on[n.id]") + " THEN 1 ELSE 0 END) AS sign "
-    "WHERE sign <> 0 "
-    "UNWIND $scopes AS scope WITH s, r, e, n, sign, scope, " + scope_prefix("scope") + " AS prefix "
-    "WHERE e.region STARTS WITH prefix "
-    "RETURN n.id AS node, scope, sign, " + INBOUND_COUNTS
+# The classes the nodes of these clusters are classified in as one of their own codes, with those nodes.
+OWN_CLASSES: LiteralString = (
+    "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
+    "WITH n, " + OWN_CODES + " AS own MATCH (n)-[:CLASSIFIED_AS]->(i:Industry) WHERE i.code IN own "
+    "RETURN i.code AS code, collect(n.id) AS nodes"
 )
+# SUPPLIES into the other members (counted alike on $day and in the stored facts) whose being in force differs; a
+# member's nodes asked about by `nodes_of` (over e, giving n): its OPERATES_IN, or for a few clusters the $members
+# map (MEMBERS: a firm has many relationships, so looking it up is cheaper than expanding it).
+def relation_changes(nodes_of: LiteralString) -> LiteralString:
+    return (
+        "CALL () { MATCH (:Enterprise)-[r:SUPPLIES]->(:Enterprise) WHERE r.since > $day RETURN r "
+        "  UNION MATCH (:Enterprise)-[r:SUPPLIES]->(:Enterprise) WHERE r.until >= $low AND r.until < $high "
+        "  RETURN r } "
+        "MATCH (s:Enterprise)-[r]->(e:Enterprise) " + nodes_of + " "
+        "WITH s, r, e, n WHERE e.status = 'active' AND " + _alive("e") + " MATCH (c:Cluster)-[:HAS_NODE]->(n) "
+        "WITH s, r, e, n, c, (CASE WHEN " + in_force_on("$day") + " THEN 1 ELSE 0 END) "
+        "  - (CASE WHEN " + in_force_today("$stored_on[n.id]") + " THEN 1 ELSE 0 END) AS sign "
+        "WHERE sign <> 0 "
+        "UNWIND $scopes AS scope WITH s, r, e, n, sign, scope, " + scope_prefix("scope") + " AS prefix "
+        "WHERE e.region STARTS WITH prefix "
+        "RETURN n.id AS node, scope, sign, " + INBOUND_COUNTS
+    )
+
+
+RELATION_CHANGES: LiteralString = relation_changes(
+    "MATCH (e)-[:OPERATES_IN]->(n:ChainNode) WHERE $stored_on[n.id] IS NOT NULL")
+RELATION_CHANGES_OF_MEMBERS: LiteralString = relation_changes(
+    "UNWIND coalesce($members[e.uscc], []) AS nid MATCH (n:ChainNode {id: nid})")
+MEMBERS: LiteralString = (
+    "UNWIND $ids AS cid MATCH (:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode)<-[:OPERATES_IN]-(e:Enterprise) "
+    "RETURN e.uscc AS uscc, collect(n.id) AS nodes"
+)
+FEW_CLUSTERS = 3
 # The customers on $day of the lone local entity of each {node, scope, uscc}.
 SINGLES: LiteralString = (
     "UNWIND $singles AS x MATCH (c:Cluster)-[:HAS_NODE]->(:ChainNode {id: x.node}) "
@@ -126,9 +152,10 @@ LONE: LiteralString = (
     "UNWIND $lone AS x MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: x.node}) "
     "WITH x, c, n, " + scope_prefix("x.scope") + " AS prefix "
     "WITH x, n, prefix, " + OWN_CODES + " AS own "
-    "CALL (n, prefix, own) { MATCH (e:Enterprise) WHERE e.region STARTS WITH prefix AND " + _alive("e") + " "
-    "  AND (EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {key: n.key}) } "
-    "    OR EXISTS { (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e) WHERE i.code IN own }) "
+    "WITH x, n, prefix, [(n)-[:CLASSIFIED_AS]->(i:Industry) WHERE i.code IN own | i.code] AS classes "
+    "CALL (n, prefix, classes) { MATCH (e:Enterprise) WHERE e.region STARTS WITH prefix AND " + _alive("e") + " "
+    "  AND (EXISTS { (e)-[:OPERATES_IN]->(k:ChainNode) WHERE k.key = n.key } "
+    "    OR any(code IN [(e)-[:CLASSIFIED_AS]->(i:Industry) | i.code] WHERE code IN classes)) "
     "  RETURN e LIMIT 2 } "
     "RETURN x.node AS node, x.scope AS scope, collect(e {.uscc, .name}) AS found"
 )
@@ -166,18 +193,18 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
 def walked(graph: Graph, ids: list[str], day: dt.date, scopes: tuple[str, ...],
            counties: dict[str, dict]) -> dict[str, dict]:
     """{node id: facts on `day`} by walking each node's supply afresh (COMPUTE_AS_OF)."""
-    tasks = [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
-
-    def run(task: list[str]) -> dict[str, dict]:
-        return compute_facts(graph, COMPUTE_AS_OF, task, day, scopes, counties)[0]
-
-    # Batches are independent reads: run them side by side, each in a copy of this context so the
-    # request's database budget (chainmap.graph.deadline) bounds them too.
     facts: dict[str, dict] = {}
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        for part in pool.map(lambda task: contextvars.copy_context().run(run, task), tasks):
-            facts.update(part)
+    for part, _ in side_by_side([partial(compute_facts, graph, COMPUTE_AS_OF, ids[start:start + BATCH], day, scopes,
+                                         counties) for start in range(0, len(ids), BATCH)]):
+        facts.update(part)
     return facts
+
+
+def side_by_side(reads: list[Callable[[], Any]]) -> list[Any]:
+    """The results of independent reads run side by side, each in a copy of this context so the request's
+    database budget (chainmap.graph.deadline) bounds them too."""
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return list(pool.map(lambda read: contextvars.copy_context().run(read), reads))
 
 
 def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[str, ...],
@@ -191,11 +218,25 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
     span = {"low": min(day, *stored_on.values()), "high": max(day, *stored_on.values())}
     if graph.read(CHANGED_COUNT, day=day, **span)[0]["changed"] > CORRECTION_LIMIT:
         return {}
-    entities = graph.read(ENTITY_CHANGES, day=day, stored_on=stored_on, scopes=list(scopes))
-    relations = graph.read(RELATION_CHANGES, day=day, stored_on=stored_on, scopes=list(scopes), **span)
+    own = {r["code"]: r["nodes"] for r in graph.read(OWN_CLASSES, ids=cluster_ids)}
+    keys: dict[str, list[str]] = {}
+    for r in rows.values():
+        keys.setdefault(r["key"], []).append(r["id"])
+
+    def relations_read() -> list[dict[str, Any]]:
+        if len(cluster_ids) > FEW_CLUSTERS:
+            return graph.read(RELATION_CHANGES, day=day, stored_on=stored_on, scopes=list(scopes), **span)
+        members = {r["uscc"]: r["nodes"] for r in graph.read(MEMBERS, ids=cluster_ids)}
+        return graph.read(RELATION_CHANGES_OF_MEMBERS, day=day, stored_on=stored_on, members=members,
+                          scopes=list(scopes), **span)
+
+    entities, relations = side_by_side([
+        lambda: graph.read(ENTITY_CHANGES, day=day, stored_on=stored_on, keys=keys, own=own, scopes=list(scopes)),
+        relations_read])
     changes: dict[str, list[dict]] = {}
     for e in entities:
-        changes.setdefault(e["node"], []).append(e)
+        for nid in e["local"]:
+            changes.setdefault(nid, []).append(e)
     inbound: dict[tuple[str, str], Counter] = {}
     for r in relations:
         _add(inbound.setdefault((r["node"], r["scope"]), Counter()), r["sign"], r)
@@ -244,8 +285,8 @@ def _correct(stored: dict, county: str, changes: list[dict], inbound: dict[tuple
         counts.update(inbound.get((nid, scope), Counter()))
         mine = [e for e in changes if e["region"].startswith(prefix)]
         for e in changes:
-            for s, k_in, k_out, k_scope in e["member"]:
-                if s == scope:
+            for node, s, k_in, k_out, k_scope in e["member"]:
+                if node == nid and s == scope:
                     members += e["sign"]
                     _add(counts, e["sign"], {"inbound": k_in, "outside": k_out, "in_scope": k_scope})
         if members < 0 or any(v < 0 for v in counts.values()):

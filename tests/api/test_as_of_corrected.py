@@ -2,9 +2,10 @@
 graph afresh (as_of.walked) on every day of a dated history, in every scope, before and after later-dated writes.
 
 The history: tests/api/history_data.py (a firm registering and deregistering, a relationship starting and ending, a
-mark set and cleared, a project through its stages) plus, here, a firm that moves away, a firm of another county of
-the city and one of another city attached to the link (city and province scope, nearest supply), a local relationship that begins, and the
-seeded synthetic clusters, whose firms registered and relationships began and ended over the years before."""
+mark set and cleared, a project through its stages) plus, here, a firm that moves away, firms of another county of
+the city and of another city attached to the link (city and province scope, nearest supply), a local relationship
+that begins, and the seeded synthetic clusters, whose firms registered and relationships began and ended over the
+years before."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from chainmap.vocab import LOCALITIES
 from tests.api import history_data as h
 from tests.conftest import reset_seeded
 
-M, N, X, O = h.firm(11, "130534"), h.firm(12, "130582"), h.firm(13, "130534"), h.firm(15, "130102")
+M, N, X, Z = h.firm(11, "130534"), h.firm(12, "130582"), h.firm(13, "130534"), h.firm(15, "130102")
 DAYS = ("2019-06-30", "2022-12-31", "2024-03-31", "2025-06-30", "2026-01-15", "2026-02-20", "2026-03-15",
         "2026-04-30", "2026-05-31", "2026-06-15", "2026-07-25", "2026-09-15")
 # the seeded clusters with the most firms and relationships registered or begun over the days above
@@ -35,7 +36,7 @@ def history(client, graph, keys):
     for code, name, region, registered in ((M, "清河县庚纺织加工部", "130534", "2025-11-01"),
                                            (N, "沙河辛纺织有限公司", "130582", "2024-05-01"),
                                            (X, "清河壬纺织有限公司", "130534", "2024-01-01"),
-                                           (O, "石家庄子纺织有限公司", "130102", "2020-01-01")):
+                                           (Z, "石家庄子纺织有限公司", "130102", "2020-01-01")):
         h.ok(client.post("/api/v1/enterprises", headers=admin, json={
             "uscc": code, "name": name, "entity_type": "individual_business" if code == M else "company",
             "region": region, "registered_on": registered, "chain_nodes": [h.ALPHA]}))
@@ -65,6 +66,10 @@ def compare(graph, day: dt.date) -> dict[str, dict]:
     walked = as_of.walked(graph, nodes, day, LOCALITIES, counties)
     for nid, facts in fixed.items():
         assert facts == walked[nid], (day, nid)
+    # a few clusters find their members' relationships by a lookup (as_of.FEW_CLUSTERS): the same facts
+    assert len(ids) > as_of.FEW_CLUSTERS
+    alone = as_of.corrected(graph, [h.CLUSTER], day, LOCALITIES, counties)
+    assert alone == {nid: f for nid, f in fixed.items() if nid.startswith(f"{h.CLUSTER}.")}, day
     # the corrections answer nearly every node: only one whose lone firm on the day is one of several today (in
     # some scope) is walked instead
     assert len(fixed) >= 0.9 * len(nodes), (day, len(fixed), len(nodes))
@@ -109,3 +114,13 @@ def test_past_days_stay_the_same_after_later_writes(client, graph, keys):
     for day in days:
         assert compare(graph, day) == before[day], day
     compare(graph, dt.date.today())
+
+
+def test_a_day_with_too_many_later_facts_is_walked(graph, monkeypatch):
+    day = dt.date(2026, 4, 30)
+    ids = clusters(graph)
+    counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
+    fixed = as_of.facts_on(graph, ids, "county", day)
+    monkeypatch.setattr(as_of, "CORRECTION_LIMIT", 0)
+    assert as_of.corrected(graph, ids, day, LOCALITIES, counties) == {}
+    assert as_of.facts_on(graph, ids, "county", day) == fixed
