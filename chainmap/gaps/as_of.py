@@ -221,7 +221,8 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
     own = {r["code"]: r["nodes"] for r in graph.read(OWN_CLASSES, ids=cluster_ids)}
     keys: dict[str, list[str]] = {}
     for r in rows.values():
-        keys.setdefault(r["key"], []).append(r["id"])
+        if r["key"] is not None:  # a node without a key has no namesakes (local_entities matches none)
+            keys.setdefault(r["key"], []).append(r["id"])
 
     def relations_read() -> list[dict[str, Any]]:
         if len(cluster_ids) > FEW_CLUSTERS:
@@ -246,7 +247,7 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
                          counties)
         if facts is not None:
             out[nid] = facts
-    lone = [{"node": nid, "scope": s} for nid, f in out.items() for s in scopes if f[s]["single"] == LONE_UNKNOWN]
+    lone = [{"node": nid, "scope": s} for nid, f in out.items() for s in scopes if f[s]["single"] is LONE_UNKNOWN]
     for r in graph.read(LONE, lone=lone, day=day) if lone else []:
         if len(r["found"]) == 1:
             out[r["node"]][r["scope"]]["single"] = {**r["found"][0], "customers": 0}
