@@ -1,7 +1,7 @@
 """The chain as it stood on a past day: the gap analysis over the facts dated up to that day.
 
-Today's answers read facts stored on the nodes (chainmap.gaps.analysis); a past day is computed afresh, for the
-nodes asked about only, from the dates the graph holds:
+Today's answers read facts stored on the nodes (chainmap.gaps.analysis); a past day's are computed (never stored)
+for the nodes asked about, from the dates the graph holds:
 - an entity counts from its registration date (成立日期; when unknown, the day it was recorded through the API;
   firms loaded without either count from always) until the date of its deregistration or move (status_on; a firm
   deregistered without a date is not counted on any day);
@@ -178,9 +178,9 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
     nodes = graph.read(NODES, ids=cluster_ids)
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     scopes = tuple(dict.fromkeys((scope, "province") if nearest else (scope,)))
-    facts = corrected(graph, cluster_ids, day, scopes, counties)
+    facts, marks = side_by_side([partial(corrected, graph, cluster_ids, day, scopes, counties),
+                                 partial(marks_on, graph, cluster_ids, day)])
     facts.update(walked(graph, [n["id"] for n in nodes if n["id"] not in facts], day, scopes, counties))
-    marks = marks_on(graph, cluster_ids, day)
     out: dict[str, list[NodeFacts]] = {c: [] for c in cluster_ids}
     for n in nodes:
         mark = marks.get(n["id"]) or {}
@@ -193,6 +193,8 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
 def walked(graph: Graph, ids: list[str], day: dt.date, scopes: tuple[str, ...],
            counties: dict[str, dict]) -> dict[str, dict]:
     """{node id: facts on `day`} by walking each node's supply afresh (COMPUTE_AS_OF)."""
+    if not ids:
+        return {}
     facts: dict[str, dict] = {}
     for part, _ in side_by_side([partial(compute_facts, graph, COMPUTE_AS_OF, ids[start:start + BATCH], day, scopes,
                                          counties) for start in range(0, len(ids), BATCH)]):
@@ -218,11 +220,14 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
     span = {"low": min(day, *stored_on.values()), "high": max(day, *stored_on.values())}
     if graph.read(CHANGED_COUNT, day=day, **span)[0]["changed"] > CORRECTION_LIMIT:
         return {}
-    own = {r["code"]: r["nodes"] for r in graph.read(OWN_CLASSES, ids=cluster_ids)}
     keys: dict[str, list[str]] = {}
     for r in rows.values():
         if r["key"] is not None:  # a node without a key has no namesakes (local_entities matches none)
             keys.setdefault(r["key"], []).append(r["id"])
+
+    def entities_read() -> list[dict[str, Any]]:
+        own = {r["code"]: r["nodes"] for r in graph.read(OWN_CLASSES, ids=cluster_ids)}
+        return graph.read(ENTITY_CHANGES, day=day, stored_on=stored_on, keys=keys, own=own, scopes=list(scopes))
 
     def relations_read() -> list[dict[str, Any]]:
         if len(cluster_ids) > FEW_CLUSTERS:
@@ -231,9 +236,7 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
         return graph.read(RELATION_CHANGES_OF_MEMBERS, day=day, stored_on=stored_on, members=members,
                           scopes=list(scopes), **span)
 
-    entities, relations = side_by_side([
-        lambda: graph.read(ENTITY_CHANGES, day=day, stored_on=stored_on, keys=keys, own=own, scopes=list(scopes)),
-        relations_read])
+    entities, relations = side_by_side([entities_read, relations_read])
     changes: dict[str, list[dict]] = {}
     for e in entities:
         for nid in e["local"]:
