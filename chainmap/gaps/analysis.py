@@ -13,7 +13,7 @@ from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
-from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI_LITERAL, LOCALITIES
+from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI, HEBEI_LITERAL, LOCALITIES
 
 # Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
 # attached to this link (a node of the same key, in any cluster's chain) or classified in one of the node's own
@@ -32,12 +32,54 @@ SCOPE_PREFIX: LiteralString = (
 )
 
 
+# Node n's own class codes in cluster c: those no other link of c's chain shares.
+OWN_CODES: LiteralString = (
+    "[x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+    "  WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))]"
+)
+
+
+def scope_prefix(scope: LiteralString) -> LiteralString:
+    """The adcode prefix of cluster c's `scope` (county, city or province); scope_prefix_of is its Python twin."""
+    return ("CASE " + scope + " WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
+            "ELSE " + HEBEI_LITERAL + " END")
+
+
+def scope_prefix_of(scope: str, county: str) -> str:
+    return {"county": county, "city": county[:4]}.get(scope, HEBEI)
+
+
+def in_force_today(day: LiteralString) -> LiteralString:
+    """SUPPLIES r counted in today's stored facts, computed on `day` (a relationship dated to begin later counts)."""
+    return "(r.until IS NULL OR r.until >= " + day + ")"
+
+
+def in_force_on(day: LiteralString) -> LiteralString:
+    """SUPPLIES r in force on a past `day`: from its since to its until, both inclusive."""
+    return "(r.since IS NULL OR r.since <= " + day + ") AND " + in_force_today(day)
+
+
+# Inbound SUPPLIES r from s into a node's member, counted for `prefix` (all, from outside Hebei, from the scope).
+INBOUND_COUNTS: LiteralString = (
+    "count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
+    "count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope"
+)
+
+
+def single_customers(alive_cust: LiteralString, in_force: LiteralString) -> LiteralString:
+    """The distinct local customers (for `prefix`) of the lone local entity `one` (a USCC, '' for none)."""
+    return (
+        "OPTIONAL MATCH (x:Enterprise {uscc: one})-[r:SUPPLIES]->(cust:Enterprise) "
+        "WHERE " + alive_cust + " AND cust.region STARTS WITH prefix AND " + in_force + " "
+        "RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires"
+    )
+
+
 def local_entities(alive_e: LiteralString) -> LiteralString:
     """Node n's local entities (e) for `prefix`, as described above, counting those `alive_e` holds for: one
     definition for the gap facts (today's and as of a day) and the firm list."""
     return (
-        "  WITH n, prefix, [x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
-        "    WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))] AS own "
+        "  WITH n, prefix, " + OWN_CODES + " AS own "
         "  CALL (n, own) { MATCH (e:Enterprise)-[:OPERATES_IN]->(:ChainNode {key: n.key}) RETURN e "
         "    UNION MATCH (n)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(e:Enterprise) WHERE i.code IN own "
         "    RETURN e } "
@@ -59,8 +101,7 @@ def compute_query(alive_e: LiteralString, alive_cust: LiteralString, in_force: L
         "  WITH e.entity_type AS type, e.region AS region, count(e) AS k, collect(e {.uscc, .name})[0] AS one "
         "  RETURN collect([type, region, k]) AS hebei_supply, collect([region, one]) AS hebei_ones } "
         "UNWIND $scopes AS scope "
-        "WITH c, n, scope, hebei_supply, hebei_ones, CASE scope WHEN 'county' THEN c.county "
-        "  WHEN 'city' THEN substring(c.county, 0, 4) ELSE " + HEBEI_LITERAL + " END AS prefix "
+        "WITH c, n, scope, hebei_supply, hebei_ones, " + scope_prefix("scope") + " AS prefix "
         "WITH c, n, scope, prefix, [s IN hebei_supply WHERE s[1] STARTS WITH prefix] AS supply, "
         "  [o IN hebei_ones WHERE o[0] STARTS WITH prefix | o[1]] AS ones "
         "CALL (n, prefix) { "
@@ -70,34 +111,30 @@ def compute_query(alive_e: LiteralString, alive_cust: LiteralString, in_force: L
         "CALL (members, prefix) { "
         "  UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m "
         "  OPTIONAL MATCH (s:Enterprise)-[r:SUPPLIES]->(:Enterprise {uscc: m}) WHERE " + in_force + " "
-        "  RETURN count(r) AS inbound, count(CASE WHEN NOT s.region STARTS WITH " + HEBEI_LITERAL + " THEN 1 END) AS outside, "
-        "    count(CASE WHEN s.region STARTS WITH prefix THEN 1 END) AS in_scope, min(r.until) AS expires } "
-        "CALL (total, ones, prefix) { "
-        "  OPTIONAL MATCH (x:Enterprise {uscc: CASE WHEN total = 1 THEN ones[0].uscc ELSE '' END})"
-        "    -[r:SUPPLIES]->(cust:Enterprise) "
-        "  WHERE " + alive_cust + " AND cust.region STARTS WITH prefix AND " + in_force + " "
-        "  RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires } "
+        "  RETURN " + INBOUND_COUNTS + ", min(r.until) AS expires } "
+        "CALL (total, ones, prefix) { WITH prefix, CASE WHEN total = 1 THEN ones[0].uscc ELSE '' END AS one "
+        + single_customers(alive_cust, in_force) + " } "
         "RETURN n.id AS id, scope, c.county AS county, size(members) AS members, supply, total, "
         "  CASE WHEN total = 1 THEN ones[0] END AS single, inbound, outside, in_scope, single_customers, "
         "  CASE WHEN single_expires IS NULL OR expires < single_expires THEN expires ELSE single_expires END AS expires"
     )
 
 
-COMPUTE: LiteralString = compute_query("e.status = 'active'", "cust.status = 'active'", "(r.until IS NULL OR r.until >= $day)")
+COMPUTE: LiteralString = compute_query("e.status = 'active'", "cust.status = 'active'", in_force_today("$day"))
 HEBEI_COUNTIES: LiteralString = (
     "MATCH (r:Region {level: 'county'})-[:PART_OF]->(city:Region) WHERE r.adcode STARTS WITH " + HEBEI_LITERAL + " "
     "RETURN r.adcode AS adcode, city.name + r.name AS name, r.lon AS lon, r.lat AS lat"
 )
 # The layout of n.facts; facts of another layout are refreshed before they are read.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 STORE: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
     "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires"
 )
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
-    "RETURN c.id AS cluster, n.id AS id, n.facts AS facts, n.facts_expire AS expires, n.mark AS mark, "
-    "  n.mark_reason AS mark_reason, n.mark_by AS mark_by"
+    "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.key AS key, n.facts AS facts, n.facts_on AS facts_on, "
+    "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
 # The nodes an enterprise's facts feed: those it is attached to and their namesakes in other chains, those of its
@@ -175,6 +212,8 @@ def compute_facts(graph: Graph, query: LiteralString, ids: list[str], day: dt.da
             "single": {"uscc": single["uscc"], "name": single["name"],
                        "customers": row["single_customers"]} if single else None}
         if scope == "province":
+            # the supply across Hebei by (type, region): chainmap.gaps.as_of corrects it to a past day
+            per_node[row["id"]]["supply"] = sorted(row["supply"], key=lambda s: (s[1], s[0] or ""))
             per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
     return per_node, expiry
 
@@ -217,17 +256,22 @@ def nodes_fed(graph: Graph, codes: set[str], nodes: set[str], partners_of: list[
     return [r["id"] for r in graph.read(NODES_FED, codes=sorted(codes), nodes=sorted(nodes))]
 
 
-def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[str, list[NodeFacts]]:
-    """Stored facts per node. A node never refreshed, or one where a counted relationship has ended since
-    (facts_expire in the past), is refreshed first."""
+def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:
+    """The stored facts of these clusters' nodes (STORED rows). A node never refreshed, or one where a counted
+    relationship has ended since (facts_expire in the past), is refreshed first."""
     rows = graph.read(STORED, ids=cluster_ids)
     today = dt.date.today()
     stale = [r["id"] for r in rows if not is_current(r["facts"]) or (r["expires"] is not None and r["expires"] < today)]
     if stale:
         refresh_facts(graph, stale)
         rows = graph.read(STORED, ids=cluster_ids)
+    return rows
+
+
+def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[str, list[NodeFacts]]:
+    """Stored facts per node (stored_rows)."""
     out: dict[str, list[NodeFacts]] = {c: [] for c in cluster_ids}
-    for row in rows:
+    for row in stored_rows(graph, cluster_ids):
         out[row["cluster"]].append(node_facts(row, scope))
     return out
 

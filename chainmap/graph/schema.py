@@ -34,6 +34,13 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("chain_node_key", "CREATE INDEX chain_node_key IF NOT EXISTS FOR (n:ChainNode) ON (n.key)"),
     ("enterprise_region", "CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)"),
     ("enterprise_status", "CREATE INDEX enterprise_status IF NOT EXISTS FOR (n:Enterprise) ON (n.status)"),
+    # the dated facts after a day, which correct today's stored facts to that day (chainmap.gaps.as_of)
+    ("enterprise_registered_on",
+     "CREATE INDEX enterprise_registered_on IF NOT EXISTS FOR (n:Enterprise) ON (n.registered_on)"),
+    ("enterprise_recorded_on", "CREATE INDEX enterprise_recorded_on IF NOT EXISTS FOR (n:Enterprise) ON (n.recorded_on)"),
+    ("enterprise_status_on", "CREATE INDEX enterprise_status_on IF NOT EXISTS FOR (n:Enterprise) ON (n.status_on)"),
+    ("supplies_since", "CREATE INDEX supplies_since IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.since)"),
+    ("supplies_until", "CREATE INDEX supplies_until IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.until)"),
     ("enterprise_name", "CREATE TEXT INDEX enterprise_name IF NOT EXISTS FOR (n:Enterprise) ON (n.name)"),
     ("classified_rank", "CREATE INDEX classified_rank IF NOT EXISTS FOR ()-[r:CLASSIFIED_AS]-() ON (r.rank)"),
     ("ranked_list_day", "CREATE INDEX ranked_list_day IF NOT EXISTS FOR (n:RankedList) ON (n.day)"),
