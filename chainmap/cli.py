@@ -20,6 +20,7 @@ from chainmap import api_keys as key_store
 from chainmap import audit, project_history, upkeep
 from chainmap.audit_log import record_work
 from chainmap.errors import ChainmapError
+from chainmap.gaps.analysis import refresh_unready
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
 from chainmap.graph.schema import apply_schema
@@ -150,6 +151,14 @@ def cache_keys() -> None:
             return
         firms = upkeep.rebuild_keys(graph, config)
     click.echo(f"已重建 {firms} 家企业的排序键")
+
+
+@cache.command("facts")
+def cache_facts() -> None:
+    """重新计算尚未计算、格式已过时或已过期的环节缺口事实（升级后首次启动时由 scripts/run 调用，避免在请求中计算）。"""
+    with _connected() as graph:
+        refreshed = refresh_unready(graph)
+    click.echo(f"已重新计算 {refreshed} 个产业链环节的缺口事实" if refreshed else "缺口事实均为最新")
 
 
 @main.command("load")

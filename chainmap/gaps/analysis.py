@@ -177,6 +177,21 @@ NODES: LiteralString = (
 )
 
 
+# Nodes whose stored facts a read would recompute first: none yet, another layout, or a counted relationship ended.
+UNREADY: LiteralString = (
+    "MATCH (n:ChainNode) RETURN n.id AS id, n.facts AS facts, n.facts_expire AS expires ORDER BY id"
+)
+
+
+def refresh_unready(graph: Graph) -> int:
+    """Recompute the stored facts a read would otherwise recompute inside a request (after an upgrade changed their
+    layout, or a bulk change dropped them); returns how many. scripts/run calls it at every start."""
+    today = dt.date.today()
+    stale = [r["id"] for r in graph.read(UNREADY)
+             if not is_current(r["facts"]) or (r["expires"] is not None and r["expires"] < today)]
+    return refresh_facts(graph, stale) if stale else 0
+
+
 def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40) -> int:
     """Recompute and store the facts of these chain nodes (all when None); returns how many were refreshed."""
     ids = node_ids if node_ids is not None else [r["id"] for r in graph.read(ALL_NODES)]
