@@ -70,3 +70,21 @@ def test_a_gap_names_the_nearest_county_with_supply(client, graph, keys):
     entry = next(n for n in nearest if n["adcode"] == "131102") if not closer else None
     assert closer or (entry["count"] >= 1 and abs(entry["km"] - round(km, 1)) < 0.2 and "桃城区" in entry["name"])
     assert any(r.startswith("最近的供给在") for r in membrane["evidence"]["reasons"])
+
+
+def test_facts_of_an_older_layout_are_recomputed_at_start_up_not_in_a_request(graph):
+    """`python -m chainmap cache facts` (scripts/run, every start) recomputes exactly the nodes a read would."""
+    from click.testing import CliRunner
+
+    from chainmap.cli import main
+    from chainmap.gaps.analysis import is_current
+
+    node = graph.read("MATCH (n:ChainNode) RETURN n.id AS id, n.facts AS facts ORDER BY n.id LIMIT 1")[0]
+    current = graph.read("MATCH (n:ChainNode) WHERE n.facts IS NULL OR n.facts_expire < date() RETURN count(n) AS n")
+    graph.write("MATCH (n:ChainNode {id: $id}) SET n.facts = '{\"v\": 0}'", id=node["id"])
+    done = CliRunner().invoke(main, ["cache", "facts"])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == f"已重新计算 {1 + current[0]['n']} 个产业链环节的缺口事实"
+    stored = graph.read("MATCH (n:ChainNode {id: $id}) RETURN n.facts AS facts", id=node["id"])[0]["facts"]
+    assert is_current(stored) and stored == node["facts"]
+    assert CliRunner().invoke(main, ["cache", "facts"]).output.strip() == "缺口事实均为最新"
