@@ -51,8 +51,8 @@ def test_xlsx_has_no_formula_cells_and_keeps_the_names():
     body = report_formats.to_xlsx([row(h) for h in HOSTILE], title="缺链报告", unit="测试", as_of=dt.date(2026, 12, 1))
     assert formula_cells(body) == []
     detail = read_rows(body, "缺链明细")
-    # (XML reads a stored CR back as LF: the one change the format makes)
-    assert [r["产业链环节"] for r in detail] == [h.replace("\r", "\n") for h in HOSTILE]
+    # exactly as written, CR included (openpyxl writes through lxml, which escapes it; requirements.txt)
+    assert [r["产业链环节"] for r in detail] == HOSTILE
     assert detail[0]["省外供给占比"] == -0.5
 
 

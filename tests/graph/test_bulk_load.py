@@ -13,7 +13,7 @@ from tests.conftest import ROOT, SEEDS, free_port, reset_seeded
 
 # Bookkeeping that differs by design: revision tokens are random, keys and audit entries are per instance, stored
 # ranked lists are caches. The rank-key marker is compared on its own.
-NODES = ("MATCH (n) WHERE NOT (n:Revision OR n:ApiKey OR n:AuditEntry OR n:RankedList) "
+NODES = ("MATCH (n) WHERE NOT (n:Revision OR n:ApiKey OR n:AuditEntry OR n:AuditState OR n:RankedList) "
          "RETURN labels(n) AS labels, properties(n) AS props")
 RELATIONSHIPS = ("MATCH (a)-[r]->(b) WHERE NOT (a:Revision OR a:ApiKey OR a:AuditEntry OR a:RankedList) "
                  "RETURN type(r) AS type, labels(a) AS a_labels, coalesce(a.uscc, a.id, a.adcode, a.code) AS a, "

@@ -29,4 +29,4 @@ def test_every_key_is_unique_constrained(graph):
 def test_cli_schema_apply(graph):
     result = CliRunner().invoke(main, ["schema", "apply"])
     assert result.exit_code == 0, result.output
-    assert f"{len(CONSTRAINTS) + len(INDEXES)} constraints and indexes" in result.output
+    assert f"{len(CONSTRAINTS) + len(INDEXES)} 个约束和索引" in result.output
