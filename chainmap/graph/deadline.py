@@ -7,8 +7,10 @@ deadline no later than the budget's end: past it the driver sees a socket timeou
 rolls back whatever transaction it carried) and the adapter answers Unavailable (503 with Retry-After).
 
 The hook wraps the driver's one place where a Bolt socket waits for I/O (`BoltSocketBase._wait_for_io`, which
-already takes a deadline for connection set-up); neo4j is pinned in requirements.txt, and the SIGSTOP test in
-tests/test_db_waits.py fails if a driver upgrade moves it.
+already takes a deadline for connection set-up), and the one place a request waits for a pooled connection
+(`BoltPool._acquire`, bounded otherwise by the driver's own acquisition timeout from the moment it starts waiting: a
+request that had already spent its budget could wait that long again, twice the budget in all). neo4j is pinned in
+requirements.txt, and the SIGSTOP test in tests/test_db_waits.py fails if a driver upgrade moves either.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from time import monotonic
 
 from neo4j._async_compat.network import _bolt_socket
 from neo4j._deadline import Deadline
+from neo4j._sync.io import _pool
 from neo4j._exceptions import SocketDeadlineExceededError
 
 # What the driver raises, unwrapped, when a deadline passes while it opens a connection.
@@ -27,20 +30,31 @@ Exceeded = SocketDeadlineExceededError
 
 _UNTIL: ContextVar[float | None] = ContextVar("chainmap_db_deadline", default=None)
 _ORIGINAL = _bolt_socket.BoltSocketBase._wait_for_io
+_ORIGINAL_ACQUIRE = _pool.BoltPool._acquire
 
 
-def _bounded_wait_for_io(self, name, timeout, deadline, conversion, func, *args, **kwargs):
+def _bounded(deadline: Deadline | None) -> Deadline | None:
+    """The earlier of the driver's deadline and the end of this request's budget."""
     until = _UNTIL.get()
     if until is not None:
         ours = Deadline(max(until - monotonic(), 0.0))
         if deadline is None or ours < deadline:
-            deadline = ours
-    return _ORIGINAL(self, name, timeout, deadline, conversion, func, *args, **kwargs)
+            return ours
+    return deadline
+
+
+def _bounded_wait_for_io(self, name, timeout, deadline, conversion, func, *args, **kwargs):
+    return _ORIGINAL(self, name, timeout, _bounded(deadline), conversion, func, *args, **kwargs)
+
+
+def _bounded_acquire(self, address, auth, deadline, *args, **kwargs):
+    return _ORIGINAL_ACQUIRE(self, address, auth, _bounded(deadline), *args, **kwargs)
 
 
 def install() -> None:
     """Put the hook in place (idempotent; done when the adapter is imported)."""
     _bolt_socket.BoltSocketBase._wait_for_io = _bounded_wait_for_io  # pyright: ignore[reportAttributeAccessIssue]
+    _pool.BoltPool._acquire = _bounded_acquire  # pyright: ignore[reportAttributeAccessIssue]
 
 
 @contextmanager
