@@ -187,9 +187,13 @@ def refresh_unready(graph: Graph) -> int:
     """Recompute the stored facts a read would otherwise recompute inside a request (after an upgrade changed their
     layout, or a bulk change dropped them); returns how many. scripts/run calls it at every start."""
     today = dt.date.today()
-    stale = [r["id"] for r in graph.read(UNREADY)
-             if not is_current(r["facts"]) or (r["expires"] is not None and r["expires"] < today)]
+    stale = [r["id"] for r in graph.read(UNREADY) if needs_refresh(r, today)]
     return refresh_facts(graph, stale) if stale else 0
+
+
+def needs_refresh(row: dict[str, Any], today: dt.date) -> bool:
+    """A node row (facts, expires) whose stored facts a read recomputes first: none, another layout, or expired."""
+    return not is_current(row["facts"]) or (row["expires"] is not None and row["expires"] < today)
 
 
 def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40) -> int:
@@ -276,7 +280,7 @@ def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:
     relationship has ended since (facts_expire in the past), is refreshed first."""
     rows = graph.read(STORED, ids=cluster_ids)
     today = dt.date.today()
-    stale = [r["id"] for r in rows if not is_current(r["facts"]) or (r["expires"] is not None and r["expires"] < today)]
+    stale = [r["id"] for r in rows if needs_refresh(r, today)]
     if stale:
         refresh_facts(graph, stale)
         rows = graph.read(STORED, ids=cluster_ids)
