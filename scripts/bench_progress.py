@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ from chainmap.graph.schema import apply_schema  # noqa: E402
 from chainmap.loading.loader import load_directory  # noqa: E402
 from chainmap.policy import load_policies  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
-from scripts._bench import percentiles  # noqa: E402
+from scripts._bench import bench_env, percentiles, start_gunicorn  # noqa: E402
 
 PORT = 8121
 # A dated history on the loaded introductions: every tenth one moved through stages in 2026 (written once).
@@ -121,11 +120,7 @@ def main() -> None:
     parser.add_argument("--stop", action="store_true", help="stop the instance afterwards")
     parser.add_argument("--only", help="measure only the rows whose name contains this")
     args = parser.parse_args()
-    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / "neo4j-progress"), NEO4J_BOLT_PORT="7722",
-               NEO4J_HEAP=os.environ.get("NEO4J_HEAP", "1g"), NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", "1g"),
-               CHAINMAP_RATE_KEY="10000000/minute",
-               CHAINMAP_RATE_ADDRESS="10000000/minute")
-    env.pop("NEO4J_URI", None)
+    env = bench_env("progress", 7722, "1g")
     graph = ensure_data(env, args.enterprises)
     key = create_key(graph, "analyst", [], "bench_progress")
     refresh_facts(graph)
@@ -133,18 +128,9 @@ def main() -> None:
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
     graph.close()
 
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                              env={**env, "CHAINMAP_PORT": str(PORT), "CHAINMAP_WORKERS": "2"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base, headers = f"http://127.0.0.1:{PORT}/api/v1", {"Authorization": f"Bearer {key}"}
+    server, base = start_gunicorn(env, 2, PORT)
+    headers = {"Authorization": f"Bearer {key}"}
     try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
         cluster = random.Random(1).choice(ids)
         print(f"graph: {sizes['e']:,} enterprises, {sizes['s']:,} SUPPLIES, {len(ids)} clusters; gunicorn 2 workers; "
               f"cluster {cluster}; {args.requests} sequential requests each")

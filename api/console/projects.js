@@ -1,5 +1,6 @@
 // chainmap console: the 招商项目 board of one county (columns by stage), kept apart from console.js.
-// Plain ES2020, no dependencies; data is inserted as text only. Exposes window.chainmapProjects.addLead().
+// Plain ES2020, no dependencies; data is inserted as text only. Loaded after console.js, whose $ and el it uses.
+// Exposes window.chainmapProjects.addLead().
 "use strict";
 
 (() => {
@@ -9,16 +10,6 @@
     ["registered", "注册"], ["building", "在建"], ["landed", "投产/落地"], ["terminated", "终止"]];
   const NAME = Object.fromEntries(STAGES);
   const board = { county: "", items: [] };
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === "class") node.className = v; else node.setAttribute(k, v);
-    }
-    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
-    return node;
-  }
 
   function say(message, error = false) {
     const s = $("projects-status");
