@@ -141,13 +141,7 @@ def test_sigstop_answers_within_the_budget(waiting_server, keys):
     assert sum(r[2] == 503 for r in during) >= 5, "the database was frozen: some requests must have met the budget"
     slow = [(round(b - stopped, 2), round(e - b, 2), s, r.url if r is not None else None)
             for b, e, s, r in results if e - b > BUDGET + 1]
-    # Never twice the budget: a request that hangs fails here whatever else is known.
-    assert slowest <= 2 * BUDGET + 1, slow
-    if slow:
-        # KNOWN, OPEN (issue 14): since this session's merges one request sent just after the freeze sometimes answers
-        # its 503 after two budgets (6.0 s, in CI and locally) instead of one; bounding the driver's pool wait by the
-        # budget (chainmap.graph.deadline) did not remove it. Reported as an expected failure until found.
-        pytest.xfail(f"answers slower than the budget + 1 s: {slow}")
+    assert not slow, slow  # (sent at, took, status, address) of each answer over the bound
     assert late and all(r[2] != 503 for r in late), [r[2] for r in late]
 
 

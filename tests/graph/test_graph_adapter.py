@@ -1,11 +1,14 @@
 """The graph adapter against the real Neo4j: values in, plain values out."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 
 from chainmap.errors import Conflict, Unavailable
 from chainmap.graph import Graph, footprints
+from chainmap.graph import deadline
 from chainmap.graph.adapter import WHOLE_GRAPH
 from chainmap.settings import Settings
 from tests.conftest import free_port
@@ -72,6 +75,34 @@ def test_nothing_listening_is_unavailable():
             dead.read("RETURN 1")
     finally:
         dead.close()
+
+
+def test_a_request_waits_for_the_routing_table_no_longer_than_its_budget(graph):
+    """Under a frozen server one request holds the routing table's lock through a routing fetch while another, whose
+    read failed, waits on it to drop the dead server: that wait must end with the waiting request's own budget."""
+    lock = getattr(graph.driver._pool, "refresh_lock", None)
+    if lock is None:
+        pytest.skip("a direct bolt:// driver keeps no routing table")
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(5)
+        began = time.monotonic()
+        with deadline.budget(0.5), pytest.raises(Unavailable):
+            graph.read("RETURN 1 AS one")
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        holder.join()
+    assert waited < 2.0, waited  # the holder keeps it 10 s: without the budget the read waits for it
+    assert graph.read("RETURN 1 AS one") == [{"one": 1}]
 
 
 def test_a_stream_reads_lazily_and_can_stop_early(graph):
