@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import os
 import random
 import shutil
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import LiteralString
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -92,13 +94,43 @@ def probe() -> float:
     return sorted(samples)[2]
 
 
+# The baseline for the real runs, timed in the same run on the same server: a plain CREATE of nodes with the same
+# number of properties (no label the schema indexes), what the database does per row at least. Written and removed.
+RAW_CREATE: LiteralString = "UNWIND $rows AS row CREATE (n:BenchProbe) SET n = row"
+RAW_REMOVE: LiteralString = "MATCH (n:BenchProbe) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n"
+
+
+def raw_create_rate(graph: Graph, rows: int = 20_000) -> float:
+    """Rows per second of a bare CREATE with 15 properties, in batches of 5,000 (the import's batch size)."""
+    row = {f"p{i}": f"河北测试值{i}" for i in range(12)} | {"n": 1, "d": dt.date(2020, 1, 1), "l": ["1234"]}
+    batch = [row | {"n": i} for i in range(5000)]
+    began = time.monotonic()
+    for _ in range(rows // len(batch)):
+        graph.write(RAW_CREATE, rows=batch)
+    rate = rows / (time.monotonic() - began)
+    while graph.write(RAW_REMOVE)[0]["n"]:
+        pass
+    return rate
+
+
+def server_cpu(home: Path) -> float | None:
+    """CPU seconds the Neo4j server has used so far (load-independent: what the import costs the database), when
+    this run started it."""
+    try:
+        pid = int((home / "run" / "neo4j.pid").read_text().strip())
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--use-env", action="store_true", help="use the Neo4j the environment names")
     parser.add_argument("--keep", action="store_true", help="leave the throw-away instance running")
     args = parser.parse_args()
-    home = ROOT / "var" / "neo4j-bench-import"
+    home = Path(os.environ.get("CHAINMAP_BENCH_NEO4J_HOME") or ROOT / "var" / "neo4j-bench-import")
     env = dict(os.environ)
     if not args.use_env:
         shutil.rmtree(home, ignore_errors=True)
@@ -123,7 +155,13 @@ def main() -> None:
         first = 0.0
         for label, extra in runs:
             unit = probe()
+            raw = raw_create_rate(graph) if label == "real import" else None
+            cpu_before = server_cpu(Path(env.get("CHAINMAP_NEO4J_HOME") or home))
             seconds, output, peak = timed(["import", "registry", str(export), *extra], env)
+            cpu_after = server_cpu(Path(env.get("CHAINMAP_NEO4J_HOME") or home))
+            if raw:
+                print(f"baseline, just before the real import: a bare CREATE of 15 properties on the same server, "
+                      f"{raw:,.0f} rows/s (load {os.getloadavg()[0]:.1f})", flush=True)
             lines = [line.strip() for line in output.splitlines() if "：" in line and not line.startswith("  第")]
             counts = "; ".join(line for line in lines if line.split("：")[0] in ("新增", "更新", "未变", "整行拒绝",
                                                                                    "拒绝的字段"))
@@ -131,6 +169,9 @@ def main() -> None:
             print(f"{label}: {args.rows:,} rows in {seconds:.1f} s end to end = {args.rows / seconds:,.0f} rows/s "
                   f"(= {seconds / first:.1f}x the dry run, {seconds / unit:.0f}x a fixed Python work of {unit:.2f} s "
                   f"timed before it; load {os.getloadavg()[0]:.1f}); peak RSS {peak} MB ({counts})", flush=True)
+            if cpu_before is not None and cpu_after is not None:
+                ratio = f", = {args.rows / seconds / raw:.2f}x the bare CREATE rate" if raw else ""
+                print(f"  the database's CPU: {cpu_after - cpu_before:.1f} s{ratio}", flush=True)
         print(f"machine load average (1, 5, 15 min) after the runs: {os.getloadavg()}, {os.cpu_count()} cores")
         graph.close()
     finally:
