@@ -172,12 +172,14 @@ class Graph:
             mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
             with self.driver.session(database=self.database, default_access_mode=mode,
                                      bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
+                if not write:
+                    # An auto-commit transaction: RUN and PULL in one round trip, where an explicit one waits for
+                    # BEGIN and COMMIT too (three). Retried by _retrying like the explicit ones; a read has nothing
+                    # to roll back.
+                    result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
+                    return list(result), result.consume()
                 with session.begin_transaction(timeout=self._timeout()) as tx:
-                    if write:
-                        records, summary = _write_work(tx, query, params, touches, change)
-                    else:
-                        result = tx.run(query, params)
-                        records, summary = list(result), result.consume()
+                    records, summary = _write_work(tx, query, params, touches, change)
                     tx.commit()
             return records, summary
 
