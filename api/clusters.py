@@ -261,8 +261,11 @@ class CreatedSchema(ma.Schema):
 def list_clusters(args):
     """Clusters, filtered by city or county (adcode or name), category or text; each with its node counts by status
     and local supply rate."""
-    page = Page(args.pop("page"), args.pop("per_page"))
-    return clusters.list_clusters_with_counts(graph(), page, thresholds(), **args)
+    asked = tuple(sorted((k, str(v)) for k, v in args.items()))
+    page, limits = Page(args.pop("page"), args.pop("per_page")), thresholds()
+    return rendered.render(rendered.CLUSTERS, ("list", asked, limits),
+                           lambda: clusters.list_clusters_with_counts(graph(), page, limits, **args),
+                           ClusterPageSchema().dump, blp.set_etag)
 
 
 @blp.route("/clusters", methods=["POST"])
@@ -281,7 +284,10 @@ def create_cluster(data):
 @blp.response(200, ClusterDetailSchema)
 def get_cluster(args, cluster_id):
     """One cluster with its chain nodes counted by status (as_of: as they stood on that day)."""
-    return clusters.get_cluster(graph(), checked(cluster_id, "cluster_id"), thresholds(), args.get("as_of"))
+    cluster_id, limits, day = checked(cluster_id, "cluster_id"), thresholds(), args.get("as_of")
+    return rendered.render(rendered.CLUSTERS, ("one", cluster_id, limits, day),
+                           lambda: clusters.get_cluster(graph(), cluster_id, limits, day), ClusterDetailSchema().dump,
+                           blp.set_etag)
 
 
 @blp.route("/clusters/<slug:cluster_id>", methods=["PATCH"])

@@ -46,6 +46,7 @@ class Rendered:
 
 
 CHAINS = Rendered()
+CLUSTERS = Rendered()  # the cluster list's pages and each cluster's counts (analysing every node of a page each time)
 
 
 def render(cache: Rendered, asked: Hashable, compute: Callable[[], Any], dump: Callable[[Any], Any],

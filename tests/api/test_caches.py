@@ -1,5 +1,5 @@
-"""Per-process caches: API key records for a few seconds (revocation within that time), rendered chains by the data
-revision (any data change is shown at the next request)."""
+"""Per-process caches: API key records for a few seconds (revocation within that time), rendered chains, cluster
+lists and cluster counts by the data revision (any data change is shown at the next request)."""
 
 import time
 
@@ -60,6 +60,34 @@ def test_a_rendered_chain_is_reused_until_data_changes(graph, client, keys):
     finally:
         graph.write("MATCH (n:ChainNode {id: $id}) SET n.name = replace(n.name, '（改）', '')", id=node)
     assert client.get(url, headers=keys["viewer"]).data == first.data
+
+
+@pytest.mark.parametrize("url, computed", [
+    ("/api/v1/clusters?county=130534", "list_clusters_with_counts"),
+    ("/api/v1/clusters/qinghe-cashmere", "get_cluster"),
+])
+def test_cluster_answers_are_reused_until_data_changes(graph, client, keys, monkeypatch, url, computed):
+    from api import clusters as view
+
+    calls = []
+    original = getattr(view.clusters, computed)
+    monkeypatch.setattr(view.clusters, computed, lambda *a, **k: calls.append(1) or original(*a, **k))
+    graph.write("MERGE (p:TestProbe {key: 'cluster-cache'}) SET p.at = timestamp()")  # a new data revision
+    try:
+        first = client.get(url, headers=keys["viewer"])
+        again = client.get(url, headers=keys["viewer"])
+        assert first.status_code == again.status_code == 200
+        assert first.data == again.data and first.headers["ETag"] == again.headers["ETag"]
+        assert len(calls) == 1  # the second answer is the first one's bytes
+        # a change made around the API (as cypher-shell would) is shown at the next request
+        graph.write("MATCH (c:Cluster {id: 'qinghe-cashmere'}) SET c.name = c.name + '（改）'")
+        changed = client.get(url, headers=keys["viewer"]).get_json()
+        assert len(calls) == 2
+        shown = [c for c in changed.get("items", [changed]) if c["id"] == "qinghe-cashmere"]
+        assert shown and shown[0]["name"].endswith("（改）")
+    finally:
+        graph.write("MATCH (c:Cluster {id: 'qinghe-cashmere'}) SET c.name = replace(c.name, '（改）', '')")
+        graph.write("MATCH (p:TestProbe {key: 'cluster-cache'}) DELETE p")
 
 
 def test_a_derived_write_does_not_renew_the_data_revision(graph):
