@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from chainmap.gaps.tally import FactsTally
 from chainmap.graph import Graph
 from chainmap.loading import fields as f
 from chainmap.loading import formats
@@ -165,6 +167,8 @@ class ImportFiles:
     empty_lists: dict[str, list[dict]]    # label -> [{key, props: {name: []}}]
     repeated_supplies: list[dict]         # later SUPPLIES rows with an earlier row's (supplier, customer, kind, since)
     keyed_firms: int = 0                  # firms outside Hebei whose keys and tie sets the files carry
+    facts_counted: bool = False           # the chain nodes carry their stored gap facts
+    refresh_after: list[str] = field(default_factory=list)  # firms whose nodes' facts Cypher recomputes afterwards
 
 
 class _Derived:
@@ -196,6 +200,11 @@ class _Writer:
         self.repeated: list[dict] = []
         self.supplies_seen: set[int] = set()
         self.derived = _Derived(key_parameters)
+        self.tally = FactsTally(dt.date.today())
+        self.chain_nodes: list[tuple[str, dict[str, Any]]] = []  # written with their facts, once those are counted
+        self.refresh_after: set[str] = set()  # firms whose stored facts Cypher recomputes after the import
+        self.facts_counted = False
+        self.supplies_out = _Counted(self.stream("supplies"))
         staging = open(out / "enterprises-outside.staged.csv", "w", encoding="utf-8", newline="")
         self.staged = (staging, csv.writer(staging, lineterminator="\n"))
 
@@ -213,6 +222,8 @@ class _Writer:
         return self.streams[name][1]
 
     def node(self, label: str, key: str, props: dict[str, Any], columns: list[str]) -> None:
+        if label == "Region":
+            self.tally.region(key, props)
         prop = KEYS[label]
         table = self.table(f"nodes-{label}", f"--nodes={label}", [prop, *columns], {prop: f"{prop}:ID({label})"})
         values = {k: v for k, v in props.items() if v is not None}
@@ -244,6 +255,7 @@ class _Writer:
             empties["revenue_years"] = empties["revenue_values"] = []
         if empties:
             self.empty_lists["Enterprise"].append({"key": uscc, "props": empties})
+        self.tally.firm(uscc, v["name"], v["entity_type"], region, v["status"], codes, v["chain_nodes"])
         derived = self.derived
         if region.startswith(HEBEI):
             derived.county[uscc] = region
@@ -270,17 +282,18 @@ class _Writer:
         self.counts["classified-enterprise"] += len(codes)
 
     def supply(self, v: dict[str, Any]) -> None:
-        supplier, customer, since = v["supplier"], v["customer"], v["since"]
-        key = hash(supplier + customer + v["kind"] + since.isoformat())
+        supplier, customer, kind, since = v["supplier"], v["customer"], v["kind"], v["since"].isoformat()
+        key = hash(supplier + customer + kind + since)
         self.derived.supply(supplier, customer)
         if key in self.supplies_seen:  # the online MERGE keeps one relationship with this row's values
             self.repeated.append(v)
+            self.refresh_after.update((supplier, customer))
             return
         self.supplies_seen.add(key)
         until = v["until"]
-        self.stream("supplies").writerow((supplier, customer, v["kind"], since.isoformat(),
-                                          until.isoformat() if until else "", v["evidence"] or ""))
-        self.counts["supplies"] += 1
+        self.tally.supplies(self.derived.county.get(supplier), customer, until)
+        self.supplies_out.writerow((supplier, customer, kind, since, until.isoformat() if until else "",
+                                    v["evidence"] or ""))
 
     def _finish_outside(self) -> int:
         """The firms outside Hebei, now that presence and ties are known: their rows with their tie sets, and
@@ -303,9 +316,33 @@ class _Writer:
         self.counts["outside"] = firms
         return firms
 
+    def _finish_chain_nodes(self) -> None:
+        """The chain nodes, with their stored gap facts when the tally could count them (chains came before firms)."""
+        tally = self.tally
+        stored: dict[str, dict[str, Any]] = {}
+        if tally.usable and self.chain_nodes:
+            singles = tally.singles()
+            customers: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
+            if singles and "supplies" in self.streams:
+                handle = self.streams["supplies"][0]
+                handle.flush()
+                with open(handle.name, encoding="utf-8", newline="") as written:
+                    for supplier, customer, _, _, until, _ in csv.reader(written):
+                        day = dt.date.fromisoformat(until) if until else None
+                        if supplier in singles and (day is None or day >= tally.today):
+                            customers[supplier].append((customer, day))
+            per_node, expiry = tally.facts(customers)
+            stored = {node: {"facts": json.dumps(facts, ensure_ascii=False, sort_keys=True), "facts_on": tally.today,
+                             "facts_expire": expiry.get(node)} for node, facts in per_node.items() if len(facts) > 1}
+        self.facts_counted = bool(stored)
+        for node_id, props in self.chain_nodes:
+            self.node("ChainNode", node_id, {**props, **stored.get(node_id, {})},
+                      [*CHAIN_NODE_COLUMNS, "facts", "facts_on", "facts_expire"])
+
     def finish(self) -> tuple[list[str], int, int, int]:
         """(importer arguments, nodes, relationships, firms with keys)."""
         firms = self._finish_outside()
+        self._finish_chain_nodes()
         multiline = False
         arguments = []
         nodes = relationships = 0
@@ -326,10 +363,23 @@ class _Writer:
             header.write_text(header_line + "\n", encoding="utf-8")
             arguments.append(f"{argument}={header},{handle.name}")
         nodes += self.counts["hebei"] + self.counts["outside"]
-        relationships += sum(self.counts[k] for k in ("classified-enterprise", "operates-in", "member-of", "supplies"))
+        relationships += sum(self.counts[k] for k in ("classified-enterprise", "operates-in", "member-of"))
+        relationships += self.supplies_out.rows
         # Fields spanning lines make the importer read single-threaded: asked for only when a file has one.
         arguments.append(f"--multiline-fields={'true' if multiline else 'false'}")
         return arguments, nodes, relationships, firms
+
+
+class _Counted:
+    """A csv writer that counts its rows."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.rows = 0
+
+    def writerow(self, row: tuple) -> None:
+        self.writer.writerow(row)
+        self.rows += 1
 
 
 def _joined(codes: list[str]) -> str:
@@ -499,7 +549,8 @@ def write_import_files(graph: Graph, policies: Policies, directories: list[Path]
                                   "请先批量导入其余目录，再用 `python -m chainmap load` 装载这一目录（按更新处理）")
         loaders.append(loader)
     arguments, nodes, relationships, firms = writer.finish()
-    return loaders, ImportFiles(arguments, nodes, relationships, dict(writer.empty_lists), writer.repeated, firms)
+    return loaders, ImportFiles(arguments, nodes, relationships, dict(writer.empty_lists), writer.repeated, firms,
+                                writer.facts_counted, sorted(writer.refresh_after))
 
 
 def _rows(loader: Loader, spec: formats.CsvSpec) -> Iterator[dict]:
@@ -548,9 +599,10 @@ def _write_clusters(loader: Loader, w: _Writer, present: set[str]) -> None:
         w.node("Cluster", row["id"], row["props"], list(row["props"]))
         w.relationship("LOCATED_IN", ("Cluster", row["id"]), ("Region", cluster["county"]))
         nodes, edges = expand(cluster, loader.definitions[cluster["chain"]])
+        w.tally.cluster(cluster["county"], [(n["id"], n["key"], n["industry_codes"]) for n in nodes])
         for node in nodes:
             node_id = node.pop("id")
-            w.node("ChainNode", node_id, {**node, **marks.pop(node_id, {})}, list(CHAIN_NODE_COLUMNS))
+            w.chain_nodes.append((node_id, {**node, **marks.pop(node_id, {})}))
             w.relationship("HAS_NODE", ("Cluster", row["id"]), ("ChainNode", node_id))
             for code in node["industry_codes"]:
                 w.relationship("CLASSIFIED_AS", ("ChainNode", node_id), ("Industry", code))

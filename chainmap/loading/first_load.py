@@ -75,7 +75,8 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
     report.nodes, report.relationships = files.nodes, files.relationships
     report.steps.append(("validate and write import files", time.monotonic() - began))
     say(f"校验通过并写出导入文件：{report.rows:,} 行 → {files.nodes:,} 个节点、{files.relationships:,} 条关系"
-        f"（含 {files.keyed_firms:,} 家京津企业的排序键和关联县集合），{report.steps[-1][1]:.1f} 秒")
+        f"（含 {files.keyed_firms:,} 家京津企业的排序键和关联县集合"
+        f"{'、全部产业链环节的缺口事实' if files.facts_counted else ''}），{report.steps[-1][1]:.1f} 秒")
 
     began = time.monotonic()
     stopping.join()
@@ -100,11 +101,15 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
         graph.write_batches(q.REPEATED_SUPPLIES, files.repeated_supplies)
     project_history.migrate(graph)  # loaded introductions get their first, dated stage entry, as `chainmap load` does
     graph.write(rank_keys.SET_MARKER, version=upkeep.keys_version(policies.recommendation))
-    nodes = upkeep.refresh_facts(graph)
+    if files.facts_counted:  # only the nodes that repeated SUPPLIES rows feed are recomputed, as after an online write
+        nodes = upkeep.refresh_facts(graph, upkeep.nodes_before(graph, files.refresh_after)) if files.refresh_after else 0
+    else:  # chains loaded after firms (an unusual directory order): every node is computed in the database
+        nodes = upkeep.refresh_facts(graph)
     graph.renew()
     graph.close()
     report.steps.append(("derived data", time.monotonic() - began))
-    say(f"派生数据：{nodes:,} 个产业链环节的缺口事实及其余补充，{report.steps[-1][1]:.1f} 秒")
+    say(f"派生数据的补充（空列表、重复的协作配套行、引进项目的阶段记录、{nodes:,} 个产业链环节的缺口事实）："
+        f"{report.steps[-1][1]:.1f} 秒")
     return report
 
 
