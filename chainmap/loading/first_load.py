@@ -73,7 +73,7 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
     (work / "import.args").write_text("\n".join(files.arguments) + "\n", encoding="utf-8")
     report.rows = sum(sum(loader.row_counts.values()) for loader in loaders)
     report.nodes, report.relationships = files.nodes, files.relationships
-    report.steps.append(("validate and write import files", time.monotonic() - began))
+    report.steps.append(("校验并写出导入文件", time.monotonic() - began))
     say(f"校验通过并写出导入文件：{report.rows:,} 行 → {files.nodes:,} 个节点、{files.relationships:,} 条关系"
         f"（含 {files.keyed_firms:,} 家京津企业的排序键和关联县集合"
         f"{'、全部产业链环节的缺口事实' if files.facts_counted else ''}），{report.steps[-1][1]:.1f} 秒")
@@ -81,17 +81,17 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
     began = time.monotonic()
     stopping.join()
     _neo4j(env, "import", database, str(work / "import.args"))
-    report.steps.append(("neo4j-admin import", time.monotonic() - began))
+    report.steps.append(("neo4j-admin 导入", time.monotonic() - began))
     say(f"neo4j-admin 导入：{report.steps[-1][1]:.1f} 秒")
     began = time.monotonic()
     _neo4j(env, "start")
-    report.steps.append(("start", time.monotonic() - began))
+    report.steps.append(("重新启动数据库", time.monotonic() - began))
     say(f"数据库已重新启动：{report.steps[-1][1]:.1f} 秒")
 
     graph = connect()
     began = time.monotonic()
     apply_schema(graph)
-    report.steps.append(("schema", time.monotonic() - began))
+    report.steps.append(("建立约束和索引", time.monotonic() - began))
     say(f"约束和索引已建立并上线：{report.steps[-1][1]:.1f} 秒")
 
     began = time.monotonic()
@@ -107,7 +107,7 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
         nodes = upkeep.refresh_facts(graph)
     graph.renew()
     graph.close()
-    report.steps.append(("derived data", time.monotonic() - began))
+    report.steps.append(("派生数据的补充", time.monotonic() - began))
     say(f"派生数据的补充（空列表、重复的协作配套行、引进项目的阶段记录、{nodes:,} 个产业链环节的缺口事实）："
         f"{report.steps[-1][1]:.1f} 秒")
     return report
