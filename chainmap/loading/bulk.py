@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,6 @@ class ImportFiles:
     repeated_supplies: list[dict]         # later SUPPLIES rows with an earlier row's (supplier, customer, kind, since)
     keyed_firms: int = 0                  # firms outside Hebei whose keys and tie sets the files carry
     facts_counted: bool = False           # the chain nodes carry their stored gap facts
-    refresh_after: list[str] = field(default_factory=list)  # firms whose nodes' facts Cypher recomputes afterwards
 
 
 class BulkLoader(Loader):
@@ -222,7 +221,7 @@ def write_import_files(graph: Graph, policies: Policies, directories: list[Path]
         loaders.append(loader)
     arguments, nodes, relationships, firms = writer.finish()
     return loaders, ImportFiles(arguments, nodes, relationships, dict(writer.empty_lists), writer.repeated, firms,
-                                writer.facts_counted, sorted(writer.refresh_after))
+                                writer.facts_counted)
 
 
 def _rows(loader: Loader, spec: formats.CsvSpec) -> Iterator[dict]:

@@ -101,10 +101,8 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
         graph.write_batches(q.REPEATED_SUPPLIES, files.repeated_supplies)
     project_history.migrate(graph)  # loaded introductions get their first, dated stage entry, as `chainmap load` does
     graph.write(rank_keys.SET_MARKER, version=upkeep.keys_version(policies.recommendation))
-    if files.facts_counted:  # only the nodes that repeated SUPPLIES rows feed are recomputed, as after an online write
-        nodes = upkeep.refresh_facts(graph, upkeep.nodes_before(graph, files.refresh_after)) if files.refresh_after else 0
-    else:  # chains loaded after firms (an unusual directory order): every node is computed in the database
-        nodes = upkeep.refresh_facts(graph)
+    # Chains loaded after firms (an unusual directory order): every node's facts are computed in the database.
+    nodes = 0 if files.facts_counted else upkeep.refresh_facts(graph)
     graph.renew()
     graph.close()
     report.steps.append(("派生数据的补充", time.monotonic() - began))

@@ -164,7 +164,8 @@ class Writer:
         self.derived = _Derived(key_parameters)
         self.tally = FactsTally(dt.date.today())
         self.chain_nodes: list[tuple[str, dict[str, Any]]] = []  # written with their facts, once those are counted
-        self.refresh_after: set[str] = set()  # firms whose stored facts Cypher recomputes after the import
+        # key -> the last row repeating it: the relationship the online MERGE keeps has its values (facts count them)
+        self.last_of_repeated: dict[str, dict] = {}
         self.facts_counted = False
         self.supplies_out = _Counted(self.stream("supplies"))
         staging = open(out / "enterprises-outside.staged.csv", "w", encoding="utf-8", newline="")
@@ -249,7 +250,7 @@ class Writer:
         self.derived.supply(supplier, customer)
         if key in self.supplies_seen:  # the online MERGE keeps one relationship with this row's values
             self.repeated.append(v)
-            self.refresh_after.update((supplier, customer))
+            self.last_of_repeated[supplier + customer + kind + since] = v
             return
         self.supplies_seen.add(key)
         until = v["until"]
@@ -278,22 +279,40 @@ class Writer:
         self.counts["outside"] = firms
         return firms
 
+    def _singles_customers(self, singles: set[str]) -> dict[str, list[tuple[str, dt.date | None]]]:
+        """The SUPPLIES in force of the firms that are a node's only local supply, read back from the written file.
+        Where rows repeated a key, the inbound counts are redone in the same read with the values the relationship
+        keeps (the last row's), counting once a row whose key only collided in the writer's hash."""
+        tally, repeated = self.tally, dict(self.last_of_repeated)
+        customers: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
+        if not (singles or repeated):
+            return customers
+        recount = bool(repeated)
+        if recount:
+            tally.inbound.clear()
+        handle = self.streams["supplies"][0]
+        handle.flush()
+
+        def count(supplier: str, customer: str, until: dt.date | None) -> None:
+            if recount:
+                tally.supplies(self.derived.county.get(supplier), customer, until)
+            if supplier in singles and (until is None or until >= tally.today):
+                customers[supplier].append((customer, until))
+
+        with open(handle.name, encoding="utf-8", newline="") as written:
+            for supplier, customer, kind, since, until, _ in csv.reader(written):
+                last = repeated.pop(supplier + customer + kind + since, None) if repeated else None
+                count(supplier, customer, last["until"] if last else dt.date.fromisoformat(until) if until else None)
+        for last in repeated.values():  # collided, not repeated: a relationship of its own
+            count(last["supplier"], last["customer"], last["until"])
+        return customers
+
     def _finish_chain_nodes(self) -> None:
         """The chain nodes, with their stored gap facts when the tally could count them (chains came before firms)."""
         tally = self.tally
         stored: dict[str, dict[str, Any]] = {}
         if tally.usable and self.chain_nodes:
-            singles = tally.singles()
-            customers: dict[str, list[tuple[str, dt.date | None]]] = defaultdict(list)
-            if singles and "supplies" in self.streams:
-                handle = self.streams["supplies"][0]
-                handle.flush()
-                with open(handle.name, encoding="utf-8", newline="") as written:
-                    for supplier, customer, _, _, until, _ in csv.reader(written):
-                        day = dt.date.fromisoformat(until) if until else None
-                        if supplier in singles and (day is None or day >= tally.today):
-                            customers[supplier].append((customer, day))
-            per_node, expiry = tally.facts(customers)
+            per_node, expiry = tally.facts(self._singles_customers(tally.singles()))
             stored = {node: {"facts": json.dumps(facts, ensure_ascii=False, sort_keys=True), "facts_on": tally.today,
                              "facts_expire": expiry.get(node)} for node, facts in per_node.items() if len(facts) > 1}
         self.facts_counted = bool(stored)
