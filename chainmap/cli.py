@@ -346,6 +346,8 @@ def import_bulk(directories: tuple[Path, ...], database: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for step, seconds in report.steps:
+        click.echo(f"  {step}：{seconds:.1f} 秒（按装载行数计 {report.rows / max(seconds, 0.001):,.0f} 行/秒）")
     click.echo(f"完成：{report.rows:,} 行 → {report.nodes:,} 个节点、{report.relationships:,} 条关系，"
                f"共 {report.seconds:.1f} 秒（{report.rows / report.seconds:,.0f} 行/秒），可以提供服务")
 

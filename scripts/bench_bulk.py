@@ -8,6 +8,7 @@ The bulk side goes into the province instance var/neo4j-province that bench_api.
 RSS of each command and of each Neo4j server, the store size, and the load average next to every figure.
 
     .venv/bin/python scripts/bench_bulk.py [--enterprises 1000000 --supplies 3000000] [--skip-online] [--replace]
+        [--bulk-home var/neo4j-bulk]   (ports: CHAINMAP_BENCH_BOLT_PORT, CHAINMAP_BENCH_ONLINE_PORT)
 """
 
 from __future__ import annotations
@@ -46,20 +47,28 @@ def rss_mib(pid: int) -> int:
 
 
 class Peaks:
-    """Peak RSS of the server of an instance (followed across restarts) while a command runs."""
+    """Peak RSS of the server of an instance (followed across restarts) while a command runs, and the machine's
+    1-minute load average over the same time (mean and maximum)."""
 
     def __init__(self, home: Path) -> None:
         self.pid_file = home / "run" / "neo4j.pid"
         self.server = 0
+        self.loads: list[float] = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
     def _watch(self) -> None:
         while not self.done.wait(0.5):
+            self.loads.append(os.getloadavg()[0])
             try:
                 self.server = max(self.server, rss_mib(int(self.pid_file.read_text().strip())))
             except (OSError, ValueError):
                 pass
+
+    def load(self) -> str:
+        if not self.loads:
+            return "load average n/a"
+        return f"load average mean {sum(self.loads) / len(self.loads):.1f}, max {max(self.loads):.1f}"
 
     def __enter__(self) -> Peaks:
         self.thread.start()
@@ -102,6 +111,7 @@ def main() -> None:
     parser.add_argument("--supplies", type=int, default=3_000_000)
     parser.add_argument("--skip-online", action="store_true", help="bulk side only")
     parser.add_argument("--replace", action="store_true", help="replace the province instance's data")
+    parser.add_argument("--bulk-home", type=Path, help="the bulk side's instance (default var/neo4j-province)")
     args = parser.parse_args()
     data = ROOT / "var" / f"province-{args.enterprises}-{args.supplies}"
     synth(data, 11, args.enterprises, args.supplies)
@@ -109,6 +119,8 @@ def main() -> None:
     heap = "4g" if args.enterprises <= 1_000_000 else "8g"
 
     bulk_env = bench_env("province", 7697, heap)
+    if args.bulk_home:
+        bulk_env["CHAINMAP_NEO4J_HOME"] = str(args.bulk_home.resolve())
     bulk_home = Path(bulk_env["CHAINMAP_NEO4J_HOME"])
     if args.replace:
         neo4j(bulk_env, "stop")
@@ -124,8 +136,8 @@ def main() -> None:
     print(output.rstrip())
     print(f"BULK   {rows:,} rows ready to serve in {seconds:.0f} s = {rows / seconds:,.0f} rows/s; command peak RSS "
           f"{command_peak} MiB (the importer's JVM is its child: see its own log), server peak RSS {peaks.server} MiB; "
-          f"store {store_gib(bulk_home):.2f} GiB (load average {load:.1f} -> "
-          f"{os.getloadavg()[0]:.1f})", flush=True)
+          f"store {store_gib(bulk_home):.2f} GiB (load average {load:.1f} at start -> "
+          f"{os.getloadavg()[0]:.1f} at end; {peaks.load()} on {os.cpu_count()} cores)", flush=True)
     if args.skip_online:
         return
     neo4j(bulk_env, "stop")  # one server at a time: the machine's memory is shared
@@ -150,8 +162,7 @@ def main() -> None:
         online = time.monotonic() - began
         print(f"ONLINE {rows:,} rows ready to serve in {online:.0f} s = {rows / online:,.0f} rows/s; loader peak RSS "
               f"{loader_peak} MiB, server peak RSS {peaks.server} MiB; store {store_gib(online_home):.2f} GiB "
-              f"(load average {load:.1f} -> "
-              f"{os.getloadavg()[0]:.1f})")
+              f"(load average {load:.1f} at start -> {os.getloadavg()[0]:.1f} at end; {peaks.load()})")
         print(f"bulk / online: {online / seconds:.1f}x the rows/s (goal >= 10x); bulk ready in {seconds / 60:.1f} min "
               f"(goal <= 3 min)")
     finally:

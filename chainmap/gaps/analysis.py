@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, LiteralString
 
 from chainmap import places
@@ -215,9 +215,16 @@ def compute_facts(graph: Graph, query: LiteralString, ids: list[str], day: dt.da
                   counties: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dt.date]]:
     """({node id: facts in the stored layout, for these scopes}, {node id: the first end date of a counted
     relationship}) on `day`, by `query` (COMPUTE or chainmap.gaps.as_of.COMPUTE_AS_OF)."""
+    return assemble_facts(graph.read(query, nodes=ids, scopes=list(scopes), day=day), ids, counties)
+
+
+def assemble_facts(rows: Iterable[dict[str, Any]], ids: list[str],
+                   counties: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dt.date]]:
+    """compute_facts from the rows of its query (or of chainmap.gaps.tally, which counts them while a bulk load
+    writes its files)."""
     per_node: dict[str, dict] = {nid: {"v": FACTS_VERSION} for nid in ids}
     expiry: dict[str, dt.date] = {}
-    for row in graph.read(query, nodes=ids, scopes=list(scopes), day=day):
+    for row in rows:
         scope = row["scope"]
         if row["expires"] is not None:
             expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))

@@ -16,8 +16,9 @@ EMPTY_LISTS: dict[str, LiteralString] = {
     "Introduction": "UNWIND $rows AS row MATCH (n:Introduction {id: row.key}) SET n += row.props",
 }
 # A later SUPPLIES row with an earlier row's key: the online MERGE keeps one relationship with the later values.
+# The writer tells repeats by a 64-bit hash of the key; MERGE also writes a row whose hash only collided.
 REPEATED_SUPPLIES: LiteralString = (
-    "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier})"
-    "-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c:Enterprise {uscc: row.customer}) "
+    "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
+    "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
     "SET r.until = row.until, r.evidence = row.evidence"
 )

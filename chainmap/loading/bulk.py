@@ -1,26 +1,37 @@
-"""neo4j-admin import files from validated load directories: the nodes, relationships and properties the online loader
-(chainmap.loading.loader) would write, as CSV with typed headers.
+"""neo4j-admin import files from load directories, validated and written in one streaming pass: the nodes,
+relationships and properties the online loader (chainmap.loading.loader) would write, and the derived data it would
+compute in the database — rank keys on the firms' classifications and tie sets on the firms outside Hebei — as CSV
+with typed headers.
 
-The online loader's Cypher is the definition (chainmap.graph.loading); this module writes the same graph in the
-importer's format: one node file per label, one relationship file per type, headers written last (a column's type is
-the type of the values it held). What the importer cannot express is listed for the loader to finish in Cypher:
-empty lists (an empty array field imports as no property, the online loader stores `[]`) and SUPPLIES rows repeating
-an earlier row's key (the online loader's MERGE keeps one relationship with the later row's values).
+The online loader's Cypher is the definition (chainmap.graph.loading, chainmap.graph.rank_keys); this module writes
+the same graph in the importer's format. Validation is the online loader's (BulkLoader only reads faster: one
+`csv.reader` pass, each column parsed by the format's own parser, any row that fails falling back to
+`parse_row` for the very same messages). What the importer cannot express is listed for the loader to finish in
+Cypher: empty lists (an empty array field imports as no property, the online loader stores `[]`) and SUPPLIES rows
+repeating an earlier row's key (the online loader's MERGE keeps one relationship with the later row's values).
+
+Tie sets are written only where they hold a county: a firm without Hebei partners has no `tie_counties`, as after
+the online loader's own writes (only its full rebuild writes `[]`); readers take the two alike
+(chainmap.recommendations.search reads `coalesce(e.tie_counties, [])`).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from chainmap.graph import Graph
+from chainmap.loading import fields as f
 from chainmap.loading import formats
 from chainmap.loading.chains import expand
+from chainmap.loading.formats import CsvSpec
+from chainmap.loading.import_files import KEYS, BulkRefused, Writer
 from chainmap.loading.loader import (
+    PENDING_FLUSH,
     WRITERS,
     Loader,
     _cluster_row,
@@ -28,87 +39,9 @@ from chainmap.loading.loader import (
     parse_row,
     read_csv,
 )
+from chainmap.policy import Policies
 
-# A character no loaded text holds (checked): the importer's array delimiter.
-ARRAY_DELIMITER = "\x1f"
-# Node labels, the property that is their key, and the importer's id space for each.
-KEYS = {"Region": "adcode", "Industry": "code", "Cluster": "id", "ChainNode": "id", "Enterprise": "uscc",
-        "Introduction": "id"}
-
-
-class BulkRefused(ValueError):
-    """The directories cannot be imported as one first load (the message says why and what to do)."""
-
-
-@dataclass
-class _Table:
-    """One importer file: rows written as they come, the header (with types) at the end."""
-
-    path: Path
-    columns: list[str]
-    fixed: dict[str, str]   # column -> header entry that needs no type (:ID, :START_ID, :END_ID)
-    handle: TextIO
-    writer: Any = None
-    types: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-
-    def add(self, values: dict[str, Any]) -> None:
-        if self.writer is None:
-            self.writer = csv.writer(self.handle, lineterminator="\n")
-        self.writer.writerow([self._cell(c, values.get(c)) for c in self.columns])
-        self.rows += 1
-
-    def _cell(self, column: str, value: Any) -> str:
-        if value is None or column in self.fixed:
-            return "" if value is None else str(value)
-        kind = _type_of(value)
-        if kind is not None:
-            known = self.types.get(column)
-            if known is not None and known != kind:
-                merged = {frozenset({"long", "double"}): "double", frozenset({"long[]", "double[]"}): "double[]"}
-                kind = merged.get(frozenset({known, kind}))
-                if kind is None:
-                    raise BulkRefused(f"{self.path.name}: column {column} holds values of two types")
-            self.types[column] = kind
-        return _text(value)
-
-    def header(self) -> str:
-        entries = [self.fixed.get(c) or f"{c}:{self.types.get(c, 'string')}" for c in self.columns]
-        return ",".join(entries) + "\n"
-
-
-def _type_of(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, list):
-        inner = {_type_of(v) for v in value}
-        if not inner:
-            return None  # an empty list says nothing about its column's type
-        if inner == {"long", "double"}:
-            return "double[]"
-        if len(inner) != 1:
-            raise BulkRefused(f"a list mixes types: {value!r}")
-        return f"{inner.pop()}[]"
-    return "string"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        parts = [_text(v) for v in value]
-        if any(ARRAY_DELIMITER in p for p in parts):
-            raise BulkRefused("a list value holds the importer's array delimiter (U+001F)")
-        return ARRAY_DELIMITER.join(parts)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+__all__ = ["BulkLoader", "BulkRefused", "ImportFiles", "write_import_files"]
 
 
 @dataclass
@@ -120,61 +53,175 @@ class ImportFiles:
     relationships: int
     empty_lists: dict[str, list[dict]]    # label -> [{key, props: {name: []}}]
     repeated_supplies: list[dict]         # later SUPPLIES rows with an earlier row's (supplier, customer, kind, since)
+    keyed_firms: int = 0                  # firms outside Hebei whose keys and tie sets the files carry
+    facts_counted: bool = False           # the chain nodes carry their stored gap facts
 
 
-class _Writer:
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.tables: dict[str, _Table] = {}
-        self.empty_lists: dict[str, list[dict]] = defaultdict(list)
+class BulkLoader(Loader):
+    """Validates a directory exactly as Loader does (same rules, same messages) against a database known to be
+    empty, and writes the importer's files in the same pass. Asks the graph nothing: the server may be stopping."""
 
-    def table(self, name: str, columns: list[str], fixed: dict[str, str]) -> _Table:
-        if name not in self.tables:
-            path = self.out / f"{name}.csv"
-            self.tables[name] = _Table(path, columns, fixed, open(path, "w", encoding="utf-8", newline=""))
-        return self.tables[name]
+    def __init__(self, graph: Graph, policies: Policies, directory: Path, writer: Writer) -> None:
+        super().__init__(graph, policies, directory)
+        self.writer = writer
 
-    def node(self, label: str, key: str, props: dict[str, Any], columns: list[str]) -> None:
-        prop = KEYS[label]
-        table = self.table(f"nodes-{label}", [prop, *columns], {prop: f"{prop}:ID({label})"})
-        values = {k: v for k, v in props.items() if v is not None}
-        empties = {k: [] for k, v in values.items() if v == []}
-        if empties:
-            self.empty_lists[label].append({"key": key, "props": empties})
-        table.add({**values, prop: key})
-
-    def relationship(self, kind: str, start: tuple[str, str], end: tuple[str, str], props: dict[str, Any] | None = None,
-                     columns: tuple[str, ...] = ()) -> None:
-        name = f"rels-{kind}-{start[0]}-{end[0]}"
-        table = self.table(name, [":START_ID", ":END_ID", *columns],
-                           {":START_ID": f":START_ID({start[0]})", ":END_ID": f":END_ID({end[0]})"})
-        table.add({":START_ID": start[1], ":END_ID": end[1], **(props or {})})
-
-    def finish(self) -> list[str]:
-        arguments = []
-        for name, table in self.tables.items():
-            table.handle.close()
-            header = self.out / f"{name}.header.csv"
-            header.write_text(table.header(), encoding="utf-8")
-            if name.startswith("nodes-"):
-                arguments.append(f"--nodes={name.split('-', 1)[1]}={header},{table.path}")
+    def validate(self) -> Any:
+        present = [spec for spec in formats.ORDER if (self.dir / self._name(spec)).exists()]
+        if not present:
+            names = ", ".join(self._name(s) for s in formats.ORDER)
+            self._error(str(self.dir), 0, "directory", f"holds none of the load files ({names})")
+            return self.report
+        for spec in present:
+            if spec == "chains.json":
+                self._validate_chains()
+            elif spec is formats.ENTERPRISES:
+                self._stream(spec, self._enterprise_refs, self.writer.enterprise)
+            elif spec is formats.SUPPLIES:
+                self._stream(spec, self._supply_refs, lambda v, file: self.writer.supply(v),
+                             {"supplier": self._known_uscc, "customer": self._known_uscc})
             else:
-                arguments.append(f"--relationships={name.split('-')[1]}={header},{table.path}")
-        return arguments
+                self._validate_csv(spec)
+        if self.report.ok:
+            _write_small_files(self, self.writer, {s.file for s in present if not isinstance(s, str)})
+        return self.report
+
+    def _resolve(self, spec: CsvSpec, kind: str, refs: dict[str, list[tuple[int, str]]], final: bool) -> None:
+        # The database is empty (checked before): what the directories do not provide is unknown.
+        for value in refs:
+            if value not in self.known[kind]:
+                for line, name in refs[value]:
+                    self._error(spec.file, line, name, f"unknown {kind.replace('_', ' ')} {value!r}")
+
+    def _known_uscc(self, raw: str) -> str:
+        """A USCC already provided as an enterprise key was validated as one."""
+        return raw if raw in self.known["enterprise"] else f.uscc(raw)
+
+    # ---- one pass: parse, check, resolve references, write ------------------------------------
+    def _stream(self, spec: CsvSpec, refs: Callable[[dict, int, set, dict], None], write: Callable[[dict, str], None],
+                shortcuts: dict[str, f.Parser] | None = None) -> None:
+        if not self._header_ok(spec):
+            return
+        seen: set[str] = set()
+        pending: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+        rows = 0
+        for line, values, errors in _parsed(self.dir / spec.file, spec, shortcuts or {}):
+            rows += 1
+            for name, reason in errors:
+                self._error(spec.file, line, name, reason)
+            if errors:
+                continue
+            if spec.key:
+                key = values[spec.key]
+                if key in seen:
+                    self._error(spec.file, line, spec.key, f"{key!r} appears more than once in the file")
+                seen.add(key)
+            refs(values, line, seen, pending)
+            if pending:
+                for kind in [k for k, refs_of in pending.items() if len(refs_of) >= PENDING_FLUSH
+                             and k != spec.provides]:
+                    self._resolve(spec, kind, pending.pop(kind), final=False)
+            if self.report.ok:
+                write(values, spec.file)
+        self.row_counts[spec.file] = rows
+        if spec.provides:
+            if self.known[spec.provides]:
+                self.known[spec.provides] |= seen
+            else:  # keep the one set (a million keys is worth not copying)
+                self.known[spec.provides] = seen
+        for kind, refs_of in pending.items():
+            self._resolve(spec, kind, refs_of, final=True)
+
+    def _enterprise_refs(self, v: dict, line: int, seen: set, pending: dict) -> None:
+        known = self.known
+        if v["region"] not in known["region"]:
+            pending["region"][v["region"]].append((line, "region"))
+        for code in v["industry_codes"]:
+            if code not in known["industry"]:
+                pending["industry"][code].append((line, "industry_codes"))
+        for node in v["chain_nodes"]:
+            if node not in known["chain_node"]:
+                pending["chain_node"][node].append((line, "chain_nodes"))
+        group = v["group"]
+        if group is not None and group not in known["enterprise"] and group not in seen:
+            pending["enterprise"][group].append((line, "group"))
+
+    def _supply_refs(self, v: dict, line: int, seen: set, pending: dict) -> None:
+        known = self.known["enterprise"]
+        for name in ("supplier", "customer"):
+            if v[name] not in known:
+                pending["enterprise"][v[name]].append((line, name))
 
 
-def write_import_files(loaders: list[Loader], out: Path) -> ImportFiles:
-    """Write the importer's files for these validated loaders (one per directory, in load order) into `out`."""
+# Columns whose few distinct values repeat over millions of rows: each distinct text is parsed once (the parsers are
+# pure; a text that fails is never cached, so its row is parsed again by parse_row for the message).
+REPEATING = frozenset({"entity_type", "region", "industry_codes", "chain_nodes", "status", "registered_on", "synthetic",
+                       "bj_restricted", "expansion_year", "green_factory", "kind", "since", "until", "evidence"})
+_MISSING = object()
+
+
+def _parsed(path: Path, spec: CsvSpec, shortcuts: dict[str, f.Parser]) -> Iterator[tuple[int, dict, list]]:
+    """(line, values, errors) for each data row, exactly as read_csv + parse_row give them, faster: a row is parsed
+    column by column with the format's parsers (or a shortcut that accepts exactly what its parser accepts), and
+    only a row that fails is parsed again by parse_row, for its messages."""
+    names = list(spec.columns)
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        width = len(header)
+        where = {name: i for i, name in enumerate(header)}  # a repeated column: csv.DictReader keeps the last
+        columns = [(name, where.get(name), shortcuts.get(name, spec.columns[name]),
+                    {} if name in REPEATING else None) for name in names]
+        check, derive = spec.check, formats.DERIVE.get(spec.file)
+        for row in reader:
+            if not row:  # csv.DictReader skips blank lines
+                continue
+            line = reader.line_num
+            if len(row) == width:
+                try:
+                    values = {}
+                    for name, i, parse, cache in columns:
+                        raw = "" if i is None else row[i].strip()
+                        if cache is None:
+                            values[name] = parse(raw)
+                        elif (value := cache.get(raw, _MISSING)) is not _MISSING:
+                            values[name] = value
+                        else:
+                            values[name] = cache[raw] = parse(raw)
+                except ValueError:
+                    pass
+                else:
+                    if check is None or not check(values):
+                        yield line, derive(values) if derive else values, []
+                        continue
+            values, errors = parse_row(spec, dict(zip(header, row, strict=False)))  # as csv.DictReader
+            yield line, values, errors
+
+
+def write_import_files(graph: Graph, policies: Policies, directories: list[Path], out: Path,
+                       key_parameters: dict[str, Any]) -> tuple[list[Loader], ImportFiles]:
+    """Validate the directories (in load order, each seeing what the earlier ones provide) and write the importer's
+    files for them into `out`, in one pass. The caller raises LoadFailed when a loader's report has errors."""
     out.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(out)
-    repeated: list[dict] = []
-    supplies_seen: set[int] = set()
-    for loader in loaders:
-        _write_directory(loader, writer, supplies_seen, repeated)
-    arguments = writer.finish()
-    nodes = sum(t.rows for n, t in writer.tables.items() if n.startswith("nodes-"))
-    return ImportFiles(arguments, nodes, sum(t.rows for t in writer.tables.values()) - nodes,
-                       dict(writer.empty_lists), repeated)
+    writer = Writer(out, key_parameters)
+    loaders: list[Loader] = []
+    for directory in directories:
+        loader = BulkLoader(graph, policies, directory, writer)
+        if loaders:
+            loader.known = loaders[-1].known
+            loader.definitions = dict(loaders[-1].definitions)
+        before = {kind: len(keys) for kind, keys in loader.known.items()}
+        loader.validate()
+        for spec in formats.ORDER:
+            if isinstance(spec, str) or not spec.provides or spec.file not in loader.row_counts:
+                continue
+            overlap = before.get(spec.provides, 0) + loader.row_counts[spec.file] - len(loader.known[spec.provides])
+            if overlap > 0:
+                raise BulkRefused(f"{directory / spec.file} 中有 {overlap} 个键已在前面的目录中出现：批量导入只做首次装载，"
+                                  "请先批量导入其余目录，再用 `python -m chainmap load` 装载这一目录（按更新处理）")
+        loaders.append(loader)
+    arguments, nodes, relationships, firms = writer.finish()
+    return loaders, ImportFiles(arguments, nodes, relationships, dict(writer.empty_lists), writer.repeated, firms,
+                                writer.facts_counted)
 
 
 def _rows(loader: Loader, spec: formats.CsvSpec) -> Iterator[dict]:
@@ -183,8 +230,8 @@ def _rows(loader: Loader, spec: formats.CsvSpec) -> Iterator[dict]:
         yield shape(parse_row(spec, raw)[0], spec.file)
 
 
-def _write_directory(loader: Loader, w: _Writer, supplies_seen: set[int], repeated: list[dict]) -> None:
-    present = {spec.file for spec in formats.ORDER if not isinstance(spec, str) and (loader.dir / spec.file).exists()}
+def _write_small_files(loader: Loader, w: Writer, present: set[str]) -> None:
+    """Regions, industries, clusters with their chains and marks, introductions: small, written from a second read."""
     for spec, label in ((formats.REGIONS, "Region"), (formats.INDUSTRIES, "Industry")):
         if spec.file in present:
             parent_type = "PART_OF" if label == "Region" else "IN"
@@ -195,28 +242,6 @@ def _write_directory(loader: Loader, w: _Writer, supplies_seen: set[int], repeat
                     w.relationship(parent_type, (label, key), (label, row["props"]["parent"]))
     if formats.CLUSTERS.file in present:
         _write_clusters(loader, w, present)
-    if formats.ENTERPRISES.file in present:
-        columns = list(_enterprise_columns())
-        for row in _rows(loader, formats.ENTERPRISES):
-            uscc = row["uscc"]
-            w.node("Enterprise", uscc, row["props"], columns)
-            for node in row["chain_nodes"]:
-                w.relationship("OPERATES_IN", ("Enterprise", uscc), ("ChainNode", node),
-                               {"evidence": row["evidence"], "confidence": 1.0}, ("evidence", "confidence"))
-            for code in row["props"]["industry_codes"]:
-                w.relationship("CLASSIFIED_AS", ("Enterprise", uscc), ("Industry", code))
-            if row["props"]["group"]:
-                w.relationship("MEMBER_OF", ("Enterprise", uscc), ("Enterprise", row["props"]["group"]))
-    if formats.SUPPLIES.file in present:
-        for row in _rows(loader, formats.SUPPLIES):
-            key = hash((row["supplier"], row["customer"], row["kind"], row["since"]))
-            if key in supplies_seen:  # the online MERGE keeps one relationship with this row's values
-                repeated.append(row)
-                continue
-            supplies_seen.add(key)
-            w.relationship("SUPPLIES", ("Enterprise", row["supplier"]), ("Enterprise", row["customer"]),
-                           {k: row[k] for k in ("kind", "since", "until", "evidence")},
-                           ("kind", "since", "until", "evidence"))
     if formats.INTRODUCTIONS.file in present:
         for row in _rows(loader, formats.INTRODUCTIONS):
             w.node("Introduction", row["id"], row["props"], [c for c in formats.INTRODUCTIONS.columns if c != "id"])
@@ -224,17 +249,7 @@ def _write_directory(loader: Loader, w: _Writer, supplies_seen: set[int], repeat
             w.relationship("INTO", ("Introduction", row["id"]), ("Cluster", row["props"]["cluster"]))
 
 
-def _enterprise_columns() -> tuple[str, ...]:
-    return ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on", "synthetic",
-            "bj_restricted", "expansion_year", "green_factory", "products", "revenue_years", "revenue_values")
-
-
-MARK_COLUMNS = ("mark", "mark_reason", "mark_source", "mark_source_title", "mark_source_date", "mark_by")
-CHAIN_NODE_COLUMNS = ("cluster", "key", "name", "stage", "industry_codes", "keywords", "basis", "template", "sources",
-                      *MARK_COLUMNS)
-
-
-def _write_clusters(loader: Loader, w: _Writer, present: set[str]) -> None:
+def _write_clusters(loader: Loader, w: Writer, present: set[str]) -> None:
     """Clusters with their chains (small: held in memory), marks set on their nodes as the online loader does."""
     spec = formats.CLUSTERS
     clusters = [parse_row(spec, raw)[0] for _, raw in read_csv(loader.dir / spec.file)]
@@ -250,9 +265,10 @@ def _write_clusters(loader: Loader, w: _Writer, present: set[str]) -> None:
         w.node("Cluster", row["id"], row["props"], list(row["props"]))
         w.relationship("LOCATED_IN", ("Cluster", row["id"]), ("Region", cluster["county"]))
         nodes, edges = expand(cluster, loader.definitions[cluster["chain"]])
+        w.tally.cluster(cluster["county"], [(n["id"], n["key"], n["industry_codes"]) for n in nodes])
         for node in nodes:
             node_id = node.pop("id")
-            w.node("ChainNode", node_id, {**node, **marks.pop(node_id, {})}, list(CHAIN_NODE_COLUMNS))
+            w.chain_nodes.append((node_id, {**node, **marks.pop(node_id, {})}))
             w.relationship("HAS_NODE", ("Cluster", row["id"]), ("ChainNode", node_id))
             for code in node["industry_codes"]:
                 w.relationship("CLASSIFIED_AS", ("ChainNode", node_id), ("Industry", code))

@@ -142,17 +142,21 @@ class Loader:
             self.definitions = definitions
             self.known["chain_definition"] |= set(definitions)
 
-    def _validate_csv(self, spec: CsvSpec) -> None:
-        path = self.dir / spec.file
-        with open(path, newline="", encoding="utf-8-sig") as handle:
+    def _header_ok(self, spec: CsvSpec) -> bool:
+        """Whether the file's header names exactly the format's columns (each miss is reported)."""
+        with open(self.dir / spec.file, newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), [])
         missing = [c for c in spec.columns if c not in header and c not in spec.optional]
         unknown = [c for c in header if c not in spec.columns]
-        if missing or unknown:
-            for column in missing:
-                self._error(spec.file, 1, column, "column is missing from the header")
-            for column in unknown:
-                self._error(spec.file, 1, column, "is not a column of this format")
+        for column in missing:
+            self._error(spec.file, 1, column, "column is missing from the header")
+        for column in unknown:
+            self._error(spec.file, 1, column, "is not a column of this format")
+        return not (missing or unknown)
+
+    def _validate_csv(self, spec: CsvSpec) -> None:
+        path = self.dir / spec.file
+        if not self._header_ok(spec):
             return
         seen: set[str] = set()
         pending: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))

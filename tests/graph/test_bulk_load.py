@@ -2,6 +2,7 @@
 importer (a throw-away instance) give the same graph, compared as sets of tuples; a non-empty database is refused."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -29,8 +30,14 @@ def frozen(value):
     return value
 
 
+def without_empty_ties(props: dict) -> dict:
+    """A firm with no Hebei partner has `tie_counties: []` after the online loader's full key rebuild and none after
+    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, []))."""
+    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == [])}
+
+
 def snapshot(graph: Graph) -> tuple[set, set, list]:
-    nodes = {(tuple(sorted(r["labels"])), frozen(r["props"])) for r in graph.read(NODES)}
+    nodes = {(tuple(sorted(r["labels"])), frozen(without_empty_ties(r["props"]))) for r in graph.read(NODES)}
     relationships = {(r["type"], tuple(r["a_labels"]), r["a"], tuple(r["b_labels"]), r["b"], frozen(r["props"]))
                      for r in graph.read(RELATIONSHIPS)}
     return nodes, relationships, graph.read(MARKER)
@@ -79,5 +86,24 @@ def test_bulk_import_gives_the_online_loaders_graph_and_refuses_a_second_time(gr
         assert "不是空的" in again.stderr and "chainmap load" in again.stderr
         imported = Graph(Settings.from_env(bulk_instance))
         assert imported.read("MATCH (n) RETURN count(n) AS n") == before
+    finally:
+        imported.close()
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="bulk import needs a project-managed instance")
+def test_bulk_import_of_bad_rows_lists_them_and_leaves_the_server_up_and_empty(bulk_instance, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(SEEDS / "synthetic", bad)
+    supplies = (bad / "supplies.csv").read_text(encoding="utf-8").splitlines()
+    supplier = supplies[1].split(",")[0]
+    supplies[2:2] = [f"{supplier},{supplier},supplies,2022-01-01,,", f"{supplier},91110000000000000X,borrows,2022-13-01,,"]
+    (bad / "supplies.csv").write_text("\n".join(supplies) + "\n", encoding="utf-8")
+    done = bulk(bulk_instance, SEEDS, bad)
+    assert done.returncode != 0
+    assert "supplies.csv:3: customer: an enterprise cannot supply itself" in done.stderr
+    assert "supplies.csv:4: kind: must be one of" in done.stderr and "supplies.csv:4: since:" in done.stderr
+    imported = Graph(Settings.from_env(bulk_instance))  # the server was stopped for the import, and is up again
+    try:
+        assert imported.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
     finally:
         imported.close()
