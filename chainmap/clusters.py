@@ -45,9 +45,9 @@ def figure_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("revenue_year", reason))
     revenue = data.get("revenue_100m_cny")
     if revenue is not None and not 0 < revenue <= MAX_REVENUE_100M_CNY:
-        problems.append(("revenue_100m_cny", f"must be above 0 and at most {MAX_REVENUE_100M_CNY:g} (亿元), got {revenue}"))
+        problems.append(("revenue_100m_cny", f"须大于 0 且不超过 {MAX_REVENUE_100M_CNY:g}（亿元），收到 {revenue}"))
     if revenue is not None and "revenue_metric" in data and not data.get("revenue_metric"):
-        problems.append(("revenue_metric", "is required with a figure: say whether it is 产值, 营业收入 …"))
+        problems.append(("revenue_metric", "填写数额时必填：说明是产值、营业收入还是其他口径"))
     return problems
 
 

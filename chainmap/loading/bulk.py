@@ -31,6 +31,7 @@ from chainmap.loading.chains import expand
 from chainmap.loading.formats import CsvSpec
 from chainmap.loading.import_files import KEYS, BulkRefused, Writer
 from chainmap.loading.loader import (
+    KIND_NAMES,
     PENDING_FLUSH,
     WRITERS,
     Loader,
@@ -69,7 +70,7 @@ class BulkLoader(Loader):
         present = [spec for spec in formats.ORDER if (self.dir / self._name(spec)).exists()]
         if not present:
             names = ", ".join(self._name(s) for s in formats.ORDER)
-            self._error(str(self.dir), 0, "directory", f"holds none of the load files ({names})")
+            self._error(str(self.dir), 0, "directory", f"不含任何可加载的文件（{names}）")
             return self.report
         for spec in present:
             if spec == "chains.json":
@@ -90,7 +91,7 @@ class BulkLoader(Loader):
         for value in refs:
             if value not in self.known[kind]:
                 for line, name in refs[value]:
-                    self._error(spec.file, line, name, f"unknown {kind.replace('_', ' ')} {value!r}")
+                    self._error(spec.file, line, name, f"未知的{KIND_NAMES.get(kind, kind)} {value!r}")
 
     def _known_uscc(self, raw: str) -> str:
         """A USCC already provided as an enterprise key was validated as one."""
@@ -113,7 +114,7 @@ class BulkLoader(Loader):
             if spec.key:
                 key = values[spec.key]
                 if key in seen:
-                    self._error(spec.file, line, spec.key, f"{key!r} appears more than once in the file")
+                    self._error(spec.file, line, spec.key, f"{key!r} 在文件中出现多次")
                 seen.add(key)
             refs(values, line, seen, pending)
             if pending:

@@ -11,55 +11,55 @@ from chainmap.loading import fields as f
 def definition_errors(definitions: Any, known_industries: set[str]) -> list[tuple[str, str]]:
     """(path, reason) for everything wrong in the `definitions` mapping of chains.json."""
     if not isinstance(definitions, dict) or not definitions:
-        return [("definitions", "must be a non-empty object keyed by definition key")]
+        return [("definitions", "须为以模板键为键的非空对象")]
     errors: list[tuple[str, str]] = []
     for key, chain in definitions.items():
         where = f"definitions.{key}"
         if not f.SLUG.match(key):
-            errors.append((where, "key must be a lowercase slug"))
+            errors.append((where, "键须为小写短名（a-z、0-9、-）"))
         if not isinstance(chain, dict) or not isinstance(chain.get("nodes"), list) or not chain["nodes"]:
-            errors.append((where, "must have a non-empty nodes list"))
+            errors.append((where, "须有非空的 nodes 列表"))
             continue
         if not isinstance(chain.get("name"), str) or not chain["name"]:
-            errors.append((f"{where}.name", "is required"))
+            errors.append((f"{where}.name", "必填"))
         keys = set()
         for i, node in enumerate(chain["nodes"]):
             at = f"{where}.nodes.{i}"
             if not isinstance(node, dict):
-                errors.append((at, "must be an object"))
+                errors.append((at, "须为对象"))
                 continue
             if not f.SLUG.match(str(node.get("key", ""))):
-                errors.append((f"{at}.key", "must be a lowercase slug"))
+                errors.append((f"{at}.key", "须为小写短名（a-z、0-9、-）"))
             elif node["key"] in keys:
-                errors.append((f"{at}.key", f"{node['key']!r} appears twice"))
+                errors.append((f"{at}.key", f"{node['key']!r} 出现两次"))
             keys.add(node.get("key"))
             if not isinstance(node.get("name"), str) or not node["name"]:
-                errors.append((f"{at}.name", "is required"))
+                errors.append((f"{at}.name", "必填"))
             if node.get("stage") not in v.CHAIN_STAGES:
-                errors.append((f"{at}.stage", f"must be one of {', '.join(v.CHAIN_STAGES)}"))
+                errors.append((f"{at}.stage", f"须为 {'、'.join(v.CHAIN_STAGES)} 之一"))
             codes = node.get("industry_codes")
             if not isinstance(codes, list) or not codes:
-                errors.append((f"{at}.industry_codes", "must be a non-empty list"))
+                errors.append((f"{at}.industry_codes", "须为非空列表"))
             else:
                 for code in codes:
                     if not (isinstance(code, str) and f.INDUSTRY_CLASS.match(code)):
-                        errors.append((f"{at}.industry_codes", f"{code!r} is not a four-digit class"))
+                        errors.append((f"{at}.industry_codes", f"{code!r} 不是四位行业小类代码"))
                     elif code not in known_industries:
-                        errors.append((f"{at}.industry_codes", f"{code} is not a known industry class"))
+                        errors.append((f"{at}.industry_codes", f"{code} 不是已知的行业小类"))
             if not isinstance(node.get("keywords", []), list):
-                errors.append((f"{at}.keywords", "must be a list"))
+                errors.append((f"{at}.keywords", "须为列表"))
         for i, edge in enumerate(chain.get("edges", [])):
             at = f"{where}.edges.{i}"
             if not isinstance(edge, dict):
-                errors.append((at, "must be an object"))
+                errors.append((at, "须为对象"))
                 continue
             for end in ("source", "target"):
                 if edge.get(end) not in keys:
-                    errors.append((f"{at}.{end}", f"{edge.get(end)!r} is not a node of this chain"))
+                    errors.append((f"{at}.{end}", f"{edge.get(end)!r} 不是本产业链的环节"))
             if edge.get("kind") not in v.EDGE_KINDS:
-                errors.append((f"{at}.kind", f"must be one of {', '.join(v.EDGE_KINDS)}"))
+                errors.append((f"{at}.kind", f"须为 {'、'.join(v.EDGE_KINDS)} 之一"))
             if edge.get("source") == edge.get("target"):
-                errors.append((at, "an edge cannot join a node to itself"))
+                errors.append((at, "连线不能连接环节自身"))
     return errors
 
 

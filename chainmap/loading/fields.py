@@ -29,7 +29,7 @@ MAX_ENTERPRISE_REVENUE_CNY = 10**13
 def required(parser: Parser) -> Parser:
     def parse(raw: str) -> Any:
         if raw == "":
-            raise ValueError("is required")
+            raise ValueError("必填")
         return parser(raw)
     return parse
 
@@ -42,16 +42,16 @@ def optional(parser: Parser) -> Parser:
 
 def text(raw: str) -> str:
     if len(raw) > MAX_TEXT:
-        raise ValueError(f"is longer than {MAX_TEXT} characters")
+        raise ValueError(f"超过 {MAX_TEXT} 个字符")
     if any(ord(ch) < 32 and ch not in "\t" for ch in raw):
-        raise ValueError("contains control characters")
+        raise ValueError("含有控制字符")
     return raw.strip()
 
 
 def pattern(regex: re.Pattern[str], what: str) -> Parser:
     def parse(raw: str) -> str:
         if not regex.match(raw):
-            raise ValueError(f"must be {what}, got {raw!r}")
+            raise ValueError(f"须为{what}，实为 {raw!r}")
         return raw
     return parse
 
@@ -59,14 +59,14 @@ def pattern(regex: re.Pattern[str], what: str) -> Parser:
 def choice(options: tuple[str, ...]) -> Parser:
     def parse(raw: str) -> str:
         if raw not in options:
-            raise ValueError(f"must be one of {', '.join(options)}, got {raw!r}")
+            raise ValueError(f"须为 {'、'.join(options)} 之一，实为 {raw!r}")
         return raw
     return parse
 
 
 def boolean(raw: str) -> bool:
     if raw not in ("true", "false"):
-        raise ValueError(f"must be true or false, got {raw!r}")
+        raise ValueError(f"须为 true 或 false，实为 {raw!r}")
     return raw == "true"
 
 
@@ -75,32 +75,32 @@ def _ranged(convert: Callable[[str], Any], kind: str, low: float, high: float) -
         try:
             value = convert(raw)
         except ValueError:
-            raise ValueError(f"must be {kind}, got {raw!r}") from None
+            raise ValueError(f"须为{kind}，实为 {raw!r}") from None
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}, got {value}")
+            raise ValueError(f"须在 {low} 至 {high} 之间，实为 {value}")
         return value
     return parse
 
 
 def integer(low: int, high: int) -> Parser:
-    return _ranged(int, "a whole number", low, high)
+    return _ranged(int, "整数", low, high)
 
 
 def number(low: float, high: float) -> Parser:
-    return _ranged(float, "a number", low, high)
+    return _ranged(float, "数字", low, high)
 
 
 def date(raw: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}") from None
+        raise ValueError(f"须为 YYYY-MM-DD 格式的日期，实为 {raw!r}") from None
 
 
 def uscc(raw: str) -> str:
     reasons = uscc_rules.problems(raw)
     if reasons:
-        raise ValueError(f"is not a valid USCC: {reasons[0]}")
+        raise ValueError(f"不是有效的统一社会信用代码：{reasons[0]}")
     return raw
 
 
@@ -111,10 +111,10 @@ def listing(item: Parser, *, max_items: int = 20) -> Parser:
             return []
         parts = raw.split(";")
         if len(parts) > max_items:
-            raise ValueError(f"has more than {max_items} items")
+            raise ValueError(f"超过 {max_items} 项")
         values = [item(p.strip()) for p in parts]
         if len(set(values)) != len(values):
-            raise ValueError("lists an item twice")
+            raise ValueError("有重复项")
         return values
     return parse
 
@@ -127,10 +127,10 @@ def revenues(raw: str) -> dict[int, int]:
     for part in raw.split(";"):
         year, sep, amount = part.partition("=")
         if not sep:
-            raise ValueError(f"must look like 2024=65000000;2023=61000000, got {part!r}")
+            raise ValueError(f"须形如 2024=65000000;2023=61000000，实为 {part!r}")
         y = integer(1990, dt.date.today().year)(year.strip())   # a reported revenue is never of a future year
         if y in out:
-            raise ValueError(f"gives year {y} twice")
+            raise ValueError(f"年份 {y} 出现两次")
         out[y] = integer(0, MAX_ENTERPRISE_REVENUE_CNY)(amount.strip())
     return dict(sorted(out.items()))
 

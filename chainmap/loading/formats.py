@@ -29,11 +29,11 @@ class CsvSpec:
 def _region_check(row: dict) -> list[tuple[str, str]]:
     errors = []
     if row["level"] == "province" and row["parent"]:
-        errors.append(("parent", "a province has no parent"))
+        errors.append(("parent", "省级行政区没有上级"))
     if row["level"] != "province" and not row["parent"]:
-        errors.append(("parent", f"a {row['level']} needs a parent"))
+        errors.append(("parent", f"{row['level']} 级行政区须有上级"))
     if row["parent"] and row["parent"] == row["adcode"]:
-        errors.append(("parent", "a region cannot be its own parent"))
+        errors.append(("parent", "行政区不能是自己的上级"))
     return errors
 
 
@@ -41,11 +41,11 @@ def _industry_check(row: dict) -> list[tuple[str, str]]:
     expected = {"division": 2, "group": 3, "class": 4}[row["level"]]
     errors = []
     if len(row["code"]) != expected:
-        errors.append(("code", f"a {row['level']} code has {expected} digits"))
+        errors.append(("code", f"{row['level']} 级代码应为 {expected} 位"))
     if row["level"] == "division" and row["parent"]:
-        errors.append(("parent", "a division has no parent"))
+        errors.append(("parent", "门类下的大类没有上级"))
     elif row["level"] != "division" and row["parent"] != row["code"][:-1]:
-        errors.append(("parent", f"must be {row['code'][:-1]}, the code without its last digit"))
+        errors.append(("parent", f"须为 {row['code'][:-1]}（去掉末位的代码）"))
     return errors
 
 
@@ -53,27 +53,27 @@ def _cluster_check(row: dict) -> list[tuple[str, str]]:
     # A figure may lack a year (undated reports exist); a year without a figure means nothing. The year, the
     # amount and the metric are bounded as at the API (chainmap.clusters.figure_problems).
     if row["revenue_year"] is not None and row["revenue_100m_cny"] is None:
-        return [("revenue_year", "is given without revenue_100m_cny")]
+        return [("revenue_year", "填写了年份却没有 revenue_100m_cny")]
     return figure_problems(row)
 
 
 def _enterprise_check(row: dict) -> list[tuple[str, str]]:
     errors = []
     if row["entity_type"] == "branch" and not row["group"]:
-        errors.append(("group", "a branch must name its parent enterprise"))
+        errors.append(("group", "分支机构须填写所属企业"))
     if row["group"] == row["uscc"]:
-        errors.append(("group", "an enterprise cannot be its own group"))
+        errors.append(("group", "企业不能是自己的所属企业"))
     if not row["region"].startswith(row["uscc"][2:4]):
-        errors.append(("region", f"is outside the province of the USCC's registration code {row['uscc'][2:8]}"))
+        errors.append(("region", f"与统一社会信用代码的登记管理机关行政区划码 {row['uscc'][2:8]} 不在同一省"))
     return errors
 
 
 def _supply_check(row: dict) -> list[tuple[str, str]]:
     errors = []
     if row["supplier"] == row["customer"]:
-        errors.append(("customer", "an enterprise cannot supply itself"))
+        errors.append(("customer", "企业不能为自己配套"))
     if row["until"] and row["until"] < row["since"]:
-        errors.append(("until", "is before since"))
+        errors.append(("until", "早于 since"))
     return errors
 
 
@@ -81,9 +81,9 @@ def _mark_check(row: dict) -> list[tuple[str, str]]:
     # What users read must be Chinese and self-contained: the source is its own field, not a file reference.
     errors = []
     if not f.HAN.search(row["reason"]):
-        errors.append(("reason", "must be written in Chinese"))
+        errors.append(("reason", "须用中文填写"))
     if f.FILE_REFERENCE.search(row["reason"]):
-        errors.append(("reason", "must not cite project files; put the public source in source/source_title"))
+        errors.append(("reason", "不得引用项目文件；公开来源请填在 source/source_title"))
     return errors
 
 
@@ -95,10 +95,10 @@ def _mark_derive(row: dict) -> dict:
 REGIONS = CsvSpec(
     "regions.csv",
     {
-        "adcode": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
+        "adcode": f.required(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
         "name": f.required(f.text),
         "level": f.required(f.choice(("province", "city", "county"))),
-        "parent": f.optional(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
+        "parent": f.optional(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
         "lon": f.required(f.number(73.0, 136.0)),
         "lat": f.required(f.number(3.0, 54.0)),
         "seat_lon": f.optional(f.number(73.0, 136.0)),
@@ -111,10 +111,10 @@ REGIONS = CsvSpec(
 INDUSTRIES = CsvSpec(
     "industries.csv",
     {
-        "code": f.required(f.pattern(f.INDUSTRY_ANY, "a GB/T 4754 code of 2 to 4 digits")),
+        "code": f.required(f.pattern(f.INDUSTRY_ANY, " 2 至 4 位 GB/T 4754 行业代码")),
         "name": f.required(f.text),
         "level": f.required(f.choice(("division", "group", "class"))),
-        "parent": f.optional(f.pattern(f.INDUSTRY_ANY, "a GB/T 4754 code of 2 to 3 digits")),
+        "parent": f.optional(f.pattern(f.INDUSTRY_ANY, " 2 至 3 位 GB/T 4754 行业代码")),
         "source": f.required(f.text),
     },
     key="code", provides="industry", refs={"parent": "industry"}, check=_industry_check,
@@ -123,9 +123,9 @@ INDUSTRIES = CsvSpec(
 CLUSTERS = CsvSpec(
     "clusters.csv",
     {
-        "id": f.required(f.pattern(f.SLUG, "a lowercase slug (a-z, 0-9, -)")),
+        "id": f.required(f.pattern(f.SLUG, "小写短名（a-z、0-9、-）")),
         "name": f.required(f.text),
-        "county": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
+        "county": f.required(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
         "county_name": f.optional(f.text),
         "city_name": f.optional(f.text),
         "category": f.required(f.choice(v.CATEGORIES)),
@@ -134,7 +134,7 @@ CLUSTERS = CsvSpec(
         "revenue_year": f.optional(f.integer(EARLIEST_YEAR, 2100)),
         "revenue_metric": f.optional(f.choice(REVENUE_METRICS)),
         "source": f.required(f.text),
-        "chain": f.required(f.pattern(f.SLUG, "the key of a definition in chains.json")),
+        "chain": f.required(f.pattern(f.SLUG, " chains.json 中某个模板的键")),
         "chain_basis": f.required(f.choice(("documented", "template"))),
     },
     key="id", provides="cluster", refs={"county": "region", "chain": "chain_definition"}, check=_cluster_check,
@@ -143,13 +143,13 @@ CLUSTERS = CsvSpec(
 MARKS = CsvSpec(
     "marks.csv",
     {
-        "cluster": f.required(f.pattern(f.SLUG, "a cluster id")),
-        "node": f.required(f.pattern(f.SLUG, "a chain-node key")),
+        "cluster": f.required(f.pattern(f.SLUG, "产业集群编号")),
+        "node": f.required(f.pattern(f.SLUG, "产业链环节的键")),
         "mark": f.required(f.choice(v.MARKS)),
         "reason": f.required(f.text),
-        "source": f.required(f.pattern(f.URL, "a link (http:// or https://) to the public source")),
+        "source": f.required(f.pattern(f.URL, "公开来源的链接（http:// 或 https://）")),
         "source_title": f.required(f.text),
-        "source_date": f.optional(f.pattern(f.PARTIAL_DATE, "a date YYYY, YYYY-MM or YYYY-MM-DD")),
+        "source_date": f.optional(f.pattern(f.PARTIAL_DATE, " YYYY、YYYY-MM 或 YYYY-MM-DD 格式的日期")),
     },
     refs={"cluster": "cluster", "node_id": "chain_node"}, check=_mark_check,
 )
@@ -160,9 +160,9 @@ ENTERPRISES = CsvSpec(
         "uscc": f.required(f.uscc),
         "name": f.required(f.text),
         "entity_type": f.required(f.choice(v.ENTITY_TYPES)),
-        "region": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
-        "industry_codes": f.listing(f.pattern(f.INDUSTRY_CLASS, "a four-digit GB/T 4754 class")),
-        "chain_nodes": f.listing(f.pattern(f.NODE_ID, "a chain-node id cluster.node")),
+        "region": f.required(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
+        "industry_codes": f.listing(f.pattern(f.INDUSTRY_CLASS, " 4 位 GB/T 4754 行业小类代码")),
+        "chain_nodes": f.listing(f.pattern(f.NODE_ID, "产业链环节编号（集群.环节）")),
         "revenue_cny": f.revenues,
         "status": f.required(f.choice(v.ENTERPRISE_STATUSES)),
         "group": f.optional(f.uscc),
@@ -194,10 +194,10 @@ SUPPLIES = CsvSpec(
 INTRODUCTIONS = CsvSpec(
     "introductions.csv",
     {
-        "id": f.required(f.pattern(f.SLUG, "a lowercase slug (a-z, 0-9, -)")),
+        "id": f.required(f.pattern(f.SLUG, "小写短名（a-z、0-9、-）")),
         "enterprise": f.required(f.uscc),
-        "cluster": f.required(f.pattern(f.SLUG, "a cluster id")),
-        "origin_region": f.required(f.pattern(f.ADCODE, "a six-digit GB/T 2260 code")),
+        "cluster": f.required(f.pattern(f.SLUG, "产业集群编号")),
+        "origin_region": f.required(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
         "introduced_on": f.required(f.date),
         "stage": f.required(f.choice(v.INTRODUCTION_STAGES)),
         "investor": f.optional(f.uscc),

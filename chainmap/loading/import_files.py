@@ -235,7 +235,7 @@ class Writer:
             self.staged[1].writerow((*(prior or ("", "")), *cells))
         if v["chain_nodes"]:
             operates = self.stream("operates-in")
-            evidence = f"declared in {file}"
+            evidence = f"见 {file}"
             for node in v["chain_nodes"]:
                 operates.writerow((uscc, node, evidence, "1.0"))
             self.counts["operates-in"] += len(v["chain_nodes"])

@@ -63,10 +63,14 @@ class LoadReport:
     def ok(self) -> bool:
         return not self.errors
 
+# What a reference names, in the messages an operator reads (unknown region …).
+KIND_NAMES = {"region": "行政区划", "industry": "行业代码", "cluster": "产业集群", "chain_node": "产业链环节",
+              "chain_definition": "产业链模板", "enterprise": "企业", "introduction": "招商引进记录"}
+
 
 class LoadFailed(Exception):
     def __init__(self, report: LoadReport) -> None:
-        super().__init__(f"{len(report.errors)} row errors; nothing was written")
+        super().__init__(f"{len(report.errors)} 处错误，未写入任何数据")
         self.report = report
 
 
@@ -117,7 +121,7 @@ class Loader:
         present = [spec for spec in formats.ORDER if (self.dir / self._name(spec)).exists()]
         if not present:
             names = ", ".join(self._name(s) for s in formats.ORDER)
-            self._error(str(self.dir), 0, "directory", f"holds none of the load files ({names})")
+            self._error(str(self.dir), 0, "directory", f"不含任何可加载的文件（{names}）")
             return self.report
         for kind in q.KNOWN_KEYS:
             self.known[kind] |= q.known_keys(self.graph, kind)
@@ -133,7 +137,7 @@ class Loader:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            self._error("chains.json", 1, "document", f"is not valid JSON: {exc}")
+            self._error("chains.json", 1, "document", f"不是有效的 JSON：{exc}")
             return
         definitions = document.get("definitions") if isinstance(document, dict) else None
         for where, reason in definition_errors(definitions, self.known["industry"]):
@@ -149,9 +153,9 @@ class Loader:
         missing = [c for c in spec.columns if c not in header and c not in spec.optional]
         unknown = [c for c in header if c not in spec.columns]
         for column in missing:
-            self._error(spec.file, 1, column, "column is missing from the header")
+            self._error(spec.file, 1, column, "表头缺少此列")
         for column in unknown:
-            self._error(spec.file, 1, column, "is not a column of this format")
+            self._error(spec.file, 1, column, "不是此格式的列")
         return not (missing or unknown)
 
     def _validate_csv(self, spec: CsvSpec) -> None:
@@ -171,7 +175,7 @@ class Loader:
             if spec.key:
                 key = values[spec.key]
                 if key in seen:
-                    self._error(spec.file, line, spec.key, f"{key!r} appears more than once in the file")
+                    self._error(spec.file, line, spec.key, f"{key!r} 在文件中出现多次")
                 seen.add(key)
             if spec.file == "clusters.csv":
                 self._provide_chain_nodes(values)
@@ -200,7 +204,7 @@ class Loader:
             unresolved = [v for v in unresolved if v not in found]
         for value in unresolved:
             for line, name in refs[value]:
-                self._error(spec.file, line, name, f"unknown {kind.replace('_', ' ')} {value!r}")
+                self._error(spec.file, line, name, f"未知的{KIND_NAMES.get(kind, kind)} {value!r}")
 
     def _provide_chain_nodes(self, cluster: dict[str, Any]) -> None:
         chain = self.definitions.get(cluster["chain"])
@@ -341,7 +345,7 @@ def _enterprise_row(v: dict, file: str) -> dict:
                                "synthetic", "bj_restricted", "expansion_year", "green_factory", "products")}
     props["revenue_years"] = list(v["revenue_cny"])
     props["revenue_values"] = list(v["revenue_cny"].values())
-    return {"uscc": v["uscc"], "chain_nodes": v["chain_nodes"], "evidence": f"declared in {file}", "props": props}
+    return {"uscc": v["uscc"], "chain_nodes": v["chain_nodes"], "evidence": f"见 {file}", "props": props}
 
 
 # Who made a loaded mark, as users read it: a public source (named in the mark's source fields), not a file name.

@@ -100,8 +100,8 @@ def test_bulk_import_of_bad_rows_lists_them_and_leaves_the_server_up_and_empty(b
     (bad / "supplies.csv").write_text("\n".join(supplies) + "\n", encoding="utf-8")
     done = bulk(bulk_instance, SEEDS, bad)
     assert done.returncode != 0
-    assert "supplies.csv:3: customer: an enterprise cannot supply itself" in done.stderr
-    assert "supplies.csv:4: kind: must be one of" in done.stderr and "supplies.csv:4: since:" in done.stderr
+    assert "supplies.csv:3: customer: 企业不能为自己配套" in done.stderr
+    assert "supplies.csv:4: kind: 须为" in done.stderr and "supplies.csv:4: since:" in done.stderr
     imported = Graph(Settings.from_env(bulk_instance))  # the server was stopped for the import, and is up again
     try:
         assert imported.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]

@@ -73,22 +73,22 @@ def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
     report = loader.validate()
     expected_check = uscc.check_character(bad_check[:17])
     assert [str(e) for e in report.errors] == [
-        f"enterprises.csv:3: uscc: is not a valid USCC: 校验码为 {bad_check[17]}，应为 {expected_check}",
-        "enterprises.csv:4: entity_type: must be one of company, individual_business, family_farm, cooperative, branch, "
-        "got 'factory'",
-        "enterprises.csv:7: registered_on: must be a date YYYY-MM-DD, got '2024-13-01'",
-        "enterprises.csv:8: group: a branch must name its parent enterprise",
-        "enterprises.csv:9: revenue_cny: must look like 2024=65000000;2023=61000000, got '2024:100'",
-        f"enterprises.csv:12: uscc: {dup!r} appears more than once in the file",
-        "enterprises.csv:14: name: contains control characters",
-        "enterprises.csv:15: region: is outside the province of the USCC's registration code 130534",
-        "enterprises.csv:5: region: unknown region '139999'",
-        "enterprises.csv:6: industry_codes: unknown industry '9999'",
-        "enterprises.csv:10: chain_nodes: unknown chain node 'qinghe-cashmere.nope'",
-        f"enterprises.csv:13: group: unknown enterprise {ghost!r}",
-        "supplies.csv:2: customer: an enterprise cannot supply itself",
-        "supplies.csv:3: until: is before since",
-        "supplies.csv:4: kind: must be one of supplies, subcontracts, processes_for, got 'gifts'",
+        f"enterprises.csv:3: uscc: 不是有效的统一社会信用代码：校验码为 {bad_check[17]}，应为 {expected_check}",
+        "enterprises.csv:4: entity_type: 须为 company、individual_business、family_farm、cooperative、branch 之一，"
+        "实为 'factory'",
+        "enterprises.csv:7: registered_on: 须为 YYYY-MM-DD 格式的日期，实为 '2024-13-01'",
+        "enterprises.csv:8: group: 分支机构须填写所属企业",
+        "enterprises.csv:9: revenue_cny: 须形如 2024=65000000;2023=61000000，实为 '2024:100'",
+        f"enterprises.csv:12: uscc: {dup!r} 在文件中出现多次",
+        "enterprises.csv:14: name: 含有控制字符",
+        "enterprises.csv:15: region: 与统一社会信用代码的登记管理机关行政区划码 130534 不在同一省",
+        "enterprises.csv:5: region: 未知的行政区划 '139999'",
+        "enterprises.csv:6: industry_codes: 未知的行业代码 '9999'",
+        "enterprises.csv:10: chain_nodes: 未知的产业链环节 'qinghe-cashmere.nope'",
+        f"enterprises.csv:13: group: 未知的企业 {ghost!r}",
+        "supplies.csv:2: customer: 企业不能为自己配套",
+        "supplies.csv:3: until: 早于 since",
+        "supplies.csv:4: kind: 须为 supplies、subcontracts、processes_for 之一，实为 'gifts'",
     ]
     with pytest.raises(LoadFailed):
         loader.write()
@@ -99,8 +99,8 @@ def test_every_bad_row_is_reported_and_nothing_is_written(graph, tmp_path):
 def test_wrong_header_is_reported(graph, tmp_path):
     (tmp_path / "supplies.csv").write_text("supplier,customer,kind,since,evidence,extra\n", encoding="utf-8")
     report = Loader(graph, POLICIES, tmp_path).validate()
-    assert [str(e) for e in report.errors] == ["supplies.csv:1: until: column is missing from the header",
-                                               "supplies.csv:1: extra: is not a column of this format"]
+    assert [str(e) for e in report.errors] == ["supplies.csv:1: until: 表头缺少此列",
+                                               "supplies.csv:1: extra: 不是此格式的列"]
 
 
 def test_reloading_the_seeds_changes_nothing(graph):
