@@ -20,6 +20,7 @@ from chainmap import api_keys as key_store
 from chainmap import audit, project_history, upkeep
 from chainmap.audit_log import record_work
 from chainmap.errors import ChainmapError
+from chainmap.gaps import timeline
 from chainmap.gaps.analysis import refresh_unready
 from chainmap.graph import Graph
 from chainmap.graph.loading import graph_is_empty
@@ -159,6 +160,14 @@ def cache_facts() -> None:
     with _connected() as graph:
         refreshed = refresh_unready(graph)
     click.echo(f"已重新计算 {refreshed} 个产业链环节的缺口事实" if refreshed else "缺口事实均为最新")
+
+
+@cache.command("timelines")
+def cache_timelines() -> None:
+    """预先计算各产业链环节近年的日期事实（时间线），使按历史日期（as_of）查询时无需在请求中计算；批量装载后或大量写入后使用。"""
+    with _connected() as graph:
+        computed = timeline.refresh(graph)
+    click.echo(f"已计算 {computed} 个产业链环节的时间线" if computed else "时间线均为最新")
 
 
 @main.command("load")

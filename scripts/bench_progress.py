@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chainmap.api_keys import create_key  # noqa: E402
+from chainmap.gaps import timeline  # noqa: E402
 from chainmap.gaps.analysis import refresh_facts  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.graph.schema import apply_schema  # noqa: E402
@@ -124,6 +125,9 @@ def main() -> None:
     graph = ensure_data(env, args.enterprises)
     key = create_key(graph, "analyst", [], "bench_progress")
     refresh_facts(graph)
+    began = time.perf_counter()
+    computed = timeline.refresh(graph)  # what `chainmap cache timelines` does; otherwise the first as-of reads do it
+    print(f"timelines computed for {computed} nodes in {time.perf_counter() - began:.1f} s")
     ids = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id ORDER BY id")]
     sizes = graph.read("MATCH (e:Enterprise) WITH count(e) AS e MATCH ()-[s:SUPPLIES]->() RETURN e, count(s) AS s")[0]
     graph.close()

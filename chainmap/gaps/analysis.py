@@ -54,6 +54,12 @@ def in_force_today(day: LiteralString) -> LiteralString:
     return "(r.until IS NULL OR r.until >= " + day + ")"
 
 
+def alive_on(v: LiteralString, day: LiteralString) -> LiteralString:
+    """The entity `v` exists and is in business on `day` (chainmap.gaps.as_of says why these dates)."""
+    return ("(coalesce(" + v + ".registered_on, " + v + ".recorded_on) IS NULL OR coalesce(" + v + ".registered_on, "
+            + v + ".recorded_on) <= " + day + ") AND (" + v + ".status = 'active' OR " + v + ".status_on > " + day + ")")
+
+
 def in_force_on(day: LiteralString) -> LiteralString:
     """SUPPLIES r in force on a past `day`: from its since to its until, both inclusive."""
     return "(r.since IS NULL OR r.since <= " + day + ") AND " + in_force_today(day)
@@ -129,7 +135,7 @@ HEBEI_COUNTIES: LiteralString = (
 FACTS_VERSION = 3
 STORE: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
-    "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires"
+    "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires, n.facts_stamp = randomUUID()"
 )
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "

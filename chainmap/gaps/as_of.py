@@ -26,7 +26,11 @@ range indexes on those dates, so the work grows with what changed since the day,
 A node whose lone entity across Hebei on the day is one of several today (a link with so few firms that walking it
 is cheap), and every node when the dated facts after the day exceed CORRECTION_LIMIT (a day in the far past), is
 walked afresh.
-tests/api/test_as_of_corrected.py asserts the corrections equal the walk on a dated history.
+Those queries still grow with the graph (a cluster's members, every dated fact after the day): seconds at a million
+firms. So a day since the timelines' horizon (the last three years and this one) is answered instead from each node's
+timeline (chainmap.gaps.timeline: the node's dated facts in that window, kept beside its stored facts), in Python,
+from one read; the corrections above answer older days.
+tests/api/test_as_of_corrected.py asserts both equal the walk on a dated history.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from functools import partial
 from typing import Any, LiteralString
 
 from chainmap import project_history, project_rules
+from chainmap.gaps import timeline
 from chainmap.gaps.analysis import (FACTS_VERSION, HEBEI_COUNTIES, INBOUND_COUNTS, NODES, OWN_CODES, Analyser,
-                                    compute_facts, compute_query, in_force_on, in_force_today, nearest_supply,
+                                    alive_on, compute_facts, compute_query, in_force_on, in_force_today, nearest_supply,
                                     node_facts, scope_prefix, scope_prefix_of, single_customers, stored_rows)
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.graph import Graph
@@ -52,8 +57,7 @@ from chainmap.vocab import HEBEI_LITERAL
 
 def _alive(v: LiteralString) -> LiteralString:
     """The entity `v` exists and is in business on $day."""
-    return ("(coalesce(" + v + ".registered_on, " + v + ".recorded_on) IS NULL OR coalesce(" + v + ".registered_on, "
-            + v + ".recorded_on) <= $day) AND (" + v + ".status = 'active' OR " + v + ".status_on > $day)")
+    return alive_on(v, "$day")
 
 
 COMPUTE_AS_OF: LiteralString = compute_query(_alive("e"), _alive("cust"), in_force_on("$day"))
@@ -161,7 +165,7 @@ LONE: LiteralString = (
 )
 # Beyond this many dated facts after the day, walking afresh is cheaper than correcting.
 CORRECTION_LIMIT = 40_000
-LONE_UNKNOWN: dict = {"lone": "unknown"}
+LONE_UNKNOWN = timeline.LONE_UNKNOWN
 BATCH = 20
 PARALLEL = 4
 
@@ -178,8 +182,12 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
     nodes = graph.read(NODES, ids=cluster_ids)
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     scopes = tuple(dict.fromkeys((scope, "province") if nearest else (scope,)))
-    facts, marks = side_by_side([partial(corrected, graph, cluster_ids, day, scopes, counties),
-                                 partial(marks_on, graph, cluster_ids, day)])
+    recent = day >= timeline.horizon(dt.date.today())
+    answered = (partial(timeline.facts_on, graph, cluster_ids, day, scopes, counties) if recent
+                else partial(corrected, graph, cluster_ids, day, scopes, counties))
+    facts, marks = side_by_side([answered, partial(marks_on, graph, cluster_ids, day)])
+    if recent:
+        with_customers(graph, facts, scopes, day)
     facts.update(walked(graph, [n["id"] for n in nodes if n["id"] not in facts], day, scopes, counties))
     out: dict[str, list[NodeFacts]] = {c: [] for c in cluster_ids}
     for n in nodes:
@@ -254,8 +262,11 @@ def corrected(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[
     for r in graph.read(LONE, lone=lone, day=day) if lone else []:
         if len(r["found"]) == 1:
             out[r["node"]][r["scope"]]["single"] = {**r["found"][0], "customers": 0}
-        else:  # the stored facts disagree with the graph: walk the node
-            out.pop(r["node"], None)
+    return with_customers(graph, timeline.settled(out, scopes), scopes, day)
+
+
+def with_customers(graph: Graph, out: dict[str, dict], scopes: tuple[str, ...], day: dt.date) -> dict[str, dict]:
+    """`out` (facts per node on `day`) with the customers on the day of each scope's lone local entity."""
     singles = [{"node": nid, "scope": s, "uscc": f[s]["single"]["uscc"]} for nid, f in out.items() for s in scopes
                if f[s]["single"]]
     for r in graph.read(SINGLES, singles=singles, day=day) if singles else []:

@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from chainmap.gaps import as_of
+from chainmap.gaps import as_of, timeline
 from chainmap.gaps.analysis import HEBEI_COUNTIES, NODES
 from chainmap.vocab import LOCALITIES
 from tests.api import history_data as h
@@ -73,6 +73,14 @@ def compare(graph, day: dt.date) -> dict[str, dict]:
     # the corrections answer nearly every node: only one whose lone firm on the day is one of several today (in
     # some scope) is walked instead
     assert len(fixed) >= 0.9 * len(nodes), (day, len(fixed), len(nodes))
+    # a recent day is answered from the nodes' timelines: every node, equal to the walk
+    timed = as_of.with_customers(graph, timeline.facts_on(graph, ids, day, LOCALITIES, counties), LOCALITIES, day)
+    if day >= timeline.horizon(dt.date.today()):
+        assert sorted(timed) == sorted(nodes), day
+        for nid, facts in timed.items():
+            assert facts == walked[nid], (day, nid)
+    else:
+        assert timed == {}, day
     return fixed
 
 
@@ -111,9 +119,13 @@ def test_past_days_stay_the_same_after_later_writes(client, graph, keys):
     h.ok(client.put(f"/api/v1/clusters/{h.CLUSTER}/nodes/asof-beta/mark", headers=editor, json={
         "mark": "bottleneck", "reason": "后续标注"}), 204)
     h.ok(client.patch(f"/api/v1/enterprises/{X}", headers=admin, json={"status": "deregistered"}), 200)
+    # the writes made the timelines of the nodes they touch stale (their facts were forgotten): recomputed on reading
+    stale = {r["id"] for r in graph.read(timeline.STORED, ids=clusters(graph)) if r["timeline"] is None}
+    assert {h.ALPHA, h.BETA} <= stale
     for day in days:
         assert compare(graph, day) == before[day], day
     compare(graph, dt.date.today())
+    assert all(r["timeline"] for r in graph.read(timeline.STORED, ids=clusters(graph)))
 
 
 def test_a_day_with_too_many_later_facts_is_walked(graph, monkeypatch):

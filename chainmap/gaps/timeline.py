@@ -1,0 +1,243 @@
+"""A chain node's dated facts of recent years, kept beside its stored facts, so the chain as of a recent day is
+computed in Python from one read instead of by queries whose work grows with the graph.
+
+A node's timeline (n.timeline, JSON) holds, from a horizon (1 January HORIZON_YEARS years back) on, everything that
+makes a day's facts differ from the stored ones (chainmap.gaps.as_of says what counts on a day):
+- `local`: its local entities across Hebei (chainmap.gaps.analysis.local_entities) dated inside the window — active
+  ones registered or recorded since the horizon, and deregistered or moved ones whose status date is after it — by
+  type, region, start, status date, active, USCC and name;
+- `members`: its members (attached, in Hebei) dated likewise, each with every inbound 协作配套 relationship (since,
+  until, the supplier's region);
+- `relations`: the inbound relationships of its other active members that begin or end inside the window.
+An entity or relationship outside those lists counts alike on every day since the horizon and today, so the stored
+facts need no correction for it. A day before the horizon is answered the older way (chainmap.gaps.as_of.corrected).
+
+The timeline is derived from the same graph as the stored facts and belongs to them: it is stored with the stamp of
+the facts it was read beside (n.facts_stamp, renewed whenever facts are stored) and only while those facts are still
+there, so a write that forgets or re-stores the facts (chainmap.upkeep) makes it stale too and the next as-of read
+recomputes it, once (`chainmap cache timelines` computes them ahead, e.g. after a bulk load).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Any, LiteralString
+
+from chainmap.gaps.analysis import (HEBEI_COUNTIES, alive_on, local_entities, nearest_supply, needs_refresh,
+                                    refresh_facts, scope_prefix_of)
+from chainmap.graph import Graph, footprints
+from chainmap.vocab import HEBEI, HEBEI_LITERAL
+
+HORIZON_YEARS = 3
+BATCH = 10
+
+
+def horizon(today: dt.date) -> dt.date:
+    """The first day a timeline computed `today` covers: 同比 of any period of this year or the last needs two
+    years before it."""
+    return dt.date(today.year - HORIZON_YEARS, 1, 1)
+
+
+def _dated(v: LiteralString) -> LiteralString:
+    """Entity `v` counts differently on some day since $since than it does today (its dates fall in the window)."""
+    return ("coalesce(CASE WHEN " + v + ".status = 'active' THEN coalesce(" + v + ".registered_on, " + v
+            + ".recorded_on) >= $since ELSE " + v + ".status_on >= $since END, false)")
+
+
+def _entity(v: LiteralString) -> LiteralString:
+    return ("toString(coalesce(" + v + ".registered_on, " + v + ".recorded_on)), toString(" + v + ".status_on), "
+            + v + ".status = 'active'")
+
+
+COMPUTE: LiteralString = (
+    "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
+    "CALL (c, n) { WITH c, n, " + HEBEI_LITERAL + " AS prefix " + local_entities(_dated("e")) +
+    "  RETURN collect([e.entity_type, e.region, " + _entity("e") + ", e.uscc, e.name]) AS local } "
+    "CALL (n) { MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH " + HEBEI_LITERAL + " "
+    "  AND " + _dated("e") + " "
+    "  RETURN collect([e.region, " + _entity("e") + ", COLLECT { MATCH (s:Enterprise)-[r:SUPPLIES]->(e) "
+    "    RETURN [toString(r.since), toString(r.until), s.region] }]) AS members } "
+    "CALL (n) { MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH " + HEBEI_LITERAL + " "
+    "  AND e.status = 'active' AND NOT " + _dated("e") + " "
+    "  MATCH (s:Enterprise)-[r:SUPPLIES]->(e) WHERE r.since >= $since OR r.until >= $since "
+    "  RETURN collect([toString(r.since), toString(r.until), s.region, e.region]) AS relations } "
+    "RETURN n.id AS id, local, members, relations"
+)
+# The stored facts and timelines of these clusters' nodes; `timeline` only when it belongs to the facts there now.
+STORED: LiteralString = (
+    "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
+    "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.facts AS facts, n.facts_on AS facts_on, "
+    "  n.facts_expire AS expires, coalesce(n.facts_stamp, '') AS stamp, "
+    "  CASE WHEN n.facts IS NOT NULL AND n.timeline_stamp = coalesce(n.facts_stamp, '') THEN n.timeline END AS timeline"
+)
+STORE: LiteralString = (
+    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
+    "WHERE n.facts IS NOT NULL AND coalesce(n.facts_stamp, '') = row.stamp "
+    "SET n.timeline = row.timeline, n.timeline_stamp = row.stamp"
+)
+STALE: LiteralString = (
+    "MATCH (n:ChainNode) WHERE n.facts IS NULL OR n.timeline IS NULL "
+    "  OR n.timeline_stamp <> coalesce(n.facts_stamp, '') RETURN n.id AS id ORDER BY id"
+)
+LONE_UNKNOWN: dict = {"lone": "unknown"}
+# The lone local entity on $day of each {node, scope} whose lone firm is one of several today, among the node's
+# local entities (not every firm of the scope: for the province that would be all of them).
+LONE: LiteralString = (
+    "UNWIND $lone AS q MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: q.node}) "
+    "CALL (c, n, q) { WITH c, n, CASE q.scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
+    "  ELSE " + HEBEI_LITERAL + " END AS prefix "
+    + local_entities(alive_on("e", "$day")) +
+    "  RETURN e LIMIT 2 } "
+    "RETURN q.node AS node, q.scope AS scope, collect(e {.uscc, .name}) AS found"
+)
+
+
+def compute(graph: Graph, ids: list[str], today: dt.date) -> dict[str, dict[str, Any]]:
+    """{node id: its timeline}, read from the graph now."""
+    since = horizon(today)
+    return {r["id"]: {"since": since.isoformat(), "local": r["local"], "members": r["members"],
+                      "relations": r["relations"]}
+            for r in graph.read(COMPUTE, nodes=ids, since=since)}
+
+
+def refresh(graph: Graph, ids: list[str] | None = None) -> int:
+    """Compute and store the timelines of these nodes (all without a current one when None); returns how many."""
+    ids = ids if ids is not None else [r["id"] for r in graph.read(STALE)]
+    if not ids:
+        return 0
+    stale = [r["id"] for r in graph.read("UNWIND $ids AS id MATCH (n:ChainNode {id: id}) "
+                                         "RETURN n.id AS id, n.facts AS facts, n.facts_expire AS expires", ids=ids)
+             if needs_refresh(r, dt.date.today())]
+    if stale:
+        refresh_facts(graph, stale)
+    for start in range(0, len(ids), BATCH):
+        part = ids[start:start + BATCH]
+        stamps = {r["id"]: r["stamp"] for r in graph.read(
+            "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id, coalesce(n.facts_stamp, '') AS stamp",
+            ids=part)}
+        _store(graph, compute(graph, part, dt.date.today()), stamps)
+    return len(ids)
+
+
+def _store(graph: Graph, timelines: dict[str, dict], stamps: dict[str, str]) -> None:
+    rows = [{"id": nid, "timeline": json.dumps(t, ensure_ascii=False), "stamp": stamps[nid]}
+            for nid, t in timelines.items()]
+    if rows:
+        graph.write(STORE, rows=rows, touches=footprints.NOTHING)
+
+
+def facts_on(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[str, ...],
+             counties: dict[str, dict] | None = None) -> dict[str, dict]:
+    """{node id: facts on `day`} from the stored facts and timelines of these clusters' nodes (computing the missing
+    timelines first); empty for a day before the horizon."""
+    today = dt.date.today()
+    if day < horizon(today):
+        return {}
+    rows = graph.read(STORED, ids=cluster_ids)
+    stale = [r["id"] for r in rows if needs_refresh(r, today)]
+    if stale:
+        refresh_facts(graph, stale)
+        rows = graph.read(STORED, ids=cluster_ids)
+    timelines = {r["id"]: json.loads(r["timeline"]) for r in rows if r["timeline"]}
+    missing = [r["id"] for r in rows
+               if r["facts"] and (r["id"] not in timelines or timelines[r["id"]]["since"] > day.isoformat())]
+    for start in range(0, len(missing), BATCH):
+        fresh = compute(graph, missing[start:start + BATCH], today)
+        _store(graph, fresh, {r["id"]: r["stamp"] for r in rows})
+        timelines.update(fresh)
+    if counties is None:
+        counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
+    out: dict[str, dict] = {}
+    for r in rows:
+        if r["facts"] and r["facts_on"] and r["id"] in timelines:
+            out[r["id"]] = on_day(json.loads(r["facts"]), r["facts_on"], timelines[r["id"]], r["county"], day, scopes,
+                                  counties)
+    lone = [{"node": nid, "scope": s} for nid, f in out.items() for s in scopes if f[s]["single"] is LONE_UNKNOWN]
+    for r in graph.read(LONE, lone=lone, day=day) if lone else []:
+        if len(r["found"]) == 1:
+            out[r["node"]][r["scope"]]["single"] = {**r["found"][0], "customers": 0}
+    return settled(out, scopes)
+
+
+def settled(out: dict[str, dict], scopes: tuple[str, ...]) -> dict[str, dict]:
+    """`out` without the nodes whose lone firm was not found alone (the stored facts disagree with the graph: such
+    a node is walked)."""
+    return {nid: f for nid, f in out.items() if all(f[s]["single"] is not LONE_UNKNOWN for s in scopes)}
+
+
+def _alive(start: str | None, end: str | None, active: bool, day: str) -> bool:
+    """The twin of chainmap.gaps.as_of._alive over ISO dates."""
+    return (start is None or start <= day) and (active or (end is not None and end > day))
+
+
+def _in_force(since: str | None, until: str | None, day: str) -> bool:
+    return (since is None or since <= day) and (until is None or until >= day)
+
+
+def _count(total: Counter, sign: int, supplier: str | None, prefix: str) -> None:
+    """One inbound relationship counted `sign` times as INBOUND_COUNTS counts it (a supplier without a region is
+    neither from outside Hebei nor from the scope)."""
+    total["inbound"] += sign
+    if supplier is not None:
+        total["outside"] += sign * (not supplier.startswith(HEBEI))
+        total["in_scope"] += sign * supplier.startswith(prefix)
+
+
+def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt.date, scopes: tuple[str, ...],
+           counties: dict[str, dict]) -> dict:
+    """One node's facts on `day`: its stored facts (computed on `facts_on`) corrected by its timeline. A scope's lone
+    firm that is one of several today is left LONE_UNKNOWN (facts_on finds it)."""
+    d, t = day.isoformat(), facts_on.isoformat()
+    supply = Counter({(kind, region): k for kind, region, k in stored["supply"]})
+    changed: list[tuple[int, str, str, str]] = []  # (sign, region, uscc, name) of the local entities
+    for kind, region, start, end, active, uscc, name in timeline["local"]:
+        sign = _alive(start, end, active, d) - active
+        if sign:
+            supply[(kind, region)] += sign
+            changed.append((sign, region, uscc, name))
+    prefixes = {scope: scope_prefix_of(scope, county) for scope in scopes}
+    members = Counter()
+    inbound: dict[str, Counter] = {scope: Counter() for scope in scopes}
+    for region, start, end, active, relations in timeline["members"]:
+        then = _alive(start, end, active, d)
+        for scope, prefix in prefixes.items():
+            if region.startswith(prefix):
+                members[scope] += then - active
+                for since, until, supplier in relations:
+                    sign = (then and _in_force(since, until, d)) - (active and (until is None or until >= t))
+                    if sign:
+                        _count(inbound[scope], sign, supplier, prefix)
+    for since, until, supplier, region in timeline["relations"]:
+        sign = _in_force(since, until, d) - (until is None or until >= t)
+        if sign:
+            for scope, prefix in prefixes.items():
+                if region.startswith(prefix):
+                    _count(inbound[scope], sign, supplier, prefix)
+    hebei = [[kind, region, k] for (kind, region), k in supply.items() if k]
+    out: dict[str, Any] = {"v": stored["v"]}
+    for scope, prefix in prefixes.items():
+        base = stored[scope]
+        types: Counter = Counter()
+        for kind, region, k in hebei:
+            if region.startswith(prefix):
+                types[kind] += k
+        mine = [c for c in changed if c[1].startswith(prefix)]
+        single = None
+        if sum(types.values()) == 1:
+            added = [c for c in mine if c[0] > 0]
+            if added:
+                single = {"uscc": added[0][2], "name": added[0][3], "customers": 0}
+            elif base["single"] and not mine:
+                single = {"uscc": base["single"]["uscc"], "name": base["single"]["name"], "customers": 0}
+            else:
+                single = LONE_UNKNOWN
+        counts = inbound[scope]
+        out[scope] = {"types": dict(sorted(types.items())), "members": base["members"] + members[scope],
+                      "inbound": base["inbound"] + counts["inbound"], "outside": base["outside"] + counts["outside"],
+                      "in_scope": base["in_scope"] + counts["in_scope"], "single": single}
+    if "province" in scopes:
+        out["supply"] = sorted(hebei, key=lambda s: (s[1], s[0] or ""))
+        out["nearest"] = nearest_supply(county, hebei, counties)
+    return out
