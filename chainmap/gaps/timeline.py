@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import (HEBEI_COUNTIES, alive_on, local_entities, nearest_supply, needs_refresh,
@@ -54,7 +55,7 @@ def _entity(v: LiteralString) -> LiteralString:
 COMPUTE: LiteralString = (
     "UNWIND $nodes AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
     "CALL (c, n) { WITH c, n, " + HEBEI_LITERAL + " AS prefix " + local_entities(_dated("e")) +
-    "  RETURN collect([e.entity_type, e.region, " + _entity("e") + ", e.uscc, e.name]) AS local } "
+    "  RETURN collect([e.entity_type, e.region, " + _entity("e") + ", e.uscc]) AS local } "
     "CALL (n) { MATCH (e:Enterprise)-[:OPERATES_IN]->(n) WHERE e.region STARTS WITH " + HEBEI_LITERAL + " "
     "  AND " + _dated("e") + " "
     "  RETURN collect([e.region, " + _entity("e") + ", COLLECT { MATCH (s:Enterprise)-[r:SUPPLIES]->(e) "
@@ -63,25 +64,27 @@ COMPUTE: LiteralString = (
     "  AND e.status = 'active' AND NOT " + _dated("e") + " "
     "  MATCH (s:Enterprise)-[r:SUPPLIES]->(e) WHERE r.since >= $since OR r.until >= $since "
     "  RETURN collect([toString(r.since), toString(r.until), s.region, e.region]) AS relations } "
-    "RETURN n.id AS id, local, members, relations"
+    "RETURN n.id AS id, c.county AS county, local, members, relations"
 )
 # The stored facts and timelines of these clusters' nodes; `timeline` only when it belongs to the facts there now.
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
     "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.facts AS facts, n.facts_on AS facts_on, "
     "  n.facts_expire AS expires, coalesce(n.facts_stamp, '') AS stamp, "
-    "  CASE WHEN n.facts IS NOT NULL AND n.timeline_stamp = coalesce(n.facts_stamp, '') THEN n.timeline END AS timeline"
+    "  CASE WHEN n.facts IS NOT NULL AND n.timeline_stamp = coalesce(n.facts_stamp, '') "
+    "    AND n.timeline_layout = $layout THEN n.timeline END AS timeline"
 )
 STORE: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
     "WHERE n.facts IS NOT NULL AND coalesce(n.facts_stamp, '') = row.stamp "
-    "SET n.timeline = row.timeline, n.timeline_stamp = row.stamp"
+    "SET n.timeline = row.timeline, n.timeline_stamp = row.stamp, n.timeline_layout = $layout"
 )
 STALE: LiteralString = (
     "MATCH (n:ChainNode) WHERE n.facts IS NULL OR n.timeline IS NULL "
-    "  OR n.timeline_stamp <> coalesce(n.facts_stamp, '') RETURN n.id AS id ORDER BY id"
+    "  OR n.timeline_stamp <> coalesce(n.facts_stamp, '') OR coalesce(n.timeline_layout, 0) <> $layout RETURN n.id AS id ORDER BY id"
 )
 LONE_UNKNOWN: dict = {"lone": "unknown"}
+NAMES: LiteralString = "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) RETURN e.uscc AS uscc, e.name AS name"
 # The lone local entity on $day of each {node, scope} whose lone firm is one of several today, among the node's
 # local entities (not every firm of the scope: for the province that would be all of them).
 LONE: LiteralString = (
@@ -95,16 +98,61 @@ LONE: LiteralString = (
 
 
 def compute(graph: Graph, ids: list[str], today: dt.date) -> dict[str, dict[str, Any]]:
-    """{node id: its timeline}, read from the graph now."""
+    """{node id: its timeline}, read from the graph now, in the compact layout on_day reads: dates as day numbers
+    (date.toordinal), regions of members and suppliers as the scopes they fall in (flags, from the node's county),
+    identical relationships counted once."""
     since = horizon(today)
-    return {r["id"]: {"since": since.isoformat(), "local": r["local"], "members": r["members"],
-                      "relations": r["relations"]}
-            for r in graph.read(COMPUTE, nodes=ids, since=since)}
+    out = {}
+    for r in graph.read(COMPUTE, nodes=ids, since=since):
+        county = r["county"]
+        out[r["id"]] = {
+            "since": since.isoformat(),
+            "local": [[kind, region, _day(start), _day(end), int(active), uscc]
+                      for kind, region, start, end, active, uscc in r["local"]],
+            "members": [[_where(region, county), _day(start), _day(end), int(active),
+                         _counted((since_, until, _supplier(s, county)) for since_, until, s in relations)]
+                        for region, start, end, active, relations in r["members"]],
+            "relations": _counted((since_, until, _where(region, county) | _supplier(s, county))
+                                  for since_, until, s, region in r["relations"]),
+        }
+    return out
+
+
+# The layout of n.timeline; another one is recomputed before it is read.
+LAYOUT = 2
+# Where a member (in Hebei) is, relative to the node's county, and where a supplier is.
+IN_CITY, IN_COUNTY, FROM_OUTSIDE, FROM_HEBEI, FROM_CITY, FROM_COUNTY = 1, 2, 4, 8, 16, 32
+# The flags a scope counts: a member in the scope, a supplier from the scope.
+SCOPE_FLAGS = {"county": (IN_COUNTY, FROM_COUNTY), "city": (IN_CITY, FROM_CITY), "province": (0, FROM_HEBEI)}
+
+
+def _day(iso: str | None) -> int | None:
+    return dt.date.fromisoformat(iso).toordinal() if iso else None
+
+
+def _where(region: str, county: str) -> int:
+    return (IN_CITY if region.startswith(county[:4]) else 0) | (IN_COUNTY if region.startswith(county) else 0)
+
+
+def _supplier(region: str | None, county: str) -> int:
+    """A supplier without a region is neither from outside Hebei nor from the scope (INBOUND_COUNTS)."""
+    if region is None:
+        return 0
+    if not region.startswith(HEBEI):
+        return FROM_OUTSIDE
+    return FROM_HEBEI | (FROM_CITY if region.startswith(county[:4]) else 0) | (
+        FROM_COUNTY if region.startswith(county) else 0)
+
+
+def _counted(relations: Iterable[tuple[str | None, str | None, int]]) -> list[list]:
+    """[since, until, flags, how many] of these relationships."""
+    return [[_day(since), _day(until), flags, k] for (since, until, flags), k in sorted(
+        Counter(relations).items(), key=lambda x: (x[0][0] or "", x[0][1] or "", x[0][2]))]
 
 
 def refresh(graph: Graph, ids: list[str] | None = None) -> int:
     """Compute and store the timelines of these nodes (all without a current one when None); returns how many."""
-    ids = ids if ids is not None else [r["id"] for r in graph.read(STALE)]
+    ids = ids if ids is not None else [r["id"] for r in graph.read(STALE, layout=LAYOUT)]
     if not ids:
         return 0
     stale = [r["id"] for r in graph.read("UNWIND $ids AS id MATCH (n:ChainNode {id: id}) "
@@ -125,7 +173,7 @@ def _store(graph: Graph, timelines: dict[str, dict], stamps: dict[str, str]) -> 
     rows = [{"id": nid, "timeline": json.dumps(t, ensure_ascii=False), "stamp": stamps[nid]}
             for nid, t in timelines.items()]
     if rows:
-        graph.write(STORE, rows=rows, touches=footprints.NOTHING)
+        graph.write(STORE, rows=rows, layout=LAYOUT, touches=footprints.NOTHING)
 
 
 def facts_on(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[str, ...],
@@ -135,14 +183,14 @@ def facts_on(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[s
     today = dt.date.today()
     if day < horizon(today):
         return {}
-    rows = graph.read(STORED, ids=cluster_ids)
+    rows = graph.read(STORED, ids=cluster_ids, layout=LAYOUT)
     stale = [r["id"] for r in rows if needs_refresh(r, today)]
     if stale:
         refresh_facts(graph, stale)
-        rows = graph.read(STORED, ids=cluster_ids)
+        rows = graph.read(STORED, ids=cluster_ids, layout=LAYOUT)
     timelines = {r["id"]: json.loads(r["timeline"]) for r in rows if r["timeline"]}
-    missing = [r["id"] for r in rows
-               if r["facts"] and (r["id"] not in timelines or timelines[r["id"]]["since"] > day.isoformat())]
+    missing = [r["id"] for r in rows if r["facts"] and (
+        r["id"] not in timelines or timelines[r["id"]]["since"] > day.isoformat())]
     for start in range(0, len(missing), BATCH):
         fresh = compute(graph, missing[start:start + BATCH], today)
         _store(graph, fresh, {r["id"]: r["stamp"] for r in rows})
@@ -158,7 +206,16 @@ def facts_on(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[s
     for r in graph.read(LONE, lone=lone, day=day) if lone else []:
         if len(r["found"]) == 1:
             out[r["node"]][r["scope"]]["single"] = {**r["found"][0], "customers": 0}
-    return settled(out, scopes)
+    out = settled(out, scopes)
+    unnamed = {f[s]["single"]["uscc"] for f in out.values() for s in scopes if f[s]["single"]
+               and f[s]["single"]["name"] is None}
+    if unnamed:
+        names = {r["uscc"]: r["name"] for r in graph.read(NAMES, usccs=sorted(unnamed))}
+        for f in out.values():
+            for s in scopes:
+                if f[s]["single"] and f[s]["single"]["name"] is None:
+                    f[s]["single"]["name"] = names.get(f[s]["single"]["uscc"])
+    return out
 
 
 def settled(out: dict[str, dict], scopes: tuple[str, ...]) -> dict[str, dict]:
@@ -167,58 +224,57 @@ def settled(out: dict[str, dict], scopes: tuple[str, ...]) -> dict[str, dict]:
     return {nid: f for nid, f in out.items() if all(f[s]["single"] is not LONE_UNKNOWN for s in scopes)}
 
 
-def _alive(start: str | None, end: str | None, active: bool, day: str) -> bool:
-    """The twin of chainmap.gaps.as_of._alive over ISO dates."""
-    return (start is None or start <= day) and (active or (end is not None and end > day))
+def _alive(start: int | None, end: int | None, active: int, day: int) -> int:
+    """The twin of chainmap.gaps.analysis.alive_on over day numbers."""
+    return int((start is None or start <= day) and (active or (end is not None and end > day)))
 
 
-def _in_force(since: str | None, until: str | None, day: str) -> bool:
-    return (since is None or since <= day) and (until is None or until >= day)
+def _in_force(since: int | None, until: int | None, day: int) -> int:
+    return int((since is None or since <= day) and (until is None or until >= day))
 
 
-def _count(total: Counter, sign: int, supplier: str | None, prefix: str) -> None:
-    """One inbound relationship counted `sign` times as INBOUND_COUNTS counts it (a supplier without a region is
-    neither from outside Hebei nor from the scope)."""
+def _add(total: Counter, sign: int, flags: int, from_scope: int) -> None:
+    """Relationships into a node's members counted `sign` times as INBOUND_COUNTS counts them."""
     total["inbound"] += sign
-    if supplier is not None:
-        total["outside"] += sign * (not supplier.startswith(HEBEI))
-        total["in_scope"] += sign * supplier.startswith(prefix)
+    total["outside"] += sign if flags & FROM_OUTSIDE else 0
+    total["in_scope"] += sign if flags & from_scope else 0
 
 
 def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt.date, scopes: tuple[str, ...],
            counties: dict[str, dict]) -> dict:
     """One node's facts on `day`: its stored facts (computed on `facts_on`) corrected by its timeline. A scope's lone
     firm that is one of several today is left LONE_UNKNOWN (facts_on finds it)."""
-    d, t = day.isoformat(), facts_on.isoformat()
+    d, t = day.toordinal(), facts_on.toordinal()
     supply = Counter({(kind, region): k for kind, region, k in stored["supply"]})
-    changed: list[tuple[int, str, str, str]] = []  # (sign, region, uscc, name) of the local entities
-    for kind, region, start, end, active, uscc, name in timeline["local"]:
+    changed: list[tuple[int, str, str]] = []  # (sign, region, uscc) of the local entities
+    for kind, region, start, end, active, uscc in timeline["local"]:
         sign = _alive(start, end, active, d) - active
         if sign:
             supply[(kind, region)] += sign
-            changed.append((sign, region, uscc, name))
-    prefixes = {scope: scope_prefix_of(scope, county) for scope in scopes}
+            changed.append((sign, region, uscc))
     members = Counter()
     inbound: dict[str, Counter] = {scope: Counter() for scope in scopes}
-    for region, start, end, active, relations in timeline["members"]:
+    for where, start, end, active, relations in timeline["members"]:
         then = _alive(start, end, active, d)
-        for scope, prefix in prefixes.items():
-            if region.startswith(prefix):
+        for scope in scopes:
+            in_scope, from_scope = SCOPE_FLAGS[scope]
+            if where & in_scope == in_scope:
                 members[scope] += then - active
-                for since, until, supplier in relations:
+                for since, until, flags, k in relations:
                     sign = (then and _in_force(since, until, d)) - (active and (until is None or until >= t))
                     if sign:
-                        _count(inbound[scope], sign, supplier, prefix)
-    for since, until, supplier, region in timeline["relations"]:
+                        _add(inbound[scope], sign * k, flags, from_scope)
+    for since, until, flags, k in timeline["relations"]:
         sign = _in_force(since, until, d) - (until is None or until >= t)
         if sign:
-            for scope, prefix in prefixes.items():
-                if region.startswith(prefix):
-                    _count(inbound[scope], sign, supplier, prefix)
+            for scope in scopes:
+                in_scope, from_scope = SCOPE_FLAGS[scope]
+                if flags & in_scope == in_scope:
+                    _add(inbound[scope], sign * k, flags, from_scope)
     hebei = [[kind, region, k] for (kind, region), k in supply.items() if k]
     out: dict[str, Any] = {"v": stored["v"]}
-    for scope, prefix in prefixes.items():
-        base = stored[scope]
+    for scope in scopes:
+        prefix, base = scope_prefix_of(scope, county), stored[scope]
         types: Counter = Counter()
         for kind, region, k in hebei:
             if region.startswith(prefix):
@@ -228,7 +284,7 @@ def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt
         if sum(types.values()) == 1:
             added = [c for c in mine if c[0] > 0]
             if added:
-                single = {"uscc": added[0][2], "name": added[0][3], "customers": 0}
+                single = {"uscc": added[0][2], "name": None, "customers": 0}  # named by facts_on
             elif base["single"] and not mine:
                 single = {"uscc": base["single"]["uscc"], "name": base["single"]["name"], "customers": 0}
             else:

@@ -88,3 +88,26 @@ def test_facts_of_an_older_layout_are_recomputed_at_start_up_not_in_a_request(gr
     stored = graph.read("MATCH (n:ChainNode {id: $id}) RETURN n.facts AS facts", id=node["id"])[0]["facts"]
     assert is_current(stored) and stored == node["facts"]
     assert CliRunner().invoke(main, ["cache", "facts"]).output.strip() == "缺口事实均为最新"
+
+
+def test_timelines_are_computed_ahead_and_again_only_where_a_write_made_them_stale(graph):
+    """`python -m chainmap cache timelines` (scripts/run, every start) leaves every node with a current timeline, and
+    after a write forgot one node's facts recomputes that node's alone."""
+    from click.testing import CliRunner
+
+    from chainmap.cli import main
+    from chainmap.gaps import timeline
+    from chainmap.upkeep import FORGET_FACTS
+
+    clusters = [r["id"] for r in graph.read("MATCH (c:Cluster) RETURN c.id AS id")]
+    assert CliRunner().invoke(main, ["cache", "timelines"]).exit_code == 0
+    rows = graph.read(timeline.STORED, ids=clusters, layout=timeline.LAYOUT)
+    assert rows and all(r["timeline"] for r in rows)
+    assert CliRunner().invoke(main, ["cache", "timelines"]).output.strip() == "时间线均为最新"
+    node = rows[0]["id"]
+    graph.write(FORGET_FACTS, ids=[node])
+    done = CliRunner().invoke(main, ["cache", "timelines"])
+    assert done.output.strip() == "已计算 1 个产业链环节的时间线", done.output
+    after = {r["id"]: r for r in graph.read(timeline.STORED, ids=clusters, layout=timeline.LAYOUT)}
+    assert all(r["timeline"] for r in after.values())
+    assert after[node]["stamp"] != rows[0]["stamp"]  # its facts were stored again, and its timeline with them
