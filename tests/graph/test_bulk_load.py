@@ -30,10 +30,15 @@ def frozen(value):
     return value
 
 
+# A chain node's stamp is a fresh token each time its facts are stored, and its timeline is computed when first
+# needed (chainmap.gaps.timeline): neither says what the graph is.
+STAMPS = {"facts_stamp", "timeline", "timeline_stamp", "timeline_layout"}
+
+
 def without_empty_ties(props: dict) -> dict:
     """A firm with no Hebei partner has `tie_counties: []` after the online loader's full key rebuild and none after
-    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, []))."""
-    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == [])}
+    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, [])). Stamps dropped."""
+    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == []) and k not in STAMPS}
 
 
 def snapshot(graph: Graph) -> tuple[set, set, list]:
