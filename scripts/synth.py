@@ -561,9 +561,32 @@ def write_csv(path: Path, columns: list[str], rows) -> None:
         writer.writerows(rows)
 
 
-def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
+# The registry mix (--mix registry), for a set the size of the province's register: nationally, of the 1.03亿 market
+# entities at the end of June 2018, 31.4 % were enterprises and most of the rest 个体工商户 (国家市场监管总局, via
+# 新华社); so where a class has such units, a Hebei entity is one with these odds, and Beijing/Tianjin firms (the
+# transfer candidates) are one entity in twenty.
+REGISTRY_ODDS = (("individual_business", 0.70), ("cooperative", 0.04), ("family_farm", 0.03))
+REGISTRY_OUTSIDE_EVERY = 20
+# Most of a register is shops, eateries, hauliers and household services outside any cluster's chain: this share of
+# the Hebei entities, in these divisions (批发, 零售, 道路运输, 住宿, 餐饮, 居民服务), 个体工商户 at these odds.
+REGISTRY_SERVICES, REGISTRY_SERVICE_DIVISIONS, REGISTRY_SERVICE_INDIVIDUAL = 0.6, ("51", "52", "54", "61", "62", "80"), 0.85
+
+
+def registry_type(rng: random.Random, code: str) -> str:
+    kinds = entity_types_for(code)
+    roll = rng.random()
+    for kind, odds in REGISTRY_ODDS:
+        if kind in kinds:
+            if roll < odds:
+                return kind
+            roll -= odds
+    return "company"
+
+
+def province(seed: int, out: Path, enterprises: int, supplies: int, mix: str = "firms") -> None:
     """A province-scale set, streamed to disk: ~60% Hebei entities (in cluster chains where a cluster exists), ~40%
-    Beijing/Tianjin; SUPPLIES mostly within a cluster's chain, some from Beijing/Tianjin."""
+    Beijing/Tianjin; SUPPLIES mostly within a cluster's chain, some from Beijing/Tianjin. With mix 'registry', the
+    shares of a whole register instead (REGISTRY_ODDS)."""
     rng = random.Random(seed)
     world = World()
     codes = Codes(seed + 1)
@@ -571,6 +594,9 @@ def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
     for c in world.clusters:
         clusters_by_county[c["county"]].append(c["id"])
     hebei_codes = world.hebei
+    with open(SEEDS / "industries.csv", encoding="utf-8") as handle:
+        services = sorted(r["code"] for r in csv.DictReader(handle)
+                          if len(r["code"]) == 4 and r["code"][:2] in REGISTRY_SERVICE_DIVISIONS)
     out.mkdir(parents=True, exist_ok=True)
     members: dict[str, list[str]] = defaultdict(list)   # cluster id -> a sample of member usccs
     outside: list[str] = []
@@ -579,13 +605,17 @@ def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(ENTERPRISES.columns), lineterminator="\n")
         writer.writeheader()
         for i in range(enterprises):
-            if i % 5 < 2:
+            if (i % 5 < 2) if mix == "firms" else (i % REGISTRY_OUTSIDE_EVERY == 0):
                 code = rng.choice(world.codes)
+                beijing = i % 5 == 0 if mix == "firms" else (i // REGISTRY_OUTSIDE_EVERY) % 3 != 2
                 if code[:2] < "44":   # producers sit in the outer districts and development zones
-                    region = rng.choice(BJ_OUTER if i % 5 == 0 else TJ_OUTER)
+                    region = rng.choice(BJ_OUTER if beijing else TJ_OUTER)
                 else:
-                    region = rng.choice(world.beijing if i % 5 == 0 else world.tianjin)
+                    region = rng.choice(world.beijing if beijing else world.tianjin)
                 etype, chain_nodes = "company", []
+            elif mix == "registry" and rng.random() < REGISTRY_SERVICES:
+                region, code, chain_nodes = rng.choice(hebei_codes), rng.choice(services), []
+                etype = "individual_business" if rng.random() < REGISTRY_SERVICE_INDIVIDUAL else "company"
             else:
                 region = rng.choice(hebei_codes) if rng.random() < 0.5 else world.clusters[i % 59]["county"]
                 cluster_ids = clusters_by_county.get(region)
@@ -595,8 +625,11 @@ def province(seed: int, out: Path, enterprises: int, supplies: int) -> None:
                     code, chain_nodes = rng.choice(node["industry_codes"]), [node["id"]]
                 else:
                     code, chain_nodes, cluster = rng.choice(world.codes), [], None
-                small = "individual_business" in entity_types_for(code)   # only where such units exist
-                etype = "individual_business" if small and rng.random() < 0.4 else "company"
+                if mix == "registry":
+                    etype = registry_type(rng, code)
+                else:
+                    small = "individual_business" in entity_types_for(code)   # only where such units exist
+                    etype = "individual_business" if small and rng.random() < 0.4 else "company"
             code_value = codes.next(etype, region)
             if region[:2] != "13":
                 outside.append(code_value) if len(outside) < 200_000 else None
@@ -635,9 +668,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--supplies", type=int, default=3_000_000)
+    parser.add_argument("--mix", choices=("firms", "registry"), default="firms",
+                        help="province scale: firms (40%% Beijing/Tianjin) or a whole register's shares")
     args = parser.parse_args()
     if args.scale == "province":
-        province(args.seed, args.out or ROOT / "var" / "province", args.enterprises, args.supplies)
+        province(args.seed, args.out or ROOT / "var" / "province", args.enterprises, args.supplies, args.mix)
         return
     generator = Generator(args.seed)
     generator.generate()

@@ -48,9 +48,11 @@ def industries(graph: Graph) -> IndustryIndex:
     return IndustryIndex(Industry(r["code"], r["name"], r["level"]) for r in graph.read(q.INDUSTRIES))
 
 
-def county_nodes(graph: Graph) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """county adcode -> [(chain node id, its GB/T 4754 classes)] of the clusters located there."""
-    out: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+def county_nodes(graph: Graph) -> dict[str, dict[str, set[str]]]:
+    """county adcode -> GB/T 4754 class -> the chain nodes of the clusters located there that list the class (looked
+    up per firm: an import asks it 100,000 times)."""
+    out: dict[str, dict[str, set[str]]] = defaultdict(dict)
     for row in graph.read(q.CHAIN_NODES):
-        out[row["county"]].append((row["id"], frozenset(row["codes"] or [])))
+        for code in row["codes"] or []:
+            out[row["county"]].setdefault(code, set()).add(row["id"])
     return out

@@ -128,7 +128,7 @@ def rejected(problem: Problem) -> dict[str, Any]:
 
 
 def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched,
-         nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+         nodes: dict[str, dict[str, set[str]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
     adds what the firms to write feed to `touched`."""
     keys = [r.key for r in records if not r.legacy]
@@ -189,13 +189,13 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
     return firms, legacy
 
 
-def derive(record: Record, codes, nodes: dict[str, list[tuple[str, frozenset[str]]]]) -> set[str]:
+def derive(record: Record, codes, nodes: dict[str, dict[str, set[str]]]) -> set[str]:
     """Chain-node membership follows from the codes (the chains of the firm's own county); an entity known only by its
     注册号 is classified but joins no chain until it has a credit code."""
     if record.legacy or not codes:
         return set()
-    codes = set(codes)
-    return {node for node, node_codes in nodes.get(record.values["region"], []) if codes & node_codes}
+    by_code = nodes.get(record.values["region"])
+    return set().union(*(by_code.get(code, ()) for code in codes)) if by_code else set()
 
 
 def compare(graph: Graph, records: list[Record]) -> dict[str, dict[str, Any]]:
