@@ -45,6 +45,7 @@ WHOLE_GRAPH = "graph"
 DATA = "data"
 UNREACHABLE = "图数据库暂时无法连接，请稍后再试"
 TOO_SLOW = "图数据库未能及时响应，请稍后再试"
+BUSY = "图数据库此刻繁忙（同时进行的查询用尽了可用内存），请稍后再试"
 # A write query that finds, under its locks, that what it would create is already there returns that object in a
 # column named `clash`; the transaction is then rolled back (nothing it did stays, no token is renewed) and the
 # caller gets a Clash naming it. This is how uniqueness that no constraint can express is kept inside the write.
@@ -227,6 +228,10 @@ def _translated() -> Iterator[None]:
     except (DriverError, Neo4jError) as exc:
         if isinstance(exc, Neo4jError) and exc.code and "TransactionTimedOut" in exc.code:
             raise Unavailable(TOO_SLOW) from exc
+        if isinstance(exc, Neo4jError) and exc.code and exc.code.startswith("Neo.TransientError."):
+            # still failing after the retries: the server's memory for transactions taken by concurrent queries
+            # (MemoryPoolOutOfMemoryError), a lock it could not get … — the caller can try again; not a 500
+            raise Unavailable(BUSY) from exc
         if isinstance(exc, DriverError) and not isinstance(exc, Neo4jError):
             raise Unavailable(UNREACHABLE) from exc
         raise

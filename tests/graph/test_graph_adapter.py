@@ -1,8 +1,11 @@
 """The graph adapter against the real Neo4j: values in, plain values out."""
 
 import datetime as dt
+import os
+import subprocess
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +14,7 @@ from chainmap.graph import Graph, footprints
 from chainmap.graph import deadline
 from chainmap.graph.adapter import WHOLE_GRAPH
 from chainmap.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 
 
 def test_round_trip_returns_plain_python(graph):
@@ -166,3 +169,25 @@ def test_a_failed_write_leaves_the_revision_alone(graph):
     with pytest.raises(Conflict):  # the second region with an existing adcode breaks the constraint
         graph.write("CREATE (:Region {adcode: '130534', name: 'x'})")
     assert graph.revisions([WHOLE_GRAPH])[WHOLE_GRAPH] == before
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="starts a project-managed instance of its own")
+def test_a_query_refused_for_the_servers_transaction_memory_is_unavailable_not_an_error(tmp_path):
+    """Concurrent province-wide lists at 8M entities ran out of the memory all transactions share (a transient
+    server error, retried and then raised): that is a 503 the caller can retry, never a 500."""
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    env.update(CHAINMAP_NEO4J_HOME=str(tmp_path / "n4j"), NEO4J_BOLT_PORT=str(free_port()), NEO4J_HEAP="512m",
+               NEO4J_PAGECACHE="64m", NEO4J_TX_MEMORY="32m")
+    neo4j = str(ROOT / "scripts" / "neo4j")
+    started = subprocess.run([neo4j, "start"], env=env, capture_output=True, text=True, timeout=300)
+    assert started.returncode == 0, started.stderr
+    graph = Graph(replace(Settings.from_env(env), retry_time_s=0.5))
+    try:
+        assert graph.read("RETURN size(collect(1)) AS n") == [{"n": 1}]
+        with pytest.raises(Unavailable) as refused:
+            graph.read("UNWIND range(1, 3000000) AS i RETURN size(collect(toString(i))) AS n")
+        assert "繁忙" in str(refused.value)
+        assert refused.value.__cause__.code.startswith("Neo.TransientError.General.")
+    finally:
+        graph.close()
+        subprocess.run([neo4j, "stop"], env=env, capture_output=True, timeout=120)
