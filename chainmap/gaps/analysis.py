@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, LiteralString
 
@@ -248,6 +249,15 @@ def assemble_facts(rows: Iterable[dict[str, Any]], ids: list[str],
             per_node[row["id"]]["supply"] = sorted(row["supply"], key=lambda s: (s[1], s[0] or ""))
             per_node[row["id"]]["nearest"] = nearest_supply(row["county"], row["supply"], counties)
     return per_node, expiry
+
+
+def types_in(hebei: list[list], prefix: str) -> Counter:
+    """Local supply by entity type within a scope, from the supply across Hebei by (type, region, count)."""
+    types: Counter = Counter()
+    for kind, region, k in hebei:
+        if region.startswith(prefix):
+            types[kind] += k
+    return types
 
 
 def nearest_supply(county: str, supply: list[list], counties: dict[str, dict], keep: int = 3) -> list[dict]:

@@ -48,7 +48,7 @@ from chainmap import project_history, project_rules
 from chainmap.gaps import timeline
 from chainmap.gaps.analysis import (FACTS_VERSION, HEBEI_COUNTIES, INBOUND_COUNTS, NODES, OWN_CODES, Analyser,
                                     alive_on, compute_facts, compute_query, in_force_on, in_force_today, nearest_supply,
-                                    node_facts, scope_prefix, scope_prefix_of, single_customers, stored_rows)
+                                    node_facts, scope_prefix, scope_prefix_of, single_customers, stored_rows, types_in)
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.graph import Graph
 from chainmap.policy import Thresholds
@@ -291,10 +291,7 @@ def _correct(stored: dict, county: str, changes: list[dict], inbound: dict[tuple
     out: dict[str, Any] = {"v": FACTS_VERSION}
     for scope in scopes:
         prefix, base = scope_prefix_of(scope, county), stored[scope]
-        types: Counter = Counter()
-        for t, region, k in hebei:
-            if region.startswith(prefix):
-                types[t] += k
+        types = types_in(hebei, prefix)
         members = base["members"]
         counts = Counter({k: base[k] for k in ("inbound", "outside", "in_scope")})
         counts.update(inbound.get((nid, scope), Counter()))

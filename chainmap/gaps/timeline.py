@@ -27,11 +27,14 @@ from collections.abc import Iterable
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import (HEBEI_COUNTIES, alive_on, local_entities, nearest_supply, needs_refresh,
-                                    refresh_facts, scope_prefix_of)
+                                    refresh_facts, scope_prefix_of, types_in)
 from chainmap.graph import Graph, footprints
 from chainmap.vocab import HEBEI, HEBEI_LITERAL
 
 HORIZON_YEARS = 3
+# A chain node's properties that are bookkeeping, not content: the stamp renewed each time its facts are stored and
+# the timeline computed when first needed (a graph loaded twice differs in them and in nothing else).
+BOOKKEEPING = frozenset({"facts_stamp", "timeline", "timeline_stamp", "timeline_layout"})
 BATCH = 10
 
 
@@ -200,8 +203,10 @@ def facts_on(graph: Graph, cluster_ids: list[str], day: dt.date, scopes: tuple[s
     out: dict[str, dict] = {}
     for r in rows:
         if r["facts"] and r["facts_on"] and r["id"] in timelines:
-            out[r["id"]] = on_day(json.loads(r["facts"]), r["facts_on"], timelines[r["id"]], r["county"], day, scopes,
-                                  counties)
+            facts = on_day(json.loads(r["facts"]), r["facts_on"], timelines[r["id"]], r["county"], day, scopes,
+                           counties)
+            if facts is not None:
+                out[r["id"]] = facts
     lone = [{"node": nid, "scope": s} for nid, f in out.items() for s in scopes if f[s]["single"] is LONE_UNKNOWN]
     for r in graph.read(LONE, lone=lone, day=day) if lone else []:
         if len(r["found"]) == 1:
@@ -241,9 +246,10 @@ def _add(total: Counter, sign: int, flags: int, from_scope: int) -> None:
 
 
 def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt.date, scopes: tuple[str, ...],
-           counties: dict[str, dict]) -> dict:
-    """One node's facts on `day`: its stored facts (computed on `facts_on`) corrected by its timeline. A scope's lone
-    firm that is one of several today is left LONE_UNKNOWN (facts_on finds it)."""
+           counties: dict[str, dict]) -> dict | None:
+    """One node's facts on `day`: its stored facts (computed on `facts_on`) corrected by its timeline; None when a
+    count would fall below zero (the stored facts disagree with the graph: the node is walked). A scope's lone firm
+    that is one of several today is left LONE_UNKNOWN (facts_on finds it)."""
     d, t = day.toordinal(), facts_on.toordinal()
     supply = Counter({(kind, region): k for kind, region, k in stored["supply"]})
     changed: list[tuple[int, str, str]] = []  # (sign, region, uscc) of the local entities
@@ -271,14 +277,13 @@ def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt
                 in_scope, from_scope = SCOPE_FLAGS[scope]
                 if flags & in_scope == in_scope:
                     _add(inbound[scope], sign * k, flags, from_scope)
+    if any(k < 0 for k in supply.values()):
+        return None  # the stored facts disagree with the graph: the node is walked
     hebei = [[kind, region, k] for (kind, region), k in supply.items() if k]
     out: dict[str, Any] = {"v": stored["v"]}
     for scope in scopes:
         prefix, base = scope_prefix_of(scope, county), stored[scope]
-        types: Counter = Counter()
-        for kind, region, k in hebei:
-            if region.startswith(prefix):
-                types[kind] += k
+        types = types_in(hebei, prefix)
         mine = [c for c in changed if c[1].startswith(prefix)]
         single = None
         if sum(types.values()) == 1:
@@ -289,10 +294,11 @@ def on_day(stored: dict, facts_on: dt.date, timeline: dict, county: str, day: dt
                 single = {"uscc": base["single"]["uscc"], "name": base["single"]["name"], "customers": 0}
             else:
                 single = LONE_UNKNOWN
-        counts = inbound[scope]
-        out[scope] = {"types": dict(sorted(types.items())), "members": base["members"] + members[scope],
-                      "inbound": base["inbound"] + counts["inbound"], "outside": base["outside"] + counts["outside"],
-                      "in_scope": base["in_scope"] + counts["in_scope"], "single": single}
+        counts = {k: base[k] + inbound[scope][k] for k in ("inbound", "outside", "in_scope")}
+        if base["members"] + members[scope] < 0 or any(v < 0 for v in counts.values()):
+            return None
+        out[scope] = {"types": dict(sorted(types.items())), "members": base["members"] + members[scope], **counts,
+                      "single": single}
     if "province" in scopes:
         out["supply"] = sorted(hebei, key=lambda s: (s[1], s[0] or ""))
         out["nearest"] = nearest_supply(county, hebei, counties)

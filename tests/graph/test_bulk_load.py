@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from chainmap.gaps.timeline import BOOKKEEPING
 from chainmap.graph import Graph
 from chainmap.settings import Settings
 from tests.conftest import ROOT, SEEDS, free_port, reset_seeded
@@ -30,15 +31,11 @@ def frozen(value):
     return value
 
 
-# A chain node's stamp is a fresh token each time its facts are stored, and its timeline is computed when first
-# needed (chainmap.gaps.timeline): neither says what the graph is.
-STAMPS = {"facts_stamp", "timeline", "timeline_stamp", "timeline_layout"}
-
-
 def without_empty_ties(props: dict) -> dict:
     """A firm with no Hebei partner has `tie_counties: []` after the online loader's full key rebuild and none after
-    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, [])). Stamps dropped."""
-    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == []) and k not in STAMPS}
+    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, [])).
+    A chain node's bookkeeping is left out (chainmap.gaps.timeline.BOOKKEEPING)."""
+    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == []) and k not in BOOKKEEPING}
 
 
 def snapshot(graph: Graph) -> tuple[set, set, list]:
