@@ -164,11 +164,10 @@ def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, A
     try:
         graph.write(CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
                     change=Change("enterprise.create", "enterprise", tuple(e["uscc"] for e in items)),
-                    **upkeep.key_arguments(policies.recommendation))
+                    keep=upkeep.kept_facts([e["uscc"] for e in items]), **upkeep.key_arguments(policies.recommendation))
     except Conflict:
         taken = sorted(r["uscc"] for r in graph.read(EXISTING, keys=sorted(e["uscc"] for e in items)))
         raise Conflict(f"市场主体已存在：{'、'.join(taken[:5]) or '本批中的某一家'}") from None
-    upkeep.after_enterprise_write(graph, [e["uscc"] for e in items])
 
 
 def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[str, Any]) -> dict:
@@ -179,9 +178,7 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
     if "status" in changes and changes["status"] != current["status"] and "status_on" not in changes:
         merged["status_on"] = dt.date.today()  # a status change is dated, so past days keep their answer
     validate(graph, [merged], creating=False)
-    before = upkeep.nodes_before(graph, [code])
     graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
-                change=Change("enterprise.patch", "enterprise", (code,)),
+                change=Change("enterprise.patch", "enterprise", (code,)), keep=upkeep.kept_facts([code]),
                 **upkeep.key_arguments(policies.recommendation))
-    upkeep.after_enterprise_write(graph, [code], before)
     return get_enterprise(graph, code)

@@ -70,13 +70,12 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
     try:
         graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
-                    until=until, evidence=data.get("evidence"),
+                    until=until, evidence=data.get("evidence"), keep=upkeep.kept_facts([supplier, customer]),
                     change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",),
                                   before_from="none"))
     except Clash as clash:
         verb = "供货给" if kind == "supplies" else "服务于"
         raise Conflict(f"该协作配套关系已登记：{supplier} {verb} {customer}，自 {since.isoformat()} 起"
                        f"（至 {clash.existing.get('until') or '今'}）") from None
-    upkeep.after_enterprise_write(graph, [supplier, customer])
     return {"partner": partner, "relation": data["relation"], "kind": kind, "since": since, "until": until,
             "evidence": data.get("evidence")}

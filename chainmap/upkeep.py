@@ -1,6 +1,7 @@
 """What every write keeps in step: derived data that readers rely on, refreshed by the writers through this module.
 
-- stored gap facts on chain nodes (chainmap.gaps.analysis), after a write to enterprises or their relationships;
+- stored gap facts on chain nodes (chainmap.gaps.analysis): kept by delta inside an API write to enterprises or
+  their relationships (chainmap.gaps.delta), forgotten or recomputed after a bulk change;
 - rank keys of Beijing/Tianjin candidates (chainmap.graph.rank_keys): written in the same statement as a firm, with
   the parameters below, and rebuilt whole when the score's configuration changes.
 
@@ -15,33 +16,31 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from chainmap.gaps.analysis import nodes_fed, nodes_of_enterprises, refresh_facts
+from chainmap.gaps.analysis import nodes_fed, refresh_facts
+from chainmap.gaps.delta import FactsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.recommendations.score import key_parameters
 
-__all__ = ["after_enterprise_write", "after_import", "after_node_write", "key_arguments", "keys_current", "keys_version",
-           "nodes_before", "rebuild_keys", "refresh_facts"]
+__all__ = ["after_import", "after_node_write", "key_arguments", "keys_current", "keys_version",
+           "kept_facts", "kept_facts_of_relations", "rebuild_keys", "refresh_facts"]
 
 
-def nodes_before(graph: Graph, usccs: list[str]) -> list[str]:
-    """The chain nodes these enterprises' facts feed now: read before a write that may move them elsewhere (other
-    codes, other nodes, another county), so their facts are refreshed too."""
-    return nodes_of_enterprises(graph, usccs)
+def kept_facts(usccs: list[str]) -> FactsDelta:
+    """Pass as `keep` to a write to these firms or to the 协作配套 between them: the stored gap facts of every node
+    they feed follow the write in its own transaction (chainmap.gaps.delta), so no read after it recomputes them."""
+    return FactsDelta(usccs)
+
+
+def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
+    """kept_facts for a batch of 协作配套 rows (supplier, customer)."""
+    return FactsDelta([u for r in batch for u in (r["supplier"], r["customer"])])
 
 
 # Stored facts of these nodes are dropped, and the next read of them recomputes them (chainmap.gaps.analysis refreshes
 # a node without current facts before analysing it). Derived data: no revision token moves.
-FORGET_FACTS: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) SET n.facts = null"
-
-
-def after_enterprise_write(graph: Graph, usccs: list[str], before: Sequence[str] = ()) -> None:
-    """After a write to these enterprises or their 协作配套: the gap facts of every node they feed now and of the
-    nodes they fed `before` the write are recomputed at their next read. A firm's codes can feed dozens of nodes
-    across the province (local supply by code), so recomputing them all in every write made writes slow; a read
-    recomputes only the nodes it needs, once."""
-    ids = sorted(set(nodes_of_enterprises(graph, usccs)) | set(before))
-    if ids:
-        graph.write(FORGET_FACTS, ids=ids, touches=footprints.NOTHING)
+FORGET_FACTS: LiteralString = (
+    "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) SET n.facts = null, n.facts_stamp = randomUUID()"
+)
 
 
 def after_import(graph: Graph, codes: set[str], nodes: set[str], existed: list[str], refresh: bool) -> int:
@@ -58,7 +57,9 @@ def after_import(graph: Graph, codes: set[str], nodes: set[str], existed: list[s
 
 
 def after_node_write(graph: Graph, node_ids: list[str]) -> None:
-    """After a chain edit: refresh these nodes' stored gap facts."""
+    """After a chain edit: these nodes' stored gap facts are forgotten (a firm's write meanwhile must not keep the
+    old ones by delta), then recomputed."""
+    graph.write(FORGET_FACTS, ids=node_ids, touches=footprints.NOTHING)
     refresh_facts(graph, node_ids)
 
 

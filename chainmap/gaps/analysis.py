@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, LiteralString
 
 from chainmap import places
-from chainmap.errors import NotFound
+from chainmap.errors import NotFound, Unavailable
 from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
@@ -134,26 +134,21 @@ HEBEI_COUNTIES: LiteralString = (
 )
 # The layout of n.facts; facts of another layout are refreshed before they are read.
 FACTS_VERSION = 3
+# Stored only where the facts are still those the computation started from (the stamp read first): a write that
+# kept them by delta meanwhile (chainmap.gaps.delta) renewed the stamp, and its result is not overwritten.
 STORE: LiteralString = (
-    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
-    "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires, n.facts_stamp = randomUUID()"
+    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) WHERE coalesce(n.facts_stamp, '') = row.stamp "
+    "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires, n.singles = row.singles, "
+    "  n.facts_stamp = randomUUID() "
+    "RETURN n.id AS id"
 )
+STAMPS: LiteralString = "UNWIND $ids AS nid MATCH (n:ChainNode {id: nid}) RETURN n.id AS id, coalesce(n.facts_stamp, '') AS stamp"
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
     "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.key AS key, n.facts AS facts, n.facts_on AS facts_on, "
     "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
-# The nodes an enterprise's facts feed: those it is attached to and their namesakes in other chains, those of its
-# codes (local supply), and those of its 协作配套 partners (inbound supply, a lone supplier's customers).
-NODES_OF_ENTERPRISES: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
-    "CALL (e) { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id "
-    "  UNION MATCH (e)-[:CLASSIFIED_AS]->(:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode) RETURN n.id AS id "
-    "  UNION MATCH (e)-[:OPERATES_IN]->(m:ChainNode) MATCH (n:ChainNode {key: m.key}) RETURN n.id AS id "
-    "  UNION MATCH (e)-[:SUPPLIES]-(:Enterprise)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id AS id } "
-    "RETURN DISTINCT id"
-)
 # The nodes whose facts firms of these codes, attached to these nodes, can feed (an import knows both, before and after
 # its writes, without a walk per firm): those classified in the codes (local supply by code, in every county) and
 # the attached nodes' namesakes in every chain (local supply by attachment; members).
@@ -184,6 +179,8 @@ NODES: LiteralString = (
 )
 
 
+REFRESH_TRIES = 3
+BUSY_FACTS = "产业链环节的统计正被同时进行的写入更新，请稍后再试"
 # Nodes whose stored facts a read would recompute first: none yet, another layout, or a counted relationship ended.
 UNREADY: LiteralString = (
     "MATCH (n:ChainNode) RETURN n.id AS id, n.facts AS facts, n.facts_expire AS expires ORDER BY id"
@@ -211,11 +208,20 @@ def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 
     today = dt.date.today()
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
     for start in range(0, len(ids), batch):
-        per_node, expiry = compute_facts(graph, COMPUTE, ids[start:start + batch], today, LOCALITIES, counties)
-        rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid)}
+        part = ids[start:start + batch]
+        stamps = {r["id"]: r["stamp"] for r in graph.read(STAMPS, ids=part)}
+        per_node, expiry = compute_facts(graph, COMPUTE, part, today, LOCALITIES, counties)
+        rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid),
+                 "singles": singles_of(f), "stamp": stamps.get(nid, "")}
                 for nid, f in per_node.items() if len(f) > 1]
         graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)
     return len(ids)
+
+
+def singles_of(facts: dict[str, Any]) -> list[str]:
+    """The lone local firms of a node's stored facts, in any scope (n.singles: a write to one of them or to its
+    customers looks them up again, chainmap.gaps.delta)."""
+    return sorted({facts[s]["single"]["uscc"] for s in LOCALITIES if s in facts and facts[s]["single"]})
 
 
 def compute_facts(graph: Graph, query: LiteralString, ids: list[str], day: dt.date, scopes: tuple[str, ...],
@@ -280,11 +286,6 @@ def is_current(facts: str | None) -> bool:
     return facts is not None and json.loads(facts).get("v") == FACTS_VERSION
 
 
-def nodes_of_enterprises(graph: Graph, usccs: list[str]) -> list[str]:
-    """The chain nodes whose facts these enterprises feed (attached, by code, through their partners)."""
-    return [r["id"] for r in graph.read(NODES_OF_ENTERPRISES, usccs=usccs)]
-
-
 def nodes_fed(graph: Graph, codes: set[str], nodes: set[str], partners_of: list[str], batch: int = 10000) -> list[str]:
     """The chain nodes whose facts can change when firms with these codes (old and new), attached to these nodes (old
     and new), change, and the firms `partners_of` (those that existed before: only they can have 协作配套) too."""
@@ -303,10 +304,14 @@ def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:
     relationship has ended since (facts_expire in the past), is refreshed first."""
     rows = graph.read(STORED, ids=cluster_ids)
     today = dt.date.today()
-    stale = [r["id"] for r in rows if needs_refresh(r, today)]
-    if stale:
-        refresh_facts(graph, stale)
+    for _ in range(REFRESH_TRIES):
+        stale = [r["id"] for r in rows if needs_refresh(r, today)]
+        if not stale:
+            return rows
+        refresh_facts(graph, stale)  # a write keeping them by delta meanwhile wins: they are read again
         rows = graph.read(STORED, ids=cluster_ids)
+    if any(not is_current(r["facts"]) for r in rows):
+        raise Unavailable(BUSY_FACTS)
     return rows
 
 

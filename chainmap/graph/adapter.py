@@ -10,7 +10,7 @@ import copy
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Protocol
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -30,6 +30,17 @@ from chainmap.graph.footprints import NOTHING
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
+# A statement run inside the current write transaction, returning plain rows (what a `keep` is given).
+Run = Callable[..., list[Row]]
+
+
+class Keep(Protocol):
+    """Derived data kept inside a write's own transaction (chainmap.gaps.delta): before() runs ahead of the write
+    statement, after() behind it; both may run again when the transaction is retried."""
+
+    def before(self, run: Run) -> None: ...
+
+    def after(self, run: Run) -> None: ...
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
 DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 # Every write transaction that changes data also gives the Revision nodes of the keys its footprint names a fresh random
@@ -97,22 +108,25 @@ class Graph:
         return self._run(query, params, RoutingControl.READ)
 
     def write(self, query: LiteralString, *, touches: LiteralString | None = None, change: Change | None = None,
-              **params: Any) -> list[Row]:
+              keep: Keep | None = None, **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
         `touches` is a footprint query over the same parameters returning one row with `keys`, the parts of the
         graph the write can change; it runs before and after the write, in its transaction. Without it a change
         renews 'graph'. `change` names what the write does for the audit trail: its entry is written in the same
-        transaction.
+        transaction. `keep` keeps derived data in step in the same transaction (Keep).
         """
-        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change)
+        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change, keep=keep)
 
     def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
-                      touches: LiteralString | None = None, **params: Any) -> int:
-        """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction."""
+                      touches: LiteralString | None = None, keep: Callable[[Sequence[Row]], Keep] | None = None,
+                      **params: Any) -> int:
+        """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction (with `keep` of
+        the batch, see write())."""
         count = 0
         for batch in _chunks(rows, size):
-            self._run(query, {**params, "rows": batch}, RoutingControl.WRITE, touches=touches)
+            self._run(query, {**params, "rows": batch}, RoutingControl.WRITE, touches=touches,
+                      keep=keep(batch) if keep else None)
             count += len(batch)
         return count
 
@@ -166,7 +180,7 @@ class Graph:
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None,
-             change: Change | None = None) -> list[Row]:
+             change: Change | None = None, keep: Keep | None = None) -> list[Row]:
         write = routing == RoutingControl.WRITE
 
         def attempt() -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
@@ -180,7 +194,7 @@ class Graph:
                     result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
                     return list(result), result.consume()
                 with session.begin_transaction(timeout=self._timeout()) as tx:
-                    records, summary = _write_work(tx, query, params, touches, change)
+                    records, summary = _write_work(tx, query, params, touches, change, keep)
                     tx.commit()
             return records, summary
 
@@ -238,9 +252,11 @@ def _translated() -> Iterator[None]:
 
 
 def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
-                touches: LiteralString | None, change: Change | None = None,
+                touches: LiteralString | None, change: Change | None = None, keep: Keep | None = None,
                 ) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
     audited = audit.audited(change)
+    if keep is not None:
+        keep.before(_runner(tx))
     old = audit.snapshot(tx, change, _plain) if audited and change is not None else {}
     before = _footprint(tx, touches, params)
     result = tx.run(query, params)
@@ -248,6 +264,8 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
         raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction function: rolled back
     summary = result.consume()
+    if keep is not None:
+        keep.after(_runner(tx))
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
         keys = sorted(before | _footprint(tx, touches, params))
         if touches != NOTHING:  # every data change but the derived and bookkeeping ones
@@ -259,6 +277,12 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
         elif keys:
             tx.run(BUMP, keys=keys).consume()
     return records, summary
+
+
+def _runner(tx: neo4j.Transaction) -> Run:
+    def run(query: LiteralString, **params: Any) -> list[Row]:
+        return [{key: _plain(value) for key, value in record.items()} for record in tx.run(query, params)]
+    return run
 
 
 def _footprint(tx: neo4j.Transaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:

@@ -63,8 +63,7 @@ def import_partners(graph: Graph, policies: Policies, data: bytes, name: str, op
     firms = [{"uscc": code, "chain_nodes": [], "props": props, "evidence": f"导入：{name}"}
              for code, props in new_firms.items() if any(code in (r["supplier"], r["customer"]) for r in relations)]
     graph.write_batches(loader_cypher.ENTERPRISES, firms, size=5000, **upkeep.key_arguments(policies.recommendation))
-    graph.write_batches(q.WRITE_SUPPLIES, relations, size=5000)
-    upkeep.after_enterprise_write(graph, sorted({r["supplier"] for r in relations} | {r["customer"] for r in relations}))
+    graph.write_batches(q.WRITE_SUPPLIES, relations, size=5000, keep=upkeep.kept_facts_of_relations)
     report.written = True
     return report
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from chainmap.gaps.analysis import singles_of
 from chainmap.gaps.tally import FactsTally
 from chainmap.recommendations.rank_prior import priors, rank_key
 from chainmap.vocab import HEBEI
@@ -314,11 +315,12 @@ class Writer:
         if tally.usable and self.chain_nodes:
             per_node, expiry = tally.facts(self._singles_customers(tally.singles()))
             stored = {node: {"facts": json.dumps(facts, ensure_ascii=False, sort_keys=True), "facts_on": tally.today,
-                             "facts_expire": expiry.get(node)} for node, facts in per_node.items() if len(facts) > 1}
+                             "facts_expire": expiry.get(node), "singles": singles_of(facts)}
+                      for node, facts in per_node.items() if len(facts) > 1}
         self.facts_counted = bool(stored)
         for node_id, props in self.chain_nodes:
             self.node("ChainNode", node_id, {**props, **stored.get(node_id, {})},
-                      [*CHAIN_NODE_COLUMNS, "facts", "facts_on", "facts_expire"])
+                      [*CHAIN_NODE_COLUMNS, "facts", "facts_on", "facts_expire", "singles"])
 
     def finish(self) -> tuple[list[str], int, int, int]:
         """(importer arguments, nodes, relationships, firms with keys)."""

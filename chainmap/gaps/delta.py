@@ -1,0 +1,213 @@
+"""Stored gap facts kept by delta inside the writing transaction, so no read after a write walks a node's local firms.
+
+A write to some firms (their fields, attachments, codes, or the 协作配套 between them) changes the facts of a node only
+through what those firms add to it, in chainmap.gaps.analysis.COMPUTE's terms (read it first):
+- `supply`: each active Hebei firm is one unit of local supply, by (type, region), for every node it is local to;
+- `member`: each active Hebei firm attached to a node is one member, by region;
+- `inbound`: each SUPPLIES in force into a member counts for the member's node, by the member's region and the
+  supplier's — counted from the customer when the customer is among the written firms, else from the supplier;
+- the lone local firm of a scope (`single`) and the number of its local customers, looked up afresh wherever it may
+  have changed.
+FactsDelta reads what the written firms add before the write and after it, in the same transaction, and applies the
+difference to the stored facts of the nodes it touches; a node whose stored facts are missing, of another layout or
+expired is forgotten instead (the next read recomputes it, as before).
+
+Races. The firms written and their 协作配套 partners are locked before anything is read (their contributions cannot
+change under the transaction), and a node is locked before its facts are read and rewritten, so two writes apply
+their deltas one after the other. A recomputation running at the same time (chainmap.gaps.analysis.refresh_facts)
+stores its result only if the node's facts stamp is still the one it read first, so it never overwrites a delta.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Any, LiteralString
+
+from chainmap.gaps.analysis import (HEBEI_COUNTIES, OWN_CODES, in_force_today, is_current, nearest_supply,
+                                    scope_prefix_of, single_customers, singles_of, types_in)
+from chainmap.graph.adapter import Run
+from chainmap.vocab import HEBEI, HEBEI_LITERAL, LOCALITIES
+
+IN_FORCE: LiteralString = in_force_today("$day")
+LOCK_FIRMS: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) SET e.__lock = true REMOVE e.__lock "
+    "WITH e OPTIONAL MATCH (e)-[:SUPPLIES]-(p:Enterprise) WHERE NOT p.uscc IN $usccs "
+    "RETURN collect(DISTINCT p.uscc) AS partners"
+)
+LOCK_PARTNERS: LiteralString = "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) SET e.__lock = true REMOVE e.__lock"
+ACTIVE_IN_HEBEI: LiteralString = "e.status = 'active' AND e.region STARTS WITH " + HEBEI_LITERAL
+# What the firms $usccs add to the stored facts (see the module's docstring), one row per (kind, node, group).
+CONTRIBUTIONS: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
+    "CALL (e) { "
+    "  WITH e WHERE " + ACTIVE_IN_HEBEI + " "
+    "  CALL (e) { MATCH (e)-[:OPERATES_IN]->(m:ChainNode) MATCH (n:ChainNode {key: m.key}) RETURN n "
+    "    UNION MATCH (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode)<-[:HAS_NODE]-(c:Cluster) "
+    "      WHERE i.code IN " + OWN_CODES + " RETURN n } "
+    "  RETURN 'supply' AS kind, n.id AS node, e.entity_type AS type, e.region AS region, null AS source, 1 AS k, "
+    "    null AS until "
+    "  UNION ALL WITH e WHERE " + ACTIVE_IN_HEBEI + " MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
+    "  RETURN 'member' AS kind, n.id AS node, null AS type, e.region AS region, null AS source, 1 AS k, null AS until "
+    "  UNION ALL WITH e WHERE " + ACTIVE_IN_HEBEI + " MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
+    "  MATCH (s:Enterprise)-[r:SUPPLIES]->(e) WHERE " + IN_FORCE + " "
+    "  RETURN 'inbound' AS kind, n.id AS node, null AS type, e.region AS region, s.region AS source, count(r) AS k, "
+    "    min(r.until) AS until "
+    "  UNION ALL WITH e MATCH (e)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->(n:ChainNode) "
+    "  WHERE NOT m.uscc IN $usccs AND m.status = 'active' AND m.region STARTS WITH " + HEBEI_LITERAL + " AND "
+    + IN_FORCE + " "
+    "  RETURN 'inbound' AS kind, n.id AS node, null AS type, m.region AS region, e.region AS source, count(r) AS k, "
+    "    min(r.until) AS until } "
+    "RETURN kind, node, type, region, source, k, until"
+)
+# The nodes whose lone local firm may be one of $usccs (or is not known: facts stored before n.singles was kept).
+SINGLES_AMONG: LiteralString = (
+    "MATCH (n:ChainNode) WHERE n.facts IS NOT NULL AND (n.singles IS NULL OR any(x IN n.singles WHERE x IN $usccs)) "
+    "RETURN n.id AS id"
+)
+LOCK_NODES: LiteralString = (
+    "UNWIND $ids AS nid MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: nid}) "
+    "SET n.__lock = true REMOVE n.__lock "
+    "RETURN n.id AS id, c.county AS county, n.facts AS facts, n.facts_expire AS expires, n.singles AS singles"
+)
+# The one active local firm of node $node in ($type, $region), when the stored supply says there is exactly one.
+ONE_LOCAL: LiteralString = (
+    "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: $node}) WITH n, " + OWN_CODES + " AS own "
+    "MATCH (e:Enterprise {region: $region}) WHERE e.status = 'active' AND e.entity_type = $type "
+    "  AND (EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {key: n.key}) } "
+    "    OR EXISTS { (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n) WHERE i.code IN own }) "
+    "RETURN e.uscc AS uscc, e.name AS name LIMIT 1"
+)
+CUSTOMERS: LiteralString = "WITH $one AS one, $prefix AS prefix " + single_customers("cust.status = 'active'", IN_FORCE)
+FORGET: LiteralString = "UNWIND $ids AS nid MATCH (n:ChainNode {id: nid}) SET n.facts = null, n.facts_stamp = randomUUID()"
+STORE: LiteralString = (
+    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
+    "SET n.facts = row.facts, n.facts_on = $day, n.facts_expire = row.expires, n.singles = row.singles, "
+    "  n.facts_stamp = randomUUID()"
+)
+KEEP_SINGLES: LiteralString = "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) SET n.singles = row.singles"
+
+Key = tuple[str, str, Any, Any]
+
+
+class FactsDelta:
+    """Keeps the stored facts of the nodes that the firms `usccs` feed, around a write to those firms (or to the
+    协作配套 between them): the adapter calls before() ahead of the write statement and after() behind it, in its
+    transaction (chainmap.graph.Graph.write's `keep`)."""
+
+    def __init__(self, usccs: list[str]) -> None:
+        self.usccs = sorted(set(usccs))
+        self.today = dt.date.today()
+        self.partners: list[str] = []
+        self.old: Counter[Key] = Counter()
+
+    def before(self, run: Run) -> None:
+        rows = run(LOCK_FIRMS, usccs=self.usccs)
+        self.partners = sorted(rows[0]["partners"]) if rows else []
+        if self.partners:
+            run(LOCK_PARTNERS, usccs=self.partners)
+        self.old, _ = self._contributions(run)
+
+    def after(self, run: Run) -> None:
+        new, untils = self._contributions(run)
+        delta = Counter(new)
+        delta.subtract(self.old)
+        delta = Counter({key: k for key, k in delta.items() if k})
+        touched = {key[1] for key in delta}
+        touched.update(r["id"] for r in run(SINGLES_AMONG, usccs=self.usccs + self.partners))
+        if touched:
+            self._apply(run, sorted(touched), delta, untils)
+
+    def _contributions(self, run: Run) -> tuple[Counter[Key], dict[str, dt.date]]:
+        counts: Counter[Key] = Counter()
+        untils: dict[str, dt.date] = {}
+        for r in run(CONTRIBUTIONS, usccs=self.usccs, day=self.today):
+            group = (r["type"], r["region"]) if r["kind"] == "supply" else (r["region"], r["source"])
+            counts[(r["kind"], r["node"], *group)] += r["k"]
+            if r["until"] is not None:
+                untils[r["node"]] = min(r["until"], untils.get(r["node"], r["until"]))
+        return counts, untils
+
+    def _apply(self, run: Run, ids: list[str], delta: Counter[Key], untils: dict[str, dt.date]) -> None:
+        by_node: dict[str, list[tuple[Key, int]]] = {}
+        for key, k in delta.items():
+            by_node.setdefault(key[1], []).append((key, k))
+        counties: dict[str, dict] | None = None
+        stores, singles_only, forget = [], [], []
+        for node in run(LOCK_NODES, ids=ids):
+            facts, expires = node["facts"], node["expires"]
+            if not is_current(facts) or (expires is not None and expires < self.today):
+                if facts is not None:
+                    forget.append(node["id"])
+                continue
+            if counties is None:
+                counties = {r["adcode"]: r for r in run(HEBEI_COUNTIES)}
+            old = json.loads(facts)
+            new = self._changed(run, node["id"], node["county"], old, by_node.get(node["id"], []), counties)
+            if new is None:  # a count would fall below zero: the stored facts were not what the graph says
+                forget.append(node["id"])
+                continue
+            text = json.dumps(new[0], ensure_ascii=False, sort_keys=True)
+            row = {"id": node["id"], "singles": singles_of(new[0])}
+            if text != facts:
+                expiry = min(filter(None, (expires, untils.get(node["id"]), new[1])), default=None)
+                stores.append({**row, "facts": text, "expires": expiry})
+            elif node["singles"] is None:
+                singles_only.append(row)
+        if forget:
+            run(FORGET, ids=forget)
+        if stores:
+            run(STORE, rows=stores, day=self.today)
+        if singles_only:
+            run(KEEP_SINGLES, rows=singles_only)
+
+    def _changed(self, run: Run, node: str, county: str, old: dict[str, Any], changes: list[tuple[Key, int]],
+                 counties: dict[str, dict]) -> tuple[dict[str, Any], dt.date | None] | None:
+        """The node's facts with `changes` applied and its lone firms looked up again, with the earliest end of a
+        counted relationship of those lone firms; None when a count would fall below zero."""
+        supply = {(t, r): k for t, r, k in old["supply"]}
+        for (kind, _, a, b), k in changes:
+            if kind == "supply":
+                supply[(a, b)] = supply.get((a, b), 0) + k
+        if any(k < 0 for k in supply.values()):
+            return None
+        rows = sorted(([t, r, k] for (t, r), k in supply.items() if k), key=lambda s: (s[1], s[0] or ""))
+        new: dict[str, Any] = {**old, "supply": rows, "nearest": nearest_supply(county, rows, counties)}
+        expiry: dt.date | None = None
+        for scope in LOCALITIES:
+            prefix = scope_prefix_of(scope, county)
+            facts = dict(old[scope])
+            types = types_in(rows, prefix)
+            facts["types"] = dict(sorted(types.items()))
+            for (kind, _, region, source), k in changes:
+                if kind == "member" and region.startswith(prefix):
+                    facts["members"] += k
+                elif kind == "inbound" and region.startswith(prefix):
+                    facts["inbound"] += k
+                    if source is not None and not source.startswith(HEBEI):
+                        facts["outside"] += k
+                    if source is not None and source.startswith(prefix):
+                        facts["in_scope"] += k
+            if min(facts["members"], facts["inbound"], facts["outside"], facts["in_scope"]) < 0:
+                return None
+            facts["single"] = None
+            if sum(types.values()) == 1:
+                found = self._single(run, node, prefix, rows)
+                if found is None:  # the one firm the counts say is there is not: recompute the node
+                    return None
+                facts["single"], until = found
+                expiry = min(filter(None, (expiry, until)), default=None)
+            new[scope] = facts
+        return new, expiry
+
+    def _single(self, run: Run, node: str, prefix: str, rows: list[list]) -> tuple[dict, dt.date | None] | None:
+        """The lone local firm of the node in `prefix` and its distinct local customers (COMPUTE's `single`), with
+        the earliest end of a relationship to them; None when it cannot be found."""
+        kind, region = next((t, r) for t, r, k in rows if r.startswith(prefix))
+        found = run(ONE_LOCAL, node=node, region=region, type=kind)
+        if not found:
+            return None
+        counted = run(CUSTOMERS, one=found[0]["uscc"], prefix=prefix, day=self.today)[0]
+        return ({"uscc": found[0]["uscc"], "name": found[0]["name"], "customers": counted["single_customers"]},
+                counted["single_expires"])
