@@ -16,12 +16,12 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from chainmap.gaps.analysis import nodes_fed, refresh_facts
+from chainmap.gaps.analysis import refresh_facts
 from chainmap.gaps.delta import FactsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.recommendations.score import key_parameters
 
-__all__ = ["after_import", "after_node_write", "key_arguments", "keys_current", "keys_version",
+__all__ = ["FactsDelta", "after_node_write", "key_arguments", "keys_current", "keys_version",
            "kept_facts", "kept_facts_of_relations", "rebuild_keys", "refresh_facts"]
 
 
@@ -41,19 +41,6 @@ def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
 FORGET_FACTS: LiteralString = (
     "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) SET n.facts = null, n.facts_stamp = randomUUID()"
 )
-
-
-def after_import(graph: Graph, codes: set[str], nodes: set[str], existed: list[str], refresh: bool) -> int:
-    """After an import wrote firms with these codes, attached to these nodes (both as before and as after the
-    writes; `existed`: the firms it updated rather than created): the facts of exactly the nodes those firms feed are
-    recomputed now (`refresh`, a large import: the first reads after it stay fast) or at their next read. Returns how
-    many nodes."""
-    ids = nodes_fed(graph, codes, nodes, existed)
-    if refresh:
-        refresh_facts(graph, ids)
-    elif ids:
-        graph.write(FORGET_FACTS, ids=ids, touches=footprints.NOTHING)
-    return len(ids)
 
 
 def after_node_write(graph: Graph, node_ids: list[str]) -> None:

@@ -102,7 +102,7 @@ def main() -> None:
 
         seconds, output, peak = timed_load(data, env)
         files = {m.group(1): (int(m.group(2)), float(m.group(3)))
-                 for m in re.finditer(r"^(\S+)\s+(\d+) rows.*?([\d.]+) s$", output, re.M)}
+                 for m in re.finditer(r"^(\S+)\s+(\d+) 行.*?([\d.]+) 秒$", output, re.M)}
         total = sum(rows for name, (rows, _) in files.items() if name.endswith(".csv"))
         writing = sum(secs for name, (_, secs) in files.items() if name.endswith(".csv"))
         facts = files.get("(chain-node-facts)", (0, 0.0))[1]
@@ -118,7 +118,7 @@ def main() -> None:
 
         n, naive_s = naive_load(graph, samples / "a")
         _, sample_output, _ = timed_load(samples / "b", env)
-        found = re.search(r"^enterprises\.csv\s.*?([\d.]+) s$", sample_output, re.M)
+        found = re.search(r"^enterprises\.csv\s.*?([\d.]+) 秒$", sample_output, re.M)
         assert found, sample_output[-2000:]
         batched_s = float(found.group(1))
         print(f"10,000-row sample, writes only: naive one-row-per-transaction {n / naive_s:,.0f} rows/s; batched "

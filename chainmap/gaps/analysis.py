@@ -149,20 +149,6 @@ STORED: LiteralString = (
     "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
-# The nodes whose facts firms of these codes, attached to these nodes, can feed (an import knows both, before and after
-# its writes, without a walk per firm): those classified in the codes (local supply by code, in every county) and
-# the attached nodes' namesakes in every chain (local supply by attachment; members).
-NODES_FED: LiteralString = (
-    "OPTIONAL MATCH (m:ChainNode) WHERE m.id IN $nodes WITH collect(DISTINCT m.key) AS keys "
-    "MATCH (n:ChainNode) WHERE n.key IN keys OR any(code IN [(n)-[:CLASSIFIED_AS]->(i:Industry) | i.code] "
-    "  WHERE code IN $codes) "
-    "RETURN n.id AS id ORDER BY id"
-)
-# What the 协作配套 partners of these firms feed (inbound supply, a lone supplier's customers): their codes and nodes.
-PARTNERS_FEED: LiteralString = (
-    "UNWIND $usccs AS u MATCH (:Enterprise {uscc: u})-[:SUPPLIES]-(p:Enterprise) WITH DISTINCT p "
-    "RETURN [(p)-[:CLASSIFIED_AS]->(i:Industry) | i.code] AS codes, [(p)-[:OPERATES_IN]->(n:ChainNode) | n.id] AS nodes"
-)
 CLUSTERS: LiteralString = (
     "MATCH (c:Cluster)-[:LOCATED_IN]->(county:Region)-[:PART_OF]->(city:Region) "
     "WHERE ($city IS NULL OR city.adcode = $city) "
@@ -193,6 +179,13 @@ def refresh_unready(graph: Graph) -> int:
     today = dt.date.today()
     stale = [r["id"] for r in graph.read(UNREADY) if needs_refresh(r, today)]
     return refresh_facts(graph, stale) if stale else 0
+
+
+def all_current(graph: Graph) -> bool:
+    """The graph has chain nodes and every one's stored facts are current (a delta can follow them)."""
+    rows = graph.read(UNREADY)
+    today = dt.date.today()
+    return bool(rows) and not any(needs_refresh(r, today) for r in rows)
 
 
 def needs_refresh(row: dict[str, Any], today: dt.date) -> bool:
@@ -284,19 +277,6 @@ def nearest_supply(county: str, supply: list[list], counties: dict[str, dict], k
 def is_current(facts: str | None) -> bool:
     """Stored facts of the current layout."""
     return facts is not None and json.loads(facts).get("v") == FACTS_VERSION
-
-
-def nodes_fed(graph: Graph, codes: set[str], nodes: set[str], partners_of: list[str], batch: int = 10000) -> list[str]:
-    """The chain nodes whose facts can change when firms with these codes (old and new), attached to these nodes (old
-    and new), change, and the firms `partners_of` (those that existed before: only they can have 协作配套) too."""
-    codes, nodes = set(codes), set(nodes)
-    for start in range(0, len(partners_of), batch):
-        for row in graph.read(PARTNERS_FEED, usccs=partners_of[start:start + batch]):
-            codes.update(row["codes"])
-            nodes.update(row["nodes"])
-    if not codes and not nodes:
-        return []
-    return [r["id"] for r in graph.read(NODES_FED, codes=sorted(codes), nodes=sorted(nodes))]
 
 
 def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:

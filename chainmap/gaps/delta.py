@@ -26,40 +26,53 @@ from collections import Counter
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import (HEBEI_COUNTIES, OWN_CODES, in_force_today, is_current, nearest_supply,
-                                    scope_prefix_of, single_customers, singles_of, types_in)
+                                    scope_prefix_of, singles_of, types_in)
 from chainmap.graph.adapter import Run
 from chainmap.vocab import HEBEI, HEBEI_LITERAL, LOCALITIES
 
 IN_FORCE: LiteralString = in_force_today("$day")
+# Every firm is found by its USCC with an index hint, and what is read around it leaves the far ends unlabelled: a plan
+# compiled while the graph was young (the first delta runs as the seeds' firms arrive) would otherwise keep starting
+# from the status or region index, or scan every industry or chain node and expand into each firm.
 LOCK_FIRMS: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) SET e.__lock = true REMOVE e.__lock "
-    "WITH e OPTIONAL MATCH (e)-[:SUPPLIES]-(p:Enterprise) WHERE NOT p.uscc IN $usccs "
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) SET e.__lock = true REMOVE e.__lock "
+    "WITH e OPTIONAL MATCH (e)-[:SUPPLIES]-(p) WHERE NOT p.uscc IN $usccs "
     "RETURN collect(DISTINCT p.uscc) AS partners"
 )
-LOCK_PARTNERS: LiteralString = "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) SET e.__lock = true REMOVE e.__lock"
+LOCK_PARTNERS: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) SET e.__lock = true REMOVE e.__lock"
+)
 ACTIVE_IN_HEBEI: LiteralString = "e.status = 'active' AND e.region STARTS WITH " + HEBEI_LITERAL
-# What the firms $usccs add to the stored facts (see the module's docstring), one row per (kind, node, group).
-CONTRIBUTIONS: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
-    "CALL (e) { "
-    "  WITH e WHERE " + ACTIVE_IN_HEBEI + " "
-    "  CALL (e) { MATCH (e)-[:OPERATES_IN]->(m:ChainNode) MATCH (n:ChainNode {key: m.key}) RETURN n "
-    "    UNION MATCH (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n:ChainNode)<-[:HAS_NODE]-(c:Cluster) "
-    "      WHERE i.code IN " + OWN_CODES + " RETURN n } "
-    "  RETURN 'supply' AS kind, n.id AS node, e.entity_type AS type, e.region AS region, null AS source, 1 AS k, "
-    "    null AS until "
-    "  UNION ALL WITH e WHERE " + ACTIVE_IN_HEBEI + " MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
-    "  RETURN 'member' AS kind, n.id AS node, null AS type, e.region AS region, null AS source, 1 AS k, null AS until "
-    "  UNION ALL WITH e WHERE " + ACTIVE_IN_HEBEI + " MATCH (e)-[:OPERATES_IN]->(n:ChainNode) "
-    "  MATCH (s:Enterprise)-[r:SUPPLIES]->(e) WHERE " + IN_FORCE + " "
-    "  RETURN 'inbound' AS kind, n.id AS node, null AS type, e.region AS region, s.region AS source, count(r) AS k, "
-    "    min(r.until) AS until "
-    "  UNION ALL WITH e MATCH (e)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->(n:ChainNode) "
-    "  WHERE NOT m.uscc IN $usccs AND m.status = 'active' AND m.region STARTS WITH " + HEBEI_LITERAL + " AND "
-    + IN_FORCE + " "
-    "  RETURN 'inbound' AS kind, n.id AS node, null AS type, m.region AS region, e.region AS source, count(r) AS k, "
-    "    min(r.until) AS until } "
-    "RETURN kind, node, type, region, source, k, until"
+# The chains, read once per transaction: each node's key and own class codes (chainmap.gaps.analysis.OWN_CODES, those
+# it is classified in), so a firm's local nodes are found in Python and never by expanding from a class to its firms.
+CHAINS: LiteralString = (
+    "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode) "
+    "RETURN n.id AS id, n.key AS key, [(n)-[:CLASSIFIED_AS]->(i) WHERE i.code IN " + OWN_CODES + " | i.code] AS own"
+)
+# What the firms $usccs add to the stored facts (see the module's docstring): each firm as local supply and member,
+# then the 协作配套 in force into members, by (node, member's region, supplier's region).
+FIRMS: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) WHERE " + ACTIVE_IN_HEBEI + " "
+    "RETURN e.entity_type AS type, e.region AS region, [(e)-[:CLASSIFIED_AS]->(i) | i.code] AS codes, "
+    "  [(e)-[:OPERATES_IN]->(m) | [m.id, m.key]] AS nodes"
+)
+# Each part is anchored on the firm (CALL (e) with unlabelled far ends): labelled as chain nodes, the far ends would
+# invite a plan that starts from every chain node's members.
+INBOUND: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) WHERE " + ACTIVE_IN_HEBEI + " "
+    "CALL (e) { MATCH (e)-[:OPERATES_IN]->(n) RETURN collect(n.id) AS nodes } "
+    "WITH e, nodes WHERE size(nodes) > 0 "
+    "CALL (e) { MATCH (s)-[r:SUPPLIES]->(e) WHERE " + IN_FORCE + " "
+    "  RETURN s.region AS source, count(r) AS k, min(r.until) AS until } "
+    "UNWIND nodes AS node "
+    "RETURN node, e.region AS region, source, k, until "
+    "UNION ALL "
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) "
+    "CALL (e) { MATCH (e)-[r:SUPPLIES]->(m) WHERE " + IN_FORCE + " AND NOT m.uscc IN $usccs "
+    "  AND m.status = 'active' AND m.region STARTS WITH " + HEBEI_LITERAL + " "
+    "  CALL (m) { MATCH (m)-[:OPERATES_IN]->(n) RETURN n.id AS node } "
+    "  RETURN node, m.region AS region, count(r) AS k, min(r.until) AS until } "
+    "RETURN node, region, e.region AS source, k, until"
 )
 # The nodes whose lone local firm may be one of $usccs (or is not known: facts stored before n.singles was kept).
 SINGLES_AMONG: LiteralString = (
@@ -74,12 +87,18 @@ LOCK_NODES: LiteralString = (
 # The one active local firm of node $node in ($type, $region), when the stored supply says there is exactly one.
 ONE_LOCAL: LiteralString = (
     "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: $node}) WITH n, " + OWN_CODES + " AS own "
-    "MATCH (e:Enterprise {region: $region}) WHERE e.status = 'active' AND e.entity_type = $type "
+    "MATCH (e:Enterprise {region: $region}) USING INDEX e:Enterprise(region) WHERE e.status = 'active' AND e.entity_type = $type "
     "  AND (EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {key: n.key}) } "
     "    OR EXISTS { (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n) WHERE i.code IN own }) "
     "RETURN e.uscc AS uscc, e.name AS name LIMIT 1"
 )
-CUSTOMERS: LiteralString = "WITH $one AS one, $prefix AS prefix " + single_customers("cust.status = 'active'", IN_FORCE)
+# COMPUTE's single_customers for the firm $one, anchored on it.
+CUSTOMERS: LiteralString = (
+    "MATCH (x:Enterprise {uscc: $one}) USING INDEX x:Enterprise(uscc) "
+    "OPTIONAL MATCH (x)-[r:SUPPLIES]->(cust) WHERE cust.status = 'active' AND cust.region STARTS WITH $prefix "
+    "  AND " + IN_FORCE + " "
+    "RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires"
+)
 FORGET: LiteralString = "UNWIND $ids AS nid MATCH (n:ChainNode {id: nid}) SET n.facts = null, n.facts_stamp = randomUUID()"
 STORE: LiteralString = (
     "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) "
@@ -100,6 +119,8 @@ class FactsDelta:
         self.usccs = sorted(set(usccs))
         self.today = dt.date.today()
         self.partners: list[str] = []
+        self.by_key: dict[str, list[str]] = {}   # chain node key -> nodes (namesakes in every chain)
+        self.by_code: dict[str, list[str]] = {}  # class code -> nodes owning it in their chain
         self.old: Counter[Key] = Counter()
 
     def before(self, run: Run) -> None:
@@ -107,6 +128,11 @@ class FactsDelta:
         self.partners = sorted(rows[0]["partners"]) if rows else []
         if self.partners:
             run(LOCK_PARTNERS, usccs=self.partners)
+        self.by_key, self.by_code = {}, {}
+        for node in run(CHAINS):
+            self.by_key.setdefault(node["key"], []).append(node["id"])
+            for code in node["own"]:
+                self.by_code.setdefault(code, []).append(node["id"])
         self.old, _ = self._contributions(run)
 
     def after(self, run: Run) -> None:
@@ -122,9 +148,15 @@ class FactsDelta:
     def _contributions(self, run: Run) -> tuple[Counter[Key], dict[str, dt.date]]:
         counts: Counter[Key] = Counter()
         untils: dict[str, dt.date] = {}
-        for r in run(CONTRIBUTIONS, usccs=self.usccs, day=self.today):
-            group = (r["type"], r["region"]) if r["kind"] == "supply" else (r["region"], r["source"])
-            counts[(r["kind"], r["node"], *group)] += r["k"]
+        for firm in run(FIRMS, usccs=self.usccs):
+            local = {n for _, key in firm["nodes"] for n in self.by_key.get(key, ())}
+            local.update(n for code in firm["codes"] for n in self.by_code.get(code, ()))
+            for node in local:
+                counts[("supply", node, firm["type"], firm["region"])] += 1
+            for node, _ in firm["nodes"]:
+                counts[("member", node, firm["region"], None)] += 1
+        for r in run(INBOUND, usccs=self.usccs, day=self.today):
+            counts[("inbound", r["node"], r["region"], r["source"])] += r["k"]
             if r["until"] is not None:
                 untils[r["node"]] = min(r["until"], untils.get(r["node"], r["until"]))
         return counts, untils

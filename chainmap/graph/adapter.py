@@ -130,11 +130,11 @@ class Graph:
             count += len(batch)
         return count
 
-    def write_counted(self, query: LiteralString, *, touches: LiteralString | None = None,
+    def write_counted(self, query: LiteralString, *, touches: LiteralString | None = None, keep: Keep | None = None,
                       **params: Any) -> tuple[list[Row], dict[str, int]]:
         """Like write(), plus the server's update counters (nodes_created, relationships_created, ...)."""
         counters: dict[str, int] = {}
-        rows = self._run(query, params, RoutingControl.WRITE, counters, touches)
+        rows = self._run(query, params, RoutingControl.WRITE, counters, touches, keep=keep)
         return rows, counters
 
     @contextmanager

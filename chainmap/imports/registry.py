@@ -5,12 +5,13 @@ with `partial`, what was not refused), never deletes, and re-running it changes 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from chainmap import upkeep
+from chainmap.gaps import analysis
 from chainmap.errors import Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
@@ -25,7 +26,7 @@ from chainmap.vocab import HEBEI
 
 BATCH = 5000
 READ_BATCH = 10000
-REFRESH_ABOVE = 2000   # above this many firms, the facts they feed are refreshed at once rather than at their next read
+REFRESH_ABOVE = 2000   # above this many firms, facts a delta could not keep are computed at once, not at their next read
 KEPT = ("name", "entity_type", "region", "industry_codes", "status", "group", "registered_on", "synthetic",
         "bj_restricted", "expansion_year", "green_factory", "products", "status_on", "registry_status",
         "registered_capital", "capital_currency", "address", "business_scope", "registration_no", "source")
@@ -33,12 +34,8 @@ KEPT = ("name", "entity_type", "region", "industry_codes", "status", "group", "r
 
 @dataclass
 class Touched:
-    """What the written firms feed, as they were and as they are written: their codes, their chain nodes, and which
-    of them existed before (only those can have 协作配套 partners)."""
+    """How many firms the import writes (their stored facts are kept by delta in the writes themselves)."""
 
-    codes: set[str] = field(default_factory=set)
-    nodes: set[str] = field(default_factory=set)
-    existed: list[str] = field(default_factory=list)
     firms: int = 0
 
 
@@ -130,7 +127,7 @@ def rejected(problem: Problem) -> dict[str, Any]:
 def plan(graph: Graph, report: ImportReport, records: list[Record], label, file: str, touched: Touched,
          nodes: dict[str, dict[str, set[str]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Sort a batch of records into 新增/更新/未变 against the graph; returns the rows to write (firms, legacy) and
-    adds what the firms to write feed to `touched`."""
+    counts the firms to write in `touched`."""
     keys = [r.key for r in records if not r.legacy]
     present = set(graph.read(q.PRESENT, keys=keys)[0]["keys"]) if keys else set()
     compared = compare(graph, [r for r in records if r.key in present and not r.legacy])
@@ -173,16 +170,11 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
                 diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
             report.updated.append(shown | {"changes": change_text(diff)})
             derived |= set(before["nodes"])
-            if not record.legacy:
-                touched.existed.append(record.key)
-                touched.codes.update(before.get("industry_codes") or ())
         revenue = dict(sorted(revenue.items()))
         props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
         if record.legacy:
             legacy.append({"key": record.key, "props": props})
         else:
-            touched.codes.update(codes)
-            touched.nodes.update(derived)
             touched.firms += 1
             firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
                           "evidence": f"导入：{file}（按行业代码）", "new": before is None})
@@ -229,17 +221,23 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     for firm in firms:
         new = firm.pop("new")
         (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group") else full).append(firm)
-    graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH)
-    graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, **arguments)
+    graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts)
+    graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, **arguments)
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
 
 
+def kept_facts(batch: Sequence[dict[str, Any]]) -> upkeep.FactsDelta:
+    """Each batch keeps the stored facts of the nodes its firms feed, in its own transaction (chainmap.gaps.delta)."""
+    return upkeep.kept_facts([firm["uscc"] for firm in batch])
+
+
 def keep_in_step(graph: Graph, policies: Policies, touched: Touched) -> None:
-    """After the writes: rank keys that follow the configuration, and the stored facts of the chain nodes the
-    written firms feed (no other node's facts can change)."""
+    """After the writes (which kept the stored facts by delta): rank keys that follow the configuration, and, after a
+    large import, the facts of nodes a delta could not keep (none were current), so the first reads stay fast."""
     if not touched.firms:
         return
     if not upkeep.keys_current(graph, policies.recommendation):
         upkeep.rebuild_keys(graph, policies.recommendation)
-    upkeep.after_import(graph, touched.codes, touched.nodes, touched.existed, refresh=touched.firms > REFRESH_ABOVE)
+    if touched.firms > REFRESH_ABOVE:
+        analysis.refresh_unready(graph)

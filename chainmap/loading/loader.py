@@ -14,12 +14,13 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
 from chainmap import project_history, upkeep
+from chainmap.gaps import analysis
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
@@ -111,6 +112,7 @@ class Loader:
         self.dir = directory
         self.progress = progress or (lambda file, n: None)
         self.key_arguments = upkeep.key_arguments(self.config)
+        self.kept = False  # set by write(): an update keeps the stored facts by delta
         self.report = LoadReport()
         self.known: dict[str, set[str]] = defaultdict(set)
         self.definitions: dict[str, Any] = {}
@@ -217,6 +219,10 @@ class Loader:
     def write(self) -> LoadReport:
         if not self.report.ok:
             raise LoadFailed(self.report)
+        # An update of firms and 协作配套 into a graph whose chains stay and whose facts are current keeps the
+        # facts by delta in each batch's transaction (chainmap.gaps.delta): a full recomputation walks every
+        # node's local firms, which at millions of entities takes longer than the update itself.
+        self.kept = not (self.dir / "clusters.csv").exists() and analysis.all_current(self.graph)
         for spec in formats.ORDER:
             if spec == "chains.json" or not (self.dir / spec.file).exists():
                 continue
@@ -233,9 +239,11 @@ class Loader:
             rebuilt = upkeep.rebuild_keys(self.graph, self.config)
             self.report.files.append(FileReport("(rank-keys)", rows=rebuilt, seconds=time.monotonic() - began))
         if any((self.dir / f).exists() for f in FACTS_INPUTS):
-            # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them.
+            # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them. An
+            # update kept them by delta, batch by batch; only nodes without current facts are computed.
             began = time.monotonic()
-            refreshed = upkeep.refresh_facts(self.graph)
+            refreshed = (analysis.refresh_unready(self.graph) if self.kept
+                         else upkeep.refresh_facts(self.graph))
             self.report.files.append(FileReport("(chain-node-facts)", rows=refreshed,
                                                 seconds=time.monotonic() - began))
         return self.report
@@ -273,6 +281,8 @@ class Loader:
     def _pipeline(self, statement: LiteralString, rows: Iterator[dict], report: FileReport,
                   count_nodes: bool = True) -> None:
         """Send batches to Neo4j from a writer thread while this thread parses the next batch."""
+        keep = KEEPS.get(statement) if self.kept else None
+        keep = keep or (lambda batch: None)
         batches: queue.Queue = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 
@@ -281,7 +291,8 @@ class Loader:
                 if failure:
                     continue
                 try:
-                    result, counters = self.graph.write_counted(statement, rows=batch, **self.key_arguments)
+                    result, counters = self.graph.write_counted(statement, rows=batch, keep=keep(batch),
+                                                                **self.key_arguments)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                     failure.append(exc)
                     continue
@@ -364,6 +375,13 @@ WRITERS: dict[str, tuple] = {
     "enterprises.csv": (q.ENTERPRISES, _enterprise_row),
     "supplies.csv": (q.SUPPLIES, lambda v, file: v),
     "introductions.csv": (q.INTRODUCTIONS, _keyed("id")),
+}
+
+
+# How each statement's batch keeps the stored facts in an update (Loader.kept).
+KEEPS: dict[str, Callable[[Sequence[dict]], upkeep.FactsDelta]] = {
+    q.ENTERPRISES: lambda batch: upkeep.kept_facts([r["uscc"] for r in batch]),
+    q.SUPPLIES: upkeep.kept_facts_of_relations,
 }
 
 
