@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
+from chainmap import upkeep
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph
@@ -93,6 +94,7 @@ def create_node(graph: Graph, cluster_id: str, data: dict[str, Any]) -> str:
              "industry_codes": data["industry_codes"], "keywords": data.get("keywords", []), "basis": "edited",
              "template": None, "sources": []}
     graph.write(CREATE_NODE, cluster=cluster_id, id=node_id(cluster_id, data["key"]), props=props,
+                keep=upkeep.ChainEdit(cluster_id),
                 change=Change("chain_node.create", "chain_node", (node_id(cluster_id, data["key"]),),
                               before_from="none"))
     return node_id(cluster_id, data["key"])
@@ -104,14 +106,14 @@ def patch_node(graph: Graph, cluster_id: str, key: str, changes: dict[str, Any])
         _check_classes(graph, changes["industry_codes"])
     props = {k: v for k, v in changes.items() if k in ("name", "stage", "industry_codes", "keywords")}
     graph.write(PATCH_NODE, cluster=cluster_id, id=node_id(cluster_id, key), props=props,
-                change=Change("chain_node.patch", "chain_node", (node_id(cluster_id, key),)))
+                keep=upkeep.ChainEdit(cluster_id), change=Change("chain_node.patch", "chain_node", (node_id(cluster_id, key),)))
 
 
 def delete_node(graph: Graph, cluster_id: str, key: str) -> None:
     node = _node(graph, cluster_id, key)
     if node["enterprises"]:
         raise Conflict(f"该环节有 {node['enterprises']} 家市场主体，请先将其移出再删除")
-    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key),
+    graph.write(DELETE_NODE, cluster=cluster_id, id=node_id(cluster_id, key), keep=upkeep.ChainEdit(cluster_id),
                 change=Change("chain_node.delete", "chain_node", (node_id(cluster_id, key),)))
 
 

@@ -19,9 +19,10 @@ from typing import Any, LiteralString
 from chainmap.gaps.analysis import refresh_facts
 from chainmap.gaps.delta import FactsDelta
 from chainmap.graph import Graph, footprints, rank_keys
+from chainmap.graph.adapter import Run
 from chainmap.recommendations.score import key_parameters
 
-__all__ = ["FactsDelta", "after_node_write", "key_arguments", "keys_current", "keys_version",
+__all__ = ["ChainEdit", "FactsDelta", "forget_all", "key_arguments", "keys_current", "keys_version",
            "kept_facts", "kept_facts_of_relations", "rebuild_keys", "refresh_facts"]
 
 
@@ -41,13 +42,31 @@ def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
 FORGET_FACTS: LiteralString = (
     "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) SET n.facts = null, n.facts_stamp = randomUUID()"
 )
+FORGET_CLUSTER: LiteralString = (
+    "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) SET n.facts = null, n.facts_stamp = randomUUID()"
+)
+FORGET_ALL: LiteralString = "MATCH (n:ChainNode) SET n.facts = null, n.facts_stamp = randomUUID()"
 
 
-def after_node_write(graph: Graph, node_ids: list[str]) -> None:
-    """After a chain edit: these nodes' stored gap facts are forgotten (a firm's write meanwhile must not keep the
-    old ones by delta), then recomputed."""
-    graph.write(FORGET_FACTS, ids=node_ids, touches=footprints.NOTHING)
-    refresh_facts(graph, node_ids)
+def forget_all(graph: Graph) -> None:
+    """Before a load that does not keep the facts by delta: its batches would leave them current-looking but stale
+    until it recomputes them all at the end."""
+    graph.write(FORGET_ALL, touches=footprints.NOTHING)
+
+
+class ChainEdit:
+    """Pass as `keep` to a chain edit of cluster `cluster`: the stored facts of the cluster's nodes are forgotten in the
+    edit's transaction (an edit moves which codes are each node's own, chainmap.gaps.analysis.OWN_CODES) and the
+    next read recomputes them; their new stamp keeps a delta or a recomputation begun before the edit from storing."""
+
+    def __init__(self, cluster: str) -> None:
+        self.cluster = cluster
+
+    def before(self, run: Run) -> None:
+        pass
+
+    def after(self, run: Run) -> None:
+        run(FORGET_CLUSTER, cluster=self.cluster)
 
 
 def keys_version(config: dict[str, Any]) -> str:

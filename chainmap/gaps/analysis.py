@@ -134,10 +134,12 @@ HEBEI_COUNTIES: LiteralString = (
 )
 # The layout of n.facts; facts of another layout are refreshed before they are read.
 FACTS_VERSION = 3
-# Stored only where the facts are still those the computation started from (the stamp read first): a write that
-# kept them by delta meanwhile (chainmap.gaps.delta) renewed the stamp, and its result is not overwritten.
+# Stored only where the facts are still those the computation started from (the stamp read first, compared under
+# the node's lock): a write that kept them by delta meanwhile (chainmap.gaps.delta) renewed the stamp, and its result
+# is not overwritten.
 STORE: LiteralString = (
-    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) WHERE coalesce(n.facts_stamp, '') = row.stamp "
+    "UNWIND $rows AS row MATCH (n:ChainNode {id: row.id}) SET n.__lock = true REMOVE n.__lock "
+    "WITH n, row WHERE coalesce(n.facts_stamp, '') = row.stamp "
     "SET n.facts = row.facts, n.facts_on = $today, n.facts_expire = row.expires, n.singles = row.singles, "
     "  n.facts_stamp = randomUUID() "
     "RETURN n.id AS id"

@@ -87,17 +87,20 @@ LOCK_NODES: LiteralString = (
 # The one active local firm of node $node in ($type, $region), when the stored supply says there is exactly one.
 ONE_LOCAL: LiteralString = (
     "MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: $node}) WITH n, " + OWN_CODES + " AS own "
-    "MATCH (e:Enterprise {region: $region}) USING INDEX e:Enterprise(region) WHERE e.status = 'active' AND e.entity_type = $type "
+    "MATCH (e:Enterprise {region: $region}) USING INDEX e:Enterprise(region) "
+    "WHERE e.status = 'active' AND coalesce(e.entity_type, '') = coalesce($type, '') "
     "  AND (EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {key: n.key}) } "
     "    OR EXISTS { (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n) WHERE i.code IN own }) "
     "RETURN e.uscc AS uscc, e.name AS name LIMIT 1"
 )
-# COMPUTE's single_customers for the firm $one, anchored on it.
+# COMPUTE's single_customers for the firm $one, anchored on it. The firm is locked first (a write to it or to one of
+# its customers locks it too: either that write sees this node's new lone firm, or this one sees its result), and its
+# name is read under the lock.
 CUSTOMERS: LiteralString = (
-    "MATCH (x:Enterprise {uscc: $one}) USING INDEX x:Enterprise(uscc) "
-    "OPTIONAL MATCH (x)-[r:SUPPLIES]->(cust) WHERE cust.status = 'active' AND cust.region STARTS WITH $prefix "
+    "MATCH (x:Enterprise {uscc: $one}) USING INDEX x:Enterprise(uscc) SET x.__lock = true REMOVE x.__lock "
+    "WITH x OPTIONAL MATCH (x)-[r:SUPPLIES]->(cust) WHERE cust.status = 'active' AND cust.region STARTS WITH $prefix "
     "  AND " + IN_FORCE + " "
-    "RETURN count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires"
+    "RETURN x.name AS name, count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires"
 )
 FORGET: LiteralString = "UNWIND $ids AS nid MATCH (n:ChainNode {id: nid}) SET n.facts = null, n.facts_stamp = randomUUID()"
 STORE: LiteralString = (
@@ -122,6 +125,7 @@ class FactsDelta:
         self.by_key: dict[str, list[str]] = {}   # chain node key -> nodes (namesakes in every chain)
         self.by_code: dict[str, list[str]] = {}  # class code -> nodes owning it in their chain
         self.old: Counter[Key] = Counter()
+        self.old_untils: dict[str, dt.date] = {}
 
     def before(self, run: Run) -> None:
         rows = run(LOCK_FIRMS, usccs=self.usccs)
@@ -133,7 +137,7 @@ class FactsDelta:
             self.by_key.setdefault(node["key"], []).append(node["id"])
             for code in node["own"]:
                 self.by_code.setdefault(code, []).append(node["id"])
-        self.old, _ = self._contributions(run)
+        self.old, self.old_untils = self._contributions(run)
 
     def after(self, run: Run) -> None:
         new, untils = self._contributions(run)
@@ -141,6 +145,8 @@ class FactsDelta:
         delta.subtract(self.old)
         delta = Counter({key: k for key, k in delta.items() if k})
         touched = {key[1] for key in delta}
+        # and where a counted relationship's end moved without any count moving (an end date given or changed)
+        touched.update(n for n in set(untils) | set(self.old_untils) if untils.get(n) != self.old_untils.get(n))
         touched.update(r["id"] for r in run(SINGLES_AMONG, usccs=self.usccs + self.partners))
         if touched:
             self._apply(run, sorted(touched), delta, untils)
@@ -170,8 +176,7 @@ class FactsDelta:
         for node in run(LOCK_NODES, ids=ids):
             facts, expires = node["facts"], node["expires"]
             if not is_current(facts) or (expires is not None and expires < self.today):
-                if facts is not None:
-                    forget.append(node["id"])
+                forget.append(node["id"])  # a new stamp: a recomputation that began before this write stores nothing
                 continue
             if counties is None:
                 counties = {r["adcode"]: r for r in run(HEBEI_COUNTIES)}
@@ -182,8 +187,8 @@ class FactsDelta:
                 continue
             text = json.dumps(new[0], ensure_ascii=False, sort_keys=True)
             row = {"id": node["id"], "singles": singles_of(new[0])}
-            if text != facts:
-                expiry = min(filter(None, (expires, untils.get(node["id"]), new[1])), default=None)
+            expiry = min(filter(None, (expires, untils.get(node["id"]), new[1])), default=None)
+            if text != facts or expiry != expires:  # a relationship given an end date changes no count, only this
                 stores.append({**row, "facts": text, "expires": expiry})
             elif node["singles"] is None:
                 singles_only.append(row)
@@ -241,5 +246,5 @@ class FactsDelta:
         if not found:
             return None
         counted = run(CUSTOMERS, one=found[0]["uscc"], prefix=prefix, day=self.today)[0]
-        return ({"uscc": found[0]["uscc"], "name": found[0]["name"], "customers": counted["single_customers"]},
+        return ({"uscc": found[0]["uscc"], "name": counted["name"], "customers": counted["single_customers"]},
                 counted["single_expires"])

@@ -30,6 +30,9 @@ from chainmap.policy import Policies
 
 BATCH = 10000
 FACTS_INPUTS = ("clusters.csv", "enterprises.csv", "supplies.csv")
+# Inputs after which every node's facts are recomputed rather than kept by delta: chains (own codes, keys) and the
+# counties (names and coordinates of the nearest supply).
+RECOMPUTED = ("clusters.csv", "regions.csv")
 PENDING_FLUSH = 50_000  # distinct unresolved references held before asking the graph
 Progress = Callable[[str, int], None]
 
@@ -222,7 +225,9 @@ class Loader:
         # An update of firms and 协作配套 into a graph whose chains stay and whose facts are current keeps the
         # facts by delta in each batch's transaction (chainmap.gaps.delta): a full recomputation walks every
         # node's local firms, which at millions of entities takes longer than the update itself.
-        self.kept = not (self.dir / "clusters.csv").exists() and analysis.all_current(self.graph)
+        self.kept = not any((self.dir / f).exists() for f in RECOMPUTED) and analysis.all_current(self.graph)
+        if not self.kept and any((self.dir / f).exists() for f in FACTS_INPUTS):
+            upkeep.forget_all(self.graph)  # recomputed at the end; meanwhile a read recomputes what it needs
         for spec in formats.ORDER:
             if spec == "chains.json" or not (self.dir / spec.file).exists():
                 continue

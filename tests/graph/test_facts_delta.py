@@ -12,9 +12,12 @@ import threading
 
 import pytest
 
-from chainmap import uscc
+from chainmap import upkeep, uscc
+from chainmap.chain import patch_node
 from chainmap.enterprises import create_enterprises, get_enterprise, patch_enterprise
-from chainmap.gaps.analysis import (ALL_NODES, COMPUTE, HEBEI_COUNTIES, compute_facts, refresh_facts, singles_of)
+from chainmap.gaps.analysis import (ALL_NODES, COMPUTE, HEBEI_COUNTIES, compute_facts, refresh_facts, singles_of,
+                                    stored_rows)
+from chainmap.graph import loading
 from chainmap.partners import add_partner
 from chainmap.vocab import LOCALITIES
 from tests.conftest import POLICIES, reset_seeded
@@ -166,3 +169,29 @@ def test_concurrent_writes_to_the_same_firms_keep_the_facts(graph):
         t.join()
     assert errors == []
     assert_kept(graph, "concurrent writes")
+
+
+def test_a_relationship_given_an_end_date_brings_the_facts_expiry_forward(graph):
+    refresh_facts(graph)
+    open_ended = graph.read(
+        "MATCH (s:Enterprise)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->(n:ChainNode) "
+        "WHERE r.until IS NULL AND m.status = 'active' AND m.region STARTS WITH '13' "
+        "RETURN s.uscc AS supplier, m.uscc AS customer, r.kind AS kind, r.since AS since, n.id AS node "
+        "ORDER BY supplier, customer LIMIT 1")[0]
+    ends = dt.date.today() + dt.timedelta(days=9)
+    row = {k: open_ended[k] for k in ("supplier", "customer", "kind", "since")} | {"until": ends, "evidence": "测试"}
+    graph.write(loading.SUPPLIES, rows=[row], keep=upkeep.kept_facts_of_relations([row]))
+    expires = graph.read("MATCH (n:ChainNode {id: $id}) RETURN n.facts_expire AS e", id=open_ended["node"])[0]["e"]
+    assert expires is not None and expires <= ends  # no count moved, yet the facts must be recomputed by that day
+    assert_kept(graph, "an end date given")
+
+
+def test_a_chain_edit_forgets_its_clusters_facts_and_the_next_read_recomputes_them(graph):
+    refresh_facts(graph)
+    node = next(n for n in graph.read(NODES) if len(n["codes"]) > 1)
+    cluster, key = node["id"].split(".", 1)
+    patch_node(graph, cluster, key, {"industry_codes": node["codes"][:1]})
+    forgotten = graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(n) RETURN collect(n.facts) AS f", c=cluster)[0]["f"]
+    assert forgotten == []  # every node of the cluster: the edit moved which codes are each node's own
+    stored_rows(graph, [cluster])  # what the next read does
+    assert_kept(graph, "after a chain edit and a read")
