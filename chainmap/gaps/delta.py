@@ -34,13 +34,16 @@ IN_FORCE: LiteralString = in_force_today("$day")
 # Every firm is found by its USCC with an index hint, and what is read around it leaves the far ends unlabelled: a plan
 # compiled while the graph was young (the first delta runs as the seeds' firms arrive) would otherwise keep starting
 # from the status or region index, or scan every industry or chain node and expand into each firm.
-LOCK_FIRMS: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) SET e.__lock = true REMOVE e.__lock "
-    "WITH e OPTIONAL MATCH (e)-[:SUPPLIES]-(p) WHERE NOT p.uscc IN $usccs "
-    "RETURN collect(DISTINCT p.uscc) AS partners"
+# Firms are locked by element id after a plain read: a statement that finds a firm by USCC and writes may take a
+# lock on the USCC's index entry even where no firm has it yet, and parallel creations of one firm then deadlock.
+EXISTING: LiteralString = (
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) RETURN elementId(e) AS id"
 )
-LOCK_PARTNERS: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) SET e.__lock = true REMOVE e.__lock"
+LOCK: LiteralString = "UNWIND $ids AS id MATCH (e) WHERE elementId(e) = id SET e.__lock = true REMOVE e.__lock"
+# Read once the firms are locked: a relationship to them cannot be added or removed meanwhile.
+PARTNERS: LiteralString = (
+    "UNWIND $ids AS id MATCH (e) WHERE elementId(e) = id MATCH (e)-[:SUPPLIES]-(p) WHERE NOT p.uscc IN $usccs "
+    "RETURN DISTINCT elementId(p) AS id, p.uscc AS u ORDER BY id"
 )
 ACTIVE_IN_HEBEI: LiteralString = "e.status = 'active' AND e.region STARTS WITH " + HEBEI_LITERAL
 # The chains, read once per transaction: each node's key and own class codes (chainmap.gaps.analysis.OWN_CODES, those
@@ -91,13 +94,13 @@ ONE_LOCAL: LiteralString = (
     "WHERE e.status = 'active' AND coalesce(e.entity_type, '') = coalesce($type, '') "
     "  AND (EXISTS { (e)-[:OPERATES_IN]->(:ChainNode {key: n.key}) } "
     "    OR EXISTS { (e)-[:CLASSIFIED_AS]->(i:Industry)<-[:CLASSIFIED_AS]-(n) WHERE i.code IN own }) "
-    "RETURN e.uscc AS uscc, e.name AS name LIMIT 1"
+    "RETURN e.uscc AS uscc, elementId(e) AS element LIMIT 1"
 )
 # COMPUTE's single_customers for the firm $one, anchored on it. The firm is locked first (a write to it or to one of
 # its customers locks it too: either that write sees this node's new lone firm, or this one sees its result), and its
 # name is read under the lock.
 CUSTOMERS: LiteralString = (
-    "MATCH (x:Enterprise {uscc: $one}) USING INDEX x:Enterprise(uscc) SET x.__lock = true REMOVE x.__lock "
+    "MATCH (x) WHERE elementId(x) = $one SET x.__lock = true REMOVE x.__lock "
     "WITH x OPTIONAL MATCH (x)-[r:SUPPLIES]->(cust) WHERE cust.status = 'active' AND cust.region STARTS WITH $prefix "
     "  AND " + IN_FORCE + " "
     "RETURN x.name AS name, count(DISTINCT cust) AS single_customers, min(r.until) AS single_expires"
@@ -128,10 +131,12 @@ class FactsDelta:
         self.old_untils: dict[str, dt.date] = {}
 
     def before(self, run: Run) -> None:
-        rows = run(LOCK_FIRMS, usccs=self.usccs)
-        self.partners = sorted(rows[0]["partners"]) if rows else []
-        if self.partners:
-            run(LOCK_PARTNERS, usccs=self.partners)
+        firms = sorted(r["id"] for r in run(EXISTING, usccs=self.usccs))
+        if firms:
+            run(LOCK, ids=firms)
+            partners = run(PARTNERS, ids=firms, usccs=self.usccs)
+            run(LOCK, ids=[r["id"] for r in partners])
+            self.partners = sorted(r["u"] for r in partners)
         self.by_key, self.by_code = {}, {}
         for node in run(CHAINS):
             self.by_key.setdefault(node["key"], []).append(node["id"])
@@ -245,6 +250,6 @@ class FactsDelta:
         found = run(ONE_LOCAL, node=node, region=region, type=kind)
         if not found:
             return None
-        counted = run(CUSTOMERS, one=found[0]["uscc"], prefix=prefix, day=self.today)[0]
+        counted = run(CUSTOMERS, one=found[0]["element"], prefix=prefix, day=self.today)[0]
         return ({"uscc": found[0]["uscc"], "name": counted["name"], "customers": counted["single_customers"]},
                 counted["single_expires"])
