@@ -16,13 +16,13 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from chainmap.gaps.analysis import refresh_facts
+from chainmap.gaps.analysis import all_current, refresh_facts, refresh_unready
 from chainmap.gaps.delta import FactsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.graph.adapter import Run
 from chainmap.recommendations.score import key_parameters
 
-__all__ = ["ChainEdit", "FactsDelta", "forget_all", "key_arguments", "keys_current", "keys_version",
+__all__ = ["ChainEdit", "FactsDelta", "all_current", "forget_all", "refresh_unready", "key_arguments", "keys_current", "keys_version",
            "kept_facts", "kept_facts_of_relations", "rebuild_keys", "refresh_facts"]
 
 

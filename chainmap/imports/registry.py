@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from chainmap import upkeep
-from chainmap.gaps import analysis
 from chainmap.errors import Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
@@ -240,4 +239,4 @@ def keep_in_step(graph: Graph, policies: Policies, touched: Touched) -> None:
     if not upkeep.keys_current(graph, policies.recommendation):
         upkeep.rebuild_keys(graph, policies.recommendation)
     if touched.firms > REFRESH_ABOVE:
-        analysis.refresh_unready(graph)
+        upkeep.refresh_unready(graph)

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from chainmap import project_history, upkeep
-from chainmap.gaps import analysis
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats
@@ -225,7 +224,7 @@ class Loader:
         # An update of firms and 协作配套 into a graph whose chains stay and whose facts are current keeps the
         # facts by delta in each batch's transaction (chainmap.gaps.delta): a full recomputation walks every
         # node's local firms, which at millions of entities takes longer than the update itself.
-        self.kept = not any((self.dir / f).exists() for f in RECOMPUTED) and analysis.all_current(self.graph)
+        self.kept = not any((self.dir / f).exists() for f in RECOMPUTED) and upkeep.all_current(self.graph)
         if not self.kept and any((self.dir / f).exists() for f in FACTS_INPUTS):
             upkeep.forget_all(self.graph)  # recomputed at the end; meanwhile a read recomputes what it needs
         for spec in formats.ORDER:
@@ -247,7 +246,7 @@ class Loader:
             # The gap analysis reads facts stored on chain nodes; everything loaded here may have moved them. An
             # update kept them by delta, batch by batch; only nodes without current facts are computed.
             began = time.monotonic()
-            refreshed = (analysis.refresh_unready(self.graph) if self.kept
+            refreshed = (upkeep.refresh_unready(self.graph) if self.kept
                          else upkeep.refresh_facts(self.graph))
             self.report.files.append(FileReport("(chain-node-facts)", rows=refreshed,
                                                 seconds=time.monotonic() - began))
