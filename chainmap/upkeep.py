@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import all_current, refresh_facts, refresh_unready
-from chainmap.gaps.delta import FactsDelta
+from chainmap.gaps.delta import FORGET, FactsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.graph.adapter import Run
 from chainmap.recommendations.score import key_parameters
@@ -39,9 +39,7 @@ def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
 
 # Stored facts of these nodes are dropped, and the next read of them recomputes them (chainmap.gaps.analysis refreshes
 # a node without current facts before analysing it). Derived data: no revision token moves.
-FORGET_FACTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) SET n.facts = null, n.facts_stamp = randomUUID()"
-)
+FORGET_FACTS: LiteralString = FORGET
 FORGET_CLUSTER: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) SET n.facts = null, n.facts_stamp = randomUUID()"
 )
