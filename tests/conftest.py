@@ -19,6 +19,7 @@ from chainmap.graph import Graph
 from chainmap.graph.schema import apply_schema
 from chainmap.loading.loader import load_directory
 from chainmap.policy import load_policies
+from chainmap.recommendations import reuse
 from chainmap.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ def pytest_configure(config):
 
 def wipe(graph: Graph, keep_keys: bool = True) -> None:
     """Delete every node and relationship (batched, in auto-commit transactions); API keys stay unless told."""
+    reuse.STORES.flush()  # a ranked list stored behind an earlier answer must not land in the next test's graph
     with graph.driver.session(database=graph.database) as session:
         session.run("MATCH (n) WHERE NOT ($keep AND n:ApiKey) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
                     keep=keep_keys).consume()
@@ -129,6 +131,7 @@ def server(graph, tmp_path_factory):
 
 def counts(graph: Graph) -> tuple[int, int]:
     """(nodes, relationships) in the whole graph: the 'nothing moved' check."""
+    reuse.STORES.flush()  # ranked lists are stored behind answers: a late one is not the change looked for
     row = graph.read("MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")[0]
     return row["nodes"], row["rels"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -276,9 +277,16 @@ def nearest_supply(county: str, supply: list[list], counties: dict[str, dict], k
     return sorted(found, key=lambda x: (x["km"], x["adcode"]))[:keep]
 
 
+@functools.lru_cache(maxsize=2048)
+def _parsed(facts: str) -> dict[str, Any]:
+    """Stored facts as read, parsed once per text (a chain or a cluster's recommendations reads every node's facts on
+    each request; they change only with the data). Shared: callers must not modify it."""
+    return json.loads(facts)
+
+
 def is_current(facts: str | None) -> bool:
     """Stored facts of the current layout."""
-    return facts is not None and json.loads(facts).get("v") == FACTS_VERSION
+    return facts is not None and _parsed(facts).get("v") == FACTS_VERSION
 
 
 def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:
@@ -307,14 +315,14 @@ def facts_by_cluster(graph: Graph, cluster_ids: list[str], scope: str) -> dict[s
 
 def node_facts(row: dict[str, Any], scope: str) -> NodeFacts:
     """A stored node row (facts JSON plus the live mark) as NodeFacts for one scope."""
-    stored = json.loads(row["facts"])
+    stored = _parsed(row["facts"])
     facts = stored[scope]
     single = facts["single"] or {}
     return NodeFacts(
-        id=row["id"], by_type=facts["types"], members=facts["members"], single_name=single.get("name"),
+        id=row["id"], by_type=dict(facts["types"]), members=facts["members"], single_name=single.get("name"),
         single_uscc=single.get("uscc"), single_customers=single.get("customers", 0), inbound=facts["inbound"],
         inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"],
-        nearest=stored.get("nearest", []), scope=scope,
+        nearest=[dict(n) for n in stored.get("nearest", [])], scope=scope,
         mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"])
 
 

@@ -5,9 +5,13 @@ leaves it in use; gunicorn's other workers and a restarted service reuse what on
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import json
+import logging
+import os
+import queue
 import threading
 from collections import OrderedDict
 from typing import Any, LiteralString, NamedTuple
@@ -69,6 +73,53 @@ class _Lru:
                 self.entries.popitem(last=False)
 
 
+class _Stores:
+    """Ranked lists waiting to be stored, written by one thread of this process behind the answers.
+
+    Storing is a write transaction (BEGIN, RUN, COMMIT and a flush of Neo4j's log): about a fifth of a fresh
+    one-node answer at province scale, paid by the caller for the benefit of other processes only. So the answer goes
+    out first. A list stored late, or over a newer one, is harmless: a reader uses a stored list only while its
+    tokens are the current ones. A store that fails (the database away) or finds the queue full is dropped: the next
+    process to need the list ranks it afresh. Started in the process that first stores (after gunicorn's fork).
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.queue: queue.Queue[tuple[Graph, dict[str, Any]]] = queue.Queue(size)
+        self.started_in: int | None = None
+        self.lock = threading.Lock()
+
+    def put(self, graph: Graph, params: dict[str, Any]) -> None:
+        with self.lock:
+            if self.started_in != os.getpid():
+                self.queue = queue.Queue(self.queue.maxsize)
+                threading.Thread(target=self._work, args=(self.queue,), name="chainmap-store-lists", daemon=True).start()
+                self.started_in = os.getpid()
+        try:
+            self.queue.put_nowait((graph, params))
+        except queue.Full:
+            LOG.warning("推荐名单存储队列已满，本次名单未存入图库（其他进程将重新计算）")
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        """Wait until every list queued so far is stored (tests; the process's exit, for at most `timeout_s`)."""
+        q = self.queue
+        with q.all_tasks_done:
+            q.all_tasks_done.wait_for(lambda: q.unfinished_tasks == 0, timeout=timeout_s)
+
+    @staticmethod
+    def _work(q: queue.Queue[tuple[Graph, dict[str, Any]]]) -> None:
+        while True:
+            graph, params = q.get()
+            try:
+                graph.write(STORE_LIST, touches=footprints.NOTHING, **params)
+            except Exception:  # noqa: BLE001 - a lost store costs one ranking elsewhere; the thread must go on
+                LOG.warning("推荐名单未能存入图库（其他进程将重新计算）", exc_info=True)
+            finally:
+                q.task_done()
+
+
+LOG = logging.getLogger(__name__)
+STORES = _Stores()
+atexit.register(STORES.flush, 5.0)
 RANKED = _Lru(512, copies=True)
 TARGETS = _Lru(256, copies=False)
 
@@ -122,6 +173,7 @@ def text(value: Any) -> str:
 def forget(graph: Graph) -> None:
     """Drop every reusable result, of this process and stored (tests; an operator after editing the graph around
     chainmap)."""
+    STORES.flush()
     RANKED.entries.clear()
     TARGETS.entries.clear()
     graph.write(FORGET_LISTS, touches=footprints.NOTHING)

@@ -52,7 +52,7 @@ TARGET: LiteralString = (
     "MATCH (c)-[:LOCATED_IN]->(county:Region) "
     "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS|SUPPORTS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) "
     "  WHERE p.region = c.county "
-    "  RETURN collect(DISTINCT p {.uscc, .name, .entity_type, .region, .status, .group}) AS partners } "
+    "  WITH DISTINCT p WHERE p IS NOT NULL RETURN collect([p.uscc, p.entity_type, p.status, p.group]) AS partners } "
     "CALL (c) { OPTIONAL MATCH (:Cluster {county: c.county})<-[:INTO]-(:Introduction)-[:OF]->(x:Enterprise) "
     "  RETURN collect(DISTINCT x.uscc) AS introduced } "
     "CALL () { MATCH (r:Region) WHERE any(p IN $origins WHERE r.adcode STARTS WITH p) AND r.lon IS NOT NULL "
@@ -94,11 +94,16 @@ _TIES: LiteralString = (
     "size([l IN [(e)-[:SUPPLIES]-(l:Enterprise) | l] WHERE l.region = $county "
     "  AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) }])"
 )
-# What the exact score needs of a candidate `e` (its district's centroid as `r`).
+# What the exact score needs of a candidate `e` (its district's centroid as `r`): as columns, or as one map.
+_FIRM: LiteralString = (
+    "e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
+    "  .bj_restricted, .expansion_year, .green_factory}"
+)
 _DETAILS: LiteralString = (
-    "RETURN e {.uscc, .name, .region, .industry_codes, .products, .revenue_years, .revenue_values, "
-    "  .bj_restricted, .expansion_year, .green_factory} AS e, r.lon AS lon, r.lat AS lat, "
-    + PRESENCE + " AS presence, " + _TIES + " AS ties"
+    "RETURN " + _FIRM + " AS e, r.lon AS lon, r.lat AS lat, " + PRESENCE + " AS presence, " + _TIES + " AS ties"
+)
+_DETAIL: LiteralString = (
+    "{e: " + _FIRM + ", lon: r.lon, lat: r.lat, presence: " + PRESENCE + ", ties: " + _TIES + "}"
 )
 # The bound of the node-dependent features, one term per feature of chainmap.policy.FEATURES that the rank keys do
 # not bound (chainmap.graph.rank_keys.STATIC_BOUNDS has the others; a unit test checks that together they cover every
@@ -132,7 +137,8 @@ CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # `$take` classifications below the lane's cursor, best static bound first, straight from the range index: how many
 # were read, the last key, and the firms that pass the candidate filter and can still enter the list: their static
 # bound plus their existing ties reaches the lane's `need` (ties are the one feature the keys cannot bound, as they
-# depend on the county; counted only for firms whose `tie_counties` hold it). Then what the score needs of those.
+# depend on the county; counted only for firms whose `tie_counties` hold it), with what the score needs of those not
+# scored in an earlier round ($seen): one round trip per round, which at province scale is most of a fresh list's time.
 _ELIGIBLE: LiteralString = (
     _CANDIDATE + " AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
 )
@@ -146,7 +152,9 @@ LANE_ROWS: LiteralString = (
     "WITH lane, key, e, eligible AND (lane.need IS NULL OR prior >= lane.need "
     "  OR prior + $w.ties * CASE WHEN ties >= $ties_full THEN 1.0 ELSE ties / toFloat($ties_full) END >= lane.need) "
     "  AS enters "
-    "RETURN lane.code AS lane, count(*) AS read, min(key) AS last, collect(CASE WHEN enters THEN e.uscc END) AS enter"
+    "WITH lane, count(*) AS read, min(key) AS last, collect(CASE WHEN enters AND NOT e.uscc IN $seen THEN e END) AS enter "
+    "CALL (enter) { UNWIND enter AS e MATCH (r:Region {adcode: e.region}) RETURN collect(" + _DETAIL + ") AS details } "
+    "RETURN lane.code AS lane, read, last, details"
 )
 DETAILS: LiteralString = (
     "UNWIND $usccs AS uscc MATCH (e:Enterprise {uscc: uscc}) MATCH (r:Region {adcode: e.region}) " + _DETAILS
@@ -162,9 +170,11 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     if not rows:
         raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
-    partners = [Relationship(partner=p["uscc"], name=p["name"], entity_type=p["entity_type"], region=p["region"],
-                             status=p["status"], group=p["group"], relation="potential", since=today, until=None)
-                for p in t["partners"]]
+    # Rows, not maps: a node's neighbours can hold hundreds of local firms, and maps cost twice the time to send.
+    # Only their count enters the score and the outlook, so names are not read; all are in the county.
+    partners = [Relationship(partner=uscc, name=None, entity_type=kind, region=t["county"], status=status,
+                             group=group, relation="potential", since=today, until=None)
+                for uscc, kind, status, group in t["partners"]]
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
                     potential_partners=partners)
@@ -273,7 +283,8 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
         if not ask:
             break
         rows = graph.read(LANE_ROWS, lanes=[{"code": c, "low": floor(c), "high": cursor[c], "need": need(c)}
-                                            for c in ask], take=take, ties_full=cfg["ties"]["full_at"], **args)
+                                            for c in ask], take=take, ties_full=cfg["ties"]["full_at"],
+                          seen=sorted(seen), **args)
         full = {r["lane"]: r["last"] for r in rows if r["read"] == take}
         for c in ask:  # a lane that returned fewer keys than asked (or none: no row) is exhausted
             if c in full:
@@ -281,11 +292,10 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
                 unread[c] = fit[c] + (int(full[c].split("|")[1]) - 1_000_000) / 1e6 + rest + w["ties"]
             else:
                 del cursor[c]
-        enter = [u for r in rows for u in r["enter"]]
-        fresh = [u for u in dict.fromkeys(enter) if u not in seen]
+        fresh = {d["e"]["uscc"]: d for r in rows for d in r["details"]}  # a firm may enter in two lanes
         if fresh:
             seen.update(fresh)
-            batch = [_candidate(r) for r in graph.read(DETAILS, usccs=fresh, **args)]
+            batch = [_candidate(d) for d in fresh.values()]
             found.extend(batch)
             top = rank(batch, target, cfg, req.policies.reward, req.today, limit, shared, top)
         take = take * 2 if len(top) < limit else max(take * 2, FULL_ROUND)  # the floors bound what is read

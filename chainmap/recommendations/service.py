@@ -12,7 +12,7 @@ from typing import Any
 from chainmap import upkeep
 from chainmap.errors import Invalid, NotFound
 from chainmap.gaps.analysis import analyse_clusters
-from chainmap.graph import Graph, footprints
+from chainmap.graph import Graph
 from chainmap.policy import Policies, Thresholds
 from chainmap.recommendations import reuse
 from chainmap.recommendations.search import Request, ranked_list
@@ -23,7 +23,8 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
     """The top `req.limit` targets for one node; `page` is the first chunk scored (tests pass a huge one to score all).
 
     With the node's `revision` tokens, an answer computed from the same tokens the same day is reused, from this
-    process or from the graph, where every process stores what it computes (gunicorn's workers, a restart): its
+    process or from the graph, where every process stores what it computes behind its answer (reuse.STORES) for
+    gunicorn's other workers and a restart: its
     local and near tokens must match, and its division tokens too when division-level matches filled it."""
     keys = upkeep.keys_version(req.config)
     if revision is None:
@@ -41,9 +42,9 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
         ranked, divisions = ranked_list(graph, req, context, keys, page)
         division = revision.division if divisions else None
         if page is None:
-            graph.write(reuse.STORE_LIST, touches=footprints.NOTHING, key=reuse.list_key(req), tokens=tokens,
-                        division=reuse.text(division) if division else None, ranked=reuse.text(ranked),
-                        day=req.today, node=req.node_id)
+            reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,
+                                     "division": reuse.text(division) if division else None,
+                                     "ranked": reuse.text(ranked), "node": req.node_id})
     reuse.RANKED.put(key, (division, ranked))
     return ranked
 

@@ -47,4 +47,5 @@ def test_a_get_that_stores_a_ranked_list_writes_it_in_a_write_transaction(graph,
     reuse.RANKED.entries.clear()  # this process's copy, so the answer is computed and stored afresh
     response = client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane", headers=keys["viewer"])
     assert response.status_code == 200, response.get_json()
+    reuse.STORES.flush()  # stored behind the answer, by this process's storing thread
     assert graph.read("MATCH (l:RankedList) RETURN count(l) AS n")[0]["n"] >= 1

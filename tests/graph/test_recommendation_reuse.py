@@ -3,6 +3,7 @@
 import datetime as dt
 
 from chainmap import upkeep, uscc
+from chainmap.graph import footprints
 from chainmap.recommendations import reuse, search, service
 from tests.recommendation_data import CLUSTERS, CONFIG, POLICIES, _gap_nodes, _keys, _ties_uncovered, request
 
@@ -197,6 +198,7 @@ def test_a_list_computed_by_one_process_serves_the_others_until_its_scopes_chang
     url = "/api/v1/clusters/anping-wire-mesh/recommendations?node=membrane&limit=7"
     reuse.forget(graph)
     first = client.get(url, headers=keys["viewer"]).get_json()
+    reuse.STORES.flush()  # stored behind the answer
     assert graph.read("MATCH (l:RankedList) RETURN count(l) AS n")[0]["n"] == 1
     calls = []
     original = service.ranked_list
@@ -213,10 +215,26 @@ def test_a_list_computed_by_one_process_serves_the_others_until_its_scopes_chang
         reuse.RANKED.entries.clear()
         after = client.get(url, headers=keys["viewer"]).get_json()
         assert len(calls) == 1 and top not in {i["enterprise"]["uscc"] for i in after["items"]}
+        reuse.STORES.flush()
         assert graph.read("MATCH (l:RankedList) RETURN collect(l.day) AS d")[0]["d"] == [dt.date.today()]
     finally:
         service.ranked_list = original
         client.patch(f"/api/v1/enterprises/{top}", json={"status": "active"}, headers=keys["admin"])
+
+
+def test_lists_are_stored_behind_the_answer_and_a_failed_store_does_not_stop_the_next(graph, caplog):
+    """The storing thread writes what it is given in order; a store the database refuses (here a null key) is
+    logged in Chinese and dropped, and the thread goes on with the next."""
+    day = dt.date.today()
+    good = {"key": "stored-behind", "tokens": "[]", "division": None, "ranked": "[]", "day": day, "node": "n"}
+    reuse.STORES.put(graph, {**good, "key": None})
+    reuse.STORES.put(graph, good)
+    reuse.STORES.flush()
+    try:
+        assert graph.read("MATCH (l:RankedList {key: 'stored-behind'}) RETURN l.day AS day") == [{"day": day}]
+        assert any("推荐名单未能存入图库" in r.getMessage() for r in caplog.records)
+    finally:
+        graph.write("MATCH (l:RankedList {key: 'stored-behind'}) DELETE l", touches=footprints.NOTHING)
 
 
 def test_cache_renew_drops_lists_after_a_write_made_around_chainmap(client, graph, keys):
