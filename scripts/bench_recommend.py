@@ -151,7 +151,7 @@ def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
     lanes = search.target_context(graph, req)[1]["lanes"]
     count = graph.read(search._NEAR + search.CANDIDATE_FILTER + "RETURN count(e) AS n", **params)[0]["n"]
     return count, operators(graph, search.CANDIDATES_NEAR, **params), operators(
-        graph, search.LANE_ROWS, **params, take=25, ties_full=POLICIES.recommendation["ties"]["full_at"],
+        graph, search.LANE_ROWS, **params, take=25, ties_full=POLICIES.recommendation["ties"]["full_at"], seen=[],
         lanes=[{"code": c, "low": c + "|", "high": c + "|~", "need": None} for c in lanes])
 
 

@@ -44,31 +44,37 @@ STORE_LIST: LiteralString = (
 FORGET_LISTS: LiteralString = "MATCH (l:RankedList) DELETE l"
 
 class _Lru:
-    """Results of this process, keyed by the revision tokens they were computed from and the day.
+    """Results of this process: per request, the latest result with the revision tokens it was computed from.
 
     A node's ranked list depends only on the date, the configuration and parts of the graph: the whole-graph scope
     (chains, clusters, regions), its county, the groups of its codes and, when division-level matches filled it,
     their divisions (chainmap.graph.footprints); its target context on the first two only. Each scope's token changes
-    with every committed data change in it, so an entry is never served after its data moved on, while a change
-    elsewhere (another county's firms, another industry) leaves it in use. Ranked lists are copied in and out
-    (callers annotate them); target contexts are read-only.
+    with every committed data change in it, so an entry is served only while its tokens are the current ones, while
+    a change elsewhere (another county's firms, another industry) leaves it in use. A result computed from newer
+    tokens replaces the request's entry: keyed by the tokens, every write filled the cache with entries that could
+    never be served again, and Python's cyclic garbage collector walked them all on each full pass (60–150 ms pauses
+    in requests, measured at province scale). Ranked lists are copied in and out (callers annotate them); target
+    contexts are read-only.
     """
 
     def __init__(self, size: int, copies: bool) -> None:
         self.size, self.copies = size, copies
-        self.entries: OrderedDict[tuple, Any] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> Any:
+    def get(self, key: tuple, tokens: Any) -> Any:
+        """The request's result if it was computed from these tokens, else None."""
         with self.lock:
             found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return copy.deepcopy(found) if self.copies else found
+            if found is None or found[0] != tokens:
+                return None
+            self.entries.move_to_end(key)
+            return copy.deepcopy(found[1]) if self.copies else found[1]
 
-    def put(self, key: tuple, value: Any) -> None:
+    def put(self, key: tuple, tokens: Any, value: Any) -> None:
         with self.lock:
-            self.entries[key] = copy.deepcopy(value) if self.copies else value
+            self.entries[key] = (tokens, copy.deepcopy(value) if self.copies else value)
+            self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
@@ -157,12 +163,12 @@ def revisions(graph: Graph, requests: list[Request]) -> dict[str, Tokens]:
 def cached_context(graph: Graph, req: Request, local: tuple | None) -> tuple[Target, dict[str, Any]]:
     """The node's target context, reused while the whole-graph and county tokens (`local`) stay the same, whatever
     happens to the candidates' industries."""
-    key = (local, req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
-    if local is not None and (hit := TARGETS.get(key)) is not None:
+    key = (req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
+    if local is not None and (hit := TARGETS.get(key, local)) is not None:
         return hit
     found = target_context(graph, req)
     if local is not None:
-        TARGETS.put(key, found)
+        TARGETS.put(key, local, found)
     return found
 
 

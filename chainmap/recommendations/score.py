@@ -10,7 +10,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 from chainmap.geo import haversine_km
 from chainmap.policy import FEATURES, RewardPolicy
@@ -40,6 +41,36 @@ class Candidate:
     ties: int = 0
 
 
+class PotentialPartners(Sequence[Relationship]):
+    """A node's potential partners kept as plain rows, each seen as a Relationship only while it is read.
+
+    A service process keeps the targets of hundreds of chain nodes (chainmap.recommendations.reuse), each with
+    hundreds of partners. As objects they were hundreds of thousands that Python's cyclic garbage collector walked
+    on every full pass (100–200 ms pauses in the middle of requests, measured at province scale); plain tuples of
+    strings are taken out of its reach after their first pass."""
+
+    def __init__(self, rows: list[tuple[str, str | None, str | None, str | None]], county: str, today: dt.date):
+        self.rows = [tuple(r) for r in rows]  # (uscc, entity_type, status, group), all registered in `county`
+        self.county, self.today = county, today
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Relationship: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Relationship]: ...
+    def __getitem__(self, i: int | slice) -> Relationship | list[Relationship]:
+        if isinstance(i, slice):
+            return [self._relationship(r) for r in self.rows[i]]
+        return self._relationship(self.rows[i])
+
+    def _relationship(self, row: tuple) -> Relationship:
+        uscc, kind, status, group = row
+        return Relationship(partner=uscc, name=None, entity_type=kind, region=self.county, status=status, group=group,
+                            relation="potential", since=self.today, until=None)
+
+
 @dataclass(frozen=True)
 class Target:
     """The gap node being filled and the county around it."""
@@ -52,7 +83,7 @@ class Target:
     county_name: str
     lon: float
     lat: float
-    potential_partners: list[Relationship]   # active local entities in the neighbouring nodes (FEEDS, SUPPORTS)
+    potential_partners: Sequence[Relationship]   # local entities in the neighbouring nodes (FEEDS, SUPPORTS)
 
     @cached_property
     def related(self) -> frozenset[str]:

@@ -26,8 +26,8 @@ from chainmap.graph import Graph
 from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART
 from chainmap.policy import Policies
 from chainmap.geo import haversine_km
-from chainmap.recommendations.score import Candidate, Target, key_parameters, rank, shared_outlook
-from chainmap.rewards.rule import Relationship
+from chainmap.recommendations.score import (Candidate, PotentialPartners, Target, key_parameters, rank,
+                                            shared_outlook)
 
 
 @dataclass(frozen=True)
@@ -172,9 +172,7 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     t = rows[0]
     # Rows, not maps: a node's neighbours can hold hundreds of local firms, and maps cost twice the time to send.
     # Only their count enters the score and the outlook, so names are not read; all are in the county.
-    partners = [Relationship(partner=uscc, name=None, entity_type=kind, region=t["county"], status=status,
-                             group=group, relation="potential", since=today, until=None)
-                for uscc, kind, status, group in t["partners"]]
+    partners = PotentialPartners(t["partners"], t["county"], today)
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
                     potential_partners=partners)

@@ -29,8 +29,8 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
     keys = upkeep.keys_version(req.config)
     if revision is None:
         return ranked_list(graph, req, reuse.cached_context(graph, req, None), keys, page)[0]
-    key = (revision.local, revision.near, req, page)
-    hit = reuse.RANKED.get(key)
+    key, scopes = (req, page), (revision.local, revision.near)
+    hit = reuse.RANKED.get(key, scopes)
     if hit is not None and hit[0] in (None, revision.division):
         return hit[1]
     stored, tokens = revision.stored, reuse.text([*revision.local, *revision.near])
@@ -45,7 +45,7 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
             reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,
                                      "division": reuse.text(division) if division else None,
                                      "ranked": reuse.text(ranked), "node": req.node_id})
-    reuse.RANKED.put(key, (division, ranked))
+    reuse.RANKED.put(key, scopes, (division, ranked))
     return ranked
 
 

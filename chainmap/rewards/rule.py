@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from chainmap import uscc
@@ -80,7 +81,7 @@ def _place(code: str | None, places: dict[str, str]) -> str:
     return f"{places[code]}（{code}）" if code in places else code
 
 
-def count_partners(enterprise: str, enterprise_group: str | None, relationships: list[Relationship], county: str,
+def count_partners(enterprise: str, enterprise_group: str | None, relationships: Iterable[Relationship], county: str,
                    start: dt.date, end: dt.date, policy: RewardPolicy,
                    introduced_on: dt.date | None = None) -> tuple[list[dict], list[dict]]:
     """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
