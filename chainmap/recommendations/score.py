@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 from chainmap.geo import haversine_km
@@ -55,6 +55,9 @@ class PotentialPartners(Sequence[Relationship]):
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def __iter__(self) -> Iterator[Relationship]:
+        return (self._relationship(r) for r in self.rows)
 
     @overload
     def __getitem__(self, i: int) -> Relationship: ...

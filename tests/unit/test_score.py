@@ -112,3 +112,18 @@ def test_reasons_every_target_shares_are_said_once_for_the_node():
     assert "清河县本地上下游可协作配套市场主体7家" in common and "距清河县约" in " ".join(common)
     assert not any("营业收入" in r for r in common)  # differs per target, so it stays with each
     assert shared_reasons(ranked[:1]) == []
+
+
+@given(candidates)
+@settings(max_examples=100, deadline=None)
+def test_partners_kept_as_rows_score_as_the_relationships_they_stand_for(c):
+    """A target's potential partners are kept as plain rows (PotentialPartners): read back they are the same
+    relationships (names aside, which no score reads), so every candidate scores the same."""
+    from chainmap.recommendations.score import PotentialPartners
+
+    branch = replace(LOCAL[0], partner=uscc.compose("9", "1", "130534", "B0000009"), group=c.uscc)  # related
+    partners = [replace(p, name=None) for p in [*LOCAL, branch]]
+    rows = PotentialPartners([(p.partner, p.entity_type, p.status, p.group) for p in partners], "130534", TODAY)
+    assert list(rows) == partners and rows[1:3] == partners[1:3] and rows[-1] == partners[-1] and len(rows) == 8
+    as_rows = score(c, replace(TARGET, potential_partners=rows), CONFIG, POLICY, TODAY)
+    assert as_rows == score(c, replace(TARGET, potential_partners=partners), CONFIG, POLICY, TODAY)
