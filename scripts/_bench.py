@@ -70,10 +70,14 @@ def verdict(goal: str, p95: float, baseline_p95: float) -> str:
 
 
 def bench_env(name: str, port: int, heap: str, pagecache: str | None = None) -> dict[str, str]:
-    """The environment of a benchmark instance var/neo4j-<name>: its Bolt port unless CHAINMAP_BENCH_BOLT_PORT
+    """The environment of a benchmark instance var/neo4j-<name> (the province's: CHAINMAP_BENCH_PROVINCE_HOME if set,
+    which bench_api, bench_recommend and bench_update share): its Bolt port unless CHAINMAP_BENCH_BOLT_PORT
     says otherwise (several checkouts on one machine), heap and page cache unless NEO4J_HEAP / NEO4J_PAGECACHE do.
     The settings apply when this run starts the instance; a running one keeps its own (instance_report says which)."""
-    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(ROOT / "var" / f"neo4j-{name}"),
+    home = ROOT / "var" / f"neo4j-{name}"
+    if name == "province" and os.environ.get("CHAINMAP_BENCH_PROVINCE_HOME"):  # e.g. an 8M instance beside the 1M one
+        home = Path(os.environ["CHAINMAP_BENCH_PROVINCE_HOME"]).resolve()
+    env = dict(os.environ, CHAINMAP_NEO4J_HOME=str(home),
                NEO4J_BOLT_PORT=os.environ.get("CHAINMAP_BENCH_BOLT_PORT", str(port)),
                NEO4J_HEAP=os.environ.get("NEO4J_HEAP", heap),
                NEO4J_PAGECACHE=os.environ.get("NEO4J_PAGECACHE", pagecache or heap))
