@@ -15,7 +15,7 @@ from chainmap.gaps.rules import NodeFacts, analyse
 from chainmap.geo import haversine_km
 from chainmap.graph import Graph, footprints
 from chainmap.policy import Thresholds
-from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI, HEBEI_LITERAL, LOCALITIES
+from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI, HEBEI_LITERAL, LOCALITIES, UNKNOWN_TYPE
 
 # Facts per chain node, for one scope. Local supply (就近就地配套) is every active entity registered in the scope and
 # attached to this link (a node of the same key, in any cluster's chain) or classified in one of the node's own
@@ -239,7 +239,7 @@ def assemble_facts(rows: Iterable[dict[str, Any]], ids: list[str],
             expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
         types: dict[str, int] = {}
         for entity_type, _, k in row["supply"]:
-            types[entity_type] = types.get(entity_type, 0) + k
+            types[entity_type or UNKNOWN_TYPE] = types.get(entity_type or UNKNOWN_TYPE, 0) + k
         single = row["single"]
         per_node[row["id"]][scope] = {
             "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],
@@ -258,7 +258,7 @@ def types_in(hebei: list[list], prefix: str) -> Counter:
     types: Counter = Counter()
     for kind, region, k in hebei:
         if region.startswith(prefix):
-            types[kind] += k
+            types[kind or UNKNOWN_TYPE] += k
     return types
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap.policy import Thresholds
-from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES
+from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES, UNKNOWN_TYPE_NAME
 
 WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 
@@ -77,7 +77,7 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
     if reasons:
         return "bottleneck", evidence
     order = {t: i for i, t in enumerate(ENTITY_TYPES)}
-    mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, k)}{v}家"
+    mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, UNKNOWN_TYPE_NAME)}{v}家"
                    for k, v in sorted(facts.by_type.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
     if local < t.weak_below:
         reasons.append(f"{where}仅{local}家市场主体（{mix}），少于{t.weak_below}家")

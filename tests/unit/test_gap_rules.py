@@ -72,3 +72,18 @@ def test_local_supply_rate():
     assert {k: v[0] for k, v in results.items()} == {"a": "gap", "b": "present", "c": "weak"}
     assert rate["node_coverage"] == round(2 / 3, 4) and rate["supply_share_from_scope"] == 0.5
     assert rate["counts"] == {"gap": 1, "bottleneck": 0, "weak": 1, "present": 1}
+
+
+def test_a_firm_without_a_type_counts_and_is_named_in_chinese():
+    """A firm the data gives no type (written around chainmap) still counts as local supply; facts assembled from the
+    facts query's rows with it beside typed firms sort, and the reason names it 类型不明, never as a raw key."""
+    from chainmap.gaps.analysis import assemble_facts, types_in
+
+    supply = [[None, "130534", 1], [C, "130534", 2], [None, "130581", 4]]
+    row = {"id": "n", "scope": "county", "expires": None, "supply": supply, "members": 0, "inbound": 0, "outside": 0,
+           "in_scope": 0, "single": None, "single_customers": 0, "county": "130534"}
+    facts, _ = assemble_facts([row], ["n"], {})
+    assert facts["n"]["county"]["types"] == {C: 2, "unknown": 5}
+    assert types_in(supply, "130534") == {C: 2, "unknown": 1}
+    status, evidence = node_status(NodeFacts("n", dict(types_in(supply, "130534"))), T)
+    assert status == "present" and "企业2家、类型不明1家" in " ".join(evidence["reasons"])
