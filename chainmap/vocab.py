@@ -67,7 +67,7 @@ ENTITY_TYPE_NAMES = {"company": "企业", "individual_business": "个体工商�
                      "cooperative": "农民专业合作社", "branch": "分支机构"}
 # A firm whose type the data does not give (written around chainmap: every writer requires one) still counts as local
 # supply; its facts and reasons name it so, never as a missing key that could not be sorted with the others.
-UNKNOWN_TYPE, UNKNOWN_TYPE_NAME = "unknown", "类型不明"
+UNKNOWN_TYPE, UNKNOWN_TYPE_NAME = "unknown", "未知类型"
 RELATION_NAMES = {"supplies_to": "本企业向其供货", "supplied_by": "向本企业供货", "subcontracts": "本企业委托其加工",
                   "subcontracted_by": "本企业为其加工", "potential": "潜在协作配套"}
 # GB 32100-2015 position 1, the registration authority; 9 is market supervision (市场监督管理部门).

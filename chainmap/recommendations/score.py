@@ -15,7 +15,7 @@ from typing import Any, overload
 
 from chainmap.geo import haversine_km
 from chainmap.policy import FEATURES, RewardPolicy
-from chainmap.rewards.rule import Relationship, count_partners, wan
+from chainmap.rewards.rule import Relationship, counted_partners, wan
 
 def key_parameters(config: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """The configuration of the scale, transfer and green parts as Cypher parameters (chainmap.graph.rank_keys)."""
@@ -149,29 +149,28 @@ def green(c: Candidate, config: dict) -> tuple[float, str | None, bool]:
 
 
 def partner_outlook(c: Candidate, target: Target, policy: RewardPolicy, today: dt.date,
-                    shared: list[dict] | None = None) -> list[dict]:
-    """The local entities that could become 协作配套 partners, counted with the reward check's own rules.
+                    shared: int | None = None) -> int:
+    """How many local entities could become 协作配套 partners, counted with the reward check's own rules
+    (chainmap.rewards.rule.counted_partners).
 
     `shared` is the count for an enterprise with no tie to any of them (no branch among them, not one of them); it
-    is exactly what count_partners returns for every such candidate, so it is computed once per target.
+    is exactly what the rules give every such candidate, so it is computed once per target.
     """
     if shared is not None and not _related(c.uscc, target):
         return shared
-    counted, _ = count_partners(c.uscc, None, target.potential_partners, target.county, today, today, policy)
-    return counted
+    return len(counted_partners(c.uscc, None, target.potential_partners, target.county, today, today, policy))
 
 
 def _related(uscc: str, target: Target) -> bool:
     return uscc in target.related
 
 
-def shared_outlook(target: Target, policy: RewardPolicy, today: dt.date) -> list[dict]:
-    counted, _ = count_partners("", None, target.potential_partners, target.county, today, today, policy)
-    return counted
+def shared_outlook(target: Target, policy: RewardPolicy, today: dt.date) -> int:
+    return len(counted_partners("", None, target.potential_partners, target.county, today, today, policy))
 
 
 def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, today: dt.date,
-          shared: list[dict] | None = None) -> dict[str, Any]:
+          shared: int | None = None) -> dict[str, Any]:
     """The scored recommendation: score, breakdown (sums to the score), Chinese reasons, reward outlook."""
     weights = config["weights"]
     year = today.year - 1
@@ -185,7 +184,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
         "industry_fit": fit,
         "scale": size,
         "transfer": move,
-        "partners": min(1.0, len(partners) / config["partners"]["full_at"]),
+        "partners": min(1.0, partners / config["partners"]["full_at"]),
         "distance": max(0.0, 1 - near / config["distance"]["zero_at_km"]),
         "ties": min(1.0, c.ties / config["ties"]["full_at"]),
         "green": green(c, config)[0],
@@ -193,7 +192,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
     breakdown = {f: round(weights[f] * values[f], 6) for f in FEATURES}
     # Reasons explain the ranking, cautions what speaks against it; reasons every candidate of a list shares (the
     # same partner count, the same distance) are lifted out of the items by the service (common_reasons).
-    reasons = [fit_why, *move_why, f"{target.county_name}本地上下游可协作配套市场主体{len(partners)}家",
+    reasons = [fit_why, *move_why, f"{target.county_name}本地上下游可协作配套市场主体{partners}家",
                f"距{target.county_name}约{near:.0f}公里"]
     cautions = []
     (reasons if size_good else cautions).append(size_why)
@@ -214,14 +213,14 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
         "breakdown": breakdown,
         "reasons": reasons,
         "cautions": cautions,
-        "reward_outlook": {"revenue_ok": revenue_ok, "potential_local_partners": len(partners),
-                           "likely_eligible": bool(revenue_ok) and len(partners) >= policy.min_partners},
+        "reward_outlook": {"revenue_ok": revenue_ok, "potential_local_partners": partners,
+                           "likely_eligible": bool(revenue_ok) and partners >= policy.min_partners},
         "distance_km": round(near, 1),
     }
 
 
 def rank(candidates: list[Candidate], target: Target, config: dict, policy: RewardPolicy, today: dt.date,
-         limit: int, shared: list[dict] | None = None,
+         limit: int, shared: int | None = None,
          best: list[dict[str, Any]] | tuple = ()) -> list[dict[str, Any]]:
     """The best `limit` of the candidates, with `best` (already scored, e.g. an earlier chunk's) among them.
     Candidates are already filtered (a minimum revenue, for one, is applied where they are read)."""

@@ -187,7 +187,7 @@ def _bound_parameters(target: Target, context: dict[str, Any], req: Request) -> 
     zero_at = cfg["distance"]["zero_at_km"]
     distance = {adcode: max(0.0, 1 - haversine_km(lon, lat, target.lon, target.lat) / zero_at)
                 for adcode, lon, lat in context["origin_points"]}
-    partners = len(context["shared"])
+    partners = context["shared"]
     return {**key_parameters(cfg, today), "fit": cfg["industry_fit"], "distance": distance,
             "partners_share": min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
             "codes": target.codes, "keywords": target.keywords, "county": target.county,
@@ -212,7 +212,7 @@ def _candidate(r: dict[str, Any]) -> Candidate:
 
 
 def _best(graph: Graph, req: Request, query: LiteralString, params: dict[str, Any], target: Target, chunk: int,
-          shared: list[dict], top: list[dict[str, Any]]) -> tuple[list[Candidate], list[dict[str, Any]]]:
+          shared: int, top: list[dict[str, Any]]) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """Read candidates in bound order, scoring them exactly a chunk at a time (each chunk twice the last), until
     nothing unread can enter the top `limit`; returns the candidates read and the best `limit` so far (`top` is
     an earlier search's)."""
@@ -239,7 +239,7 @@ FULL_ROUND = 500
 
 
 def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Target, lanes: list[str],
-                 shared: list[dict]) -> tuple[list[Candidate], list[dict]]:
+                 shared: int) -> tuple[list[Candidate], list[dict]]:
     """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
 
     Threshold search over one lane per code of the node's groups. A firm read in a lane scores at most the lane's

@@ -16,7 +16,8 @@ from typing import Any
 
 from chainmap import uscc
 from chainmap.policy import RewardPolicy
-from chainmap.vocab import ENTITY_TYPE_NAMES, MARKET_SUPERVISION, REGISTRATION_AUTHORITIES, RELATION_NAMES
+from chainmap.vocab import (ENTITY_TYPE_NAMES, MARKET_SUPERVISION, REGISTRATION_AUTHORITIES, RELATION_NAMES,
+                            UNKNOWN_TYPE_NAME)
 
 STATUS_NAMES = {"passed": "符合", "failed": "不符合", "unknown": "无法判定"}
 OUTCOME_NAMES = {"eligible": "符合奖励条件", "ineligible": "不符合奖励条件", "undetermined": "暂无法认定"}
@@ -102,17 +103,33 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
             reason = "重复：与该主体的另一项协作配套关系已计入"
         if reason is None:
             counted[rel.partner] = {"uscc": rel.partner, "name": rel.name, "entity_type": rel.entity_type,
-                                    "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", "未知类型"),
+                                    "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", UNKNOWN_TYPE_NAME),
                                     "relation": rel.relation, "relation_name": RELATION_NAMES.get(rel.relation, rel.relation),
                                     "since": rel.since.isoformat()}
         else:
             excluded.append({"uscc": rel.partner, "name": rel.name,
-                             "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", "未知类型"),
+                             "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", UNKNOWN_TYPE_NAME),
                              "relation_name": RELATION_NAMES.get(rel.relation, rel.relation),
                              "since": rel.since.isoformat(), "reason": reason})
     # A partner excluded only for one relationship's dates but counted through another is not "excluded".
     excluded = [e for e in excluded if e["uscc"] not in counted or e["reason"].startswith("重复")]
     return list(counted.values()), excluded
+
+
+def counted_partners(enterprise: str, enterprise_group: str | None, relationships: Iterable[Relationship],
+                     county: str, start: dt.date, end: dt.date, policy: RewardPolicy) -> set[str]:
+    """The partners count_partners counts (without `introduced_on`), by USCC and without the explanations: the
+    recommendations' reward outlook asks only how many, of thousands of potential partners at province scale."""
+    counted: set[str] = set()
+    entity_reason: dict[str, str | None] = {}
+    for rel in relationships:
+        if rel.partner in counted:
+            continue
+        if rel.partner not in entity_reason:
+            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy)
+        if entity_reason[rel.partner] is None and _period_exclusion(rel, start, end, None) is None:
+            counted.add(rel.partner)
+    return counted
 
 
 def authority_of(rel: Relationship) -> str | None:

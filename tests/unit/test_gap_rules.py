@@ -76,7 +76,7 @@ def test_local_supply_rate():
 
 def test_a_firm_without_a_type_counts_and_is_named_in_chinese():
     """A firm the data gives no type (written around chainmap) still counts as local supply; facts assembled from the
-    facts query's rows with it beside typed firms sort, and the reason names it 类型不明, never as a raw key."""
+    facts query's rows with it beside typed firms sort, and the reason names it 未知类型, never as a raw key."""
     from chainmap.gaps.analysis import assemble_facts, types_in
 
     supply = [[None, "130534", 1], [C, "130534", 2], [None, "130581", 4]]
@@ -86,4 +86,4 @@ def test_a_firm_without_a_type_counts_and_is_named_in_chinese():
     assert facts["n"]["county"]["types"] == {C: 2, "unknown": 5}
     assert types_in(supply, "130534") == {C: 2, "unknown": 1}
     status, evidence = node_status(NodeFacts("n", dict(types_in(supply, "130534"))), T)
-    assert status == "present" and "企业2家、类型不明1家" in " ".join(evidence["reasons"])
+    assert status == "present" and "企业2家、未知类型1家" in " ".join(evidence["reasons"])

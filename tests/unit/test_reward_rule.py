@@ -152,3 +152,17 @@ def test_thresholds_are_data(tmp_path):
     facts, spec = facts_for(TABLE["cases"][5])  # exactly 4 partners
     assert evaluate(facts, load_reward_policy(tmp_path / "p.json"),
                     dt.date.fromisoformat(spec["as_of"]))["outcome"] == "eligible"
+
+
+@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+def test_the_outlook_count_counts_exactly_the_partners_the_check_counts(case):
+    """counted_partners (the recommendations' outlook: a count over thousands) is count_partners' counted set, on
+    every case of the table (invalid codes, other registries and counties, branches, dates, repeats)."""
+    from chainmap.rewards.rule import count_partners, counted_partners
+
+    facts, spec = facts_for(case)
+    end = dt.date.fromisoformat(spec["as_of"])
+    for start in (end, end - dt.timedelta(days=365), dt.date(2000, 1, 1)):
+        args = (facts.enterprise, facts.enterprise_group, facts.relationships, facts.county, start, end,
+                policy_for(spec))
+        assert counted_partners(*args) == {p["uscc"] for p in count_partners(*args)[0]}
