@@ -239,7 +239,8 @@ def assemble_facts(rows: Iterable[dict[str, Any]], ids: list[str],
             expiry[row["id"]] = min(filter(None, (expiry.get(row["id"]), row["expires"])))
         types: dict[str, int] = {}
         for entity_type, _, k in row["supply"]:
-            types[entity_type or UNKNOWN_TYPE] = types.get(entity_type or UNKNOWN_TYPE, 0) + k
+            kind = entity_type or UNKNOWN_TYPE
+            types[kind] = types.get(kind, 0) + k
         single = row["single"]
         per_node[row["id"]][scope] = {
             "types": dict(sorted(types.items())), "members": row["members"], "inbound": row["inbound"],

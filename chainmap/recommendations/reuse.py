@@ -52,7 +52,7 @@ class _Lru:
     with every committed data change in it, so an entry is served only while its tokens are the current ones, while
     a change elsewhere (another county's firms, another industry) leaves it in use. A result computed from newer
     tokens replaces the request's entry: keyed by the tokens, every write filled the cache with entries that could
-    never be served again, and Python's cyclic garbage collector walked them all on each full pass (60–150 ms pauses
+    never be served again, and Python's cyclic garbage collector walked them all on each full pass (60–210 ms pauses
     in requests, measured at province scale). Ranked lists are copied in and out (callers annotate them); target
     contexts are read-only.
     """

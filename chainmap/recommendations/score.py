@@ -46,7 +46,7 @@ class PotentialPartners(Sequence[Relationship]):
 
     A service process keeps the targets of hundreds of chain nodes (chainmap.recommendations.reuse), each with
     hundreds of partners. As objects they were hundreds of thousands that Python's cyclic garbage collector walked
-    on every full pass (100–200 ms pauses in the middle of requests, measured at province scale); plain tuples of
+    on every full pass (60–210 ms pauses in the middle of requests, measured at province scale); plain tuples of
     strings are taken out of its reach after their first pass."""
 
     def __init__(self, rows: list[tuple[str, str | None, str | None, str | None]], county: str, today: dt.date):
