@@ -9,6 +9,9 @@ rate), while the API's writes of one enterprise, relationship or introduction na
 The keys name what the ranked recommendation lists depend on (chainmap.recommendations.reuse):
 - 'county:<adcode>' — the local side of a cluster: its county's enterprises (partners, existing ties) and the
   introductions into the county's clusters;
+- 'partners:<adcode>' — what a node's target context reads of the county (its potential partners: who operates in
+  which chain node, with type, status and group; the introductions): renewed with 'county:' only by a write that
+  changes one of those, so a county firm's revenue or name moves the lists, not the contexts;
 - 'industry:<code>' — the candidates: enterprises classified under a GB/T 4754 division (2 digits) or group
   (3 digits), with those of their group parent (a branch's region is the parent's Hebei presence).
 A firm's write touches the division and group of each of its codes and of its parent's codes, and its county if
@@ -24,20 +27,35 @@ from chainmap.vocab import HEBEI_LITERAL
 # The write changes nothing a cached reader keeps (reward decisions, API keys, stored gap facts).
 NOTHING: LiteralString = "RETURN [] AS keys"
 
+# A firm's keys (`e`), plus `extra`.
 _FIRM_KEYS: LiteralString = (
-    "WITH e, [(e)-[:MEMBER_OF]->(p:Enterprise) | coalesce(p.industry_codes, [])] AS parents "
-    "WITH coalesce(e.industry_codes, []) + reduce(a = [], c IN parents | a + c) AS codes, e "
+    "WITH e, extra, [(e)-[:MEMBER_OF]->(p:Enterprise) | coalesce(p.industry_codes, [])] AS parents "
+    "WITH coalesce(e.industry_codes, []) + reduce(a = [], c IN parents | a + c) AS codes, e, extra "
     "WITH [x IN codes | 'industry:' + left(x, 2)] + [x IN codes WHERE size(x) > 2 | 'industry:' + left(x, 3)] "
-    "  + CASE WHEN e.region STARTS WITH " + HEBEI_LITERAL + " THEN ['county:' + e.region] ELSE [] END AS keys "
+    "  + CASE WHEN e.region STARTS WITH " + HEBEI_LITERAL + " THEN ['county:' + e.region] ELSE [] END + extra AS keys "
     "UNWIND keys AS key RETURN collect(DISTINCT key) AS keys"
 )
-ENTERPRISE_ROWS: LiteralString = "UNWIND $rows AS row OPTIONAL MATCH (e:Enterprise {uscc: row.uscc}) " + _FIRM_KEYS
-SUPPLY: LiteralString = "UNWIND [$supplier, $customer] AS uscc OPTIONAL MATCH (e:Enterprise {uscc: uscc}) " + _FIRM_KEYS
+# Before the write, a row that differs from its firm in what a potential partner is read by (a new firm, another
+# region, type, status, group or set of chain nodes) adds the partner key of the old and the new county; after it,
+# row and firm agree, so the union is the change's. Nulls compare as empty (a new firm has none).
+ENTERPRISE_ROWS: LiteralString = (
+    "UNWIND $rows AS row OPTIONAL MATCH (e:Enterprise {uscc: row.uscc}) "
+    "WITH row, e, [(e)-[:OPERATES_IN]->(n:ChainNode) | n.id] AS nodes "
+    "WITH e, CASE WHEN e IS NULL OR any(k IN ['region', 'entity_type', 'status', 'group'] "
+    "    WHERE coalesce(e[k], '') <> coalesce(row.props[k], '')) "
+    "  OR any(x IN row.chain_nodes WHERE NOT x IN nodes) OR any(x IN nodes WHERE NOT x IN row.chain_nodes) "
+    "  THEN [x IN [e.region, row.props.region] WHERE x STARTS WITH " + HEBEI_LITERAL + " | 'partners:' + x] "
+    "  ELSE [] END AS extra " + _FIRM_KEYS
+)
+SUPPLY: LiteralString = (
+    "UNWIND [$supplier, $customer] AS uscc OPTIONAL MATCH (e:Enterprise {uscc: uscc}) WITH e, [] AS extra " + _FIRM_KEYS
+)
 
 # An introduction counts for its cluster's county (its old cluster's too, were it moved).
 INTRODUCTION: LiteralString = (
     "OPTIONAL MATCH (:Introduction {id: $id})-[:INTO]->(old:Cluster) "
     "OPTIONAL MATCH (new:Cluster {id: $props.cluster}) "
-    "UNWIND [x IN [old.county, new.county] WHERE x IS NOT NULL | 'county:' + x] AS key "
+    "UNWIND [x IN [old.county, new.county] WHERE x IS NOT NULL | 'county:' + x] "
+    "  + [x IN [old.county, new.county] WHERE x IS NOT NULL | 'partners:' + x] AS key "
     "RETURN collect(DISTINCT key) AS keys"
 )

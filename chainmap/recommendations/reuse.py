@@ -22,17 +22,19 @@ from chainmap.recommendations.search import Request, target_context
 
 # Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.footprints), as
 # [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:
-# their groups) and `division` (their divisions); and the list stored under `$keys[node]` by any process, if any.
+# their groups) and `division` (their divisions); `context`, those its target context depends on (the whole graph and
+# the county's partners); and the list stored under `$keys[node]` by any process, if any.
 NODE_LISTS: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
-    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county] AS local "
+    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county, 'partners:' + c.county] AS local "
     "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
     "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
     "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
     "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
     "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
     "OPTIONAL MATCH (l:RankedList {key: $keys[n.id]}) "
-    "RETURN n.id AS id, lt AS local, nt AS near, dt AS division, "
+    "RETURN n.id AS id, [x IN lt WHERE NOT x[0] STARTS WITH 'partners:'] AS local, nt AS near, dt AS division, "
+    "  [x IN lt WHERE NOT x[0] STARTS WITH 'county:'] AS context, "
     "  l {.tokens, .division, .ranked} AS stored"
 )
 # One list per key; lists of earlier days go (a key holds its day, so they are never read again).
@@ -48,13 +50,13 @@ class _Lru:
 
     A node's ranked list depends only on the date, the configuration and parts of the graph: the whole-graph scope
     (chains, clusters, regions), its county, the groups of its codes and, when division-level matches filled it,
-    their divisions (chainmap.graph.footprints); its target context on the first two only. Each scope's token changes
-    with every committed data change in it, so an entry is served only while its tokens are the current ones, while
-    a change elsewhere (another county's firms, another industry) leaves it in use. A result computed from newer
-    tokens replaces the request's entry: keyed by the tokens, every write filled the cache with entries that could
-    never be served again, and Python's cyclic garbage collector walked them all on each full pass (60–210 ms pauses
-    in requests, measured at province scale). Ranked lists are copied in and out (callers annotate them); target
-    contexts are read-only.
+    their divisions (chainmap.graph.footprints); its target context on the whole graph and the county's partners.
+    Each scope's token changes with every committed data change in it, so an entry is served only while its tokens
+    are the current ones, while a change elsewhere (another county's firms, another industry) leaves it in use. A
+    result computed from newer tokens replaces the request's entry: keyed by the tokens, every write filled the cache
+    with entries that could never be served again, and Python's cyclic garbage collector walked them all on each full
+    pass (60–210 ms pauses in requests, measured at province scale). Ranked lists are copied in and out (callers
+    annotate them); target contexts are read-only.
     """
 
     def __init__(self, size: int, copies: bool) -> None:
@@ -131,12 +133,14 @@ TARGETS = _Lru(256, copies=False)
 
 
 class Tokens(NamedTuple):
-    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.footprints);
-    with the list any process stored for the same request, if there is one."""
+    """A node's scope tokens: whole graph and county, its codes' groups, their divisions (chainmap.graph.footprints),
+    those of its target context (whole graph and the county's partners); with the list any process stored for the
+    same request, if there is one."""
 
     local: tuple
     near: tuple
     division: tuple
+    context: tuple
     stored: dict | None = None
 
 
@@ -156,19 +160,20 @@ def revisions(graph: Graph, requests: list[Request]) -> dict[str, Tokens]:
     def pairs(rows: list) -> tuple:
         return tuple(map(tuple, rows))
 
-    return {r["id"]: Tokens(pairs(r["local"]), pairs(r["near"]), pairs(r["division"]), r["stored"])
+    return {r["id"]: Tokens(pairs(r["local"]), pairs(r["near"]), pairs(r["division"]), pairs(r["context"]),
+                          r["stored"])
             for r in graph.read(NODE_LISTS, cluster=requests[0].cluster_id, nodes=list(keys), keys=keys)}
 
 
-def cached_context(graph: Graph, req: Request, local: tuple | None) -> tuple[Target, dict[str, Any]]:
-    """The node's target context, reused while the whole-graph and county tokens (`local`) stay the same, whatever
-    happens to the candidates' industries."""
+def cached_context(graph: Graph, req: Request, scope: tuple | None) -> tuple[Target, dict[str, Any]]:
+    """The node's target context, reused while the whole-graph and county-partner tokens (`scope`) stay the same,
+    whatever happens to the candidates' industries or to what else the county's firms record (revenues, ties)."""
     key = (req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
-    if local is not None and (hit := TARGETS.get(key, local)) is not None:
+    if scope is not None and (hit := TARGETS.get(key, scope)) is not None:
         return hit
     found = target_context(graph, req)
-    if local is not None:
-        TARGETS.put(key, local, found)
+    if scope is not None:
+        TARGETS.put(key, scope, found)
     return found
 
 

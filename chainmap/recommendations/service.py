@@ -38,7 +38,7 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
             and stored["division"] in (None, reuse.text(revision.division))):
         ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
     else:
-        context = reuse.cached_context(graph, req, revision.local)
+        context = reuse.cached_context(graph, req, revision.context)
         ranked, divisions = ranked_list(graph, req, context, keys, page)
         division = revision.division if divisions else None
         if page is None:

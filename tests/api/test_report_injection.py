@@ -69,7 +69,9 @@ def hostile_nodes(client, graph, keys):
 
 
 def test_report_files_from_the_api(client, keys, hostile_nodes):
-    csv_body = client.get("/api/v1/reports/gaps?county=130534&format=csv", headers=keys["viewer"]).data
+    response = client.get("/api/v1/reports/gaps?county=130534&format=csv", headers=keys["viewer"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    csv_body = response.data
     cells = [c for r in read_csv(csv_body)[1:] for c in r]
     for name in hostile_nodes:
         assert "'" + name in cells and name not in cells

@@ -99,8 +99,15 @@ def test_scoped_lists_follow_every_write_that_can_move_them(client, graph, keys)
                                                  json={"status": "deregistered"}))
         reopened = computed(lambda: client.patch(f"/api/v1/enterprises/{partner}", headers=admin,
                                                  json={"status": "active"}))
-        assert reopened["target"] >= 1 and reopened["ranked"] >= 1, reopened  # a county write renews both
+        assert reopened["target"] >= 1 and reopened["ranked"] >= 1, reopened  # a partner's status renews both
+        # a county firm's revenue moves what the lists may count (existing ties), not who the partners are: the
+        # lists are ranked afresh from the same target contexts, and equal a ranking from scratch
+        revenue_only = computed(lambda: client.patch(f"/api/v1/enterprises/{partner}", headers=admin,
+                                                     json={"revenue_cny": {year: 77_000_000}}))
+        assert revenue_only["ranked"] >= 1 and revenue_only["target"] == 0, revenue_only
         now = served()
+        reuse.forget(graph)
+        assert served() == now
         # 3. a Hebei branch of a candidate without one (transfer signal), seen through the parent's division
         lone = next(i["enterprise"] for i in items(now) if "已在河北设有分支机构" not in i["reasons"])
         elsewhere = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '13' "
