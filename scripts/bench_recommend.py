@@ -6,7 +6,10 @@ Each request is timed after one of five kinds of write (not timed), to show what
   random    a revenue change of a uniformly drawn enterprise of the whole graph (what a busy province looks like);
   division  a revenue change of a Beijing/Tianjin firm in a division of the requested nodes: the lists are ranked
             afresh, their target contexts are reused;
-  county    a revenue change of a firm of the cluster's county: lists and target contexts are computed afresh;
+  county    a revenue change of a firm of the cluster's county: the lists are ranked afresh (existing ties may have
+            moved), their target contexts are reused (the county's partners did not change);
+  partner   a status change (deregistered, then active again) of a local firm operating in the cluster: lists and
+            target contexts are computed afresh;
   cold      a write outside every scope (the whole graph): everything is computed afresh.
 
 Each scale has its own instance under var/ (loaded once: the seeds, the committed synthetic set and a synthetic
@@ -106,6 +109,24 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
             patch_enterprise(graph, POLICIES, uscc, {"revenue_cny": revenue})
 
         out[kind] = revenue_change
+    partners = itertools.cycle([r["u"] for r in graph.read(
+        "MATCH (:Cluster {id: $c})-[:HAS_NODE]->(:ChainNode)<-[:OPERATES_IN]-(e:Enterprise {status: 'active'}) "
+        "WHERE e.region = $county WITH DISTINCT e ORDER BY e.uscc LIMIT 25 RETURN e.uscc AS u",
+        c=cluster, county=place["county"])])
+    flipped: set[str] = set()
+
+    def status_change() -> None:  # each firm deregistered, then active again at its next turn
+        uscc = next(partners)
+        patch_enterprise(graph, POLICIES, uscc, {"status": "active" if uscc in flipped else "deregistered"})
+        flipped.symmetric_difference_update({uscc})
+
+    def restore() -> None:
+        for uscc in sorted(flipped):
+            patch_enterprise(graph, POLICIES, uscc, {"status": "active"})
+        flipped.clear()
+
+    out["partner"] = status_change
+    out["restore"] = restore
     out["cold"] = lambda: graph.write("MERGE (t:BenchTick {id: 'recommend'}) SET t.at = timestamp()")
     return out
 
@@ -218,10 +239,13 @@ def main() -> None:
             ]):
                 body = session.get(url, headers=headers).json()
                 print(f"   {name} ({len(body['nodes'])} nodes, {len(body['items'])} items)")
-                for mode, write in writers(graph, body["cluster"], body["nodes"]).items():
+                modes = writers(graph, body["cluster"], body["nodes"])
+                restore = modes.pop("restore")
+                for mode, write in modes.items():
                     p50, p95, _ = timings(session, url, headers, n, write)
                     print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
                           + (f"  {verdict('recommend fresh', p95, b95)}" if one_node == 0 else ""))
+                restore()  # type: ignore[operator]
         finally:
             server.terminate()
             server.wait()
