@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from chainmap import uscc
 from chainmap.gaps.analysis import analyse_clusters
 from chainmap.policy import Thresholds, load_policies
-from chainmap.recommendations.score import Candidate, Target
+from chainmap.recommendations.score import Candidate, PartnerCounts, Target
 from chainmap.recommendations.search import Request
 from chainmap.rewards.rule import Relationship
 
@@ -19,7 +19,8 @@ LOCAL = [Relationship(partner=uscc.compose("9", "1", "130534", f"L{i:07d}"), nam
                       region="130534", status="active", group=None, relation="potential", since=TODAY, until=None)
          for i in range(7)]
 TARGET = Target(node_id="qinghe-cashmere.spinning", node_name="制条纺纱", codes=["1721"], keywords=["纺纱", "毛条"],
-                county="130534", county_name="清河县", lon=115.68, lat=37.03, potential_partners=LOCAL)
+                county="130534", county_name="清河县", lon=115.68, lat=37.03,
+                partners=PartnerCounts.of(LOCAL, "130534", TODAY, POLICY))
 
 candidates = st.builds(
     Candidate,

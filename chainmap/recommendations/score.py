@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from typing import Any
 
 from chainmap.geo import haversine_km
 from chainmap.policy import FEATURES, RewardPolicy
@@ -41,37 +41,31 @@ class Candidate:
     ties: int = 0
 
 
-class PotentialPartners(Sequence[Relationship]):
-    """A node's potential partners kept as plain rows, each seen as a Relationship only while it is read.
+@dataclass(frozen=True)
+class PartnerCounts:
+    """A node's potential 协作配套 partners (local entities in the neighbouring nodes) as the reward outlook needs them:
+    how many the reward check's rules count for a firm tied to none of them (`shared`), and, per group parent, how
+    many of those are its own branches or members, which the rules do not count for it (`by_group`). `counted` holds
+    the counted partners' own codes when they are known (a firm is not its own partner); the graph leaves them out,
+    because a candidate is never registered in the target's county (chainmap.recommendations.search)."""
 
-    A service process keeps the targets of hundreds of chain nodes (chainmap.recommendations.reuse), each with
-    hundreds of partners. As objects they were hundreds of thousands that Python's cyclic garbage collector walked
-    on every full pass (60–210 ms pauses in the middle of requests, measured at province scale); plain tuples of
-    strings are taken out of its reach after their first pass."""
+    shared: int
+    by_group: Mapping[str, int]
+    counted: frozenset[str] = frozenset()
 
-    def __init__(self, rows: list[tuple[str, str | None, str | None, str | None]], county: str, today: dt.date):
-        self.rows = [tuple(r) for r in rows]  # (uscc, entity_type, status, group), all registered in `county`
-        self.county, self.today = county, today
+    @classmethod
+    def of(cls, relationships: Iterable[Relationship], county: str, today: dt.date,
+           policy: RewardPolicy) -> PartnerCounts:
+        """Counted with the reward check's own rules (chainmap.rewards.rule.counted_partners)."""
+        rels = list(relationships)
+        counted = counted_partners("", None, rels, county, today, today, policy)
+        groups = {r.partner: r.group for r in rels if r.partner in counted and r.group and r.group != r.partner}
+        return cls(len(counted), dict(Counter(groups.values())), frozenset(counted))
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[Relationship]:
-        return (self._relationship(r) for r in self.rows)
-
-    @overload
-    def __getitem__(self, i: int) -> Relationship: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Relationship]: ...
-    def __getitem__(self, i: int | slice) -> Relationship | list[Relationship]:
-        if isinstance(i, slice):
-            return [self._relationship(r) for r in self.rows[i]]
-        return self._relationship(self.rows[i])
-
-    def _relationship(self, row: tuple) -> Relationship:
-        uscc, kind, status, group = row
-        return Relationship(partner=uscc, name=None, entity_type=kind, region=self.county, status=status, group=group,
-                            relation="potential", since=self.today, until=None)
+    def for_firm(self, uscc: str) -> int:
+        """What the rules count for the firm `uscc`: the shared count less its own branches and members (and
+        itself)."""
+        return self.shared - self.by_group.get(uscc, 0) - (uscc in self.counted)
 
 
 @dataclass(frozen=True)
@@ -86,12 +80,7 @@ class Target:
     county_name: str
     lon: float
     lat: float
-    potential_partners: Sequence[Relationship]   # local entities in the neighbouring nodes (FEEDS, SUPPORTS)
-
-    @cached_property
-    def related(self) -> frozenset[str]:
-        """The partners and their group parents: the firms whose own outlook differs from the shared one."""
-        return frozenset(x for p in self.potential_partners for x in (p.partner, p.group) if x)
+    partners: PartnerCounts   # local entities in the neighbouring nodes (FEEDS, SUPPORTS)
 
 
 def industry_fit(codes: list[str], target: Target, products: str, config: dict) -> tuple[float, str]:
@@ -148,29 +137,12 @@ def green(c: Candidate, config: dict) -> tuple[float, str | None, bool]:
     return 0.5, "绿色工厂，但属重污染行业" if polluting else None, True
 
 
-def partner_outlook(c: Candidate, target: Target, policy: RewardPolicy, today: dt.date,
-                    shared: int | None = None) -> int:
-    """How many local entities could become 协作配套 partners, counted with the reward check's own rules
-    (chainmap.rewards.rule.counted_partners).
-
-    `shared` is the count for an enterprise with no tie to any of them (no branch among them, not one of them); it
-    is exactly what the rules give every such candidate, so it is computed once per target.
-    """
-    if shared is not None and not _related(c.uscc, target):
-        return shared
-    return len(counted_partners(c.uscc, None, target.potential_partners, target.county, today, today, policy))
+def partner_outlook(c: Candidate, target: Target) -> int:
+    """How many local entities could become 协作配套 partners, counted with the reward check's own rules."""
+    return target.partners.for_firm(c.uscc)
 
 
-def _related(uscc: str, target: Target) -> bool:
-    return uscc in target.related
-
-
-def shared_outlook(target: Target, policy: RewardPolicy, today: dt.date) -> int:
-    return len(counted_partners("", None, target.potential_partners, target.county, today, today, policy))
-
-
-def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, today: dt.date,
-          shared: int | None = None) -> dict[str, Any]:
+def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, today: dt.date) -> dict[str, Any]:
     """The scored recommendation: score, breakdown (sums to the score), Chinese reasons, reward outlook."""
     weights = config["weights"]
     year = today.year - 1
@@ -178,7 +150,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
     fit, fit_why = industry_fit(c.industry_codes, target, c.products, config)
     size, size_why, size_good = scale(revenue, year, config)
     move, move_why = transfer(c, today, config)
-    partners = partner_outlook(c, target, policy, today, shared)
+    partners = partner_outlook(c, target)
     near = haversine_km(c.lon, c.lat, target.lon, target.lat)
     values = {
         "industry_fit": fit,
@@ -220,12 +192,9 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
 
 
 def rank(candidates: list[Candidate], target: Target, config: dict, policy: RewardPolicy, today: dt.date,
-         limit: int, shared: int | None = None,
-         best: list[dict[str, Any]] | tuple = ()) -> list[dict[str, Any]]:
+         limit: int, best: list[dict[str, Any]] | tuple = ()) -> list[dict[str, Any]]:
     """The best `limit` of the candidates, with `best` (already scored, e.g. an earlier chunk's) among them.
     Candidates are already filtered (a minimum revenue, for one, is applied where they are read)."""
-    if shared is None:
-        shared = shared_outlook(target, policy, today)
-    scored = [*best, *(score(c, target, config, policy, today, shared) for c in candidates)]
+    scored = [*best, *(score(c, target, config, policy, today) for c in candidates)]
     scored.sort(key=lambda r: (-r["score"], r["enterprise"]["uscc"]))
     return scored[:limit]

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
+from chainmap import uscc
 from chainmap.errors import NotFound
 from chainmap.graph import Graph
 from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART
-from chainmap.policy import Policies
+from chainmap.policy import Policies, RewardPolicy
 from chainmap.geo import haversine_km
-from chainmap.recommendations.score import (Candidate, PotentialPartners, Target, key_parameters, rank,
-                                            shared_outlook)
+from chainmap.recommendations.score import Candidate, PartnerCounts, Target, key_parameters, rank
+from chainmap.vocab import MARKET_SUPERVISION
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,22 @@ class Request:
         return self.policies.recommendation
 
 
+# A local firm `p` the reward check would count as a 协作配套 partner of a firm tied to none of them
+# (chainmap.rewards.rule._entity_exclusion, given its region: a valid USCC, registered with market supervision when
+# the policy asks it, active, of a counted type), with the USCC check of chainmap.uscc.CYPHER_VALID. The count is
+# made where the firms are: at province scale a node has thousands (tests check it equals the rules' count).
+COUNTED: LiteralString = (
+    "p.status = 'active' AND p.entity_type IN $counted_types "
+    "AND (NOT $market_only OR left(p.uscc, 1) = $market) "
+    "AND " + uscc.CYPHER_VALID.replace("$code", "p.uscc")
+)
 TARGET: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $node}) "
     "MATCH (c)-[:LOCATED_IN]->(county:Region) "
     "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS|SUPPORTS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) "
     "  WHERE p.region = c.county "
-    "  WITH DISTINCT p WHERE p IS NOT NULL RETURN collect([p.uscc, p.entity_type, p.status, p.group]) AS partners } "
+    "  WITH DISTINCT p WHERE p IS NOT NULL AND " + COUNTED + " "
+    "  RETURN count(p) AS shared, collect(CASE WHEN p.group <> p.uscc THEN p.group END) AS groups } "
     "CALL (c) { OPTIONAL MATCH (:Cluster {county: c.county})<-[:INTO]-(:Introduction)-[:OF]->(x:Enterprise) "
     "  RETURN collect(DISTINCT x.uscc) AS introduced } "
     "CALL () { MATCH (r:Region) WHERE any(p IN $origins WHERE r.adcode STARTS WITH p) AND r.lon IS NOT NULL "
@@ -61,7 +73,7 @@ TARGET: LiteralString = (
     "  OPTIONAL MATCH (g)<-[:IN*0..1]-(i:Industry) RETURN collect(DISTINCT i.code) AS lanes } "
     "OPTIONAL MATCH (keys:Revision {id: 'rank-keys'}) "
     "RETURN n.id AS id, n.name AS name, n.industry_codes AS codes, n.keywords AS keywords, county.adcode AS county, "
-    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, introduced, origin_points, "
+    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, shared, groups, introduced, origin_points, "
     "  lanes, keys.version AS keys"
 )
 # Candidates classified in the node's classes or their groups (tier 1), or only in the same divisions (tier 2).
@@ -165,20 +177,23 @@ _SLACK = 1e-5
 
 def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     """The node, its county's partners and introductions, and the origin districts."""
-    today = req.today
-    rows = graph.read(TARGET, cluster=req.cluster_id, node=req.node_id, origins=list(req.origins))
+    rows = graph.read(TARGET, cluster=req.cluster_id, node=req.node_id, origins=list(req.origins),
+                      **counted_parameters(req.policies.reward))
     if not rows:
         raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
-    # Rows, not maps: a node's neighbours can hold hundreds of local firms, and maps cost twice the time to send.
-    # Only their count enters the score and the outlook, so names are not read; all are in the county.
-    partners = PotentialPartners(t["partners"], t["county"], today)
+    # Counts, not rows: a node's neighbours hold thousands of local firms at province scale.
+    partners = PartnerCounts(t["shared"], dict(Counter(t["groups"])))
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
-                    county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
-                    potential_partners=partners)
-    return target, {"introduced": t["introduced"], "origin_points": t["origin_points"],
-                    "shared": shared_outlook(target, req.policies.reward, today), "lanes": sorted(t["lanes"]),
+                    county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"], partners=partners)
+    return target, {"introduced": t["introduced"], "origin_points": t["origin_points"], "lanes": sorted(t["lanes"]),
                     "keys": t["keys"]}
+
+
+def counted_parameters(policy: RewardPolicy) -> dict[str, Any]:
+    """The reward policy's partner rules and the USCC check as parameters of COUNTED."""
+    return {"counted_types": sorted(policy.counted_entity_types), "market_only": policy.market_supervision_only,
+            "market": MARKET_SUPERVISION, **uscc.CYPHER_PARAMETERS}
 
 
 def _bound_parameters(target: Target, context: dict[str, Any], req: Request) -> dict[str, Any]:
@@ -187,7 +202,7 @@ def _bound_parameters(target: Target, context: dict[str, Any], req: Request) -> 
     zero_at = cfg["distance"]["zero_at_km"]
     distance = {adcode: max(0.0, 1 - haversine_km(lon, lat, target.lon, target.lat) / zero_at)
                 for adcode, lon, lat in context["origin_points"]}
-    partners = context["shared"]
+    partners = target.partners.shared
     return {**key_parameters(cfg, today), "fit": cfg["industry_fit"], "distance": distance,
             "partners_share": min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
             "codes": target.codes, "keywords": target.keywords, "county": target.county,
@@ -212,7 +227,7 @@ def _candidate(r: dict[str, Any]) -> Candidate:
 
 
 def _best(graph: Graph, req: Request, query: LiteralString, params: dict[str, Any], target: Target, chunk: int,
-          shared: int, top: list[dict[str, Any]]) -> tuple[list[Candidate], list[dict[str, Any]]]:
+          top: list[dict[str, Any]]) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """Read candidates in bound order, scoring them exactly a chunk at a time (each chunk twice the last), until
     nothing unread can enter the top `limit`; returns the candidates read and the best `limit` so far (`top` is
     an earlier search's)."""
@@ -220,7 +235,7 @@ def _best(graph: Graph, req: Request, query: LiteralString, params: dict[str, An
     limit = req.limit
 
     def better(batch: list[Candidate]) -> list[dict[str, Any]]:
-        return rank(batch, target, req.config, req.policies.reward, req.today, limit, shared, top)
+        return rank(batch, target, req.config, req.policies.reward, req.today, limit, top)
 
     with graph.stream(query, fetch_size=min(chunk + 1, 1000), **params) as rows:
         pending: list[Candidate] = []
@@ -238,8 +253,8 @@ def _best(graph: Graph, req: Request, query: LiteralString, params: dict[str, An
 FULL_ROUND = 500
 
 
-def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Target, lanes: list[str],
-                 shared: int) -> tuple[list[Candidate], list[dict]]:
+def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Target,
+                 lanes: list[str]) -> tuple[list[Candidate], list[dict]]:
     """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
 
     Threshold search over one lane per code of the node's groups. A firm read in a lane scores at most the lane's
@@ -295,7 +310,7 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
             seen.update(fresh)
             batch = [_candidate(d) for d in fresh.values()]
             found.extend(batch)
-            top = rank(batch, target, cfg, req.policies.reward, req.today, limit, shared, top)
+            top = rank(batch, target, cfg, req.policies.reward, req.today, limit, top)
         take = take * 2 if len(top) < limit else max(take * 2, FULL_ROUND)  # the floors bound what is read
     return found, top
 
@@ -307,14 +322,13 @@ def ranked_list(graph: Graph, req: Request, context: tuple[Target, dict[str, Any
     scores: tests pass a huge one to score all) the walk does."""
     target, params = query_parameters(graph, req, context)
     forced, page = page is not None, page or max(2 * req.limit, 40)
-    shared = context[1]["shared"]
     if context[1]["keys"] == keys_version and not forced:
-        found, top = _lane_search(graph, req, params, target, context[1]["lanes"], shared)
+        found, top = _lane_search(graph, req, params, target, context[1]["lanes"])
     else:
-        found, top = _best(graph, req, CANDIDATES_NEAR, params, target, page, shared, [])
+        found, top = _best(graph, req, CANDIDATES_NEAR, params, target, page, [])
     if len(found) < req.limit:  # division-level matches only fill a short list
         params["introduced"] = [*params["introduced"], *(c.uscc for c in found)]
-        _, top = _best(graph, req, CANDIDATES_DIVISION, params, target, page, shared, top)
+        _, top = _best(graph, req, CANDIDATES_DIVISION, params, target, page, top)
         return top, True
     return top, False
 

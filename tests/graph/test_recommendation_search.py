@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from chainmap import upkeep, uscc
 from chainmap.graph.rank_keys import POLLUTING, STATIC_PART
 from chainmap.recommendations import search, service
-from chainmap.recommendations.score import score, shared_outlook
+from chainmap.recommendations.score import PartnerCounts, score
+from chainmap.rewards.rule import Relationship
 from tests.recommendation_data import (CLUSTERS, CONFIG, POLICIES, POLICY, TARGET, _gap_nodes, _keys, _ties_uncovered,
                                        candidates, request)
 
@@ -20,10 +21,9 @@ def test_the_cypher_bound_is_never_below_the_exact_score(graph):
     checked = 0
     for cluster, node in _gap_nodes(graph, CLUSTERS):
         target, params = search.query_parameters(graph, request(cluster, node, today=today))
-        shared = shared_outlook(target, POLICY, today)
         for query in (search.CANDIDATES_NEAR, search.CANDIDATES_DIVISION):
             for row in graph.read(query, **params):
-                exact = score(search._candidate(row), target, CONFIG, POLICY, today, shared)["score"]
+                exact = score(search._candidate(row), target, CONFIG, POLICY, today)["score"]
                 assert row["bound"] >= exact - 1e-6, (node, row["e"]["uscc"], row["bound"], exact)
                 checked += 1
     assert checked > 1000
@@ -165,3 +165,71 @@ def test_the_static_bound_in_cypher_equals_the_python_parts(graph, c):
                         **upkeep.key_arguments(CONFIG))[0]["static"]
     b = score(c, TARGET, CONFIG, POLICY, today)["breakdown"]
     assert abs(cypher - (b["scale"] + b["transfer"] + b["green"])) < 2e-6, (c, cypher, b)
+
+
+# Every local firm in a node's neighbouring nodes, as the reward rules read a potential partner.
+_PARTNER_ROWS = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(:ChainNode {id: $node})-[:FEEDS|SUPPORTS]-(:ChainNode)"
+    "<-[:OPERATES_IN]-(p:Enterprise) WHERE p.region = c.county "
+    "WITH DISTINCT p RETURN p.uscc AS uscc, p.entity_type AS type, p.status AS status, p.group AS grp"
+)
+
+
+def test_the_uscc_check_in_cypher_is_the_python_check(graph):
+    """chainmap.uscc.CYPHER_VALID (the partner count's check) accepts exactly what uscc.is_valid accepts: valid codes
+    and every kind of broken one (a changed character, a wrong length, a forbidden letter, a bad region part)."""
+    import random
+
+    rng = random.Random(7)
+    codes = []
+    for i in range(400):
+        good = uscc.compose(rng.choice("9159"), rng.choice("123"), f"{rng.randint(110000, 659999)}", f"{i:08d}")
+        spot = rng.randrange(18)
+        codes += [good, good[:spot] + rng.choice(uscc.ALPHABET + "IOSVZa*") + good[spot + 1:], good[:17],
+                  good + "0", good[:2] + "A" + good[3:]]
+    query = "UNWIND $codes AS c RETURN c AS code, " + uscc.CYPHER_VALID.replace("$code", "c") + " AS valid"
+    found = {r["code"]: r["valid"] for r in graph.read(query, codes=codes, **uscc.CYPHER_PARAMETERS)}
+    assert found == {c: uscc.is_valid(c) for c in codes}
+    assert 400 <= sum(found.values()) < len(found)
+
+
+def test_partner_counts_in_cypher_equal_the_reward_rules(graph):
+    """A node's potential partners are counted in the graph (search.COUNTED), never sent: the count and the group
+    parents must be what the reward rules give over every partner read as rows, also with partners the rules
+    exclude (a broken code, another registration authority, deregistered, an uncounted type) or count per group."""
+    from tests.conftest import reset_seeded
+
+    today = dt.date.today()
+    county, near = graph.read(
+        "MATCH (c:Cluster {id: 'qinghe-cashmere'})-[:HAS_NODE]->(:ChainNode)-[:FEEDS]-(m:ChainNode) "
+        "RETURN c.county AS county, m.id AS near ORDER BY near LIMIT 1")[0].values()
+    parent = uscc.compose("9", "1", "110105", "P0000001")
+    good = [uscc.compose("9", "1", county, f"Q{i:07d}") for i in range(6)]
+    planted = [(good[0][:17] + ("0" if good[0][17] != "0" else "1"), "company", "active", None),  # broken check
+               ("1" + good[1][1:17] + uscc.check_character("1" + good[1][1:17]), "company", "active", None),
+               (good[2], "company", "deregistered", parent), (good[3], "branch", "active", parent),
+               (good[4], "company", "active", parent), (good[5], "cooperative", "active", None)]
+    try:
+        graph.write("UNWIND $rows AS r CREATE (p:Enterprise {uscc: r[0], name: '测试', entity_type: r[1], "
+                    "status: r[2], group: r[3], region: $county}) WITH p MATCH (m:ChainNode {id: $near}) "
+                    "CREATE (p)-[:OPERATES_IN]->(m)", rows=planted, county=county, near=near)
+        checked = 0
+        for cluster in CLUSTERS:
+            for node in [r["id"] for r in graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(n) RETURN n.id AS id",
+                                                     c=cluster)]:
+                target, _ = search.target_context(graph, request(cluster, node, today=today))
+                rows = graph.read(_PARTNER_ROWS, cluster=cluster, node=node)
+                rels = [Relationship(partner=r["uscc"], name=None, entity_type=r["type"], region=target.county,
+                                     status=r["status"], group=r["grp"], relation="potential", since=today, until=None)
+                        for r in rows]
+                expected = PartnerCounts.of(rels, target.county, today, POLICY)
+                assert (target.partners.shared, dict(target.partners.by_group)) == (
+                    expected.shared, dict(expected.by_group)), (cluster, node)
+                checked += len(rows)
+        assert checked > 500
+        planted_target = [search.target_context(graph, request("qinghe-cashmere", n["id"], today=today))[0]
+                          for n in graph.read("MATCH (:ChainNode {id: $near})-[:FEEDS]-(n) RETURN n.id AS id",
+                                              near=near)]
+        assert planted_target and all(t.partners.by_group.get(parent) == 2 for t in planted_target)
+    finally:
+        reset_seeded(graph)

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from chainmap import uscc
 from chainmap.graph.rank_keys import STATIC_BOUNDS
 from chainmap.policy import FEATURES
-from chainmap.recommendations.score import Candidate, rank, score
+from chainmap.recommendations.score import Candidate, PartnerCounts, rank, score
 from chainmap.recommendations.search import NODE_BOUNDS
-from chainmap.rewards.rule import Relationship
+from chainmap.rewards.rule import Relationship, counted_partners
 from tests.recommendation_data import CONFIG, LOCAL, POLICY, TARGET, TODAY, candidates
 
 
@@ -57,26 +57,34 @@ def test_reward_outlook_counts_partners_with_the_reward_rules():
                                    "status": "deregistered"})
     own_branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000001"),
                                  "group": c.uscc})
-    target = replace(TARGET, potential_partners=LOCAL[:4] + [deregistered, own_branch])
+    target = replace(TARGET, partners=PartnerCounts.of(LOCAL[:4] + [deregistered, own_branch], "130534", TODAY, POLICY))
     outlook = score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]
     assert outlook == {"revenue_ok": True, "potential_local_partners": 4, "likely_eligible": False}
-    target = replace(TARGET, potential_partners=LOCAL[:5])
+    target = replace(TARGET, partners=PartnerCounts.of(LOCAL[:5], "130534", TODAY, POLICY))
     assert score(c, target, CONFIG, POLICY, TODAY)["reward_outlook"]["likely_eligible"] is True
 
 
-@given(candidates)
-@settings(max_examples=100, deadline=None)
-def test_shared_partner_count_equals_the_per_candidate_count(c):
-    from chainmap.recommendations.score import partner_outlook, shared_outlook
-
-    branch = Relationship(**{**LOCAL[0].__dict__, "partner": uscc.compose("9", "1", "130534", "B0000009"),
-                             "group": c.uscc})
-    for partners in (LOCAL, LOCAL + [branch]):
-        target = replace(TARGET, potential_partners=partners)
-        shared = shared_outlook(target, POLICY, TODAY)
-        assert partner_outlook(c, target, POLICY, TODAY, shared) == partner_outlook(c, target, POLICY, TODAY)
-
-
+@given(candidates, st.lists(st.sampled_from(["branch", "member", "self", "stranger", "deregistered", "individual",
+                                              "bad-code"]), max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_partner_counts_give_every_firm_what_the_reward_rules_count_for_it(c, extra):
+    """PartnerCounts keeps a number and the group parents instead of every partner: for any firm it must give the
+    rules' own count over all the relationships (its branches and members, itself, other groups, excluded ones)."""
+    made = {
+        "branch": {"entity_type": "branch", "group": c.uscc},
+        "member": {"group": c.uscc},
+        "self": {"partner": c.uscc, "region": "130534"},
+        "stranger": {"group": uscc.compose("9", "1", "110105", "Y0000001")},
+        "deregistered": {"status": "deregistered", "group": c.uscc},
+        "individual": {"entity_type": "individual"},
+        "bad-code": {"partner": "91130534L00000000X"},
+    }
+    partners = list(LOCAL)
+    for i, kind in enumerate(extra):
+        partners.append(replace(LOCAL[0], **{"partner": uscc.compose("9", "1", "130534", f"X{i:07d}"), **made[kind]}))
+    counts = PartnerCounts.of(partners, "130534", TODAY, POLICY)
+    for firm in (c.uscc, "", partners[0].partner):
+        assert counts.for_firm(firm) == len(counted_partners(firm, None, partners, "130534", TODAY, TODAY, POLICY))
 
 
 def test_every_feature_has_exactly_one_cypher_bound():
@@ -114,16 +122,3 @@ def test_reasons_every_target_shares_are_said_once_for_the_node():
     assert shared_reasons(ranked[:1]) == []
 
 
-@given(candidates)
-@settings(max_examples=100, deadline=None)
-def test_partners_kept_as_rows_score_as_the_relationships_they_stand_for(c):
-    """A target's potential partners are kept as plain rows (PotentialPartners): read back they are the same
-    relationships (names aside, which no score reads), so every candidate scores the same."""
-    from chainmap.recommendations.score import PotentialPartners
-
-    branch = replace(LOCAL[0], partner=uscc.compose("9", "1", "130534", "B0000009"), group=c.uscc)  # related
-    partners = [replace(p, name=None) for p in [*LOCAL, branch]]
-    rows = PotentialPartners([(p.partner, p.entity_type, p.status, p.group) for p in partners], "130534", TODAY)
-    assert list(rows) == partners and rows[1:3] == partners[1:3] and rows[-1] == partners[-1] and len(rows) == 8
-    as_rows = score(c, replace(TARGET, potential_partners=rows), CONFIG, POLICY, TODAY)
-    assert as_rows == score(c, replace(TARGET, potential_partners=partners), CONFIG, POLICY, TODAY)
