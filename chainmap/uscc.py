@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import functools
-from typing import Final
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation-code check digit
 
-
-
-# The same check in Cypher, over `$code` (a caller puts its own expression in), with CYPHER_PARAMETERS: where a count
-# over thousands of stored firms must follow the reward check's rules without sending every code
-# (chainmap.recommendations.search.COUNTED; tests compare it with is_valid).
-CYPHER_VALID: Final = (
-    "(size($code) = 18 AND all(ch IN split($code, '') WHERE ch IN $uscc_alphabet) "
-    "AND substring($code, 2, 6) =~ '[0-9]{6}' "
-    "AND $uscc_alphabet[(31 - reduce(t = 0, i IN range(0, 16) | "
-    "  t + $uscc_values[substring($code, i, 1)] * $uscc_weights[i]) % 31) % 31] = substring($code, 17, 1))"
-)
-CYPHER_PARAMETERS: Final = {"uscc_alphabet": list(ALPHABET), "uscc_values": _VALUE, "uscc_weights": _WEIGHTS}
 
 
 def check_character(first17: str) -> str:

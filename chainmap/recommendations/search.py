@@ -49,22 +49,21 @@ class Request:
         return self.policies.recommendation
 
 
-# A local firm `p` the reward check would count as a 协作配套 partner of a firm tied to none of them
-# (chainmap.rewards.rule._entity_exclusion, given its region: a valid USCC, registered with market supervision when
-# the policy asks it, active, of a counted type), with the USCC check of chainmap.uscc.CYPHER_VALID. The count is
-# made where the firms are: at province scale a node has thousands (tests check it equals the rules' count).
-COUNTED: LiteralString = (
-    "p.status = 'active' AND p.entity_type IN $counted_types "
-    "AND (NOT $market_only OR left(p.uscc, 1) = $market) "
-    "AND " + uscc.CYPHER_VALID.replace("$code", "p.uscc")
+# A local firm `p` the reward check could count as a 协作配套 partner of a firm tied to none of them
+# (chainmap.rewards.rule._entity_exclusion, given its region: active, of a counted type, registered with market
+# supervision when the policy asks it); the USCC check is left to chainmap.uscc.is_valid on the codes sent back
+# (in Cypher it cost more than sending them). Filtered where the firms are: at province scale a node has thousands;
+# tests check the count equals the rules'.
+COUNTABLE: LiteralString = (
+    "p.status = 'active' AND p.entity_type IN $counted_types AND (NOT $market_only OR left(p.uscc, 1) = $market)"
 )
 TARGET: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $node}) "
     "MATCH (c)-[:LOCATED_IN]->(county:Region) "
     "CALL (n, c) { OPTIONAL MATCH (n)-[:FEEDS|SUPPORTS]-(:ChainNode)<-[:OPERATES_IN]-(p:Enterprise) "
     "  WHERE p.region = c.county "
-    "  WITH DISTINCT p WHERE p IS NOT NULL AND " + COUNTED + " "
-    "  RETURN count(p) AS shared, collect(CASE WHEN p.group <> p.uscc THEN p.group END) AS groups } "
+    "  WITH DISTINCT p WHERE p IS NOT NULL AND " + COUNTABLE + " "
+    "  RETURN collect(p.uscc) AS partners, collect(CASE WHEN p.group <> p.uscc THEN [p.uscc, p.group] END) AS grouped } "
     "CALL (c) { OPTIONAL MATCH (:Cluster {county: c.county})<-[:INTO]-(:Introduction)-[:OF]->(x:Enterprise) "
     "  RETURN collect(DISTINCT x.uscc) AS introduced } "
     "CALL () { MATCH (r:Region) WHERE any(p IN $origins WHERE r.adcode STARTS WITH p) AND r.lon IS NOT NULL "
@@ -73,7 +72,7 @@ TARGET: LiteralString = (
     "  OPTIONAL MATCH (g)<-[:IN*0..1]-(i:Industry) RETURN collect(DISTINCT i.code) AS lanes } "
     "OPTIONAL MATCH (keys:Revision {id: 'rank-keys'}) "
     "RETURN n.id AS id, n.name AS name, n.industry_codes AS codes, n.keywords AS keywords, county.adcode AS county, "
-    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, shared, groups, introduced, origin_points, "
+    "  county.name AS county_name, county.lon AS lon, county.lat AS lat, partners, grouped, introduced, origin_points, "
     "  lanes, keys.version AS keys"
 )
 # Candidates classified in the node's classes or their groups (tier 1), or only in the same divisions (tier 2).
@@ -182,8 +181,9 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     if not rows:
         raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
-    # Counts, not rows: a node's neighbours hold thousands of local firms at province scale.
-    partners = PartnerCounts(t["shared"], dict(Counter(t["groups"])))
+    # Codes, not rows, and only counts kept: a node's neighbours hold thousands of local firms at province scale.
+    valid = {code for code in t["partners"] if uscc.is_valid(code)}
+    partners = PartnerCounts(len(valid), dict(Counter(group for code, group in t["grouped"] if code in valid)))
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"], partners=partners)
     return target, {"introduced": t["introduced"], "origin_points": t["origin_points"], "lanes": sorted(t["lanes"]),
@@ -191,9 +191,9 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
 
 
 def counted_parameters(policy: RewardPolicy) -> dict[str, Any]:
-    """The reward policy's partner rules and the USCC check as parameters of COUNTED."""
+    """The reward policy's partner rules as parameters of COUNTABLE."""
     return {"counted_types": sorted(policy.counted_entity_types), "market_only": policy.market_supervision_only,
-            "market": MARKET_SUPERVISION, **uscc.CYPHER_PARAMETERS}
+            "market": MARKET_SUPERVISION}
 
 
 def _bound_parameters(target: Target, context: dict[str, Any], req: Request) -> dict[str, Any]:

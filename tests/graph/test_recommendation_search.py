@@ -175,28 +175,11 @@ _PARTNER_ROWS = (
 )
 
 
-def test_the_uscc_check_in_cypher_is_the_python_check(graph):
-    """chainmap.uscc.CYPHER_VALID (the partner count's check) accepts exactly what uscc.is_valid accepts: valid codes
-    and every kind of broken one (a changed character, a wrong length, a forbidden letter, a bad region part)."""
-    import random
-
-    rng = random.Random(7)
-    codes = []
-    for i in range(400):
-        good = uscc.compose(rng.choice("9159"), rng.choice("123"), f"{rng.randint(110000, 659999)}", f"{i:08d}")
-        spot = rng.randrange(18)
-        codes += [good, good[:spot] + rng.choice(uscc.ALPHABET + "IOSVZa*") + good[spot + 1:], good[:17],
-                  good + "0", good[:2] + "A" + good[3:]]
-    query = "UNWIND $codes AS c RETURN c AS code, " + uscc.CYPHER_VALID.replace("$code", "c") + " AS valid"
-    found = {r["code"]: r["valid"] for r in graph.read(query, codes=codes, **uscc.CYPHER_PARAMETERS)}
-    assert found == {c: uscc.is_valid(c) for c in codes}
-    assert 400 <= sum(found.values()) < len(found)
-
-
-def test_partner_counts_in_cypher_equal_the_reward_rules(graph):
-    """A node's potential partners are counted in the graph (search.COUNTED), never sent: the count and the group
-    parents must be what the reward rules give over every partner read as rows, also with partners the rules
-    exclude (a broken code, another registration authority, deregistered, an uncounted type) or count per group."""
+def test_partner_counts_from_the_graph_equal_the_reward_rules(graph):
+    """A node's potential partners are filtered in the graph (search.COUNTABLE) and only their codes sent: the count
+    and the group parents must be what the reward rules give over every partner read as rows, also with partners
+    the rules exclude (a broken code, another registration authority, deregistered, an uncounted type) or count per
+    group."""
     from tests.conftest import reset_seeded
 
     today = dt.date.today()
