@@ -68,9 +68,10 @@ def add_partner(graph: Graph, uscc: str, data: dict[str, Any]) -> dict[str, Any]
         raise Invalid("until 早于 since", errors=[{"field": "until", "reason": "早于 since"}])
     kind, outgoing = storage(data["relation"])
     supplier, customer = (uscc, partner) if outgoing else (partner, uscc)
+    relation = {"supplier": supplier, "customer": customer, "kind": kind, "since": since}
     try:
-        graph.write(CREATE, touches=footprints.SUPPLY, supplier=supplier, customer=customer, kind=kind, since=since,
-                    until=until, evidence=data.get("evidence"), keep=upkeep.kept_facts([supplier, customer]),
+        graph.write(CREATE, touches=footprints.SUPPLY, until=until, evidence=data.get("evidence"), **relation,
+                    keep=upkeep.kept_facts_of_relations([relation]),
                     change=Change("supply.create", "supply", (f"{supplier}->{customer}|{kind}|{since.isoformat()}",),
                                   before_from="none"))
     except Clash as clash:

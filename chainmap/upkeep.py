@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import all_current, refresh_facts, refresh_unready
-from chainmap.gaps.delta import FORGET, FactsDelta
+from chainmap.gaps.delta import FORGET, FactsDelta, RelationsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.graph.adapter import Run
 from chainmap.recommendations.score import key_parameters
@@ -33,8 +33,8 @@ def kept_facts(usccs: list[str]) -> FactsDelta:
 
 
 def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
-    """kept_facts for a batch of 协作配套 rows (supplier, customer)."""
-    return FactsDelta([u for r in batch for u in (r["supplier"], r["customer"])])
+    """kept_facts for a write of 协作配套 rows (supplier, customer, kind, since) that changes nothing else."""
+    return RelationsDelta(batch)
 
 
 # Stored facts of these nodes are dropped, and the next read of them recomputes them (chainmap.gaps.analysis refreshes

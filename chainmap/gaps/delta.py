@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import (HEBEI_COUNTIES, OWN_CODES, in_force_today, is_current, nearest_supply,
@@ -76,6 +77,15 @@ INBOUND: LiteralString = (
     "  CALL (m) { MATCH (m)-[:OPERATES_IN]->(n) RETURN n.id AS node } "
     "  RETURN node, m.region AS region, count(r) AS k, min(r.until) AS until } "
     "RETURN node, region, e.region AS source, k, until"
+)
+# INBOUND for the given 协作配套 rows only (RelationsDelta): each relationship once (a batch may repeat a key).
+RELATIONS_INBOUND: LiteralString = (
+    "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) USING INDEX s:Enterprise(uscc) "
+    "MATCH (c:Enterprise {uscc: row.customer}) USING INDEX c:Enterprise(uscc) "
+    "MATCH (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
+    "WITH DISTINCT s, r, c WHERE " + IN_FORCE + " AND c.status = 'active' AND c.region STARTS WITH " + HEBEI_LITERAL + " "
+    "CALL (c) { MATCH (c)-[:OPERATES_IN]->(n) RETURN n.id AS node } "
+    "RETURN node, c.region AS region, s.region AS source, count(r) AS k, min(r.until) AS until"
 )
 # The nodes whose lone local firm may be one of $usccs (or is not known: facts stored before n.singles was kept).
 SINGLES_AMONG: LiteralString = (
@@ -131,18 +141,22 @@ class FactsDelta:
         self.old_untils: dict[str, dt.date] = {}
 
     def before(self, run: Run) -> None:
-        firms = sorted(r["id"] for r in run(EXISTING, usccs=self.usccs))
-        if firms:
-            run(LOCK, ids=firms)
-            partners = run(PARTNERS, ids=firms, usccs=self.usccs)
-            run(LOCK, ids=[r["id"] for r in partners])
-            self.partners = sorted(r["u"] for r in partners)
+        self._lock(run)
         self.by_key, self.by_code = {}, {}
         for node in run(CHAINS):
             self.by_key.setdefault(node["key"], []).append(node["id"])
             for code in node["own"]:
                 self.by_code.setdefault(code, []).append(node["id"])
         self.old, self.old_untils = self._contributions(run)
+
+    def _lock(self, run: Run) -> None:
+        """Lock the written firms and their 协作配套 partners, whose contributions may move with them."""
+        firms = sorted(r["id"] for r in run(EXISTING, usccs=self.usccs))
+        if firms:
+            run(LOCK, ids=firms)
+            partners = run(PARTNERS, ids=firms, usccs=self.usccs)
+            run(LOCK, ids=[r["id"] for r in partners])
+            self.partners = sorted(r["u"] for r in partners)
 
     def after(self, run: Run) -> None:
         new, untils = self._contributions(run)
@@ -253,3 +267,30 @@ class FactsDelta:
         counted = run(CUSTOMERS, one=found[0]["element"], prefix=prefix, day=self.today)[0]
         return ({"uscc": found[0]["uscc"], "name": counted["name"], "customers": counted["single_customers"]},
                 counted["single_expires"])
+
+
+class RelationsDelta(FactsDelta):
+    """FactsDelta around a write of 协作配套 rows only (supplier, customer, kind, since): the firms themselves do not
+    change, so only the `inbound` counts of the written relationships can move, and the customer counts of a lone
+    local firm among their suppliers. Reading those relationships, not every 协作配套 of every firm at both ends and
+    their partners, makes a loader's batch of 10,000 rows cost what the rows touch (issue 20 §3)."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        super().__init__([u for r in rows for u in (r["supplier"], r["customer"])])
+        self.rows = [{k: r[k] for k in ("supplier", "customer", "kind", "since")} for r in rows]
+
+    def _lock(self, run: Run) -> None:
+        # Both ends locked: no other write can add, end or re-count these relationships meanwhile (a write to a
+        # customer's status or nodes locks it too). Their other partners' contributions cannot move with this write.
+        firms = sorted(r["id"] for r in run(EXISTING, usccs=self.usccs))
+        if firms:
+            run(LOCK, ids=firms)
+
+    def _contributions(self, run: Run) -> tuple[Counter[Key], dict[str, dt.date]]:
+        counts: Counter[Key] = Counter()
+        untils: dict[str, dt.date] = {}
+        for r in run(RELATIONS_INBOUND, rows=self.rows, day=self.today):
+            counts[("inbound", r["node"], r["region"], r["source"])] += r["k"]
+            if r["until"] is not None:
+                untils[r["node"]] = min(r["until"], untils.get(r["node"], r["until"]))
+        return counts, untils

@@ -186,6 +186,46 @@ def test_a_relationship_given_an_end_date_brings_the_facts_expiry_forward(graph)
     assert_kept(graph, "an end date given")
 
 
+def test_a_loaders_batch_of_relationships_keeps_the_facts(graph):
+    """The loader's 协作配套 batch (chainmap.gaps.delta.RelationsDelta reads only the written relationships): new
+    ones in and out of chain members, a key repeated in the batch, an existing relationship ended, one into an
+    inactive firm, and a lone local firm given a customer."""
+    refresh_facts(graph)
+    rng = random.Random(7)
+    suppliers = [r["u"] for r in graph.read(SUPPLIERS)]
+    members = [r["u"] for r in graph.read(
+        "MATCH (e:Enterprise)-[:OPERATES_IN]->() WHERE e.status = 'active' AND e.region STARTS WITH '13' "
+        "RETURN DISTINCT e.uscc AS u ORDER BY u")]
+    existing = graph.read(
+        "MATCH (s:Enterprise)-[r:SUPPLIES]->(m:Enterprise)-[:OPERATES_IN]->() WHERE r.until IS NULL "
+        "AND m.status = 'active' AND m.region STARTS WITH '13' "
+        "RETURN DISTINCT s.uscc AS supplier, m.uscc AS customer, r.kind AS kind, r.since AS since ORDER BY supplier "
+        "LIMIT 3")
+    lone = next(json.loads(r["facts"])["county"]["single"] for r in graph.read(LONE)
+                if json.loads(r["facts"])["county"]["single"])
+    inactive = new_firm("130181", 960, [], [])
+    create_enterprises(graph, POLICIES, [inactive])
+    patch_enterprise(graph, POLICIES, inactive["uscc"], {"status": "deregistered"})
+    rows = []
+    for k in range(30):
+        supplier, customer = rng.choice(suppliers), rng.choice(members)
+        if supplier != customer:
+            rows.append({"supplier": supplier, "customer": customer, "kind": "supplies",
+                         "since": dt.date(2023, 1 + k % 12, 1 + k // 12), "until": None, "evidence": "测试批次"})
+    rows.append(dict(rows[0], until=dt.date.today() + dt.timedelta(days=30)))  # the same key again, later row wins
+    rows += [dict(r, until=dt.date.today() - dt.timedelta(days=1), evidence="已终止") for r in existing]
+    rows.append({"supplier": suppliers[0], "customer": inactive["uscc"], "kind": "supplies",
+                 "since": dt.date(2024, 5, 1), "until": None, "evidence": "测试批次"})
+    customer = members[0] if members[0] != lone["uscc"] else members[1]
+    rows.append({"supplier": lone["uscc"], "customer": customer, "kind": "supplies", "since": dt.date(2024, 6, 1),
+                 "until": None, "evidence": "测试批次"})
+    before = {r["id"]: r["facts"] for r in graph.read(STORED)}
+    graph.write(loading.SUPPLIES, rows=rows, keep=upkeep.kept_facts_of_relations(rows))
+    after = {r["id"]: r["facts"] for r in graph.read(STORED)}
+    assert sum(before[n] != after[n] for n in before) >= 10, "the batch should have moved many nodes' facts"
+    assert_kept(graph, "a loader's batch of relationships")
+
+
 def test_a_chain_edit_forgets_its_clusters_facts_and_the_next_read_recomputes_them(graph):
     refresh_facts(graph)
     node = next(n for n in graph.read(NODES) if len(n["codes"]) > 1)
