@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from chainmap.gaps.analysis import all_current, refresh_facts, refresh_unready
-from chainmap.gaps.delta import FORGET, FactsDelta, RelationsDelta
+from chainmap.gaps.delta import FORGET, FactsDelta, LocksOnly, RelationsDelta
 from chainmap.graph import Graph, footprints, rank_keys
 from chainmap.graph.adapter import Run
 from chainmap.recommendations.score import key_parameters
 
 __all__ = ["ChainEdit", "FactsDelta", "all_current", "forget_all", "refresh_unready", "key_arguments", "keys_current", "keys_version",
-           "kept_facts", "kept_facts_of_relations", "rebuild_keys", "refresh_facts"]
+           "kept_facts", "kept_facts_of_relations", "locked", "LocksOnly", "rebuild_keys", "refresh_facts"]
 
 
 def kept_facts(usccs: list[str]) -> FactsDelta:
@@ -35,6 +35,11 @@ def kept_facts(usccs: list[str]) -> FactsDelta:
 def kept_facts_of_relations(batch: Sequence[dict[str, Any]]) -> FactsDelta:
     """kept_facts for a write of 协作配套 rows (supplier, customer, kind, since) that changes nothing else."""
     return RelationsDelta(batch)
+
+
+def locked(delta: FactsDelta) -> LocksOnly:
+    """Pass as `keep` where the facts are recomputed afterwards but writers run in parallel: the delta's locks only."""
+    return LocksOnly(delta)
 
 
 # Stored facts of these nodes are dropped, and the next read of them recomputes them (chainmap.gaps.analysis refreshes

@@ -38,7 +38,7 @@ IN_FORCE: LiteralString = in_force_today("$day")
 # Firms are locked by element id after a plain read: a statement that finds a firm by USCC and writes may take a
 # lock on the USCC's index entry even where no firm has it yet, and parallel creations of one firm then deadlock.
 EXISTING: LiteralString = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) RETURN elementId(e) AS id"
+    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) USING INDEX e:Enterprise(uscc) RETURN elementId(e) AS id, u"
 )
 LOCK: LiteralString = "UNWIND $ids AS id MATCH (e) WHERE elementId(e) = id SET e.__lock = true REMOVE e.__lock"
 # Read once the firms are locked: a relationship to them cannot be added or removed meanwhile.
@@ -78,10 +78,10 @@ INBOUND: LiteralString = (
     "  RETURN node, m.region AS region, count(r) AS k, min(r.until) AS until } "
     "RETURN node, region, e.region AS source, k, until"
 )
-# INBOUND for the given 协作配套 rows only (RelationsDelta): each relationship once (a batch may repeat a key).
+# INBOUND for the given 协作配套 rows only (RelationsDelta), their ends found by the element ids read when they were
+# locked: each relationship once (a batch may repeat a key).
 RELATIONS_INBOUND: LiteralString = (
-    "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) USING INDEX s:Enterprise(uscc) "
-    "MATCH (c:Enterprise {uscc: row.customer}) USING INDEX c:Enterprise(uscc) "
+    "UNWIND $rows AS row MATCH (s) WHERE elementId(s) = row.s MATCH (c) WHERE elementId(c) = row.c "
     "MATCH (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
     "WITH DISTINCT s, r, c WHERE " + IN_FORCE + " AND c.status = 'active' AND c.region STARTS WITH " + HEBEI_LITERAL + " "
     "CALL (c) { MATCH (c)-[:OPERATES_IN]->(n) RETURN n.id AS node } "
@@ -229,7 +229,9 @@ class FactsDelta:
         if any(k < 0 for k in supply.values()):
             return None
         rows = sorted(([t, r, k] for (t, r), k in supply.items() if k), key=lambda s: (s[1], s[0] or ""))
-        new: dict[str, Any] = {**old, "supply": rows, "nearest": nearest_supply(county, rows, counties)}
+        # The nearest supply follows the supply alone (a 协作配套 batch moves none of it on most nodes).
+        nearest = nearest_supply(county, rows, counties) if rows != old["supply"] else old["nearest"]
+        new: dict[str, Any] = {**old, "supply": rows, "nearest": nearest}
         expiry: dt.date | None = None
         for scope in LOCALITIES:
             prefix = scope_prefix_of(scope, county)
@@ -278,19 +280,37 @@ class RelationsDelta(FactsDelta):
     def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
         super().__init__([u for r in rows for u in (r["supplier"], r["customer"])])
         self.rows = [{k: r[k] for k in ("supplier", "customer", "kind", "since")} for r in rows]
+        self.found: list[dict[str, Any]] = []
 
     def _lock(self, run: Run) -> None:
         # Both ends locked: no other write can add, end or re-count these relationships meanwhile (a write to a
         # customer's status or nodes locks it too). Their other partners' contributions cannot move with this write.
-        firms = sorted(r["id"] for r in run(EXISTING, usccs=self.usccs))
-        if firms:
-            run(LOCK, ids=firms)
+        found = {r["u"]: r["id"] for r in run(EXISTING, usccs=self.usccs)}
+        if found:
+            run(LOCK, ids=sorted(found.values()))
+        # Rows whose ends do not both exist write nothing (the statement matches both firms).
+        self.found = [{"s": found[r["supplier"]], "c": found[r["customer"]], "kind": r["kind"], "since": r["since"]}
+                      for r in self.rows if r["supplier"] in found and r["customer"] in found]
 
     def _contributions(self, run: Run) -> tuple[Counter[Key], dict[str, dt.date]]:
         counts: Counter[Key] = Counter()
         untils: dict[str, dt.date] = {}
-        for r in run(RELATIONS_INBOUND, rows=self.rows, day=self.today):
+        for r in run(RELATIONS_INBOUND, rows=self.found, day=self.today):
             counts[("inbound", r["node"], r["region"], r["source"])] += r["k"]
             if r["until"] is not None:
                 untils[r["node"]] = min(r["until"], untils.get(r["node"], r["until"]))
         return counts, untils
+
+
+class LocksOnly:
+    """Only the locks a delta takes (no facts kept): parallel writers of one load serialise on the firms they share,
+    so a value computed from a firm's own (its `tie_counties`, its rank keys) is never lost to a concurrent write."""
+
+    def __init__(self, delta: FactsDelta) -> None:
+        self.delta = delta
+
+    def before(self, run: Run) -> None:
+        self.delta._lock(run)
+
+    def after(self, run: Run) -> None:
+        pass

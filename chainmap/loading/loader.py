@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import queue
 import threading
 import time
@@ -115,6 +116,9 @@ class Loader:
         self.progress = progress or (lambda file, n: None)
         self.key_arguments = upkeep.key_arguments(self.config)
         self.kept = False  # set by write(): an update keeps the stored facts by delta
+        # Writer threads for firms and 协作配套 (issue 20 §3: the server works on one batch while this process
+        # computes the facts' delta of another; more than the machine's cores only adds lock waits).
+        self.writers = max(1, int(os.environ.get("CHAINMAP_LOAD_WRITERS", "2")))
         self.report = LoadReport()
         self.known: dict[str, set[str]] = defaultdict(set)
         self.definitions: dict[str, Any] = {}
@@ -284,13 +288,17 @@ class Loader:
 
     def _pipeline(self, statement: LiteralString, rows: Iterator[dict], report: FileReport,
                   count_nodes: bool = True) -> None:
-        """Send batches to Neo4j from a writer thread while this thread parses the next batch."""
-        keep = KEEPS.get(statement) if self.kept else None
-        keep = keep or (lambda batch: None)
-        batches: queue.Queue = queue.Queue(maxsize=2)
+        """Send batches to Neo4j from writer threads while this thread parses the next rows. Firms and 协作配套 go
+        to `writers` threads, each taking the rows whose key hashes to it: a key repeated in a file stays in file
+        order (the later row wins, as with one writer), and each transaction first locks the firms it writes."""
+        partition = PARTITIONS.get(statement) if self.writers > 1 else None
+        count = self.writers if partition else 1
+        keep = (KEEPS if self.kept else LOCKS if count > 1 else {}).get(statement) or (lambda batch: None)
+        queues: list[queue.Queue] = [queue.Queue(maxsize=2) for _ in range(count)]
         failure: list[BaseException] = []
+        counting = threading.Lock()
 
-        def writer() -> None:
+        def writer(batches: queue.Queue) -> None:
             while (batch := batches.get()) is not None:
                 if failure:
                     continue
@@ -300,28 +308,34 @@ class Loader:
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                     failure.append(exc)
                     continue
-                if count_nodes and result:
-                    report.created += result[0]["created"]
-                    report.updated += result[0]["updated"]
-                report.relationships += counters.get("relationships_created", 0)
-                self.progress(report.file, len(batch))
+                with counting:
+                    if count_nodes and result:
+                        report.created += result[0]["created"]
+                        report.updated += result[0]["updated"]
+                    report.relationships += counters.get("relationships_created", 0)
+                    self.progress(report.file, len(batch))
 
-        thread = threading.Thread(target=writer, daemon=True)
-        thread.start()
-        batch: list[dict] = []
+        threads = [threading.Thread(target=writer, args=(batches,), daemon=True) for batches in queues]
+        for thread in threads:
+            thread.start()
+        pending: list[list[dict]] = [[] for _ in range(count)]
         try:
             for row in rows:
-                batch.append(row)
-                if len(batch) >= BATCH:
-                    batches.put(batch)
-                    batch = []
+                i = hash(partition(row)) % count if partition else 0
+                pending[i].append(row)
+                if len(pending[i]) >= BATCH:
+                    queues[i].put(pending[i])
+                    pending[i] = []
                     if failure:
                         break
-            if batch and not failure:
-                batches.put(batch)
+            for i, batch in enumerate(pending):
+                if batch and not failure:
+                    queues[i].put(batch)
         finally:
-            batches.put(None)
-            thread.join()
+            for batches in queues:
+                batches.put(None)
+            for thread in threads:
+                thread.join()
         if failure:
             raise failure[0]
 
@@ -386,6 +400,16 @@ WRITERS: dict[str, tuple] = {
 KEEPS: dict[str, Callable[[Sequence[dict]], upkeep.FactsDelta]] = {
     q.ENTERPRISES: lambda batch: upkeep.kept_facts([r["uscc"] for r in batch]),
     q.SUPPLIES: upkeep.kept_facts_of_relations,
+}
+# The locks alone, where the facts are recomputed after the load but batches are written in parallel.
+LOCKS: dict[str, Callable[[Sequence[dict]], upkeep.LocksOnly]] = {
+    q.ENTERPRISES: lambda batch: upkeep.locked(KEEPS[q.ENTERPRISES](batch)),
+    q.SUPPLIES: lambda batch: upkeep.locked(KEEPS[q.SUPPLIES](batch)),
+}
+# The statements written by parallel writers, and the key that sends a row to its writer.
+PARTITIONS: dict[str, Callable[[dict], Any]] = {
+    q.ENTERPRISES: lambda row: row["uscc"],
+    q.SUPPLIES: lambda row: (row["supplier"], row["customer"], row["kind"], row["since"]),
 }
 
 

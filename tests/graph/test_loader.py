@@ -163,3 +163,38 @@ def test_a_killed_load_run_again_ends_with_the_same_graph(graph, tmp_path):
         assert len(recorded) == 1 and recorded[0]["actor"].startswith("cli:")  # the finished run, not the killed one
     finally:
         reset_seeded(graph)
+
+
+def test_parallel_writers_write_the_graph_one_writer_writes(graph, tmp_path, monkeypatch):
+    """Firms and 协作配套 go to two writer threads by key (issue 20 §3): many small batches, keys repeated across
+    batches (the later row must win, as with one writer), facts kept by delta in both runs."""
+    from chainmap.loading import loader as loader_module
+
+    data = tmp_path / "parallel"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "5",
+                    "--enterprises", "2000", "--supplies", "4000", "--out", str(data)], check=True, capture_output=True)
+    lines = (data / "supplies.csv").read_text(encoding="utf-8").splitlines()
+    written = lines[:1]
+    for i, line in enumerate(lines[1:]):  # every tenth row again just after it, with another end and evidence
+        written.append(line)
+        if i % 10 == 0:
+            written.append(",".join(line.split(",")[:4] + ["2031-12-31", f"后一行{i}"]))
+    repeated = len(written) - len(lines)
+    (data / "supplies.csv").write_text("\n".join(written) + "\n", encoding="utf-8")
+    monkeypatch.setattr(loader_module, "BATCH", 200)
+    runs = []
+    try:
+        for writers in ("1", "2"):
+            reset_seeded(graph)
+            monkeypatch.setenv("CHAINMAP_LOAD_WRITERS", writers)
+            loader = Loader(graph, POLICIES, data)
+            assert loader.writers == int(writers)
+            loader.validate()
+            report = loader.write()
+            assert loader.kept  # the facts were kept by delta, batch by batch, in both runs
+            runs.append((fingerprint(graph), [(f.file, f.rows, f.created, f.updated) for f in report.files]))
+            later = graph.read("MATCH ()-[r:SUPPLIES]->() WHERE r.evidence STARTS WITH '后一行' RETURN count(r) AS n")
+            assert later == [{"n": repeated}]
+        assert runs[0] == runs[1]
+    finally:
+        reset_seeded(graph)
