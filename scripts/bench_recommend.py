@@ -109,10 +109,11 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
             patch_enterprise(graph, POLICIES, uscc, {"revenue_cny": revenue})
 
         out[kind] = revenue_change
-    partners = itertools.cycle([r["u"] for r in graph.read(
+    local = [r["u"] for r in graph.read(
         "MATCH (:Cluster {id: $c})-[:HAS_NODE]->(:ChainNode)<-[:OPERATES_IN]-(e:Enterprise {status: 'active'}) "
         "WHERE e.region = $county WITH DISTINCT e ORDER BY e.uscc LIMIT 25 RETURN e.uscc AS u",
-        c=cluster, county=place["county"])])
+        c=cluster, county=place["county"])]
+    partners = itertools.cycle(local)
     flipped: set[str] = set()
 
     def status_change() -> None:  # each firm deregistered, then active again at its next turn
@@ -125,7 +126,8 @@ def writers(graph: Graph, cluster: str, nodes: list[str]) -> dict[str, object]:
             patch_enterprise(graph, POLICIES, uscc, {"status": "active"})
         flipped.clear()
 
-    out["partner"] = status_change
+    if local:  # a cluster without active local firms has no partner to write to
+        out["partner"] = status_change
     out["restore"] = restore
     out["cold"] = lambda: graph.write("MERGE (t:BenchTick {id: 'recommend'}) SET t.at = timestamp()")
     return out
@@ -241,11 +243,13 @@ def main() -> None:
                 print(f"   {name} ({len(body['nodes'])} nodes, {len(body['items'])} items)")
                 modes = writers(graph, body["cluster"], body["nodes"])
                 restore = modes.pop("restore")
-                for mode, write in modes.items():
-                    p50, p95, _ = timings(session, url, headers, n, write)
-                    print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
-                          + (f"  {verdict('recommend fresh', p95, b95)}" if one_node == 0 else ""))
-                restore()  # type: ignore[operator]
+                try:
+                    for mode, write in modes.items():
+                        p50, p95, _ = timings(session, url, headers, n, write)
+                        print(f"      after {mode:8s} write  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+                              + (f"  {verdict('recommend fresh', p95, b95)}" if one_node == 0 else ""))
+                finally:  # the deregistered firms active again, even after a failed request
+                    restore()  # type: ignore[operator]
         finally:
             server.terminate()
             server.wait()

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import queue
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
@@ -23,12 +20,11 @@ from typing import Any, LiteralString
 from chainmap import project_history, upkeep
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
-from chainmap.loading import formats
+from chainmap.loading import formats, writers
 from chainmap.loading.chains import definition_errors, expand
 from chainmap.loading.formats import CsvSpec
 from chainmap.policy import Policies
 
-BATCH = 10000
 FACTS_INPUTS = ("clusters.csv", "enterprises.csv", "supplies.csv")
 # Inputs after which every node's facts are recomputed rather than kept by delta: chains (own codes, keys) and the
 # counties (names and coordinates of the nearest supply).
@@ -116,9 +112,7 @@ class Loader:
         self.progress = progress or (lambda file, n: None)
         self.key_arguments = upkeep.key_arguments(self.config)
         self.kept = False  # set by write(): an update keeps the stored facts by delta
-        # Writer threads for firms and 协作配套 (issue 20 §3: the server works on one batch while this process
-        # computes the facts' delta of another; more than the machine's cores only adds lock waits).
-        self.writers = max(1, int(os.environ.get("CHAINMAP_LOAD_WRITERS", "2")))
+        self.writers = writers.count()
         self.report = LoadReport()
         self.known: dict[str, set[str]] = defaultdict(set)
         self.definitions: dict[str, Any] = {}
@@ -288,56 +282,16 @@ class Loader:
 
     def _pipeline(self, statement: LiteralString, rows: Iterator[dict], report: FileReport,
                   count_nodes: bool = True) -> None:
-        """Send batches to Neo4j from writer threads while this thread parses the next rows. Firms and 协作配套 go
-        to `writers` threads, each taking the rows whose key hashes to it: a key repeated in a file stays in file
-        order (the later row wins, as with one writer), and each transaction first locks the firms it writes."""
-        partition = PARTITIONS.get(statement) if self.writers > 1 else None
-        count = self.writers if partition else 1
-        keep = (KEEPS if self.kept else LOCKS if count > 1 else {}).get(statement) or (lambda batch: None)
-        queues: list[queue.Queue] = [queue.Queue(maxsize=2) for _ in range(count)]
-        failure: list[BaseException] = []
-        counting = threading.Lock()
+        """Write `rows` by `statement` in batches (chainmap.loading.writers), counting into `report`."""
+        def done(result: list[dict], counters: dict[str, int], rows: int) -> None:
+            if count_nodes and result:
+                report.created += result[0]["created"]
+                report.updated += result[0]["updated"]
+            report.relationships += counters.get("relationships_created", 0)
+            self.progress(report.file, rows)
 
-        def writer(batches: queue.Queue) -> None:
-            while (batch := batches.get()) is not None:
-                if failure:
-                    continue
-                try:
-                    result, counters = self.graph.write_counted(statement, rows=batch, keep=keep(batch),
-                                                                **self.key_arguments)
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                    failure.append(exc)
-                    continue
-                with counting:
-                    if count_nodes and result:
-                        report.created += result[0]["created"]
-                        report.updated += result[0]["updated"]
-                    report.relationships += counters.get("relationships_created", 0)
-                    self.progress(report.file, len(batch))
-
-        threads = [threading.Thread(target=writer, args=(batches,), daemon=True) for batches in queues]
-        for thread in threads:
-            thread.start()
-        pending: list[list[dict]] = [[] for _ in range(count)]
-        try:
-            for row in rows:
-                i = hash(partition(row)) % count if partition else 0
-                pending[i].append(row)
-                if len(pending[i]) >= BATCH:
-                    queues[i].put(pending[i])
-                    pending[i] = []
-                    if failure:
-                        break
-            for i, batch in enumerate(pending):
-                if batch and not failure:
-                    queues[i].put(batch)
-        finally:
-            for batches in queues:
-                batches.put(None)
-            for thread in threads:
-                thread.join()
-        if failure:
-            raise failure[0]
+        writers.send(self.graph, statement, rows, done, writers=self.writers, kept=self.kept,
+                     arguments=self.key_arguments)
 
     # ---- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -393,23 +347,6 @@ WRITERS: dict[str, tuple] = {
     "enterprises.csv": (q.ENTERPRISES, _enterprise_row),
     "supplies.csv": (q.SUPPLIES, lambda v, file: v),
     "introductions.csv": (q.INTRODUCTIONS, _keyed("id")),
-}
-
-
-# How each statement's batch keeps the stored facts in an update (Loader.kept).
-KEEPS: dict[str, Callable[[Sequence[dict]], upkeep.FactsDelta]] = {
-    q.ENTERPRISES: lambda batch: upkeep.kept_facts([r["uscc"] for r in batch]),
-    q.SUPPLIES: upkeep.kept_facts_of_relations,
-}
-# The locks alone, where the facts are recomputed after the load but batches are written in parallel.
-LOCKS: dict[str, Callable[[Sequence[dict]], upkeep.LocksOnly]] = {
-    q.ENTERPRISES: lambda batch: upkeep.locked(KEEPS[q.ENTERPRISES](batch)),
-    q.SUPPLIES: lambda batch: upkeep.locked(KEEPS[q.SUPPLIES](batch)),
-}
-# The statements written by parallel writers, and the key that sends a row to its writer.
-PARTITIONS: dict[str, Callable[[dict], Any]] = {
-    q.ENTERPRISES: lambda row: row["uscc"],
-    q.SUPPLIES: lambda row: (row["supplier"], row["customer"], row["kind"], row["since"]),
 }
 
 

@@ -59,8 +59,12 @@ class PartnerCounts:
         """Counted with the reward check's own rules (chainmap.rewards.rule.counted_partners)."""
         rels = list(relationships)
         counted = counted_partners("", None, rels, county, today, today, policy)
-        groups = {r.partner: r.group for r in rels if r.partner in counted and r.group and r.group != r.partner}
-        return cls(len(counted), dict(Counter(groups.values())), frozenset(counted))
+        groups: dict[str, str | None] = {}
+        for r in rels:  # the rules judge a partner by its first relationship
+            if r.partner in counted:
+                groups.setdefault(r.partner, r.group)
+        by_group = Counter(g for partner, g in groups.items() if g and g != partner)
+        return cls(len(counted), dict(by_group), frozenset(counted))
 
     def for_firm(self, uscc: str) -> int:
         """What the rules count for the firm `uscc`: the shared count less its own branches and members (and

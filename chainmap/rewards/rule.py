@@ -141,7 +141,7 @@ def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, cou
                       policy: RewardPolicy) -> str | None:
     if rel.partner == enterprise:
         return "引进企业自身"
-    if rel.group == enterprise:
+    if rel.group and rel.group == enterprise:  # a partner without a group is nobody's branch
         return "引进企业自身的分支机构或成员企业"
     if group and (rel.partner == group or rel.group == group):
         return "与引进企业同属一个集团"

@@ -168,7 +168,7 @@ def test_a_killed_load_run_again_ends_with_the_same_graph(graph, tmp_path):
 def test_parallel_writers_write_the_graph_one_writer_writes(graph, tmp_path, monkeypatch):
     """Firms and 协作配套 go to two writer threads by key (issue 20 §3): many small batches, keys repeated across
     batches (the later row must win, as with one writer), facts kept by delta in both runs."""
-    from chainmap.loading import loader as loader_module
+    from chainmap.loading import writers as writers_module
 
     data = tmp_path / "parallel"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "synth.py"), "--scale", "province", "--seed", "5",
@@ -181,7 +181,7 @@ def test_parallel_writers_write_the_graph_one_writer_writes(graph, tmp_path, mon
             written.append(",".join(line.split(",")[:4] + ["2031-12-31", f"后一行{i}"]))
     repeated = len(written) - len(lines)
     (data / "supplies.csv").write_text("\n".join(written) + "\n", encoding="utf-8")
-    monkeypatch.setattr(loader_module, "BATCH", 200)
+    monkeypatch.setattr(writers_module, "BATCH", 200)
     runs = []
     try:
         for writers in ("1", "2"):

@@ -65,7 +65,7 @@ def test_reward_outlook_counts_partners_with_the_reward_rules():
 
 
 @given(candidates, st.lists(st.sampled_from(["branch", "member", "self", "stranger", "deregistered", "individual",
-                                              "bad-code"]), max_size=6))
+                                              "bad-code", "no-group", "own-group", "again"]), max_size=6))
 @settings(max_examples=200, deadline=None)
 def test_partner_counts_give_every_firm_what_the_reward_rules_count_for_it(c, extra):
     """PartnerCounts keeps a number and the group parents instead of every partner: for any firm it must give the
@@ -78,10 +78,17 @@ def test_partner_counts_give_every_firm_what_the_reward_rules_count_for_it(c, ex
         "deregistered": {"status": "deregistered", "group": c.uscc},
         "individual": {"entity_type": "individual"},
         "bad-code": {"partner": "91130534L00000000X"},
+        "no-group": {"group": ""},
+        "own-group": {"group": "{self}"},
     }
     partners = list(LOCAL)
     for i, kind in enumerate(extra):
-        partners.append(replace(LOCAL[0], **{"partner": uscc.compose("9", "1", "130534", f"X{i:07d}"), **made[kind]}))
+        if kind == "again":  # the last partner once more, under the candidate's group: the rules read its first row
+            partners.append(replace(partners[-1], group=c.uscc))
+            continue
+        code = uscc.compose("9", "1", "130534", f"X{i:07d}")
+        fields = {name: code if value == "{self}" else value for name, value in made[kind].items()}
+        partners.append(replace(LOCAL[0], **{"partner": code, **fields}))
     counts = PartnerCounts.of(partners, "130534", TODAY, POLICY)
     for firm in (c.uscc, "", partners[0].partner):
         assert counts.for_firm(firm) == len(counted_partners(firm, None, partners, "130534", TODAY, TODAY, POLICY))
