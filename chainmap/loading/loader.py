@@ -219,6 +219,8 @@ class Loader:
     def write(self) -> LoadReport:
         if not self.report.ok:
             raise LoadFailed(self.report)
+        # The reference keys served validation only: at a million firms they are ~100 MiB the writing does not need.
+        self.known.clear()
         # An update of firms and 协作配套 into a graph whose chains stay and whose facts are current keeps the
         # facts by delta in each batch's transaction (chainmap.gaps.delta): a full recomputation walks every
         # node's local firms, which at millions of entities takes longer than the update itself.
