@@ -285,9 +285,11 @@ def _parsed(facts: str) -> dict[str, Any]:
     return json.loads(facts)
 
 
-def is_current(facts: str | None) -> bool:
-    """Stored facts of the current layout."""
-    return facts is not None and _parsed(facts).get("v") == FACTS_VERSION
+def is_current(facts: str | dict[str, Any] | None) -> bool:
+    """Stored facts (as stored, or parsed) of the current layout."""
+    if isinstance(facts, str):
+        facts = _parsed(facts)
+    return facts is not None and facts.get("v") == FACTS_VERSION
 
 
 def stored_rows(graph: Graph, cluster_ids: list[str]) -> list[dict[str, Any]]:

@@ -194,12 +194,12 @@ class FactsDelta:
         stores, singles_only, forget = [], [], []
         for node in run(LOCK_NODES, ids=ids):
             facts, expires = node["facts"], node["expires"]
-            if not is_current(facts) or (expires is not None and expires < self.today):
+            old = json.loads(facts) if facts is not None else None  # parsed once: a batch touches most nodes
+            if old is None or not is_current(old) or (expires is not None and expires < self.today):
                 forget.append(node["id"])  # a new stamp: a recomputation that began before this write stores nothing
                 continue
             if counties is None:
                 counties = {r["adcode"]: r for r in run(HEBEI_COUNTIES)}
-            old = json.loads(facts)
             new = self._changed(run, node["id"], node["county"], old, by_node.get(node["id"], []), counties)
             if new is None:  # a count would fall below zero: the stored facts were not what the graph says
                 forget.append(node["id"])

@@ -126,6 +126,11 @@ EXISTING_ENTERPRISES: LiteralString = (
 )
 EXISTING_INTRODUCTIONS: LiteralString = "UNWIND $keys AS key MATCH (n:Introduction {id: key}) RETURN n.id AS key"
 COUNT_CLUSTERS: LiteralString = "MATCH (c:Cluster) RETURN count(c) AS n"
+# Both counts come from the store's counts, not a scan.
+GRAPH_SIZE: LiteralString = (
+    "CALL () { MATCH (e:Enterprise) RETURN count(e) AS firms } "
+    "CALL () { MATCH ()-[r:SUPPLIES]->() RETURN count(r) AS supplies } RETURN firms + supplies AS n"
+)
 
 
 def known_keys(graph: Graph, kind: str) -> set[str]:
@@ -141,6 +146,11 @@ def existing(graph: Graph, kind: str, keys: list[str]) -> set[str]:
     for start in range(0, len(keys), 10000):
         found |= {row["key"] for row in graph.read(query, keys=keys[start:start + 10000])}
     return found
+
+
+def graph_size(graph: Graph) -> int:
+    """Firms and 协作配套 in the graph."""
+    return graph.read(GRAPH_SIZE)[0]["n"]
 
 
 def graph_is_empty(graph: Graph) -> bool:

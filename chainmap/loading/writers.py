@@ -62,11 +62,12 @@ def send(graph: Graph, statement: LiteralString, rows: Iterator[dict], done: Don
     counting = threading.Lock()
 
     def writer(batches: queue.Queue) -> None:
-        while (batch := batches.get()) is not None:
+        while (item := batches.get()) is not None:
             if failure:
                 continue
+            batch, kept_by = item
             try:
-                result, counters = graph.write_counted(statement, rows=batch, keep=keep(batch), **arguments)
+                result, counters = graph.write_counted(statement, rows=batch, keep=kept_by, **arguments)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 failure.append(exc)
                 continue
@@ -82,13 +83,14 @@ def send(graph: Graph, statement: LiteralString, rows: Iterator[dict], done: Don
             i = hash(partition(row)) % threads_n if partition else 0
             pending[i].append(row)
             if len(pending[i]) >= BATCH:
-                queues[i].put(pending[i])
+                # The batch's keep is built here, while the writers wait on the server.
+                queues[i].put((pending[i], keep(pending[i])))
                 pending[i] = []
                 if failure:
                     break
         for i, batch in enumerate(pending):
             if batch and not failure:
-                queues[i].put(batch)
+                queues[i].put((batch, keep(batch)))
     finally:
         for batches in queues:
             batches.put(None)

@@ -167,7 +167,9 @@ def test_a_killed_load_run_again_ends_with_the_same_graph(graph, tmp_path):
 
 def test_parallel_writers_write_the_graph_one_writer_writes(graph, tmp_path, monkeypatch):
     """Firms and 协作配套 go to two writer threads by key (issue 20 §3): many small batches, keys repeated across
-    batches (the later row must win, as with one writer), facts kept by delta in both runs."""
+    batches (the later row must win, as with one writer), facts kept by delta in both runs; and the same load with
+    the facts recomputed once after it (the choice a load as large as the graph makes) ends with the same graph."""
+    from chainmap.loading import loader as loader_module
     from chainmap.loading import writers as writers_module
 
     data = tmp_path / "parallel"
@@ -184,17 +186,23 @@ def test_parallel_writers_write_the_graph_one_writer_writes(graph, tmp_path, mon
     monkeypatch.setattr(writers_module, "BATCH", 200)
     runs = []
     try:
-        for writers in ("1", "2"):
+        for writers, kept in (("1", True), ("2", True), ("2", False)):
             reset_seeded(graph)
             monkeypatch.setenv("CHAINMAP_LOAD_WRITERS", writers)
+            monkeypatch.setattr(loader_module, "RECOMPUTE_COST", 2 if kept else 0)
             loader = Loader(graph, POLICIES, data)
             assert loader.writers == int(writers)
             loader.validate()
             report = loader.write()
-            assert loader.kept  # the facts were kept by delta, batch by batch, in both runs
+            assert loader.kept == kept  # kept by delta batch by batch, or recomputed after the load
             runs.append((fingerprint(graph), [(f.file, f.rows, f.created, f.updated) for f in report.files]))
             later = graph.read("MATCH ()-[r:SUPPLIES]->() WHERE r.evidence STARTS WITH '后一行' RETURN count(r) AS n")
             assert later == [{"n": repeated}]
-        assert runs[0] == runs[1]
+        assert runs[0][0] == runs[1][0] == runs[2][0]
+        nodes = graph.read("MATCH (n:ChainNode) RETURN count(n) AS n")[0]["n"]
+        # the same rows written; the facts' step refreshed no node after the delta and every node after the rows
+        files = [[f for f in run[1] if f[0] != "(chain-node-facts)"] for run in runs]
+        assert files[0] == files[1] == files[2]
+        assert [[f[1] for f in run[1] if f[0] == "(chain-node-facts)"] for run in runs] == [[0], [0], [nodes]]
     finally:
         reset_seeded(graph)
