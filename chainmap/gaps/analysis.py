@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, LiteralString
 
 from chainmap import places
@@ -196,21 +198,28 @@ def needs_refresh(row: dict[str, Any], today: dt.date) -> bool:
     return not is_current(row["facts"]) or (row["expires"] is not None and row["expires"] < today)
 
 
-def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40) -> int:
-    """Recompute and store the facts of these chain nodes (all when None); returns how many were refreshed."""
+def refresh_facts(graph: Graph, node_ids: list[str] | None = None, batch: int = 40, workers: int = 1) -> int:
+    """Recompute and store the facts of these chain nodes (all when None); returns how many were refreshed.
+    `workers` threads recompute batches side by side, for callers that own the machine (the end of a load): the
+    server runs each batch's query on one core."""
     ids = node_ids if node_ids is not None else [r["id"] for r in graph.read(ALL_NODES)]
     if not ids:
         return 0
     today = dt.date.today()
     counties = {r["adcode"]: r for r in graph.read(HEBEI_COUNTIES)}
-    for start in range(0, len(ids), batch):
-        part = ids[start:start + batch]
+
+    def refresh(part: list[str]) -> None:
         stamps = {r["id"]: r["stamp"] for r in graph.read(STAMPS, ids=part)}
         per_node, expiry = compute_facts(graph, COMPUTE, part, today, LOCALITIES, counties)
         rows = [{"id": nid, "facts": json.dumps(f, ensure_ascii=False, sort_keys=True), "expires": expiry.get(nid),
                  "singles": singles_of(f), "stamp": stamps.get(nid, "")}
                 for nid, f in per_node.items() if len(f) > 1]
         graph.write(STORE, rows=rows, today=today, touches=footprints.NOTHING)
+
+    parts = [ids[start:start + batch] for start in range(0, len(ids), batch)]
+    context = contextvars.copy_context()  # the caller's budget, if any, bounds every thread's waits
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(lambda part: context.copy().run(refresh, part), parts))
     return len(ids)
 
 

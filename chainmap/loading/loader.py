@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -256,7 +257,7 @@ class Loader:
             # update kept them by delta, batch by batch; only nodes without current facts are computed.
             began = time.monotonic()
             refreshed = (upkeep.refresh_unready(self.graph) if self.kept
-                         else upkeep.refresh_facts(self.graph))
+                         else upkeep.refresh_facts(self.graph, workers=min(4, os.cpu_count() or 1)))
             self.report.files.append(FileReport("(chain-node-facts)", rows=refreshed,
                                                 seconds=time.monotonic() - began))
         return self.report
