@@ -73,6 +73,10 @@ def send(graph: Graph, statement: LiteralString, rows: Iterator[dict], done: Don
                 continue
             with counting:
                 done(result, counters, len(batch))
+            # The driver's result and summary of this write hold its parameters in a reference cycle, freed only
+            # by a full garbage collection, which a process holding a million reference keys seldom runs: emptied
+            # here, the rows go at once (a 1M/3M load grew by ~2 MiB a batch to 887 MiB before).
+            batch.clear()
 
     threads = [threading.Thread(target=writer, args=(batches,), daemon=True) for batches in queues]
     for thread in threads:
