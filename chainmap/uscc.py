@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import functools
+import re
+from operator import mul
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation-code check digit
+# The alphabet everywhere, digits in 3-8: one C-level match instead of a Python loop per character (a 1M-firm load
+# checks every code of its 3M 协作配套 rows twice).
+_WELL_FORMED = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 
 
 
 def check_character(first17: str) -> str:
     """The 18th character for the first 17 (GB 32100-2015 §5)."""
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("须为 17 位")
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -28,10 +35,10 @@ def problems(code: str) -> list[str]:
     """Why `code` is not a valid USCC; empty when it is."""
     if not isinstance(code, str) or len(code) != 18:
         return ["须为 18 位"]
-    bad = sorted({ch for ch in code if ch not in _VALUE})
-    if bad:
-        return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
-    if not code[2:8].isdigit():
+    if not _WELL_FORMED.fullmatch(code):
+        bad = sorted({ch for ch in code if ch not in _VALUE})
+        if bad:
+            return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
         return ["第 3-8 位须为六位行政区划代码"]
     expected = check_character(code[:17])
     if code[17] != expected:

@@ -44,3 +44,26 @@ def test_changing_one_character_breaks_the_checksum(position, replacement):
 def test_org_check_digit_examples():
     # GB 11714 check digit on the standard sample's organisation code M000100Y -> 4
     assert uscc.org_check_digit("M000100Y") == "4"
+
+
+def _problems_by_the_letter(code: str) -> list[str]:
+    """GB 32100-2015 read character by character: the meaning the fast checks in chainmap.uscc must keep."""
+    if len(code) != 18:
+        return ["须为 18 位"]
+    bad = sorted({ch for ch in code if ch not in ORG_ALPHABET})
+    if bad:
+        return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
+    if not all(ch in "0123456789" for ch in code[2:8]):
+        return ["第 3-8 位须为六位行政区划代码"]
+    total = sum(ORG_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(code[:17]))
+    expected = ORG_ALPHABET[(31 - total % 31) % 31]
+    return [] if code[17] == expected else [f"校验码为 {code[17]}，应为 {expected}"]
+
+
+@given(st.one_of(
+    st.text(alphabet=ORG_ALPHABET + "IOSVZa٣ ", min_size=17, max_size=19),
+    st.builds(lambda body, tail: body + tail, st.text(alphabet=ORG_ALPHABET, min_size=17, max_size=17),
+              st.sampled_from(ORG_ALPHABET)),
+))
+def test_problems_agree_with_the_standard_read_by_the_letter(code):
+    assert uscc.problems(code) == _problems_by_the_letter(code)
