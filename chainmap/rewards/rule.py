@@ -84,12 +84,14 @@ def _place(code: str | None, places: dict[str, str]) -> str:
 
 def count_partners(enterprise: str, enterprise_group: str | None, relationships: Iterable[Relationship], county: str,
                    start: dt.date, end: dt.date, policy: RewardPolicy,
-                   introduced_on: dt.date | None = None) -> tuple[list[dict], list[dict]]:
+                   introduced_on: dt.date | None = None, investor: str | None = None) -> tuple[list[dict], list[dict]]:
     """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
 
     With `introduced_on`, the 带动 reading applies: a relationship that began more than the grace period before the
     introduction existed before it and was not driven by it. Shared by the reward check and the recommendations'
-    reward outlook, so both count the same way.
+    reward outlook, so both count the same way. `investor`: the out-of-county parent recorded on the introduction of
+    a locally registered entity; the check already takes it for the enterprise (县域外, revenue), so it and its own
+    branches and members are the enterprise's own too, not local partners it drives.
     """
     counted: dict[str, dict] = {}
     excluded: list[dict] = []
@@ -97,7 +99,7 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
     driven_from = introduced_on - dt.timedelta(days=policy.grace_days) if introduced_on else None
     for rel in sorted(relationships, key=lambda r: (r.partner, r.since, r.relation)):
         if rel.partner not in entity_reason:
-            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy)
+            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy, investor)
         reason = entity_reason[rel.partner] or _period_exclusion(rel, start, end, driven_from)
         if reason is None and rel.partner in counted:
             reason = "重复：与该主体的另一项协作配套关系已计入"
@@ -138,13 +140,17 @@ def authority_of(rel: Relationship) -> str | None:
 
 
 def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str,
-                      policy: RewardPolicy) -> str | None:
+                      policy: RewardPolicy, investor: str | None = None) -> str | None:
     if rel.partner == enterprise:
         return "引进企业自身"
     if rel.group and rel.group == enterprise:  # a partner without a group is nobody's branch
         return "引进企业自身的分支机构或成员企业"
     if group and (rel.partner == group or rel.group == group):
         return "与引进企业同属一个集团"
+    if investor and rel.partner == investor:
+        return "引进企业的投资方（已按投资方认定县域外企业和营业收入）"
+    if investor and rel.group == investor:
+        return "投资方的分支机构或成员企业，与引进企业同属一个集团"
     if not uscc.is_valid(rel.partner):
         return "统一社会信用代码无效（不符合GB 32100-2015校验），无法确认登记"
     authority = authority_of(rel)
@@ -261,7 +267,8 @@ def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
               as_of: dt.date) -> tuple[dict, list[dict], list[dict]]:
     start = intro["introduced_on"] if intro else policy.period_start
     counted, excluded = count_partners(facts.enterprise, facts.enterprise_group, facts.relationships, facts.county,
-                                       start, as_of, policy, intro["introduced_on"] if intro else None)
+                                       start, as_of, policy, intro["introduced_on"] if intro else None,
+                                       intro.get("investor") if intro else None)
     n, need = len(counted), policy.min_partners
     expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
     tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{len(excluded)}家）"

@@ -32,20 +32,21 @@ def facts_for(case):
     spec = {**TABLE["base"], **case}
     enterprise = code(spec["enterprise_org"], spec.get("enterprise_code_region", spec["enterprise_region"]))
     group = code(spec["enterprise_group_org"], "110105") if spec.get("enterprise_group_org") else None
-    rels = []
-    for p in spec["partners"]:
-        partner = p.get("raw_uscc") or code(p["org"], p["region"], p.get("authority", "9"))
-        rels.append(Relationship(
-            partner=partner, name=f"伙伴{p['org']}", entity_type=p["type"], region=p["region"], status=p["status"],
-            group={"ENTERPRISE": enterprise, "GROUP": group}.get(p.get("group"), p.get("group")),
-            relation=p["relation"], since=dt.date.fromisoformat(p["since"]),
-            until=dt.date.fromisoformat(p["until"]) if p.get("until") else None))
     investors = {}
     if spec.get("investor"):
         v = spec["investor"]
         investor = Investor(uscc=code(v["org"], v["region"]), name="投资方集团", region=v["region"],
                             revenue={int(y): n for y, n in v["revenue"].items()})
         investors[investor.uscc] = investor
+    named = {"ENTERPRISE": enterprise, "GROUP": group, "INVESTOR": next(iter(investors), None)}
+    rels = []
+    for p in spec["partners"]:
+        partner = named[p["is"]] if "is" in p else p.get("raw_uscc") or code(p["org"], p["region"], p.get("authority", "9"))
+        rels.append(Relationship(
+            partner=partner, name=f"伙伴{p['org']}", entity_type=p["type"], region=p["region"], status=p["status"],
+            group=named.get(p.get("group"), p.get("group")),
+            relation=p["relation"], since=dt.date.fromisoformat(p["since"]),
+            until=dt.date.fromisoformat(p["until"]) if p.get("until") else None))
     intros = [{**i, "introduced_on": dt.date.fromisoformat(i["introduced_on"]),
                "investor": next(iter(investors), None)} for i in spec["introductions"]]
     return Facts(enterprise=enterprise, enterprise_name="测试企业", enterprise_region=spec["enterprise_region"],
