@@ -41,6 +41,14 @@ def test_changing_one_character_breaks_the_checksum(position, replacement):
     assert not uscc.is_valid(mutated)
 
 
+def test_a_wrong_organisation_check_digit_is_named_even_when_the_last_character_matches():
+    # 87654321 weighs 231 under GB 11714 (231 mod 11 = 0), so its check digit is 0; a 1 there with the 18th recomputed still fails.
+    body = "92131125" + "87654321" + "1"
+    code = body + uscc.check_character(body)
+    assert uscc.problems(code) == ["第 17 位（组织机构代码的校验码）为 1，应为 0"]
+    assert uscc.is_valid(body[:16] + "0" + uscc.check_character(body[:16] + "0"))
+
+
 def test_org_check_digit_examples():
     # GB 11714 check digit on the standard sample's organisation code M000100Y -> 4
     assert uscc.org_check_digit("M000100Y") == "4"
@@ -55,9 +63,15 @@ def _problems_by_the_letter(code: str) -> list[str]:
         return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
     if not all(ch in "0123456789" for ch in code[2:8]):
         return ["第 3-8 位须为六位行政区划代码"]
+    found = []
+    # GB 11714: the organisation code's 9th character checks its first eight, letters valued A=10 … Z=35.
+    weighted = sum(int(ch, 36) * w for ch, w in zip(code[8:16], [3, 7, 9, 10, 5, 8, 4, 2], strict=True))
+    organisation = {10: "X", 11: "0"}.get(11 - weighted % 11, str(11 - weighted % 11))
+    if code[16] != organisation:
+        found.append(f"第 17 位（组织机构代码的校验码）为 {code[16]}，应为 {organisation}")
     total = sum(ORG_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(code[:17]))
     expected = ORG_ALPHABET[(31 - total % 31) % 31]
-    return [] if code[17] == expected else [f"校验码为 {code[17]}，应为 {expected}"]
+    return found if code[17] == expected else [*found, f"校验码为 {code[17]}，应为 {expected}"]
 
 
 @given(st.one_of(
