@@ -28,6 +28,9 @@ def _preflight():
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers or not _in_api():
         return None
     origin = request.headers.get("Origin")
+    if not origin:  # browsers always send it on a preflight: without it there is no origin to allow
+        return problem(403, "跨域预检请求缺少 Origin 请求头，无法判断来源", slug="cors-origin",
+                       field_errors=[{"field": "Origin", "in": "header", "reason": "缺少来源"}])
     if origin not in _origins():
         return problem(403, f"来源 {origin} 不在允许的跨域来源（CHAINMAP_CORS_ORIGINS）之中", slug="cors-origin",
                        field_errors=[{"field": "Origin", "in": "header", "reason": "不是允许的来源"}])

@@ -30,6 +30,16 @@ from chainmap.settings import SettingsError
 
 EXTENSION = "chainmap.limits"
 SWEEP_EVERY_S = 10.0
+# The library's granularities in Chinese: (one of it, several of it), as in 每分钟 / 每 15 分钟.
+UNITS = {"second": ("秒", "秒"), "minute": ("分钟", "分钟"), "hour": ("小时", "小时"), "day": ("天", "天"),
+         "month": ("月", "个月"), "year": ("年", "年")}
+
+
+def described(limit: limits.RateLimitItem) -> str:
+    """A limit as an officer reads it: 每分钟 20 次, 每 15 分钟 100 次 (str() of the item is English)."""
+    one, several = UNITS[limit.GRANULARITY.name]
+    per = f"每{one}" if limit.multiples == 1 else f"每 {limit.multiples} {several}"
+    return f"{per} {limit.amount} 次"
 
 
 class _Counters(limits.storage.MemoryStorage):
@@ -68,7 +78,7 @@ class Limits:
             storage = (_Counters() if settings.rate_storage.strip() == "memory://"
                        else limits.storage.storage_from_string(settings.rate_storage))
         except (ValueError, limits.errors.ConfigurationError) as exc:
-            raise SettingsError(f"rate limits: {exc}") from None
+            raise SettingsError(f"限流设置（CHAINMAP_RATE_*）无法使用：{exc}") from None
         self.limiter = limits.strategies.SlidingWindowCounterRateLimiter(storage)
 
     def retry_after(self, limit, *ids: str) -> int:
@@ -95,17 +105,17 @@ def register(app: Flask) -> None:
     def before_request() -> None:
         address = request.remote_addr or "unknown"
         if rules.address and not hit(rules.address, "address", address):
-            rules.refuse(rules.address, f"该地址请求过于频繁（上限 {rules.address}），请稍后再试",
+            rules.refuse(rules.address, f"该地址请求过于频繁（上限{described(rules.address)}），请稍后再试",
                          "address", address)
         endpoint = request.endpoint
         if endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
             return
         if rules.failures and not test(rules.failures, "auth-failures", address):
-            rules.refuse(rules.failures, f"该地址认证失败次数过多（上限 {rules.failures}），请稍后再试",
+            rules.refuse(rules.failures, f"该地址认证失败次数过多（上限{described(rules.failures)}），请稍后再试",
                          "auth-failures", address)
         key_id = _key_id() if rules.key else None
         if rules.key and key_id and not hit(rules.key, "key", key_id):
-            rules.refuse(rules.key, f"该 API 密钥请求过于频繁（上限 {rules.key}），请稍后再试", "key", key_id)
+            rules.refuse(rules.key, f"该 API 密钥请求过于频繁（上限{described(rules.key)}），请稍后再试", "key", key_id)
 
     if rules.address or rules.failures or rules.key:
         app.before_request(before_request)

@@ -24,6 +24,7 @@ DETAILS = {
 }
 
 _ = r"(?P<%s>.+?)"
+_a, _b = (r"(?!or equal to )" + _ % name for name in "ab")  # an exclusive bound's value
 REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(f"^{p}$"), zh) for p, zh in [
     (r"Missing data for required field\.", "必填"),
     (r"Field may not be null\.", "不能为空（null）"),
@@ -42,6 +43,10 @@ REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(f"^{p}$"), zh) for p, 
     (r"Not a valid boolean\.", "须为布尔值（true/false）"),
     (r"Not a valid date\.", "须为日期（YYYY-MM-DD）"),
     (r"Not a valid datetime\.", "须为日期时间（ISO 8601）"),
+    (r"Not a valid (naive|aware) datetime\.", "须为日期时间（ISO 8601）"),
+    (r"Not a valid time\.", "须为时间（HH:MM:SS）"),
+    (r"Not a valid period of time\.", "须为时长"),
+    (r"Not a valid (IP|IPv4|IPv6) (address|interface)\.", "须为 IP 地址"),
     (r"Not a valid list\.", "须为列表"),
     (r"Not a valid tuple\.", "须为列表"),
     (r"Not a valid mapping type\.", "须为对象"),
@@ -51,13 +56,18 @@ REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(f"^{p}$"), zh) for p, 
     (r"String does not match expected pattern\.", "格式不符"),
     (r"Must be one of: " + _ % "a" + r"\.", "须为以下之一：{a}"),
     (r"One or more of the choices you made was not in: " + _ % "a" + r"\.", "有取值不在以下范围内：{a}"),
+    # Range: either bound may be exclusive, so four two-sided forms; an exclusive value never starts "or equal to".
     (r"Must be greater than or equal to " + _ % "a" + " and less than or equal to " + _ % "b" + r"\.",
      "须在 {a} 与 {b} 之间（含）"),
-    (r"Must be greater than " + _ % "a" + " and less than " + _ % "b" + r"\.", "须大于 {a} 且小于 {b}"),
+    (r"Must be greater than or equal to " + _ % "a" + " and less than " + _b + r"\.", "须不小于 {a} 且小于 {b}"),
+    (r"Must be greater than " + _a + " and less than or equal to " + _ % "b" + r"\.", "须大于 {a} 且不大于 {b}"),
+    (r"Must be greater than " + _a + " and less than " + _b + r"\.", "须大于 {a} 且小于 {b}"),
     (r"Must be greater than or equal to " + _ % "a" + r"\.", "须不小于 {a}"),
     (r"Must be less than or equal to " + _ % "a" + r"\.", "须不大于 {a}"),
     (r"Must be greater than " + _ % "a" + r"\.", "须大于 {a}"),
     (r"Must be less than " + _ % "a" + r"\.", "须小于 {a}"),
+    (r"Must be equal to " + _ % "a" + r"\.", "须等于 {a}"),
+    (r"One or more of the choices you made was in: " + _ % "a" + r"\.", "不能包含以下取值：{a}"),
     (r"Length must be between " + _ % "a" + " and " + _ % "b" + r"\.", "长度须在 {a} 至 {b} 之间"),
     (r"Shorter than minimum length " + _ % "a" + r"\.", "长度不能少于 {a}"),
     (r"Longer than maximum length " + _ % "a" + r"\.", "长度不能超过 {a}"),

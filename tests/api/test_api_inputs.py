@@ -1,9 +1,14 @@
 """Bad input per endpoint: a 4xx problem+json naming the field and the reason, and the graph exactly as it was."""
 
-import pytest
+import re
 
+import marshmallow as ma
+import pytest
+from marshmallow import validate
+
+from api import wording
 from chainmap import uscc
-from tests.conftest import assert_chinese_problem, counts, reset_seeded
+from tests.conftest import HAN, assert_chinese_problem, counts, reset_seeded
 
 BJ_FIRM = "MATCH (e:Enterprise) WHERE e.region STARTS WITH '11' RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1"
 LOCAL = ("MATCH (e:Enterprise {region: '130534', status: 'active', entity_type: 'company'}) RETURN e.uscc AS u "
@@ -101,6 +106,11 @@ CASES = [
      {"id": "intro-eligible-5", "enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "110105",
       "introduced_on": "2024-01-01"}, 409, "冲突"),
     ("patch unknown introduction", "PATCH", "/api/v1/introductions/intro-nope", {"stage": "landed"}, 404, "intro-nope"),
+    ("revenue zero", "PATCH", "/api/v1/clusters/qinghe-cashmere", {"revenue_100m_cny": 0}, 422, "revenue_100m_cny"),
+    ("node firms unknown node", "GET", "/api/v1/clusters/qinghe-cashmere/nodes/nope/enterprises", None, 404,
+     "产业集群 qinghe-cashmere 没有环节 nope"),
+    ("node firms unknown cluster", "GET", "/api/v1/clusters/no-such-cluster/nodes/spinning/enterprises", None, 404,
+     "没有编号为 no-such-cluster 的产业集群"),
 ]
 
 
@@ -182,3 +192,21 @@ def test_etag_and_if_none_match(client, keys):
                       json={"mark": "gap", "reason": "etag probe"}).status_code == 204
     changed = client.get("/api/v1/clusters/qinghe-cashmere/chain", headers={**keys["viewer"], "If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("validator, value", [
+    *[(validate.Range(0, 20000.0, min_inclusive=low, max_inclusive=high), -1) for low in (True, False)
+      for high in (True, False)],
+    (validate.Range(min=0, min_inclusive=False), 0), (validate.Range(min=1), 0),
+    (validate.Range(max=5, max_inclusive=False), 5), (validate.Range(max=5), 6),
+    (validate.Length(min=2), "x"), (validate.Length(max=1), "xy"), (validate.Length(1, 3), ""),
+    (validate.Length(equal=2), "x"), (validate.Equal(3), 4), (validate.OneOf(["a"]), "b"),
+    (validate.ContainsOnly(["a"]), ["b"]), (validate.ContainsNoneOf(["a"]), ["a"]),
+    (validate.Regexp("^a$"), "b"),
+])
+def test_every_validator_reason_is_chinese(validator, value):
+    """Each bound inclusive or exclusive, one- and two-sided: no half-translated reason (须大于 0 且小于 or equal to …)."""
+    with pytest.raises(ma.ValidationError) as error:
+        validator(value)
+    text = wording.reason(error.value.messages[0])
+    assert HAN.search(text) and not re.search("[A-Za-z]{2,}", text), text  # the values here are digits or one letter

@@ -16,7 +16,7 @@ CLUSTER_HEADER = ("id,name,county,county_name,city_name,category,category_is_gue
 
 
 def cluster_row(cid, revenue="100", year="2023", metric="产值"):
-    return f"{cid},测试集群,130534,清河县,邢台市,时尚消费,true,{revenue},{year},{metric},metric=产值; test,cashmere,template"
+    return f"{cid},测试集群,130534,清河县,邢台市,时尚消费,true,{revenue},{year},{metric},口径：产值; 测试,cashmere,template"
 
 
 @pytest.mark.parametrize(("data", "field"), [
@@ -55,7 +55,7 @@ def test_seeded_figures_say_which_metric_with_year_and_source(graph):
     rows = graph.read("MATCH (c:Cluster) WHERE c.revenue_100m_cny IS NOT NULL RETURN c.id AS id, "
                       "c.revenue_metric AS metric, c.revenue_year AS year, c.source AS source")
     assert len(rows) == 34
-    assert all(r["metric"] in REVENUE_METRICS and "metric=" in r["source"] for r in rows)
+    assert all(r["metric"] in REVENUE_METRICS and "口径：" in r["source"] for r in rows)
     metrics = {r["id"]: r["metric"] for r in rows}
     assert metrics["qinghe-cashmere"] == "产值" and metrics["anping-wire-mesh"] == "产值"
     assert metrics["ningjin-cables"] == "营业收入" and metrics["bazhou-furniture"] == "主营业务收入"

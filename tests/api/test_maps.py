@@ -229,6 +229,14 @@ def test_preflight_from_another_origin_is_refused(cors_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+def test_preflight_without_origin_says_so_in_chinese(cors_client):
+    response = cors_client.options("/api/v1/map/clusters.geojson", headers={"Access-Control-Request-Method": "GET"})
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert "None" not in problem["detail"] and "Origin" in problem["detail"]
+    assert_chinese_problem(problem)
+
+
 def test_actual_requests_echo_only_allowed_origins(cors_client, keys):
     ok = cors_client.get("/api/v1/map/clusters.geojson", headers={**keys["viewer"], "Origin": ALLOWED})
     assert ok.headers["Access-Control-Allow-Origin"] == ALLOWED

@@ -50,3 +50,26 @@ def test_bad_recommendation_requests(client, keys):
                       headers=keys["viewer"]).status_code == 422
     assert client.get("/api/v1/clusters/anping-wire-mesh/recommendations?node=nope",
                       headers=keys["viewer"]).status_code == 404
+
+
+def test_cli_prints_every_reason_and_the_cautions(monkeypatch):
+    """`python -m chainmap recommend`: all 推荐理由 (no silent cut), the 注意 and the reasons the node's list shares."""
+    from click.testing import CliRunner
+
+    from chainmap import cli
+
+    reasons = [f"理由{i}" for i in range(1, 7)]
+    item = {"score": 0.8, "node": {"id": "anping-wire-mesh.membrane", "name": "过滤膜"},
+            "enterprise": {"name": "北京某膜科技有限公司", "region": "110105"}, "reasons": reasons,
+            "cautions": ["规模偏小"], "reward_outlook": {"likely_eligible": True, "potential_local_partners": 5}}
+    data = {"items": [item], "common_reasons": {"anping-wire-mesh.membrane": ["距安平县约200公里"]}}
+
+    class Client:
+        def recommendations(self, *args, **kwargs):
+            return data
+
+    monkeypatch.setattr(cli, "_client", lambda url, key: Client())
+    result = CliRunner().invoke(cli.main, ["recommend", "anping-wire-mesh", "--node", "membrane"])
+    assert result.exit_code == 0, result.output
+    assert "推荐理由：" + "；".join(reasons) in result.output
+    assert "注意：规模偏小" in result.output and "距安平县约200公里" in result.output

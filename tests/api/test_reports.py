@@ -1,7 +1,9 @@
 """Gaps and gap reports on the real graph: the formats agree with the JSON, the chain agrees with the gaps."""
 
 import csv
+import importlib.util
 import io
+import re
 from collections import Counter
 
 import openpyxl
@@ -9,6 +11,7 @@ import openpyxl
 from chainmap.report_formats import COLUMNS, STAGE_ZH, STATUS_ZH
 from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES
 from chainmap.workbook import read_rows
+from tests.conftest import HAN, ROOT
 
 XINGTAI = "%E9%82%A2%E5%8F%B0%E5%B8%82"  # 邢台市
 
@@ -151,3 +154,34 @@ def test_county_filters_elsewhere_take_names_and_refuse_unknown_places(client, k
         assert client.get(f"{path}?county=清河", headers=keys[who]).get_json() == by_code.get_json(), path
         unknown = client.get(f"{path}?county=139999", headers=keys[who])
         assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "county", path
+
+
+def _gap_summary():
+    spec = importlib.util.spec_from_file_location("gap_summary", ROOT / "scripts" / "gap_summary.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gap_summary_script_speaks_chinese(client, keys):
+    summary = _gap_summary()
+    report = client.get("/api/v1/reports/gaps", headers=keys["analyst"]).get_json()
+    by_city, by_category = summary.summarise(report["items"])
+    assert summary.table("城市", by_city)[0] == ["城市", "缺链", "瓶颈", "薄弱", "合计"]
+    assert summary.table("类别", by_category)[0][1:] == ["缺链", "瓶颈", "薄弱", "合计"]
+    footer = summary.footer(report, "county")
+    assert footer == f"共 {report['total']} 个缺链、瓶颈或薄弱环节；配套范围：本县；生成日期：{report['generated_on']}"
+    assert not re.search("[A-Za-z]{2,}", footer)
+
+
+def test_scripts_run_admin_key_is_a_chinese_unit_on_reports(client, graph):
+    """The label scripts/run gives its admin key is printed as 制表单位 on every report that key downloads."""
+    from chainmap.api_keys import create_key
+
+    label = re.search(r'keys create --role admin --label "([^"]+)"', (ROOT / "scripts" / "run").read_text())
+    assert label and HAN.search(label[1]) and not re.search(r"\b[a-z]{2,} [a-z]{2,}\b", label[1]), label
+    key = create_key(graph, "admin", [], label[1])
+    response = client.get(f"/api/v1/reports/gaps?city={XINGTAI}&format=xlsx", headers={"Authorization": f"Bearer {key}"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["缺链明细"]
+    assert sheet["A2"].value == f"制表单位：{label[1]}"

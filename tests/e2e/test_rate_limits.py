@@ -38,6 +38,26 @@ def test_per_key(limited, keys):
     assert client.get("/api/v1/regions", headers=keys["analyst"]).status_code == 200  # another key: its own count
 
 
+@pytest.mark.parametrize("text, chinese", [
+    ("20/minute", "每分钟 20 次"), ("1/second", "每秒 1 次"), ("5 per 2 hours", "每 2 小时 5 次"), ("3/day", "每天 3 次"),
+    ("10/month", "每月 10 次"), ("2 per 3 months", "每 3 个月 2 次"), ("1/year", "每年 1 次"),
+    ("100 per 15 minutes", "每 15 分钟 100 次"), ("7 per 2 days", "每 2 天 7 次"), ("4 per 10 seconds", "每 10 秒 4 次"),
+])
+def test_limits_are_read_out_in_chinese(text, chinese):
+    import limits
+
+    from api.limits import described
+
+    assert described(limits.parse(text)) == chinese
+
+
+def test_429_names_the_limit_in_chinese(limited, keys):
+    client = limited(rate_key="2/minute")
+    for _ in range(2):
+        client.get("/api/v1/regions", headers=keys["viewer"])
+    assert_429(client.get("/api/v1/regions", headers=keys["viewer"]), "上限每分钟 2 次")
+
+
 def test_per_address(limited):
     client = limited(rate_address="10/minute")
     here, there = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}

@@ -79,7 +79,7 @@ def test_public_weak_links_are_marked_with_their_source(graph):
 def test_cluster_keeps_revenue_with_year_and_metric(graph):
     row = graph.read("MATCH (c:Cluster {id: 'anping-wire-mesh'}) RETURN c AS c")[0]["c"]
     assert row["revenue_100m_cny"] == 1006 and row["revenue_year"] == 2023
-    assert "metric=" in row["source"] and row["category_is_guess"] is True and row["county"] == "131125"
+    assert "口径：" in row["source"] and row["category_is_guess"] is True and row["county"] == "131125"
 
 
 def test_synthetic_enterprises_are_labelled_and_leave_genuine_gaps(graph):
