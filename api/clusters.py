@@ -9,7 +9,7 @@ from marshmallow import validate
 from api import rendered
 from api.context import graph, thresholds
 from api.params import CLASS, SLUG, CityArg, CountyArg, checked
-from api.schemas import AsOfArgs, Bool, Patch, PageArgs, PageSchema, Strict, Text
+from api.schemas import AsOfArgs, Bool, Day, PageArgs, PageSchema, Patch, Strict, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
 from chainmap.clusters import EARLIEST_YEAR, MAX_REVENUE_100M_CNY, REVENUE_METRICS, revenue_year_problem
@@ -207,7 +207,7 @@ class EdgeCreateSchema(Strict):
 class MarkSetSchema(Strict):
     mark = ma.fields.String(required=True, validate=validate.OneOf((*MARKS, "none")))
     reason = Text(500, required=True)
-    on = ma.fields.Date(metadata={"description": "the day the mark holds from (default today); kept in the history"})
+    on = Day(metadata={"description": "the day the mark holds from (default today); kept in the history"})
 
 
 class NodeFirmsArgs(PageArgs):

@@ -10,7 +10,7 @@ from marshmallow import validate
 from api.context import graph, policies
 from api.problems import flatten_messages
 from api.params import CLASS, NODE_ID, USCC
-from api.schemas import Bool, Patch, PageArgs, PageSchema, Strict, Text
+from api.schemas import Bool, Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text, distinct
 from api.security import principal
 from chainmap import auth, enterprises, partners, regions, write_scope
 from chainmap.enterprises import check_uscc
@@ -105,12 +105,13 @@ class EnterpriseInSchema(Strict):
     name = Text(100, required=True)
     entity_type = ma.fields.String(required=True, validate=validate.OneOf(ENTITY_TYPES))
     region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), load_default=list, validate=validate.Length(max=10))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), load_default=list,
+                                    validate=[validate.Length(max=10), distinct])
     chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), load_default=list, validate=validate.Length(max=20))
     revenue_cny = _revenue_field(load_default=dict)
     status = ma.fields.String(load_default="active", validate=validate.OneOf(ENTERPRISE_STATUSES))
     group = ma.fields.String(allow_none=True, load_default=None, validate=USCC)
-    registered_on = ma.fields.Date(allow_none=True, load_default=None)
+    registered_on = PastDay(allow_none=True, load_default=None)
     products = Text(300, allow_none=True, load_default=None)
     signals = ma.fields.Nested(SignalsSchema, load_default=dict)
 
@@ -130,13 +131,13 @@ class EnterprisePatchSchema(Patch):
     name = Text(100)
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
     region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=validate.Length(max=10))
+    industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=[validate.Length(max=10), distinct])
     chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20))
     revenue_cny = _revenue_field()
     status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
-    status_on = ma.fields.Date(metadata={"description": "状态日期 of a status change; default today"})
+    status_on = PastDay(metadata={"description": "状态日期 of a status change; default today"})
     group = ma.fields.String(allow_none=True, validate=USCC)
-    registered_on = ma.fields.Date(allow_none=True)
+    registered_on = PastDay(allow_none=True)
     products = Text(300, allow_none=True)
     signals = ma.fields.Nested(SignalsSchema)
 
@@ -169,8 +170,8 @@ class PartnerListSchema(ma.Schema):
 class PartnerInSchema(Strict):
     partner = ma.fields.String(required=True, validate=USCC)
     relation = ma.fields.String(required=True, validate=validate.OneOf(RELATIONS))
-    since = ma.fields.Date(required=True)
-    until = ma.fields.Date(allow_none=True, load_default=None)
+    since = PastDay(required=True, metadata={"description": "the day it began: not after today"})
+    until = Day(allow_none=True, load_default=None)
     evidence = Text(300, allow_none=True, load_default=None)
 
 
@@ -246,7 +247,8 @@ def patch_enterprise(changes, uscc):
     reward_facts = [f for f in write_scope.REWARD_FACTS if f in changes]
     if reward_facts:
         counties = write_scope.introduction_counties(graph(), [uscc]).get(uscc, [])
-        auth.require_counties(principal(), counties, f"引进项目的 {'、'.join(reward_facts)} 决定其所在县的奖励核查")
+        auth.require_counties(principal(), counties,
+                              f"本企业作为引进项目的落地主体或投资方，其 {'、'.join(reward_facts)} 决定项目所在县的奖励核查")
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
     return enterprises.patch_enterprise(graph(), policies(), uscc, changes)

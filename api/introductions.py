@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from api.context import graph
 from api.params import ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
-from api.schemas import Patch, PageArgs, PageSchema, Strict, Text
+from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text
 from api.security import principal
 from chainmap import auth, introductions, project_history
 from chainmap.paging import Page
@@ -104,7 +104,7 @@ class ProjectFields(Strict):
     officer_name = Text(40, allow_none=True)
     officer_unit = Text(60, allow_none=True)
     next_step = Text(200, allow_none=True)
-    next_due = ma.fields.Date(allow_none=True)
+    next_due = Day(allow_none=True)
 
 
 class IntroductionInSchema(ProjectFields):
@@ -112,7 +112,7 @@ class IntroductionInSchema(ProjectFields):
     enterprise = ma.fields.String(required=True, validate=USCC)
     cluster = ma.fields.String(required=True, validate=SLUG)
     origin_region = ma.fields.String(required=True, validate=ADCODE)
-    introduced_on = ma.fields.Date(required=True, metadata={"description": "also the date of the first stage"})
+    introduced_on = Day(required=True, metadata={"description": "also the date of the first stage"})
     stage = ma.fields.String(load_default="lead", validate=validate.OneOf(INTRODUCTION_STAGES))
     investor = ma.fields.String(load_default=None, allow_none=True, validate=USCC, metadata={
         "description": "投资方: the out-of-county investor (group parent) of a new local project company (USCC)"})
@@ -121,7 +121,7 @@ class IntroductionInSchema(ProjectFields):
 class IntroductionPatchSchema(ProjectFields, Patch):
     stage = ma.fields.String(validate=validate.OneOf(INTRODUCTION_STAGES),
                              metadata={"description": "recorded as a stage change dated today"})
-    introduced_on = ma.fields.Date()
+    introduced_on = PastDay()
     origin_region = ma.fields.String(validate=ADCODE)
     investor = ma.fields.String(allow_none=True, validate=USCC)
 
@@ -129,12 +129,12 @@ class IntroductionPatchSchema(ProjectFields, Patch):
 class StageInSchema(Strict):
     stage = ma.fields.String(required=True, validate=validate.OneOf(INTRODUCTION_STAGES),
                              metadata={"description": STAGES_DOC})
-    on = ma.fields.Date(load_default=dt.date.today, metadata={"description": "date of the change; default today"})
+    on = Day(load_default=dt.date.today, metadata={"description": "date of the change; default today"})
     reason = Text(500, metadata={"description": "终止原因 (required for terminated) or a remark"})
 
 
 class NoteInSchema(Strict):
-    on = ma.fields.Date(load_default=dt.date.today)
+    on = Day(load_default=dt.date.today)
     text = Text(2000, required=True)
 
 

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from api.context import graph, policies
 from api.params import SLUG, USCC, CountyArg, checked
-from api.schemas import PageArgs, PageSchema, Strict
+from api.schemas import Day, PageArgs, PageSchema, PastDay, Strict
 from api.security import principal
 from chainmap import auth
 from chainmap.paging import Page
@@ -26,7 +26,7 @@ blp = Blueprint("rewards", __name__, description="三(三)6 reward checks and gr
 class CheckInSchema(Strict):
     enterprise = ma.fields.String(required=True, validate=USCC)
     cluster = ma.fields.String(required=True, validate=SLUG)
-    as_of = ma.fields.Date(load_default=None, metadata={"description": "assessment date; default today"})
+    as_of = PastDay(load_default=None, metadata={"description": "assessment date, not after today; default today"})
 
 
 class RuleCheckSchema(ma.Schema):
@@ -96,7 +96,7 @@ class CheckArgs(PageArgs):
     cluster = ma.fields.String(validate=SLUG)
     county = CountyArg()
     outcome = ma.fields.String(validate=validate.OneOf(OUTCOME_NAMES))
-    since = ma.fields.Date(metadata={"description": "checks made on or after this day"})
+    since = Day(metadata={"description": "checks made on or after this day"})
 
 
 class CheckRowSchema(ma.Schema):

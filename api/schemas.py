@@ -67,6 +67,40 @@ def _not_future(day: dt.date) -> None:
         raise ma.ValidationError(f"不能晚于今天（{dt.date.today().isoformat()}）")
 
 
+# The days a record can carry: registrations, 协作配套 and projects of living firms, and deadlines ahead. Outside
+# them a date is a typing slip (0001-01-01, 9999-12-31) that would sort first or last in every list and report.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _in_range(day: dt.date) -> None:
+    if day < EARLIEST:
+        raise ma.ValidationError(f"不能早于 {EARLIEST.isoformat()}")
+    if day > LATEST:
+        raise ma.ValidationError(f"不能晚于 {LATEST.isoformat()}")
+
+
+def _past(day: dt.date) -> None:
+    _in_range(day)
+    _not_future(day)
+
+
+def distinct(items: list) -> None:
+    """A list whose items are a set (industry codes): a repeat is a slip the caller should see, not a stored pair."""
+    repeated = sorted({str(x) for x in items if items.count(x) > 1})
+    if repeated:
+        raise ma.ValidationError(f"不能重复：{'、'.join(repeated)}")
+
+
+def Day(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory
+    """A date between EARLIEST and LATEST (an end, a deadline)."""
+    return ma.fields.Date(validate=_in_range, **kwargs)
+
+
+def PastDay(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory
+    """A date that has happened: from EARLIEST up to today (a registration, a relationship's start, a check's day)."""
+    return ma.fields.Date(validate=_past, **kwargs)
+
+
 def AsOf() -> ma.fields.Date:  # noqa: N802 - a field factory
     """`as_of=YYYY-MM-DD`: answer from the facts dated up to that day (chainmap.gaps.as_of); absent: today."""
     return ma.fields.Date(validate=_not_future, metadata={

@@ -11,6 +11,7 @@ from chainmap.gaps import as_of
 from chainmap.gaps.analysis import analyse_clusters
 from chainmap import places
 from chainmap.graph import Graph
+from chainmap.graph.adapter import Clash
 from chainmap.paging import Page, envelope
 from chainmap.policy import Thresholds
 from chainmap.references import known_hebei_counties
@@ -78,10 +79,19 @@ CREATE: LiteralString = (
     "CREATE (c)-[:LOCATED_IN]->(r) RETURN c.id AS id"
 )
 # The old state comes back for the audit trail (chainmap.audit.Change.before_from), saving a read before the write.
+# The figure is judged as it stands after the change, in the writing transaction: a figure left without its metric or
+# a year left without its figure (by clearing one field of three) comes back as `clash` and the write is rolled back.
 PATCH: LiteralString = (
     "MATCH (c:Cluster {id: $id}) WITH c, [{id: c.id, county: c.county, p: properties(c)}] AS audit_before "
-    "SET c += $props RETURN c.id AS id, audit_before"
+    "SET c += $props RETURN c.id AS id, audit_before, "
+    "  CASE WHEN c.revenue_100m_cny IS NOT NULL AND coalesce(c.revenue_metric, '') = '' THEN 'revenue_metric' "
+    "    WHEN c.revenue_year IS NOT NULL AND c.revenue_100m_cny IS NULL THEN 'revenue_year' END AS clash"
 )
+# What the figure would lack, by the field the change left inconsistent.
+LEFT_INCONSISTENT = {
+    "revenue_metric": "集群已有产值/营业收入数额，不能没有口径：请同时清除数额和年份，或填写口径",
+    "revenue_year": "集群没有数额时不能保留年份：清除数额时请同时把 revenue_year 设为 null",
+}
 
 EDITABLE = ("name", "category", "category_is_guess", "revenue_100m_cny", "revenue_year", "revenue_metric", "source")
 
@@ -153,5 +163,10 @@ def patch_cluster(graph: Graph, cluster_id: str, changes: dict[str, Any]) -> Non
     props = {k: v for k, v in changes.items() if k in EDITABLE}
     _check_figure(props)
     change = Change("cluster.patch", "cluster", (cluster_id,), before_from="write")
-    if not graph.write(PATCH, id=cluster_id, props=props, change=change):
+    try:
+        written = graph.write(PATCH, id=cluster_id, props=props, change=change)
+    except Clash as clash:
+        field, reason = clash.existing, LEFT_INCONSISTENT[clash.existing]
+        raise Invalid(f"{field}: {reason}", errors=[{"field": field, "reason": reason}]) from None
+    if not written:
         raise NotFound(f"没有编号为 {cluster_id} 的产业集群")

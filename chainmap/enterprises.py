@@ -156,7 +156,7 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
     props["synthetic"] = bool(e.get("synthetic", False))
     revenue = dict(sorted(e["revenue_cny"].items()))
     props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
-    return {"uscc": e["uscc"], "chain_nodes": e["chain_nodes"], "evidence": "recorded through the API", "props": props}
+    return {"uscc": e["uscc"], "chain_nodes": e["chain_nodes"], "evidence": "经接口录入", "props": props}
 
 
 def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, Any]]) -> None:

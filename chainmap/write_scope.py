@@ -15,9 +15,13 @@ from chainmap.graph import Graph
 NODE_COUNTIES: LiteralString = (
     "UNWIND $ids AS id MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: id}) RETURN n.id AS id, c.county AS county"
 )
+# A firm decides a county's check as the introduced entity (OF) and as the investor a local project company's check
+# takes for the enterprise (县域外, revenue: chainmap.rewards.rule).
 INTRODUCTION_COUNTIES: LiteralString = (
-    "UNWIND $usccs AS uscc MATCH (:Enterprise {uscc: uscc})<-[:OF]-(i:Introduction)-[:INTO]->(c:Cluster) "
-    "RETURN uscc, collect(DISTINCT c.county) AS counties"
+    "UNWIND $usccs AS uscc "
+    "CALL (uscc) { MATCH (:Enterprise {uscc: uscc})<-[:OF]-(:Introduction)-[:INTO]->(c:Cluster) RETURN c.county AS county "
+    "  UNION MATCH (:Introduction {investor: uscc})-[:INTO]->(c:Cluster) RETURN c.county AS county } "
+    "RETURN uscc, collect(DISTINCT county) AS counties"
 )
 # Fields of an enterprise that a 三(三)6 reward check reads (chainmap.reward_checks.FACTS and the partner rules).
 REWARD_FACTS = ("revenue_cny", "status", "entity_type", "group", "region")
@@ -31,7 +35,8 @@ def chain_node_counties(graph: Graph, node_ids: list[str]) -> dict[str, str]:
 
 
 def introduction_counties(graph: Graph, usccs: list[str]) -> dict[str, list[str]]:
-    """{enterprise: counties of the clusters it is introduced into} for the enterprises that have introductions."""
+    """{enterprise: counties of the clusters it is introduced into, or whose introductions name it as the investor},
+    for the enterprises that have such introductions."""
     if not usccs:
         return {}
     return {r["uscc"]: sorted(r["counties"]) for r in graph.read(INTRODUCTION_COUNTIES, usccs=sorted(set(usccs)))}

@@ -46,6 +46,7 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("ranked_list_day", "CREATE INDEX ranked_list_day IF NOT EXISTS FOR (n:RankedList) ON (n.day)"),
     ("introduction_enterprise",
      "CREATE INDEX introduction_enterprise IF NOT EXISTS FOR (n:Introduction) ON (n.enterprise)"),
+    ("introduction_investor", "CREATE INDEX introduction_investor IF NOT EXISTS FOR (n:Introduction) ON (n.investor)"),
     ("audit_object", "CREATE INDEX audit_object IF NOT EXISTS FOR (n:AuditEntry) ON (n.object_id)"),
     ("audit_at", "CREATE INDEX audit_at IF NOT EXISTS FOR (n:AuditEntry) ON (n.at)"),
 ]

@@ -52,6 +52,8 @@ def ensure_fresh(recorded: dict[str, Any], max_age_days: int, today: dt.date,
                  reevaluate: Callable[[dt.date], dict[str, Any]]) -> None:
     """Raise Conflict when the recorded check is too old or no longer gives the same outcome."""
     as_of = dt.date.fromisoformat(recorded["as_of"])
+    if as_of > today:  # counted what had not happened yet (the API refuses such checks; older records may hold one)
+        raise Conflict(f"核查 {recorded['id']} 的核查基准日 {as_of} 晚于今天，不能据此兑现奖励，请按今天重新核查")
     age = (today - as_of).days
     if age > max_age_days:
         raise Conflict(f"核查 {recorded['id']} 已过时，请重新核查：核查基准日 {as_of} 距今 {age} 天，"

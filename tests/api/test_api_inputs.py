@@ -106,6 +106,27 @@ CASES = [
      {"id": "intro-eligible-5", "enterprise": "BJ", "cluster": "qinghe-cashmere", "origin_region": "110105",
       "introduced_on": "2024-01-01"}, 409, "冲突"),
     ("patch unknown introduction", "PATCH", "/api/v1/introductions/intro-nope", {"stage": "landed"}, 404, "intro-nope"),
+    # Days a record cannot carry: in the future where the thing must have happened, or a typing slip far off.
+    ("reward check in the future", "POST", "/api/v1/reward-checks",
+     {"enterprise": "BJ", "cluster": "qinghe-cashmere", "as_of": "2999-01-01"}, 422, "as_of"),
+    ("partner starts in the future", "POST", "LOCAL/partners", {"partner": "BJ", "relation": "supplies_to",
+                                                                "since": "2999-01-01"}, 422, "since"),
+    ("partner ends in 9999", "POST", "LOCAL/partners", {"partner": "BJ", "relation": "supplies_to",
+                                                        "since": "2024-01-01", "until": "9999-12-31"}, 422, "until"),
+    ("registered on day one", "POST", "/api/v1/enterprises", {**ENTERPRISE, "registered_on": "0001-01-01"}, 422,
+     "registered_on"),
+    ("registered in the future", "PATCH", "LOCAL", {"registered_on": "2999-01-01"}, 422, "registered_on"),
+    ("status dated 1800", "PATCH", "LOCAL", {"status": "deregistered", "status_on": "1800-01-01"}, 422, "status_on"),
+    ("introduction moved into the future", "PATCH", "/api/v1/introductions/intro-eligible-5",
+     {"introduced_on": "2999-01-01"}, 422, "introduced_on"),
+    ("mark dated day one", "PUT", "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark",
+     {"mark": "gap", "reason": "测试", "on": "0001-01-01"}, 422, "on"),
+    ("repeated industry code", "POST", "/api/v1/enterprises", {**ENTERPRISE, "industry_codes": ["1721", "1721"]},
+     422, "industry_codes"),
+    ("figure left without metric", "PATCH", "/api/v1/clusters/anping-wire-mesh", {"revenue_metric": None}, 422,
+     "revenue_metric"),
+    ("year left without figure", "PATCH", "/api/v1/clusters/anping-wire-mesh", {"revenue_100m_cny": None}, 422,
+     "revenue_year"),
     ("revenue zero", "PATCH", "/api/v1/clusters/qinghe-cashmere", {"revenue_100m_cny": 0}, 422, "revenue_100m_cny"),
     ("node firms unknown node", "GET", "/api/v1/clusters/qinghe-cashmere/nodes/nope/enterprises", None, 404,
      "产业集群 qinghe-cashmere 没有环节 nope"),
@@ -143,6 +164,17 @@ def test_bad_input(client, graph, keys, name, method, path, body, status, field)
     assert "Traceback" not in response.get_data(as_text=True) and "MATCH" not in problem.get("detail", "")
     assert_chinese_problem(problem)
     assert counts(graph) == before
+
+
+def test_a_refused_figure_change_leaves_the_cluster_as_it_was(client, graph, keys):
+    before = client.get("/api/v1/clusters/anping-wire-mesh", headers=keys["viewer"]).get_json()["revenue"]
+    assert before["metric"] and before["value_100m_cny"]
+    for change in ({"revenue_metric": None}, {"revenue_100m_cny": None}, {"revenue_metric": "", "name": "改名"}):
+        assert client.patch("/api/v1/clusters/anping-wire-mesh", json=change, headers=keys["admin"]).status_code == 422
+    after = client.get("/api/v1/clusters/anping-wire-mesh", headers=keys["viewer"]).get_json()
+    assert after["revenue"] == before and after["name"] != "改名"
+    cleared = {"revenue_100m_cny": None, "revenue_year": None, "revenue_metric": None}
+    assert client.patch("/api/v1/clusters/anping-wire-mesh", json=cleared, headers=keys["admin"]).status_code == 200
 
 
 @pytest.mark.parametrize("content_type, body, status", [

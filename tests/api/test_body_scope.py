@@ -73,3 +73,26 @@ def test_an_introduced_firms_reward_facts_belong_to_the_introductions_county(cli
                         json={"revenue_cny": {"2024": 60_000_000}}).status_code == 200
     assert client.patch(f"/api/v1/enterprises/{firm}", headers=keys["admin"],
                         json={"revenue_cny": {"2024": 61_000_000}}).status_code == 200
+
+
+def test_an_investors_reward_facts_belong_to_the_county_whose_check_takes_them(client, graph, keys):
+    # A local project company in 安平 introduced with a Beijing investor: the check takes the investor's region and
+    # revenue for the enterprise's (chainmap.rewards.rule), so they are 安平's to change, not the investor's editor's.
+    investor = uscc.compose("9", "1", "110108", "T0000004")
+    local = uscc.compose("9", "1", "131125", "T0000005")
+    assert client.post("/api/v1/enterprises", headers=keys["editor"], json={
+        "uscc": investor, "name": "北京投资方测试集团有限公司", "entity_type": "company", "region": "110108",
+        "revenue_cny": {"2024": 40_000_000}}).status_code == 201
+    assert client.post("/api/v1/enterprises", headers=keys["other_editor"], json={
+        "uscc": local, "name": "安平项目测试有限公司", "entity_type": "company", "region": "131125"}).status_code == 201
+    assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": local, "investor": investor, "cluster": "anping-wire-mesh", "origin_region": "110108",
+        "introduced_on": "2024-03-01"}).status_code == 201
+    for change in ({"revenue_cny": {"2024": 10_000_000_000}}, {"region": "130534"}, {"status": "deregistered"}):
+        response = client.patch(f"/api/v1/enterprises/{investor}", headers=keys["editor"], json=change)
+        assert response.status_code == 403, response.get_json()
+        assert "131125" in response.get_json()["detail"] and "投资方" in response.get_json()["detail"]
+    assert client.get(f"/api/v1/enterprises/{investor}", headers=keys["viewer"]).get_json()["revenue_cny"] == {
+        "2024": 40_000_000}
+    assert client.patch(f"/api/v1/enterprises/{investor}", headers=keys["other_editor"],
+                        json={"revenue_cny": {"2024": 60_000_000}}).status_code == 200

@@ -80,3 +80,6 @@ def test_the_rule_in_plain_data():
         stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 2, 9), lambda as_of: fewer)
     with pytest.raises(Conflict, match="距今 31 天"):
         stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 2, 10), lambda as_of: same)
+    # a check dated after the grant's day counted what had not happened yet (recorded before the API refused them)
+    with pytest.raises(Conflict, match="晚于今天"):
+        stale_checks.ensure_fresh(recorded, 30, dt.date(2026, 1, 9), lambda as_of: same)
