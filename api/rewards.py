@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from api.context import graph, policies
 from api.params import SLUG, USCC, CountyArg, checked
-from api.schemas import Day, PageArgs, PageSchema, PastDay, Strict
+from api.schemas import PageArgs, PageSchema, PastDay, Strict
 from api.security import principal
 from chainmap import auth
 from chainmap.paging import Page
@@ -96,7 +96,7 @@ class CheckArgs(PageArgs):
     cluster = ma.fields.String(validate=SLUG)
     county = CountyArg()
     outcome = ma.fields.String(validate=validate.OneOf(OUTCOME_NAMES))
-    since = Day(metadata={"description": "checks made on or after this day"})
+    since = ma.fields.Date(metadata={"description": "checks made on or after this day"})
 
 
 class CheckRowSchema(ma.Schema):
