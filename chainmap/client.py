@@ -146,8 +146,13 @@ class ChainmapClient:
         target.write_bytes(json.dumps(body, ensure_ascii=False, indent=1).encode() if fmt == "json" else body)
         return target
 
-    def recommendations(self, cluster_id: str, **params: Any) -> dict[str, Any]:
-        return self.get(f"/clusters/{cluster_id}/recommendations", **params)
+    def recommendations(self, cluster_id: str, fmt: str = "json", **params: Any) -> Any:
+        """Ranked transfer targets (node=, limit=, scope=…): a dict for json, the sheet's bytes for xlsx."""
+        if fmt not in ("json", "xlsx"):
+            raise ValueError(f"unknown recommendations format {fmt!r}; one of json, xlsx")
+        params = {k: v for k, v in params.items() if v is not None}
+        response = self.request("GET", f"/clusters/{cluster_id}/recommendations", params={**params, "format": fmt})
+        return response.json() if fmt == "json" else response.content
 
     def map_layer(self, layer: str, **params: Any) -> dict[str, Any]:
         """A GeoJSON FeatureCollection: layer "clusters", "counties" or "flows" (flows needs cluster=)."""

@@ -27,9 +27,8 @@ from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES, HEBEI, HEBEI_LITERAL, LOC
 # supply and the lone supplier's customers are read around the cluster's own entities of the node (`members`). At
 # province scale this walks tens of thousands of relationships per cluster, so the result is stored on the node
 # (n.facts, JSON for all three scopes) by refresh_facts() whenever a load or an API write touches the node, and
-# read back by the analysis. The entities are read from the node and filtered after the UNION (status, region), so
-# no plan starts from every active or every Hebei enterprise.
-# The scope's adcode prefix for cluster c (county, city or province), from $scope.
+# read back by the analysis. Entities are read from the node and filtered after the UNION (status, region), so no
+# plan starts from every active or every Hebei enterprise. SCOPE_PREFIX: cluster c's adcode prefix for $scope.
 SCOPE_PREFIX: LiteralString = (
     "CASE $scope WHEN 'county' THEN c.county WHEN 'city' THEN substring(c.county, 0, 4) "
     "  ELSE " + HEBEI_LITERAL + " END AS prefix "
@@ -37,10 +36,8 @@ SCOPE_PREFIX: LiteralString = (
 
 
 # Node n's own class codes in cluster c: those no other link of c's chain shares.
-OWN_CODES: LiteralString = (
-    "[x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
-    "  WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))]"
-)
+OWN_CODES: LiteralString = ("[x IN coalesce(n.industry_codes, []) WHERE NOT any(m IN [(c)-[:HAS_NODE]->(m:ChainNode) "
+                            "  WHERE m <> n | m] WHERE x IN coalesce(m.industry_codes, []))]")
 
 
 def scope_prefix(scope: LiteralString) -> LiteralString:
@@ -151,7 +148,8 @@ STAMPS: LiteralString = "UNWIND $ids AS nid MATCH (n:ChainNode {id: nid}) RETURN
 STORED: LiteralString = (
     "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
     "RETURN c.id AS cluster, c.county AS county, n.id AS id, n.key AS key, n.facts AS facts, n.facts_on AS facts_on, "
-    "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by"
+    "  n.facts_expire AS expires, n.mark AS mark, n.mark_reason AS mark_reason, n.mark_by AS mark_by, "
+    "  n.industry_codes AS codes, " + OWN_CODES + " AS own"
 )
 ALL_NODES: LiteralString = "MATCH (n:ChainNode) RETURN n.id AS id ORDER BY id"
 CLUSTERS: LiteralString = (
@@ -163,8 +161,8 @@ CLUSTERS: LiteralString = (
     "  city.adcode AS city, city.name AS city_name ORDER BY c.id"
 )
 NODES: LiteralString = (
-    "UNWIND $ids AS cid MATCH (:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
-    "RETURN n.id AS id, n.cluster AS cluster, n.key AS key, n.name AS name, n.stage AS stage, "
+    "UNWIND $ids AS cid MATCH (c:Cluster {id: cid})-[:HAS_NODE]->(n:ChainNode) "
+    "RETURN n.id AS id, n.cluster AS cluster, n.key AS key, n.name AS name, n.stage AS stage, " + OWN_CODES + " AS own, "
     "  n.industry_codes AS industry_codes, [(n)-[:CLASSIFIED_AS]->(i:Industry) | [i.code, i.name]] AS industries "
     "ORDER BY n.cluster, n.stage, n.id"
 )
@@ -335,7 +333,8 @@ def node_facts(row: dict[str, Any], scope: str) -> NodeFacts:
         single_uscc=single.get("uscc"), single_customers=single.get("customers", 0), inbound=facts["inbound"],
         inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"],
         nearest=[dict(n) for n in stored.get("nearest", [])], scope=scope,
-        mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"])
+        mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"], codes=row.get("codes") or [],
+        own_codes=row.get("own"))
 
 
 def analyse_clusters(graph: Graph, cluster_ids: list[str], scope: str, t: Thresholds) -> dict[str, tuple[dict, dict]]:

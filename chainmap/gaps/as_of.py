@@ -193,7 +193,7 @@ def facts_on(graph: Graph, cluster_ids: list[str], scope: str, day: dt.date,
     for n in nodes:
         mark = marks.get(n["id"]) or {}
         row = {"id": n["id"], "facts": json.dumps(facts[n["id"]]), "mark": mark.get("mark"),
-               "mark_reason": mark.get("reason"), "mark_by": mark.get("by")}
+               "mark_reason": mark.get("reason"), "mark_by": mark.get("by"), "codes": n["industry_codes"], "own": n["own"]}
         out[n["cluster"]].append(node_facts(row, scope))
     return out
 

@@ -41,6 +41,20 @@ class NodeFacts:
     mark: str | None = None
     mark_reason: str | None = None
     mark_by: str | None = None
+    codes: list[str] = field(default_factory=list)         # the node's industry codes
+    own_codes: list[str] | None = None                     # those local supply is counted by (OWN_CODES); None: all
+
+
+def counted_by(codes: list[str], own: list[str] | None) -> str:
+    """How a node's local supply was counted, as its reason says: a code another link of the chain shares is not
+    counted (the firm could be either link's), so such a node counts only the firms attached to it."""
+    own = codes if own is None else [c for c in codes if c in own]
+    shared = [c for c in codes if c not in own]
+    if not own:
+        why = f"：行业代码{'、'.join(shared)}与本链其他环节共用，不按代码计入" if shared else ""
+        return f"仅按所属环节统计{why}"
+    tail = f"；{'、'.join(shared)}与本链其他环节共用，不按代码计入" if shared else ""
+    return f"按所属环节和行业代码{'、'.join(own)}统计{tail}"
 
 
 def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
@@ -61,7 +75,7 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
     }
     reasons = evidence["reasons"]
     if local == 0:
-        reasons.append(f"{where}没有在业市场主体从事该环节（按所属行业代码和所属环节统计）")
+        reasons.append(f"{where}没有在业市场主体从事该环节（{counted_by(facts.codes, facts.own_codes)}）")
         if facts.nearest:
             n = facts.nearest[0]
             reasons.append(f"最近的供给在{n['name']}（{n['count']}家，约{n['km']:.0f}公里）")

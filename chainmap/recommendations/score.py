@@ -138,7 +138,8 @@ def green(c: Candidate, config: dict) -> tuple[float, str | None, bool]:
         return 1.0, "绿色工厂", True
     if polluting and not c.green_factory:
         return 0.0, "属重污染行业，需与碳达峰、碳中和要求相衔接", False
-    return 0.5, "绿色工厂，但属重污染行业" if polluting else None, True
+    # Neither: half the weight, and said so (every part of the breakdown that adds to the score is explained).
+    return 0.5, "绿色工厂，但属重污染行业" if polluting else "未认定为绿色工厂，也不属重污染行业（绿色发展计一半）", True
 
 
 def partner_outlook(c: Candidate, target: Target) -> int:

@@ -33,6 +33,10 @@ def test_client_reads_and_paginates(server, keys):
     assert sorted(f["id"] for f in layer["features"]) == sorted(c["id"] for c in xingtai)
     flows = client.map_layer("flows", cluster="qinghe-cashmere", limit=3)
     assert flows["features"] and all(f["geometry"]["type"] == "LineString" for f in flows["features"])
+    ranked = client.recommendations("anping-wire-mesh", node="membrane", limit=3)
+    assert ranked["items"] and len(ranked["items"]) <= 3
+    sheet = client.recommendations("anping-wire-mesh", fmt="xlsx", node="membrane", limit=3)
+    assert sheet[:2] == b"PK"  # an XLSX workbook (a zip), not JSON
 
 
 def test_client_helpers_for_introductions_partners_and_report_files(server, keys, graph, tmp_path):

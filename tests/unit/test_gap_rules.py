@@ -34,6 +34,14 @@ CASES = [
      NodeFacts("n", {"individual_business": 1, "family_farm": 1, "cooperative": 1}), "present",
      "个体工商户1家、家庭农场1家、农民专业合作社1家"),
     ("the city scope says so", NodeFacts("n", {C: 1}, scope="city"), "weak", "本市仅1家"),
+    # A gap says how it was counted: by the link and its own codes; a code another link shares is not counted.
+    ("a gap counted by its own code", NodeFacts("n", codes=["1321"], own_codes=["1321"]), "gap",
+     "（按所属环节和行业代码1321统计）"),
+    ("a gap whose only code is shared counts attached firms only", NodeFacts("n", codes=["3761"], own_codes=[]), "gap",
+     "（仅按所属环节统计：行业代码3761与本链其他环节共用，不按代码计入）"),
+    ("a gap with one shared code of two", NodeFacts("n", codes=["8222", "1321"], own_codes=["8222"]), "gap",
+     "（按所属环节和行业代码8222统计；1321与本链其他环节共用，不按代码计入）"),
+    ("a gap of a link without codes", NodeFacts("n"), "gap", "（仅按所属环节统计）"),
 ]
 
 

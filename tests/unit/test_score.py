@@ -129,3 +129,12 @@ def test_reasons_every_target_shares_are_said_once_for_the_node():
     assert shared_reasons(ranked[:1]) == []
 
 
+
+
+def test_the_neutral_green_half_is_explained():
+    # Neither a green factory nor in a heavily polluting class: the green part adds half its weight, and says why.
+    c = Candidate(uscc=uscc.compose("9", "1", "110115", "A0000003"), name="x", region="110115", lon=116.3, lat=39.7,
+                  industry_codes=["1721"], revenue={2025: 60_000_000}, green_factory=False)
+    result = score(c, TARGET, CONFIG, POLICY, TODAY)
+    assert result["breakdown"]["green"] > 0
+    assert any("未认定为绿色工厂，也不属重污染行业" in r for r in result["reasons"]), result["reasons"]
