@@ -32,6 +32,19 @@ def _parse_float(text: str) -> Any:
     return _LongNumber(text) if len(text) > MAX_NUMBER_DIGITS + 10 else float(text)
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once: json keeps the last value silently, so
+    `{"name": "a", "name": "b"}` would store "b" where the caller may have meant either."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    made = _Object(pairs)
+    made.repeated = [] if len(made) == len(pairs) else sorted({k for k, _ in pairs if sum(1 for x, _ in pairs if x == k) > 1})
+    return made
+
+
 def _refuse(field: str, reason: str) -> Invalid:
     return Invalid(f"{field}: {reason}", errors=[{"field": field, "in": "json", "reason": reason}])
 
@@ -51,7 +64,8 @@ def check_body(raw: bytes) -> None:
     except UnicodeDecodeError:
         raise _refuse("body", "不是 UTF-8 编码的 JSON") from None
     try:
-        data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=lambda c: _LongNumber(c))
+        data = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=lambda c: _LongNumber(c),
+                          object_pairs_hook=_object)
     except RecursionError:
         raise _refuse("body", f"嵌套超过 {MAX_DEPTH} 层") from None
     except ValueError:
@@ -68,6 +82,9 @@ def check_body(raw: bytes) -> None:
             if _has_surrogate(value):
                 raise _refuse(field, "含有孤立的 UTF-16 代理码元，不是有效字符")
         elif isinstance(value, dict):
+            if isinstance(value, _Object) and value.repeated:
+                key = value.repeated[0]
+                raise _refuse(f"{path}.{key}" if path else key, "在同一对象中出现多次，无法确定取哪一个值")
             for key, item in value.items():
                 if _has_surrogate(key):
                     raise _refuse(field, "有键名含孤立的 UTF-16 代理码元")

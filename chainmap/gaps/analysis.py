@@ -331,10 +331,9 @@ def node_facts(row: dict[str, Any], scope: str) -> NodeFacts:
     return NodeFacts(
         id=row["id"], by_type=dict(facts["types"]), members=facts["members"], single_name=single.get("name"),
         single_uscc=single.get("uscc"), single_customers=single.get("customers", 0), inbound=facts["inbound"],
-        inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"],
-        nearest=[dict(n) for n in stored.get("nearest", [])], scope=scope,
-        mark=row["mark"], mark_reason=row["mark_reason"], mark_by=row["mark_by"], codes=row.get("codes") or [],
-        own_codes=row.get("own"))
+        inbound_outside_province=facts["outside"], inbound_in_scope=facts["in_scope"], scope=scope,
+        nearest=[dict(n) for n in stored.get("nearest", [])], mark=row["mark"], mark_reason=row["mark_reason"],
+        mark_by=row["mark_by"], codes=row.get("codes", row.get("industry_codes")) or [], own_codes=row.get("own"))
 
 
 def analyse_clusters(graph: Graph, cluster_ids: list[str], scope: str, t: Thresholds) -> dict[str, tuple[dict, dict]]:

@@ -7,7 +7,7 @@ from typing import Any, LiteralString
 
 from chainmap.errors import NotFound
 from chainmap.gaps import as_of
-from chainmap.gaps.analysis import is_current, node_facts, refresh_facts
+from chainmap.gaps.analysis import OWN_CODES, is_current, node_facts, refresh_facts
 from chainmap.gaps.rules import analyse
 from chainmap.graph import Graph
 from chainmap.policy import Thresholds
@@ -19,7 +19,7 @@ CHAIN: LiteralString = (
     "  MATCH (c)-[:HAS_NODE]->(n:ChainNode) WITH n ORDER BY n.stage, n.id "
     "  RETURN collect(n {.id, .key, .name, .stage, .industry_codes, .keywords, .basis, .mark, .mark_reason, "
     "    .mark_source, .mark_source_title, .mark_source_date, .mark_by, mark_at: toString(n.mark_at), "
-    "    facts: n.facts, expires: n.facts_expire}) AS nodes } "
+    "    facts: n.facts, expires: n.facts_expire, own: " + OWN_CODES + "}) AS nodes } "
     "CALL (c) { "
     "  OPTIONAL MATCH (c)-[:HAS_NODE]->(a:ChainNode)-[r:FEEDS|SUPPORTS]->(b:ChainNode) "
     "  WITH a, b, r ORDER BY a.id, b.id "
@@ -58,7 +58,7 @@ def get_chain(graph: Graph, cluster_id: str, thresholds: Thresholds, scope: str 
     results, rate = analyse(facts, thresholds)
     nodes = []
     for node in rows[0]["nodes"]:
-        del node["facts"], node["expires"]
+        del node["facts"], node["expires"], node["own"]
         mark = {k: node.pop(f"mark_{k}") for k in ("reason", "source", "source_title", "source_date", "by", "at")}
         mark_value = node.pop("mark")
         node["mark"] = {"value": mark_value or "none", **{k: v for k, v in mark.items() if v is not None}}

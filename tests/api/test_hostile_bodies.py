@@ -71,6 +71,16 @@ def test_lone_surrogate_in_a_name(client, graph, keys):
     assert counts(graph) == before
 
 
+def test_a_key_given_twice_is_refused_not_guessed(client, graph, keys):
+    firm = graph.read("MATCH (e:Enterprise {region: '130534'}) RETURN e.uscc AS u, e.name AS name ORDER BY e.uscc LIMIT 1")[0]
+    response = client.patch(f"/api/v1/enterprises/{firm['u']}", data='{"name": "甲", "name": "乙"}',
+                            headers={**keys["admin"], "Content-Type": "application/json"})
+    assert_problem(response, range(422, 423), "name")
+    text = '{"items": [{"uscc": "x", "region": "130534", "region": "130535"}]}'
+    assert_problem(post_raw(client, keys, "/api/v1/enterprises", text), range(422, 423), "items.0.region")
+    assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.name AS name", u=firm["u"])[0]["name"] == firm["name"]
+
+
 HIDDEN = ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\u200e", "\ufeff", "\u2028", "\u2029",
           "\u0000", "\u001b", "\u0085", "\u009b", "\u061c", "\u2060"]
 
