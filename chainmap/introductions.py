@@ -69,13 +69,19 @@ CREATE: LiteralString = (
     "  FOREACH (n IN [(c)-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes | n] | CREATE (i)-[:FILLS]->(n)) } "
     "RETURN clash"
 )
+# A moved introduction day moves the first stage it dated (and the current stage's day while that is the first), so
+# the history and the as-of reports follow; a day after a later stage's comes back as `clash`: rolled back.
 PATCH: LiteralString = (
-    "MATCH (i:Introduction {id: $id})-[:INTO]->(c:Cluster) SET i += $props "
+    "MATCH (i:Introduction {id: $id})-[:INTO]->(c:Cluster) WITH i, c, i.introduced_on AS was SET i += $props "
+    "WITH i, c, was CALL (i, was) { WITH i, was WHERE i.introduced_on <> was "
+    "  MATCH (i)-[:STAGE_CHANGE]->(first:StageChange {seq: 1}) WHERE first.on = was SET first.on = i.introduced_on "
+    "  WITH i WHERE coalesce(i.stage_seq, 1) = 1 SET i.stage_on = i.introduced_on } "
     "WITH i, c CALL (i, c) { WITH i, c WHERE $nodes IS NOT NULL "
     "  OPTIONAL MATCH (i)-[f:FILLS]->() DELETE f "
     "  WITH DISTINCT i, c UNWIND [(c)-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes | n] AS n "
     "  CREATE (i)-[:FILLS]->(n) } "
-    "RETURN i.id AS id"
+    "RETURN i.id AS id, head([(i)-[:STAGE_CHANGE]->(s:StageChange) WHERE s.seq > 1 AND s.on < i.introduced_on "
+    "  | toString(s.on)]) AS clash"
 )
 FIELDS = ("name", "amount_10k_cny", "officer_name", "officer_unit", "next_step", "next_due")
 
@@ -164,9 +170,12 @@ def patch_introduction(graph: Graph, current: dict[str, Any], changes: dict[str,
         project_history.check_move(current, move)
     props = {k: v for k, v in changes.items() if k in ("introduced_on", "origin_region", "investor", *FIELDS)}
     if props or "nodes" in changes:
-        graph.write(PATCH, id=intro_id, props=props, nodes=changes.get("nodes"),
-                    touches=footprints.INTRODUCTION,
-                    change=Change("introduction.patch", "introduction", (intro_id,)))
+        try:
+            graph.write(PATCH, id=intro_id, props=props, nodes=changes.get("nodes"), touches=footprints.INTRODUCTION,
+                        change=Change("introduction.patch", "introduction", (intro_id,)))
+        except Clash as clash:
+            reason = f"不能晚于其后阶段记录的日期（{clash.existing}）"
+            raise Invalid(f"introduced_on: {reason}", errors=[{"field": "introduced_on", "reason": reason}]) from None
     if move:  # the fields' write leaves the history alone, so `current` is still the history's state
         project_history.record_stage(graph, current, move, by, action="introduction.patch")
     return get_introduction(graph, intro_id)

@@ -168,3 +168,20 @@ def test_a_patch_with_a_refused_stage_writes_nothing(client, graph, keys):
     response = client.patch(url, headers=keys["editor"], json={"stage": "contacted", "name": "不应写入"})
     assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "stage"
     assert client.get(url, headers=keys["viewer"]).get_json() == before
+
+
+def test_a_moved_introduction_day_moves_the_first_stage_it_dated(client, graph, keys):
+    _project(client, keys, 21)
+    url = "/api/v1/introductions/proj-21"
+    moved = client.patch(url, headers=keys["editor"], json={"introduced_on": "2026-06-20"}).get_json()
+    assert (moved["introduced_on"], moved["stage_on"]) == ("2026-06-20", "2026-06-20")
+    assert [(s["seq"], s["on"]) for s in moved["stages"]] == [(1, "2026-06-20")]
+    assert client.post(f"{url}/stages", headers=keys["editor"], json={"stage": "contacted", "on": "2026-07-10"}
+                       ).status_code == 201
+    later = client.patch(url, headers=keys["editor"], json={"introduced_on": "2026-06-25"}).get_json()
+    assert [(s["seq"], s["on"]) for s in later["stages"]] == [(1, "2026-06-25"), (2, "2026-07-10")]
+    assert later["stage_on"] == "2026-07-10"  # the current stage keeps its own day
+    refused = client.patch(url, headers=keys["editor"], json={"introduced_on": "2026-07-11", "name": "改名"})
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "introduced_on"
+    kept = client.get(url, headers=keys["viewer"]).get_json()
+    assert kept["introduced_on"] == "2026-06-25" and kept["name"] != "改名"
