@@ -238,20 +238,26 @@ def get_enterprise(uscc):
 @blp.response(200, EnterpriseReadSchema)
 def patch_enterprise(changes, uscc):
     """Change a market entity's fields (the region too, with the right to both counties)."""
+    who = principal()
     current = enterprises.get_enterprise(graph(), uscc)
-    auth.require_enterprise_write(principal(), current["region"])
+    auth.require_enterprise_write(who, current["region"])
     if "region" in changes:
-        auth.require_enterprise_write(principal(), changes["region"])
+        auth.require_enterprise_write(who, changes["region"])
     if "chain_nodes" in changes:  # linking into (or out of) a chain is a change to that chain
         _require_chain_nodes(graph(), sorted(set(changes["chain_nodes"]) ^ set(current["chain_nodes"])))
     reward_facts = [f for f in write_scope.REWARD_FACTS if f in changes]
-    if reward_facts:
-        counties = write_scope.introduction_counties(graph(), [uscc]).get(uscc, [])
-        auth.require_counties(principal(), counties,
-                              f"本企业作为引进项目的落地主体或投资方，其 {'、'.join(reward_facts)} 决定项目所在县的奖励核查")
+    why = f"本企业作为引进项目的落地主体或投资方，其 {'、'.join(reward_facts)} 决定项目所在县的奖励核查"
+    if reward_facts:  # refused before the body is validated; the write checks it again under the firm's lock
+        auth.require_counties(who, write_scope.introduction_counties(graph(), [uscc]).get(uscc, []), why)
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
-    return enterprises.patch_enterprise(graph(), policies(), uscc, changes)
+    try:
+        return enterprises.patch_enterprise(graph(), policies(), uscc, changes, None if who.is_admin else who.counties)
+    except write_scope.Reaches as reached:
+        for county in reached.home:  # moved to another county since it was read
+            auth.require_enterprise_write(who, county)
+        auth.require_counties(who, reached.checks, why)
+        raise
 
 
 @blp.route("/enterprises/<uscc:uscc>/partners", methods=["GET"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, LiteralString
 
-from chainmap import upkeep
+from chainmap import upkeep, write_scope
 from chainmap import uscc as uscc_rules
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
 from chainmap.graph import Graph, footprints
+from chainmap.graph.adapter import Clash
 from chainmap.graph import loading as q
 from chainmap.paging import Page, envelope
 from chainmap.policy import Policies
@@ -170,7 +171,11 @@ def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, A
         raise Conflict(f"市场主体已存在：{'、'.join(taken[:5]) or '本批中的某一家'}") from None
 
 
-def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[str, Any]) -> dict:
+def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[str, Any],
+                     counties: frozenset[str] | None = None) -> dict:
+    """Change a firm; for a caller who may write only `counties` (None: everywhere), the write is refused
+    (write_scope.Reaches, chainmap.write_scope.GUARD) when the firm, or a project whose check its changed facts
+    decide, lies in another county."""
     current = get_enterprise(graph, code)
     merged = {**current, **current["signals"], **changes, "uscc": code}
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
@@ -178,7 +183,11 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
     if "status" in changes and changes["status"] != current["status"] and "status_on" not in changes:
         merged["status_on"] = dt.date.today()  # a status change is dated, so past days keep their answer
     validate(graph, [merged], creating=False)
-    graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
-                change=Change("enterprise.patch", "enterprise", (code,)), keep=upkeep.kept_facts([code]),
-                **upkeep.key_arguments(policies.recommendation))
+    try:
+        graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
+                    change=Change("enterprise.patch", "enterprise", (code,)), keep=upkeep.kept_facts([code]),
+                    guard=None if counties is None else write_scope.GUARD, counties=sorted(counties or ()),
+                    **upkeep.key_arguments(policies.recommendation))
+    except Clash as clash:
+        raise write_scope.Reaches(clash.existing) from None
     return get_enterprise(graph, code)

@@ -52,13 +52,15 @@ REFS: LiteralString = (
     "RETURN e IS NOT NULL AS enterprise, c.county AS county, r IS NOT NULL AS origin, v IS NOT NULL AS investor, "
     "  [x IN $nodes WHERE NOT EXISTS { (c)-[:HAS_NODE]->(:ChainNode {id: x}) }] AS foreign_nodes"
 )
-# One open introduction per enterprise and cluster, kept by the write: it locks the enterprise, looks for an open
+# One open introduction per enterprise and cluster, kept by the write: it locks the enterprise (and the investor, so
+# a change to their reward facts is refused or seen: chainmap.write_scope.GUARD), looks for an open
 # (not terminated) introduction of it into the cluster and returns it as `clash` (the adapter rolls back), or
 # creates the project with its first stage change and the nodes it is to fill.
 CREATE: LiteralString = (
     "MATCH (e:Enterprise {uscc: $props.enterprise}), (c:Cluster {id: $props.cluster}) "
     "SET e.__lock = true REMOVE e.__lock "
-    "WITH e, c OPTIONAL MATCH (o:Introduction)-[:OF]->(e) WHERE (o)-[:INTO]->(c) AND o.stage IN $open "
+    "WITH e, c OPTIONAL MATCH (v:Enterprise {uscc: $props.investor}) SET v.__lock = true REMOVE v.__lock "
+    "WITH DISTINCT e, c OPTIONAL MATCH (o:Introduction)-[:OF]->(e) WHERE (o)-[:INTO]->(c) AND o.stage IN $open "
     "WITH e, c, head(collect(o {.id, .stage, introduced_on: toString(o.introduced_on)})) AS clash "
     "CALL (e, c, clash) { WITH e, c WHERE clash IS NULL "
     "  CREATE (i:Introduction {id: $id}) SET i += $props, i.stage_on = $props.introduced_on, i.stage_seq = 1, "
@@ -71,8 +73,11 @@ CREATE: LiteralString = (
 )
 # A moved introduction day moves the first stage it dated (and the current stage's day while that is the first), so
 # the history and the as-of reports follow; a day after a later stage's comes back as `clash`: rolled back.
+# A new investor is locked as at creation.
 PATCH: LiteralString = (
-    "MATCH (i:Introduction {id: $id})-[:INTO]->(c:Cluster) WITH i, c, i.introduced_on AS was SET i += $props "
+    "MATCH (i:Introduction {id: $id})-[:INTO]->(c:Cluster) "
+    "OPTIONAL MATCH (v:Enterprise {uscc: $props.investor}) SET v.__lock = true REMOVE v.__lock "
+    "WITH DISTINCT i, c, i.introduced_on AS was SET i += $props "
     "WITH i, c, was CALL (i, was) { WITH i, was WHERE i.introduced_on <> was "
     "  MATCH (i)-[:STAGE_CHANGE]->(first:StageChange {seq: 1}) WHERE first.on = was SET first.on = i.introduced_on "
     "  WITH i WHERE coalesce(i.stage_seq, 1) = 1 SET i.stage_on = i.introduced_on } "

@@ -39,7 +39,7 @@ def problems(code: str) -> list[str]:
     if not _WELL_FORMED.fullmatch(code):
         bad = sorted({ch for ch in code if ch not in _VALUE})
         if bad:
-            return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
+            return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z）"]
         return ["第 3-8 位须为六位行政区划代码"]
     found = []
     organisation = org_check_digit(code[8:16])

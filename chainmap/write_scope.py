@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from chainmap.errors import Forbidden
 from chainmap.graph import Graph
+from chainmap.vocab import HEBEI_LITERAL
 
 NODE_COUNTIES: LiteralString = (
     "UNWIND $ids AS id MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: id}) RETURN n.id AS id, c.county AS county"
@@ -25,6 +27,38 @@ INTRODUCTION_COUNTIES: LiteralString = (
 )
 # Fields of an enterprise that a 三(三)6 reward check reads (chainmap.reward_checks.FACTS and the partner rules).
 REWARD_FACTS = ("revenue_cny", "status", "entity_type", "group", "region")
+# The write guard (Graph.write's `guard`) of a change to firms, `$rows` as the loader writes them ({uscc, props}),
+# for a caller who may write `$counties`. Under each firm's write lock (a property set and removed holds it to
+# commit) it finds the counties the change reaches that the caller may not write: the firm's Hebei county, and, when
+# the row changes a reward fact, the counties whose introductions take the firm as the introduced entity or as the
+# investor. An introduction locks its firm and investor as it is created (chainmap.introductions), so a project
+# recorded at the same moment is either seen here or recorded after this change: never missed in between.
+GUARD: LiteralString = (
+    "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) SET e.__lock = true REMOVE e.__lock "
+    "WITH e, any(f IN ['region', 'status', 'entity_type', 'group'] WHERE coalesce(row.props[f], '') <> coalesce(e[f], '')) "
+    "  OR coalesce(row.props.revenue_years, []) <> coalesce(e.revenue_years, []) "
+    "  OR coalesce(row.props.revenue_values, []) <> coalesce(e.revenue_values, []) AS decides "
+    "CALL (e, decides) { WITH e WHERE e.region STARTS WITH " + HEBEI_LITERAL + " RETURN e.region AS county, 'home' AS part "
+    "  UNION WITH e, decides WHERE decides MATCH (e)<-[:OF]-(:Introduction)-[:INTO]->(c:Cluster) "
+    "    RETURN c.county AS county, 'checks' AS part "
+    "  UNION WITH e, decides WHERE decides MATCH (:Introduction {investor: e.uscc})-[:INTO]->(c:Cluster) "
+    "    RETURN c.county AS county, 'checks' AS part } "
+    "WITH part, collect(DISTINCT county) AS reached WITH part, [c IN reached WHERE NOT c IN $counties] AS outside "
+    "WHERE outside <> [] "
+    "WITH collect([part, outside]) AS pairs "
+    "RETURN CASE WHEN pairs = [] THEN null ELSE {home: [p IN pairs WHERE p[0] = 'home' | p[1]][0], "
+    "  checks: [p IN pairs WHERE p[0] = 'checks' | p[1]][0]} END AS clash"
+)
+
+
+class Reaches(Forbidden):
+    """GUARD refused a write: `home`, the firms' counties, and `checks`, the counties whose reward checks the changed
+    facts decide, that the caller may not write (the caller words the refusal: chainmap.auth)."""
+
+    def __init__(self, reached: dict[str, list[str] | None]) -> None:
+        super().__init__("该修改涉及本账号不能编辑的县")
+        self.home = sorted(reached.get("home") or [])
+        self.checks = sorted(reached.get("checks") or [])
 
 
 def chain_node_counties(graph: Graph, node_ids: list[str]) -> dict[str, str]:

@@ -108,25 +108,27 @@ class Graph:
         return self._run(query, params, RoutingControl.READ)
 
     def write(self, query: LiteralString, *, touches: LiteralString | None = None, change: Change | None = None,
-              keep: Keep | None = None, **params: Any) -> list[Row]:
+              keep: Keep | None = None, guard: LiteralString | None = None, **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
         `touches` is a footprint query over the same parameters returning one row with `keys`, the parts of the
         graph the write can change; it runs before and after the write, in its transaction. Without it a change
         renews 'graph'. `change` names what the write does for the audit trail: its entry is written in the same
-        transaction. `keep` keeps derived data in step in the same transaction (Keep).
+        transaction. `keep` keeps derived data in step in the same transaction (Keep). `guard` runs first, over the
+        same parameters: a row whose `clash` is not null refuses the write (Clash, nothing written), so a condition it
+        checks under the locks it takes cannot change before the write.
         """
-        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change, keep=keep)
+        return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change, keep=keep, guard=guard)
 
     def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
                       touches: LiteralString | None = None, keep: Callable[[Sequence[Row]], Keep] | None = None,
-                      **params: Any) -> int:
+                      guard: LiteralString | None = None, **params: Any) -> int:
         """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction (with `keep` of
-        the batch, see write())."""
+        the batch and the `guard`, see write())."""
         count = 0
         for batch in _chunks(rows, size):
             self._run(query, {**params, "rows": batch}, RoutingControl.WRITE, touches=touches,
-                      keep=keep(batch) if keep else None)
+                      keep=keep(batch) if keep else None, guard=guard)
             count += len(batch)
         return count
 
@@ -180,7 +182,8 @@ class Graph:
 
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None,
-             change: Change | None = None, keep: Keep | None = None) -> list[Row]:
+             change: Change | None = None, keep: Keep | None = None,
+             guard: LiteralString | None = None) -> list[Row]:
         write = routing == RoutingControl.WRITE
 
         def attempt() -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
@@ -194,7 +197,7 @@ class Graph:
                     result = session.run(neo4j.Query(query, timeout=self._timeout()), params)
                     return list(result), result.consume()
                 with session.begin_transaction(timeout=self._timeout()) as tx:
-                    records, summary = _write_work(tx, query, params, touches, change, keep)
+                    records, summary = _write_work(tx, query, params, touches, change, keep, guard)
                     tx.commit()
             return records, summary
 
@@ -253,7 +256,9 @@ def _translated() -> Iterator[None]:
 
 def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
                 touches: LiteralString | None, change: Change | None = None, keep: Keep | None = None,
-                ) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+                guard: LiteralString | None = None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    if guard is not None:
+        _refuse_clash(list(tx.run(guard, params)))
     audited = audit.audited(change)
     if keep is not None:
         keep.before(_runner(tx))
@@ -261,8 +266,7 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     before = _footprint(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
-    if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
-        raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction function: rolled back
+    _refuse_clash(records)
     summary = result.consume()
     if keep is not None:
         keep.after(_runner(tx))
@@ -277,6 +281,11 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
         elif keys:
             tx.run(BUMP, keys=keys).consume()
     return records, summary
+
+
+def _refuse_clash(records: list[neo4j.Record]) -> None:
+    if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
+        raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction: rolled back
 
 
 def _runner(tx: neo4j.Transaction) -> Run:

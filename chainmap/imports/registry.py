@@ -10,12 +10,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from chainmap import upkeep
-from chainmap.errors import Invalid
+from chainmap import upkeep, write_scope
+from chainmap.errors import Forbidden, Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
 from chainmap.graph import loading as loader_cypher
-from chainmap.imports import reference
+from chainmap.graph.adapter import Clash
+from chainmap.imports import reference, scope
 from chainmap.imports.profiles import choose
 from chainmap.imports.records import Problem, Record, RowReader, changes, combine
 from chainmap.imports.report import ImportReport, change_text
@@ -85,6 +86,12 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
             report.conflicts += [{"lines": "、".join(map(str, record.lines)), "key": record.key, "field": f,
                                   "kept": kept, "dropped": dropped} for f, kept, dropped in conflicts]
         records[record.key] = record
+    if options.counties is not None:  # an editor's rows that reach a firm another county answers for
+        held = existing(graph, [r.key for r in records.values() if not r.legacy], q.ENTERPRISES)
+        reach = write_scope.introduction_counties(graph, list(held))
+        for record, reason in scope.refused(held, reach, list(records.values()), options.counties, places.label):
+            report.rejected.append(rejected(Problem(record.line, reader.header("county"), reason, True)))
+            del records[record.key]
     if report.conflicts:
         report.messages.append("同一统一社会信用代码出现在多行：按核准日期（无则按行序）较新的一行逐字段采用有值的内容，冲突见“冲突”表")
     writing = not options.dry_run and (options.partial or not report.rejected)
@@ -101,7 +108,8 @@ def import_registry(graph: Graph, policies: Policies, data: bytes, name: str,
             if writing:
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(contextvars.copy_context().run, write, graph, policies, firms, legacy)
+                pending = writer.submit(contextvars.copy_context().run, write, graph, policies, firms, legacy,
+                                        options.counties)
         if pending is not None:
             pending.result()
     if writing:
@@ -210,18 +218,30 @@ def existing(graph: Graph, keys: list[str], query: LiteralString) -> dict[str, d
     return out
 
 
-def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy: list[dict[str, Any]]) -> None:
+def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy: list[dict[str, Any]],
+          counties: frozenset[str] | None = None) -> None:
     """Batched MERGE by USCC with the loader's statement (rank keys in step), then the chain nodes' stored facts.
     Every row was validated before the first batch; should the database fail between batches, re-running the same
-    file completes it (every write is a MERGE), as with the loader."""
+    file completes it (every write is a MERGE), as with the loader. An editor's batches (`counties`) are refused
+    whole when, under the firms' locks, a row turns out to reach another county (write_scope.GUARD): a firm moved
+    or introduced elsewhere since the rows were checked."""
     arguments = upkeep.key_arguments(policies.recommendation)
+    if counties is not None:
+        arguments |= {"guard": write_scope.GUARD, "counties": sorted(counties)}
     lean: list[dict[str, Any]] = []
     full: list[dict[str, Any]] = []
     for firm in firms:
         new = firm.pop("new")
         (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group") else full).append(firm)
-    graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts)
-    graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, **arguments)
+    try:
+        graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts,
+                            **{k: v for k, v in arguments.items() if k in ("guard", "counties")})
+        graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, **arguments)
+    except Clash as clash:
+        reached = write_scope.Reaches(clash.existing)
+        where = "、".join(sorted(set(reached.home + reached.checks)))
+        raise Forbidden(f"导入中途停止：有企业在核对之后迁往或被引进到本账号不能编辑的县（{where}），此前的批次已写入；"
+                        "请重新导入（试运行会指出这些行）") from None
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
 

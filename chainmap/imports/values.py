@@ -50,22 +50,11 @@ def is_empty(raw: str) -> bool:
 
 def credit_code(raw: str) -> str:
     """A USCC as written by hand or exported: spaces, lower case and full-width characters normalised, then checked
-    against GB 32100-2015 (both check characters: the organisation code's, GB 11714, and the code's own)."""
+    as every code is (chainmap.uscc.problems: GB 32100-2015, with the organisation code's GB 11714 check digit)."""
     code = compact(raw).upper()
-    if len(code) != 18:
-        raise ValueError(f"统一社会信用代码应为18位，实为{len(code)}位：{raw}")
-    bad = sorted({ch for ch in code if ch not in uscc_rules.ALPHABET})
-    if bad:
-        raise ValueError(f"统一社会信用代码含不允许的字符 {''.join(bad)}（不使用I、O、S、V、Z）：{raw}")
-    if not code[2:8].isdigit():
-        raise ValueError(f"统一社会信用代码第3至8位应为登记机关行政区划码：{raw}")
-    organisation = uscc_rules.org_check_digit(code[8:16])
-    if code[16] != organisation:
-        raise ValueError(f"统一社会信用代码校验位错误：第17位（组织机构代码校验码）为{code[16]}，"
-                         f"按GB 11714应为{organisation}")
-    expected = uscc_rules.check_character(code[:17])
-    if code[17] != expected:
-        raise ValueError(f"统一社会信用代码校验位错误：第18位为{code[17]}，按校验码规则（GB 32100）应为{expected}")
+    found = uscc_rules.problems(code)
+    if found:
+        raise ValueError(f"统一社会信用代码有误：{'；'.join(found)}（原文：{raw}）")
     return code
 
 

@@ -147,3 +147,43 @@ def test_what_a_key_may_import(client, keys, caller, may, counties):
     titles = {p["name"]: p["title"] for p in access["profiles"]}
     assert titles["above-scale-revenue"].startswith("规上企业名单") and titles["partners-survey"] == "协作配套调查表"
     assert client.get("/api/v1/imports").status_code == 401
+
+
+def test_rows_that_reach_another_countys_firm_or_check_are_refused(client, keys, graph):
+    """A row may not move a firm out of another county, nor change the reward facts of a firm whose project another
+    county introduced (PATCH's rule, issue 14): refused with the reason, the rest imported; the firms unchanged."""
+    # a firm whose code was issued in 清河 but which moved to 安平: its code agrees with a 清河 row, its county does not
+    anping, beijing = uscc.compose("9", "1", "130534", "T7C00004"), uscc.compose("9", "1", "110108", "T7C00005")
+    assert client.post("/api/v1/enterprises", headers=keys["other_editor"], json={
+        "uscc": anping, "name": "安平县迁移测试丝网有限公司", "entity_type": "company", "region": "131125"}).status_code == 201
+    assert client.post("/api/v1/enterprises", headers=keys["editor"], json={
+        "uscc": beijing, "name": "北京引进导入测试有限公司", "entity_type": "company", "region": "110108",
+        "registered_on": "2015-05-05", "revenue_cny": {"2024": 40_000_000}}).status_code == 201
+    assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": beijing, "cluster": "anping-wire-mesh", "origin_region": "110108",
+        "introduced_on": "2024-03-01"}).status_code == 201
+    header = [*HEADER, "2024年营业收入（万元）"]
+    bj_row = [beijing, "北京引进导入测试有限公司", "有限责任公司", "存续", "2015-05-05", "1000万元", "",
+              "北京市海淀区中关村大街1号", "毛织造加工"]
+    rows = [[anping, "安平县迁移测试丝网有限公司", "有限责任公司", "存续", "2020-02-02", "100万元", "清河县", "", "毛织造加工", ""],
+            [*bj_row, "9000"]]
+    report = upload(client, keys["editor"], data=files.csv_bytes(header, rows, "utf-8-sig"), dry_run=False,
+                    partial=True).get_json()
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert "登记在衡水市安平县" in reasons[2] and "安平县（131125）招商引进项目" in reasons[3], reasons
+    assert not report["updated"] and not report["created"]
+    stored = client.get(f"/api/v1/enterprises/{anping}", headers=keys["viewer"]).get_json()
+    assert stored["region"] == "131125"
+    assert client.get(f"/api/v1/enterprises/{beijing}", headers=keys["viewer"]).get_json()["revenue_cny"] == {
+        "2024": 40_000_000}
+    # the same firm's other fields are the editor's to import, and 安平's editor may import its revenue
+    same_revenue = upload(client, keys["editor"], data=files.csv_bytes(header, [[*bj_row, "4000"]], "utf-8-sig"),
+                          dry_run=False).get_json()
+    assert same_revenue["written"] and [r["key"] for r in same_revenue["updated"]] == [beijing], same_revenue
+    theirs = upload(client, keys["other_editor"], data=files.csv_bytes(header, [[*bj_row, "9000"]], "utf-8-sig"),
+                    dry_run=False).get_json()
+    assert theirs["written"] and not theirs["rejected"], theirs
+    assert client.get(f"/api/v1/enterprises/{beijing}", headers=keys["viewer"]).get_json()["revenue_cny"] == {
+        "2024": 90_000_000}
+    graph.write("UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) OPTIONAL MATCH (e)<-[:OF]-(i:Introduction) "
+                "DETACH DELETE e, i", keys=[anping, beijing])

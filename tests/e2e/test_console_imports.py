@@ -105,7 +105,7 @@ def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_pa
     assert shown["created"] == 2 and shown["updated"] == 0 and shown["unchanged"] == 0 and shown["rejected"] >= 1
     refused = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
                for tr in driver.find_elements(By.CSS_SELECTOR, "#import-rejected tbody tr")]
-    assert ["4", "统一社会信用代码"] == refused[0][:2] and "校验位错误" in refused[0][2]
+    assert ["4", "统一社会信用代码"] == refused[0][:2] and "校验码为" in refused[0][2]
     assert "“企业登记信息导出（所属行业单列）”" in driver.find_element(By.ID, "import-report").text  # not its code
     assert counts(graph) == before
     # a refused row keeps the whole file out, so 确认导入 waits for a fixed file or 只导入无误的行

@@ -49,7 +49,7 @@ def test_dry_run_reports_every_trap_and_writes_nothing(clean):
     assert report.encoding == "UTF-8（带BOM）"
     assert (report.rows_read, report.empty_rows) == (9, 1)
     rejected = {(r["line"], r["field"]): r for r in report.rejected}
-    assert "校验位错误" in rejected[(4, "统一社会信用代码")]["reason"] and rejected[(4, "统一社会信用代码")]["fatal"]
+    assert "校验码为" in rejected[(4, "统一社会信用代码")]["reason"] and rejected[(4, "统一社会信用代码")]["fatal"]
     unmatched = rejected[(9, "所属行业")]
     assert files.NO_MATCH in unmatched["reason"] and "最接近" in unmatched["reason"] and not unmatched["fatal"]
     assert len(report.rejected) == 2

@@ -22,13 +22,13 @@ def test_credit_codes_are_normalised(raw):
 
 def test_a_wrong_organisation_check_digit_is_named():
     body = VALID[:16] + ("0" if VALID[16] != "0" else "1")
-    with pytest.raises(ValueError, match="第17位（组织机构代码校验码）"):
+    with pytest.raises(ValueError, match="第 17 位（组织机构代码的校验码）"):
         parse.credit_code(body + uscc.check_character(body))
 
 
 def test_a_wrong_check_character_is_named():
     bad = VALID[:17] + ("0" if VALID[17] != "0" else "1")
-    with pytest.raises(ValueError, match="校验位错误"):
+    with pytest.raises(ValueError, match=f"校验码为 {bad[17]}，应为 {VALID[17]}"):
         parse.credit_code(bad)
 
 

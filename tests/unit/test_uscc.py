@@ -16,8 +16,8 @@ def test_standard_sample_is_valid():
 @pytest.mark.parametrize("code, reason", [
     ("91350100M000100Y4", "须为 18 位"),
     ("91350100M000100Y44", "校验码为 4，应为 3"),
-    ("91350100M000100I43", "含有统一社会信用代码不允许的字符：I"),
-    ("9135O100M000100Y43", "含有统一社会信用代码不允许的字符：O"),
+    ("91350100M000100I43", "含有统一社会信用代码不允许的字符：I（不使用 I、O、S、V、Z）"),
+    ("9135O100M000100Y43", "含有统一社会信用代码不允许的字符：O（不使用 I、O、S、V、Z）"),
     ("913A0100M000100Y43", "第 3-8 位须为六位行政区划代码"),
 ])
 def test_invalid_codes_say_why(code, reason):
@@ -60,7 +60,7 @@ def _problems_by_the_letter(code: str) -> list[str]:
         return ["须为 18 位"]
     bad = sorted({ch for ch in code if ch not in ORG_ALPHABET})
     if bad:
-        return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}"]
+        return [f"含有统一社会信用代码不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z）"]
     if not all(ch in "0123456789" for ch in code[2:8]):
         return ["第 3-8 位须为六位行政区划代码"]
     found = []

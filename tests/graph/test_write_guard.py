@@ -1,0 +1,116 @@
+"""The counties a firm write reaches are checked inside the write, under the firm's lock (chainmap.write_scope.GUARD):
+a project recorded at the same moment is either seen by the check or recorded after the change, never in between."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+
+from chainmap import enterprises, introductions, project_rules, uscc, write_scope
+from tests.conftest import POLICIES, counts, reset_seeded
+
+QINGHE, ANPING = frozenset({"130534"}), frozenset({"131125"})
+DAY = dt.date(2024, 3, 1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def firm(graph, code: str, region: str, name: str) -> str:
+    enterprises.create_enterprises(graph, POLICIES, [{
+        "uscc": code, "name": name, "entity_type": "company", "region": region, "revenue_cny": {2024: 40_000_000},
+        "industry_codes": [], "chain_nodes": [], "status": "active"}])
+    return code
+
+
+def revenue(graph, code: str) -> dict:
+    return enterprises.get_enterprise(graph, code)["revenue_cny"]
+
+
+def test_a_firm_in_another_county_is_refused_by_the_write_itself(graph):
+    code = firm(graph, uscc.compose("9", "1", "131125", "G0000001"), "131125", "安平守卫测试有限公司")
+    before = counts(graph)
+    with pytest.raises(write_scope.Reaches) as refused:
+        enterprises.patch_enterprise(graph, POLICIES, code, {"products": "钢丝网"}, QINGHE)
+    assert refused.value.home == ["131125"] and refused.value.checks == []
+    assert counts(graph) == before and enterprises.get_enterprise(graph, code)["products"] is None
+    assert enterprises.patch_enterprise(graph, POLICIES, code, {"products": "钢丝网"}, ANPING)["products"] == "钢丝网"
+    # a caller without a county list (an admin) is not guarded
+    assert enterprises.patch_enterprise(graph, POLICIES, code, {"products": "钢板网"}, None)["products"] == "钢板网"
+
+
+def test_an_unchanged_reward_fact_does_not_need_the_introducing_county(graph):
+    code = firm(graph, uscc.compose("9", "1", "110108", "G0000002"), "110108", "北京守卫测试有限公司")
+    introductions.create_introduction(graph, {"enterprise": code, "cluster": "anping-wire-mesh",
+                                              "origin_region": "110108", "introduced_on": DAY,
+                                              "stage": "signed"}, by={"id": "t", "label": "测试"})
+    same = {"revenue_cny": {2024: 40_000_000}, "products": "滤网"}  # the figure as stored: it decides nothing new
+    assert enterprises.patch_enterprise(graph, POLICIES, code, same, QINGHE)["products"] == "滤网"
+    with pytest.raises(write_scope.Reaches) as refused:
+        enterprises.patch_enterprise(graph, POLICIES, code, {"revenue_cny": {2024: 60_000_000}}, QINGHE)
+    assert refused.value.checks == ["131125"] and refused.value.home == []
+    assert revenue(graph, code) == {"2024": 40_000_000}
+
+
+@pytest.mark.parametrize("as_investor", [False, True], ids=["introduced firm", "investor"])
+def test_a_project_recorded_at_the_same_moment_is_seen_by_the_check(graph, as_investor):
+    """The introduction is written in a transaction held open; the firm's change waits for it (the introduction
+    locked the firm) and then finds the project and refuses. Without the locks the change would be written before
+    the project is committed and the check would read no project."""
+    n = 3 + as_investor
+    beijing = firm(graph, uscc.compose("9", "1", "110108", f"G000000{n}"), "110108", f"北京并发测试{n}有限公司")
+    if as_investor:
+        local = firm(graph, uscc.compose("9", "1", "131125", "G0000005"), "131125", "安平并发测试项目有限公司")
+        props = {"enterprise": local, "investor": beijing}
+    else:
+        props = {"enterprise": beijing, "investor": None}
+    props |= {"cluster": "anping-wire-mesh", "origin_region": "110108", "introduced_on": DAY,
+              "stage": "signed"}
+    outcome: dict[str, object] = {}
+
+    def change() -> None:
+        try:
+            enterprises.patch_enterprise(graph, POLICIES, beijing, {"revenue_cny": {2024: 90_000_000}}, QINGHE)
+            outcome["result"] = "written"
+        except write_scope.Reaches as exc:
+            outcome["result"] = exc.checks
+
+    with graph.driver.session(database=graph.database) as session:
+        tx = session.begin_transaction()
+        tx.run(introductions.CREATE, id=f"intro-guard-{n}", props=props, nodes=[], open=list(project_rules.OPEN_STAGES),
+               by={"id": "t", "label": "测试"}).consume()
+        worker = threading.Thread(target=change)
+        worker.start()
+        time.sleep(1.5)
+        waited = worker.is_alive()
+        tx.commit()
+    worker.join(timeout=60)
+    assert waited, "the change did not wait for the project being recorded"
+    assert outcome["result"] == ["131125"]
+    assert revenue(graph, beijing) == {"2024": 40_000_000}
+
+
+def test_an_import_batch_that_reaches_another_county_is_refused_whole(graph):
+    """The import's batches carry the guard too: a row that passed the import's own check (here: none ran) but whose
+    firm lies in another county refuses its batch, and nothing of it is written."""
+    from chainmap.errors import Forbidden
+    from chainmap.imports import registry
+
+    moved = firm(graph, uscc.compose("9", "1", "130534", "G0000006"), "131125", "迁入安平守卫测试有限公司")
+    own = uscc.compose("9", "1", "130534", "G0000007")
+    rows = [{"uscc": code, "chain_nodes": [], "evidence": "测试", "new": code == own,
+             "props": {"name": name, "entity_type": "company", "region": "130534", "status": "active",
+                       "industry_codes": [], "revenue_years": [], "revenue_values": []}}
+            for code, name in ((own, "清河守卫测试有限公司"), (moved, "迁入安平守卫测试有限公司"))]
+    before = counts(graph)
+    with pytest.raises(Forbidden, match="131125"):
+        registry.write(graph, POLICIES, rows[1:], [], QINGHE)
+    assert enterprises.get_enterprise(graph, moved)["region"] == "131125" and counts(graph) == before
+    registry.write(graph, POLICIES, rows[:1], [], QINGHE)  # the editor's own new firm goes through
+    assert enterprises.get_enterprise(graph, own)["region"] == "130534"
