@@ -10,6 +10,7 @@ unchanged.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from flask import Flask, request
@@ -41,7 +42,7 @@ class _Object(dict):
 
 def _object(pairs: list[tuple[str, Any]]) -> _Object:
     made = _Object(pairs)
-    made.repeated = [] if len(made) == len(pairs) else sorted({k for k, _ in pairs if sum(1 for x, _ in pairs if x == k) > 1})
+    made.repeated = [] if len(made) == len(pairs) else sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
     return made
 
 

@@ -5,6 +5,9 @@
    never to refuse), alternating rounds, p50 and requests/s of each, and the ratio.
 2. The audit trail per write: the same cluster PATCH through the domain function with an actor acting (entry
    written in the transaction) and without (no entry), alternating; p50 of each and the difference.
+3. The body guard (api/bodies.py) on the largest JSON body the app accepts being a flat object of many keys: parse
+   time with one key given twice (refused, naming it) against the same body without the repeat, and against plain
+   json.loads. Needs no server.
 
 Runs against the Neo4j of the environment (the dev instance by default; CHAINMAP_NEO4J_HOME/NEO4J_BOLT_PORT for
 another). It patches one cluster's `source` field back and forth and leaves audit entries tagged `bench`.
@@ -15,6 +18,7 @@ another). It patches one cluster's `source` field back and forth and leaves audi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -29,7 +33,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api import bodies  # noqa: E402
 from chainmap import audit, clusters  # noqa: E402
+from chainmap.errors import Invalid  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles, start_gunicorn  # noqa: E402
@@ -142,13 +148,43 @@ def audit_cost(writes: int) -> None:
           "goal <= 1 ms)")
 
 
+def body_guard_cost(keys: int) -> None:
+    """A repeated key is found in one pass over the pairs (before: a count per pair, quadratic in the keys)."""
+    plain = json.dumps({f"k{i}": i for i in range(keys)})
+    repeated = plain[:-1] + ', "k1": 0}'
+
+    def best(run) -> float:
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - began)
+        return min(times)
+
+    def refused() -> None:
+        try:
+            bodies.check_body(repeated.encode())
+        except Invalid:
+            return
+        raise AssertionError("the repeated key was not refused")
+
+    base = best(lambda: json.loads(plain))
+    clean = best(lambda: bodies.check_body(plain.encode()))
+    twice = best(refused)
+    print(f"body guard on a flat object of {keys:,} keys ({len(repeated) / 2**20:.2f} MiB; best of 5):")
+    print(f"  json.loads {base * 1000:.1f} ms; guard, no repeat {clean * 1000:.1f} ms (x{clean / base:.1f}); "
+          f"guard, one key twice {twice * 1000:.1f} ms (x{twice / base:.1f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--writes", type=int, default=400)
+    parser.add_argument("--keys", type=int, default=200_000, help="keys of the flat object for the body guard")
     args = parser.parse_args()
+    body_guard_cost(args.keys)
     limiter_cost_in_process(args.requests)
     limiter_cost(args.requests, args.concurrency, args.rounds)
     audit_cost(args.writes)
