@@ -46,6 +46,9 @@ else:
 
 
 def post_worker_init(worker):
+    from api import server_errors
+
+    server_errors.install()  # gunicorn's own 400/414/431 answers as problem+json in Chinese
     # What the worker holds from here on (modules, the app, the driver's lookup tables: one list of 65,536 items) is
     # never garbage: frozen, Python's cyclic collector no longer walks it on each full pass in the middle of requests.
     gc.freeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -104,3 +105,31 @@ def test_twenty_slow_header_clients_do_not_stall_health(graph, tmp_path):
             thread.join()
             for sock in slow:
                 sock.close()
+
+
+@pytest.mark.parametrize("case", ["long request line", "too many headers", "huge header", "not http"])
+def test_what_gunicorn_refuses_by_itself_is_a_chinese_problem(server, case):
+    """Requests gunicorn refuses before the app runs (its limits and its parser) get problem+json in Chinese too,
+    without the request echoed back (gunicorn's own answer is English HTML quoting the offending line)."""
+    host, port = server.removeprefix("http://").split(":")
+    marker = "ECHO" + "x" * 20
+    request = {
+        "long request line": f"GET /api/v1/clusters?q={marker}{'y' * 5000} HTTP/1.1\r\nHost: a\r\n\r\n",
+        "too many headers": "GET /api/v1/ HTTP/1.1\r\nHost: a\r\n" + "".join(f"X-{i}: {marker}\r\n" for i in range(120))
+                            + "\r\n",
+        "huge header": f"GET /api/v1/ HTTP/1.1\r\nHost: a\r\nX-Big: {marker}{'z' * 9000}\r\n\r\n",
+        "not http": f"{marker} / NOT-HTTP\r\n\r\n",
+    }[case]
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request.encode("ascii"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, content = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert status == {"long request line": 414, "too many headers": 431, "huge header": 431, "not http": 400}[case]
+    assert b"Content-Type: application/problem+json" in head and b"nosniff" in head
+    problem = json.loads(content.decode("utf-8"))
+    assert problem["status"] == status and re.search(r"[\u4e00-\u9fff]", problem["title"] + problem["detail"])
+    assert not re.search(r"\b[a-z]{4,}\b", problem["detail"]), problem  # no English words
+    assert marker.encode() not in answer
