@@ -51,21 +51,27 @@ DELETE_EDGE: LiteralString = (
 # Marks keep a dated, append-only history (MarkChange) so the chain can be read as of a past day
 # (chainmap.gaps.as_of). The node is locked first; a mark it carried from before the history existed (seeded, or set
 # by an older version) is recorded first as a migrated entry, dated by when it was set (undated: since always). The
-# node's current mark follows the latest entry by date, so a backdated mark goes into the history only.
+# node's current mark follows the latest entry by date, so a backdated mark goes into the history only. The same
+# mark again (mark, reason, author and day of the latest entry: a form sent twice) comes back as `clash` and is
+# rolled back: nothing is recorded, not even in the audit trail.
 SET_MARK: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
     "SET n.__lock = true REMOVE n.__lock "
     "WITH n CALL (n) { WITH n WHERE n.mark IS NOT NULL AND NOT EXISTS { (n)-[:MARK_CHANGE]->() } "
     "  CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: n.mark, reason: n.mark_reason, by: n.mark_by, "
     "    on: CASE WHEN n.mark_at IS NULL THEN null ELSE date(n.mark_at) END, at: n.mark_at, migrated: true}) } "
-    "WITH n, COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m.on } AS days "
-    "WITH n, all(d IN days WHERE d IS NULL OR d <= $on) AS latest "
+    "WITH n, COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m.on } AS days, "
+    "  COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m ORDER BY coalesce(m.on, date('1900-01-01')) DESC, "
+    "    coalesce(m.at, datetime('1900-01-01T00:00Z')) DESC LIMIT 1 }[0] AS last "
+    "WITH n, all(d IN days WHERE d IS NULL OR d <= $on) AS latest, coalesce(last.on = $on "
+    "  AND coalesce(last.mark, '') = coalesce($mark, '') AND last.reason = $reason AND last.by = $by, false) AS again "
+    "CALL (n, latest, again) { WITH n, latest WHERE NOT again "
     "CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: $mark, reason: $reason, by: $by, on: $on, at: datetime(), "
     "  migrated: false}) "
     "FOREACH (_ IN CASE WHEN latest THEN [1] ELSE [] END | "
     "  SET n.mark = $mark, n.mark_reason = $reason, n.mark_by = $by, n.mark_at = datetime(), n.mark_source = null, "
-    "    n.mark_source_title = null, n.mark_source_date = null) "
-    "RETURN n.id AS id"
+    "    n.mark_source_title = null, n.mark_source_date = null) } "
+    "RETURN n.id AS id, CASE WHEN again THEN 'again' END AS clash"
 )
 
 
@@ -148,8 +154,11 @@ def set_mark(graph: Graph, cluster_id: str, key: str, mark: str, reason: str, by
     on = on or dt.date.today()
     if on > dt.date.today():
         raise Invalid("on: 日期不能晚于今天", errors=[{"field": "on", "reason": "日期不能晚于今天"}])
-    rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
-                       mark=None if mark == "none" else mark, reason=reason, by=by, on=on,
-                       change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
+    try:
+        rows = graph.write(SET_MARK, cluster=cluster_id, id=node_id(cluster_id, key),
+                           mark=None if mark == "none" else mark, reason=reason, by=by, on=on,
+                           change=Change("chain_node.mark", "chain_node", (node_id(cluster_id, key),)))
+    except Clash:
+        return  # the node already says so, as of that day, by that author
     if not rows:
         raise NotFound(f"产业集群 {cluster_id} 没有环节 {key}")

@@ -168,3 +168,20 @@ def test_command_line_writes_are_recorded_under_the_operator(client, graph, keys
     assert imported.exit_code == 0, imported.output
     entry = history(client, keys, object=hashlib.sha256(sheet.read_bytes()).hexdigest())["items"][0]
     assert entry["actor"] == trail[0]["actor"] and entry["operation"] == "import.registry"
+
+
+def test_the_same_mark_sent_twice_is_recorded_once(client, graph, officer):
+    """A form sent twice (same mark, reason and day, same key) adds nothing; a changed reason, or going back to the
+    earlier mark the same day, is a new entry (the current mark follows the latest one)."""
+    headers, _ = officer
+    url = "/api/v1/clusters/qinghe-cashmere/nodes/weaving/mark"
+    history_of = ("MATCH (:ChainNode {id: 'qinghe-cashmere.weaving'})-[:MARK_CHANGE]->(m) WHERE NOT m.migrated "
+                  "RETURN count(m) AS n")
+    marks, entries = graph.read(history_of)[0]["n"], graph.read(ENTRIES)[0]["n"]
+    sent = [("bottleneck", "本地织造产能集中在少数几家"), ("bottleneck", "本地织造产能集中在少数几家"),
+            ("bottleneck", "织造依赖两家企业"), ("bottleneck", "本地织造产能集中在少数几家")]
+    for mark, reason in sent:
+        assert client.put(url, headers=headers, json={"mark": mark, "reason": reason}).status_code == 204
+    assert graph.read(history_of)[0]["n"] == marks + 3 and graph.read(ENTRIES)[0]["n"] == entries + 3
+    node = graph.read("MATCH (n:ChainNode {id: 'qinghe-cashmere.weaving'}) RETURN n.mark_reason AS r")[0]
+    assert node["r"] == "本地织造产能集中在少数几家"
