@@ -252,7 +252,8 @@ def patch_enterprise(changes, uscc):
     if "revenue_cny" in changes:
         changes["revenue_cny"] = {int(y): v for y, v in changes["revenue_cny"].items()}
     try:
-        return enterprises.patch_enterprise(graph(), policies(), uscc, changes, None if who.is_admin else who.counties)
+        return enterprises.patch_enterprise(graph(), policies(), uscc, changes, None if who.is_admin else who.counties,
+                                            current)
     except write_scope.Reaches as reached:
         for county in reached.home:  # moved to another county since it was read
             auth.require_enterprise_write(who, county)

@@ -4,6 +4,7 @@ stage history and follow-up notes."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 import marshmallow as ma
 from flask_smorest import Blueprint
@@ -13,7 +14,7 @@ from api.context import graph
 from api.params import ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
 from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text
 from api.security import principal
-from chainmap import auth, introductions, project_history
+from chainmap import auth, introductions, project_history, write_scope
 from chainmap.paging import Page
 from chainmap.vocab import INTRODUCTION_STAGE_NAMES, INTRODUCTION_STAGES
 
@@ -168,8 +169,12 @@ def create_introduction(data):
     """Record a project (an enterprise introduced into a cluster); its first stage is dated by introduced_on."""
     county = introductions.check_refs(graph(), data["enterprise"], data["cluster"], data["origin_region"],
                                       data.get("investor"), data.get("nodes"))
-    auth.require_write(principal(), county)
-    return introductions.create_introduction(graph(), data, _by())
+    who = principal()
+    auth.require_write(who, county)
+    try:
+        return introductions.create_introduction(graph(), data, _by(), None if who.is_admin else who.counties)
+    except write_scope.Reaches as reached:
+        _refuse_firms(who, reached)
 
 
 @blp.route("/introductions/<slug:intro_id>", methods=["GET"])
@@ -190,7 +195,18 @@ def patch_introduction(changes, intro_id):
         introductions.check_refs(graph(), current["enterprise"], current["cluster"],
                                  changes.get("origin_region", current["origin_region"]), changes.get("investor"),
                                  changes.get("nodes"))
-    return introductions.patch_introduction(graph(), current, changes, _by())
+    who = principal()
+    try:
+        return introductions.patch_introduction(graph(), current, changes, _by(), None if who.is_admin else who.counties)
+    except write_scope.Reaches as reached:
+        _refuse_firms(who, reached)
+
+
+def _refuse_firms(who, reached: write_scope.Reaches) -> NoReturn:
+    """A Hebei firm the project names (as the enterprise or the investor) is in a county the key may not write: the
+    project would hold that county's firm's reward facts (chainmap.write_scope)."""
+    auth.require_counties(who, reached.home, "引进项目所涉企业（落地主体或投资方）登记在其他县，须由该县或管理员录入")
+    raise reached
 
 
 @blp.route("/introductions/<slug:intro_id>/stages", methods=["POST"])

@@ -38,10 +38,13 @@ NO_CONTROL_CHARACTERS = NoHiddenCharacters()
 
 
 class TextField(ma.fields.String):
-    """Free text (names, reasons, evidence): stored in Unicode NFC, so one name has one spelling."""
+    """Free text (names, reasons, evidence): stored in Unicode NFC, so one name has one spelling; text of spaces
+    only (full-width ones too) is no name, reason or note."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if text and not text.strip():
+            raise ma.ValidationError("不能只有空白字符")
         return unicodedata.normalize("NFC", text)
 
 

@@ -60,8 +60,16 @@ CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: ke
 # Conflict), so two requests can never both create, nor the second silently overwrite the first.
 # recorded_on: when the firm entered the graph, the start of its life in as-of answers when no registration date is
 # known (chainmap.gaps.as_of).
-CLAIM: LiteralString = (
-    "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc, recorded_on: date()}) WITH count(*) AS claimed "
+# A PATCH writes the whole firm as it was read with the request's changes applied: each field it does not change
+# (`$kept`) and, unless it changes them, the chain links must still be as read, checked under the firm's lock, or a
+# change made in between (another officer saving at the same moment) would be undone without a word.
+UNCHANGED: LiteralString = (
+    "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) SET e.__lock = true REMOVE e.__lock "
+    "WITH e, row, [k IN $kept WHERE NOT coalesce(e[k] = row.props[k], e[k] IS NULL AND row.props[k] IS NULL)] AS moved, "
+    "  COLLECT { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id } AS nodes "
+    "WITH moved + CASE WHEN $nodes_kept AND (size(nodes) <> size(row.chain_nodes) "
+    "  OR any(x IN nodes WHERE NOT x IN row.chain_nodes)) THEN ['chain_nodes'] ELSE [] END AS moved "
+    "RETURN CASE WHEN moved = [] THEN null ELSE {changed: moved} END AS clash"
 )
 
 
@@ -163,7 +171,7 @@ def _write_row(e: dict[str, Any]) -> dict[str, Any]:
 def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, Any]]) -> None:
     validate(graph, items, creating=True)
     try:
-        graph.write(CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
+        graph.write(q.CLAIM + q.ENTERPRISES, rows=[_write_row(e) for e in items], touches=footprints.ENTERPRISE_ROWS,
                     change=Change("enterprise.create", "enterprise", tuple(e["uscc"] for e in items)),
                     keep=upkeep.kept_facts([e["uscc"] for e in items]), **upkeep.key_arguments(policies.recommendation))
     except Conflict:
@@ -172,22 +180,31 @@ def create_enterprises(graph: Graph, policies: Policies, items: list[dict[str, A
 
 
 def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[str, Any],
-                     counties: frozenset[str] | None = None) -> dict:
-    """Change a firm; for a caller who may write only `counties` (None: everywhere), the write is refused
-    (write_scope.Reaches, chainmap.write_scope.GUARD) when the firm, or a project whose check its changed facts
-    decide, lies in another county."""
-    current = get_enterprise(graph, code)
+                     counties: frozenset[str] | None = None, current: dict[str, Any] | None = None) -> dict:
+    """Change a firm (`current`: as the caller read it and checked its rights on). For a caller who may write only
+    `counties` (None: everywhere) the write is refused (write_scope.Reaches, chainmap.write_scope.GUARD) when the
+    firm, or a project whose check its changed facts decide, lies in another county; and for anyone (Conflict)
+    when the firm changed since it was read."""
+    current = current or get_enterprise(graph, code)
     merged = {**current, **current["signals"], **changes, "uscc": code}
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
     if "status" in changes and changes["status"] != current["status"] and "status_on" not in changes:
         merged["status_on"] = dt.date.today()  # a status change is dated, so past days keep their answer
     validate(graph, [merged], creating=False)
+    row = _write_row(merged)
+    changed = {*changes, "status_on"} if merged.get("status_on") != current.get("status_on") else set(changes)
+    if "revenue_cny" in changed:
+        changed |= {"revenue_years", "revenue_values"}
+    guards = (UNCHANGED,) if counties is None else (UNCHANGED, write_scope.GUARD)
     try:
-        graph.write(q.ENTERPRISES, rows=[_write_row(merged)], touches=footprints.ENTERPRISE_ROWS,
+        graph.write(q.ENTERPRISES, rows=[row], touches=footprints.ENTERPRISE_ROWS,
                     change=Change("enterprise.patch", "enterprise", (code,)), keep=upkeep.kept_facts([code]),
-                    guard=None if counties is None else write_scope.GUARD, counties=sorted(counties or ()),
-                    **upkeep.key_arguments(policies.recommendation))
+                    guard=guards, counties=sorted(counties or ()), kept=sorted(set(row["props"]) - changed),
+                    nodes_kept="chain_nodes" not in changes, **upkeep.key_arguments(policies.recommendation))
     except Clash as clash:
+        if "changed" in clash.existing:
+            fields = "、".join(sorted({"revenue_cny" if f.startswith("revenue_") else f for f in clash.existing["changed"]}))
+            raise Conflict(f"该市场主体在读取之后已被修改（{fields}），可能有人同时提交；请重新读取后再修改") from None
         raise write_scope.Reaches(clash.existing) from None
     return get_enterprise(graph, code)

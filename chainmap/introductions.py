@@ -8,7 +8,7 @@ import datetime as dt
 import secrets
 from typing import Any, LiteralString
 
-from chainmap import project_history, project_rules
+from chainmap import project_history, project_rules, write_scope
 from chainmap import places
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Invalid, NotFound
@@ -143,7 +143,10 @@ def check_refs(graph: Graph, enterprise: str, cluster: str, origin: str, investo
     return str(row["county"])
 
 
-def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) -> dict:
+def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str],
+                        counties: frozenset[str] | None = None) -> dict:
+    """Record a project; for a caller who may write only `counties` (None: everywhere), a Hebei enterprise or investor
+    of another county refuses it (write_scope.Reaches)."""
     intro_id = data.get("id") or f"intro-{secrets.token_hex(6)}"
     props = {k: data.get(k) for k in ("enterprise", "cluster", "origin_region", "introduced_on", "stage", "investor",
                                       *FIELDS)}
@@ -157,17 +160,21 @@ def create_introduction(graph: Graph, data: dict[str, Any], by: dict[str, str]) 
     try:
         graph.write(CREATE, id=intro_id, props=props, nodes=data.get("nodes") or [], by=by,
                     open=list(project_rules.OPEN_STAGES), touches=footprints.INTRODUCTION,
-                    change=Change("introduction.create", "introduction", (intro_id,), before_from="none"))
+                    change=Change("introduction.create", "introduction", (intro_id,), before_from="none"),
+                    guard=None if counties is None else write_scope.INTRODUCTION_GUARD, counties=sorted(counties or ()))
     except Clash as clash:
         old = clash.existing
+        if "home" in old:
+            raise write_scope.Reaches(old) from None
         raise Conflict(f"与进行中的招商引进项目 {old['id']} 冲突：{props['enterprise']} 引进到 "
                        f"{props['cluster']}（阶段 {old['stage']}，引进日期 {old['introduced_on']}）") from None
     return get_introduction(graph, intro_id)
 
 
-def patch_introduction(graph: Graph, current: dict[str, Any], changes: dict[str, Any], by: dict[str, str]) -> dict:
+def patch_introduction(graph: Graph, current: dict[str, Any], changes: dict[str, Any], by: dict[str, str],
+                       counties: frozenset[str] | None = None) -> dict:
     """Change a project's fields (`current`: the project as read); a `stage` here is a stage change dated today
-    (POST …/stages takes a date)."""
+    (POST …/stages takes a date). A new investor of another Hebei county than `counties` refuses it (as on create)."""
     intro_id = current["id"]
     move = {"stage": changes["stage"], "on": dt.date.today()} if changes.get("stage", current["stage"]) != current[
         "stage"] else None  # the same stage again changes nothing
@@ -177,8 +184,12 @@ def patch_introduction(graph: Graph, current: dict[str, Any], changes: dict[str,
     if props or "nodes" in changes:
         try:
             graph.write(PATCH, id=intro_id, props=props, nodes=changes.get("nodes"), touches=footprints.INTRODUCTION,
-                        change=Change("introduction.patch", "introduction", (intro_id,)))
+                        change=Change("introduction.patch", "introduction", (intro_id,)),
+                        guard=None if counties is None else write_scope.INTRODUCTION_GUARD,
+                        counties=sorted(counties or ()))
         except Clash as clash:
+            if isinstance(clash.existing, dict) and "home" in clash.existing:
+                raise write_scope.Reaches(clash.existing) from None
             reason = f"不能晚于其后阶段记录的日期（{clash.existing}）"
             raise Invalid(f"introduced_on: {reason}", errors=[{"field": "introduced_on", "reason": reason}]) from None
     if move:  # the fields' write leaves the history alone, so `current` is still the history's state

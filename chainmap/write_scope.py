@@ -18,11 +18,14 @@ NODE_COUNTIES: LiteralString = (
     "UNWIND $ids AS id MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: id}) RETURN n.id AS id, c.county AS county"
 )
 # A firm decides a county's check as the introduced entity (OF) and as the investor a local project company's check
-# takes for the enterprise (县域外, revenue: chainmap.rewards.rule).
+# takes for the enterprise (县域外, revenue: chainmap.rewards.rule). A terminated project (终止) decides no check
+# any more, so it no longer holds the firm's facts.
 INTRODUCTION_COUNTIES: LiteralString = (
     "UNWIND $usccs AS uscc "
-    "CALL (uscc) { MATCH (:Enterprise {uscc: uscc})<-[:OF]-(:Introduction)-[:INTO]->(c:Cluster) RETURN c.county AS county "
-    "  UNION MATCH (:Introduction {investor: uscc})-[:INTO]->(c:Cluster) RETURN c.county AS county } "
+    "CALL (uscc) { MATCH (:Enterprise {uscc: uscc})<-[:OF]-(i:Introduction)-[:INTO]->(c:Cluster) "
+    "  WHERE i.stage <> 'terminated' RETURN c.county AS county "
+    "  UNION MATCH (i:Introduction {investor: uscc})-[:INTO]->(c:Cluster) WHERE i.stage <> 'terminated' "
+    "  RETURN c.county AS county } "
     "RETURN uscc, collect(DISTINCT county) AS counties"
 )
 # Fields of an enterprise that a 三(三)6 reward check reads (chainmap.reward_checks.FACTS and the partner rules).
@@ -39,15 +42,26 @@ GUARD: LiteralString = (
     "  OR coalesce(row.props.revenue_years, []) <> coalesce(e.revenue_years, []) "
     "  OR coalesce(row.props.revenue_values, []) <> coalesce(e.revenue_values, []) AS decides "
     "CALL (e, decides) { WITH e WHERE e.region STARTS WITH " + HEBEI_LITERAL + " RETURN e.region AS county, 'home' AS part "
-    "  UNION WITH e, decides WHERE decides MATCH (e)<-[:OF]-(:Introduction)-[:INTO]->(c:Cluster) "
-    "    RETURN c.county AS county, 'checks' AS part "
-    "  UNION WITH e, decides WHERE decides MATCH (:Introduction {investor: e.uscc})-[:INTO]->(c:Cluster) "
-    "    RETURN c.county AS county, 'checks' AS part } "
+    "  UNION WITH e, decides WHERE decides MATCH (e)<-[:OF]-(i:Introduction)-[:INTO]->(c:Cluster) "
+    "    WHERE i.stage <> 'terminated' RETURN c.county AS county, 'checks' AS part "
+    "  UNION WITH e, decides WHERE decides MATCH (i:Introduction {investor: e.uscc})-[:INTO]->(c:Cluster) "
+    "    WHERE i.stage <> 'terminated' RETURN c.county AS county, 'checks' AS part } "
     "WITH part, collect(DISTINCT county) AS reached WITH part, [c IN reached WHERE NOT c IN $counties] AS outside "
     "WHERE outside <> [] "
     "WITH collect([part, outside]) AS pairs "
     "RETURN CASE WHEN pairs = [] THEN null ELSE {home: [p IN pairs WHERE p[0] = 'home' | p[1]][0], "
     "  checks: [p IN pairs WHERE p[0] = 'checks' | p[1]][0]} END AS clash"
+)
+
+# The guard of an introduction's write ($props: its enterprise and investor, either may be absent): a Hebei firm it
+# names is an object of that firm's county, which must be the caller's (`$counties`), under the firm's lock (the
+# write takes the same locks in the same order). Firms outside Hebei are anyone's.
+INTRODUCTION_GUARD: LiteralString = (
+    "UNWIND [x IN [$props.enterprise, $props.investor] WHERE x IS NOT NULL] AS code "
+    "MATCH (e:Enterprise {uscc: code}) SET e.__lock = true REMOVE e.__lock "
+    "WITH collect(DISTINCT e.region) AS regions "
+    "WITH [r IN regions WHERE r STARTS WITH " + HEBEI_LITERAL + " AND NOT r IN $counties] AS outside "
+    "RETURN CASE WHEN outside = [] THEN null ELSE {home: outside} END AS clash"
 )
 
 

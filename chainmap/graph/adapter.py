@@ -63,6 +63,10 @@ BUSY = "图数据库此刻繁忙（同时进行的查询用尽了可用内存）
 CLASH = "clash"
 
 
+# Graph.write's `guard`: one query or several, each run first in the write transaction (see write()).
+Guard = LiteralString | tuple[LiteralString, ...] | None
+
+
 class Clash(Conflict):
     """The write found an existing object in its place (returned by the query as `clash`) and was rolled back."""
 
@@ -108,21 +112,21 @@ class Graph:
         return self._run(query, params, RoutingControl.READ)
 
     def write(self, query: LiteralString, *, touches: LiteralString | None = None, change: Change | None = None,
-              keep: Keep | None = None, guard: LiteralString | None = None, **params: Any) -> list[Row]:
+              keep: Keep | None = None, guard: Guard = None, **params: Any) -> list[Row]:
         """Run a write query in one managed transaction and return its rows.
 
         `touches` is a footprint query over the same parameters returning one row with `keys`, the parts of the
         graph the write can change; it runs before and after the write, in its transaction. Without it a change
         renews 'graph'. `change` names what the write does for the audit trail: its entry is written in the same
-        transaction. `keep` keeps derived data in step in the same transaction (Keep). `guard` runs first, over the
-        same parameters: a row whose `clash` is not null refuses the write (Clash, nothing written), so a condition it
-        checks under the locks it takes cannot change before the write.
+        transaction. `keep` keeps derived data in step in the same transaction (Keep). `guard` (one query or several)
+        runs first, over the same parameters: a row whose `clash` is not null refuses the write (Clash, nothing
+        written), so a condition it checks under the locks it takes cannot change before the write.
         """
         return self._run(query, params, RoutingControl.WRITE, touches=touches, change=change, keep=keep, guard=guard)
 
     def write_batches(self, query: LiteralString, rows: Iterable[Row], size: int = 5000, *,
                       touches: LiteralString | None = None, keep: Callable[[Sequence[Row]], Keep] | None = None,
-                      guard: LiteralString | None = None, **params: Any) -> int:
+                      guard: Guard = None, **params: Any) -> int:
         """Run `query` once per batch with the batch as `$rows`; each batch is its own transaction (with `keep` of
         the batch and the `guard`, see write())."""
         count = 0
@@ -183,7 +187,7 @@ class Graph:
     def _run(self, query: LiteralString, params: dict[str, Any], routing: RoutingControl,
              counters: dict[str, int] | None = None, touches: LiteralString | None = None,
              change: Change | None = None, keep: Keep | None = None,
-             guard: LiteralString | None = None) -> list[Row]:
+             guard: Guard = None) -> list[Row]:
         write = routing == RoutingControl.WRITE
 
         def attempt() -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
@@ -256,9 +260,9 @@ def _translated() -> Iterator[None]:
 
 def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, Any],
                 touches: LiteralString | None, change: Change | None = None, keep: Keep | None = None,
-                guard: LiteralString | None = None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
-    if guard is not None:
-        _refuse_clash(list(tx.run(guard, params)))
+                guard: Guard = None) -> tuple[list[neo4j.Record], neo4j.ResultSummary]:
+    for check in (guard,) if isinstance(guard, str) else guard or ():
+        _refuse_clash(list(tx.run(check, params)))
     audited = audit.audited(change)
     if keep is not None:
         keep.before(_runner(tx))

@@ -99,6 +99,11 @@ ENTERPRISES: LiteralString = (
     "  CALL (e) { " + SET_KEYS + " } } "
     "WITH before, after " + _COUNT
 )
+# New firms claim their USCC with CREATE against the Enterprise.uscc constraint before the statement above fills them:
+# a firm registered by someone else in the meantime fails the claim (Conflict) instead of being overwritten.
+CLAIM: LiteralString = (
+    "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc, recorded_on: date()}) WITH count(*) AS claimed "
+)
 SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
     "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "

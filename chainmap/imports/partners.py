@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainmap import upkeep
-from chainmap.errors import Invalid
+from chainmap.errors import Conflict, Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
 from chainmap.graph import loading as loader_cypher
@@ -62,7 +62,11 @@ def import_partners(graph: Graph, policies: Policies, data: bytes, name: str, op
         return report
     firms = [{"uscc": code, "chain_nodes": [], "props": props, "evidence": f"导入：{name}"}
              for code, props in new_firms.items() if any(code in (r["supplier"], r["customer"]) for r in relations)]
-    graph.write_batches(loader_cypher.ENTERPRISES, firms, size=5000, **upkeep.key_arguments(policies.recommendation))
+    try:  # a partner firm new when the file was read is claimed (CREATE): one registered since is not overwritten
+        graph.write_batches(loader_cypher.CLAIM + loader_cypher.ENTERPRISES, firms, size=5000,
+                            **upkeep.key_arguments(policies.recommendation))
+    except Conflict:
+        raise Conflict("导入期间有配套企业已被他人登记，协作配套关系均未写入；请重新导入（该企业将按已登记的处理）") from None
     graph.write_batches(q.WRITE_SUPPLIES, relations, size=5000, keep=upkeep.kept_facts_of_relations)
     report.written = True
     return report

@@ -96,3 +96,35 @@ def test_an_investors_reward_facts_belong_to_the_county_whose_check_takes_them(c
         "2024": 40_000_000}
     assert client.patch(f"/api/v1/enterprises/{investor}", headers=keys["other_editor"],
                         json={"revenue_cny": {"2024": 60_000_000}}).status_code == 200
+
+
+def test_a_project_naming_another_countys_firm_needs_that_county(client, graph, keys):
+    """An introduction holds the reward facts of the firms it names (the enterprise, the investor): naming a Hebei
+    firm of another county needs that county's right, or any editor could take a county's own firms out of its hands.
+    A terminated project holds nothing any more."""
+    qinghe = graph.read(LOCAL)[0]["u"]
+    before = counts(graph)
+    response = client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": qinghe, "cluster": "anping-wire-mesh", "origin_region": "130534", "introduced_on": "2025-01-01"})
+    assert response.status_code == 403 and "130534" in response.get_json()["detail"], response.get_json()
+    assert counts(graph) == before
+    beijing = uscc.compose("9", "1", "110108", "T0000006")
+    assert client.post("/api/v1/enterprises", headers=keys["other_editor"], json={
+        "uscc": beijing, "name": "北京终止项目测试有限公司", "entity_type": "company", "region": "110108",
+        "revenue_cny": {"2024": 40_000_000}}).status_code == 201
+    created = client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": beijing, "cluster": "anping-wire-mesh", "origin_region": "110108", "introduced_on": "2025-01-01"})
+    assert created.status_code == 201
+    project = created.get_json()["id"]
+    before = counts(graph)
+    response = client.patch(f"/api/v1/introductions/{project}", headers=keys["other_editor"], json={"investor": qinghe})
+    assert response.status_code == 403 and "130534" in response.get_json()["detail"]
+    assert counts(graph) == before and client.get(f"/api/v1/introductions/{project}", headers=keys["viewer"]).get_json()[
+        "investor"] is None
+    assert client.patch(f"/api/v1/introductions/{project}", headers=keys["admin"], json={"investor": qinghe}).status_code == 200
+    # while the project runs, the investor's revenue is 安平's; once it is terminated, 清河's own again
+    change = {"revenue_cny": {"2024": 70_000_000}}
+    assert client.patch(f"/api/v1/enterprises/{qinghe}", headers=keys["editor"], json=change).status_code == 403
+    assert client.post(f"/api/v1/introductions/{project}/stages", headers=keys["other_editor"],
+                       json={"stage": "terminated", "reason": "企业改投他处"}).status_code == 201
+    assert client.patch(f"/api/v1/enterprises/{qinghe}", headers=keys["editor"], json=change).status_code == 200

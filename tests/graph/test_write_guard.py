@@ -114,3 +114,48 @@ def test_an_import_batch_that_reaches_another_county_is_refused_whole(graph):
     assert enterprises.get_enterprise(graph, moved)["region"] == "131125" and counts(graph) == before
     registry.write(graph, POLICIES, rows[:1], [], QINGHE)  # the editor's own new firm goes through
     assert enterprises.get_enterprise(graph, own)["region"] == "130534"
+
+
+def test_a_change_made_since_the_firm_was_read_is_not_undone(graph):
+    """Two officers save the same firm at once: the PATCH built on the older read is refused (409 naming what
+    changed), instead of writing back the fields and chain links as it read them."""
+    from chainmap.errors import Conflict
+
+    code = firm(graph, uscc.compose("9", "1", "110108", "G0000008"), "110108", "北京同时修改测试有限公司")
+    stale = enterprises.get_enterprise(graph, code)
+    enterprises.patch_enterprise(graph, POLICIES, code, {"chain_nodes": ["anping-wire-mesh.fences"]}, ANPING)
+    with pytest.raises(Conflict, match="chain_nodes"):
+        enterprises.patch_enterprise(graph, POLICIES, code, {"products": "围栏网"}, QINGHE, current=stale)
+    stale = enterprises.get_enterprise(graph, code)
+    enterprises.patch_enterprise(graph, POLICIES, code, {"name": "北京同时修改测试二有限公司"}, None)
+    with pytest.raises(Conflict, match="name"):
+        enterprises.patch_enterprise(graph, POLICIES, code, {"products": "围栏网"}, None, current=stale)
+    now = enterprises.get_enterprise(graph, code)
+    assert now["chain_nodes"] == ["anping-wire-mesh.fences"] and now["name"] == "北京同时修改测试二有限公司"
+    assert now["products"] is None
+    # read again, the same change goes through and keeps both earlier ones
+    assert enterprises.patch_enterprise(graph, POLICIES, code, {"products": "围栏网"}, QINGHE)["chain_nodes"] == [
+        "anping-wire-mesh.fences"]
+
+
+def test_a_partner_firm_registered_during_a_survey_import_is_not_overwritten(graph, monkeypatch):
+    """The survey import decided the partner was new when it read the graph; registered by another county before
+    the import wrote (here: the read is made to miss it), the import's claim fails (409), nothing of the file is
+    written, and the registered firm keeps its county, name and revenue."""
+    from chainmap.errors import Conflict
+    from chainmap.imports import partners, reference
+
+    own = graph.read("MATCH (e:Enterprise {region: '130534', entity_type: 'company', status: 'active'}) "
+                     "WHERE e.group IS NULL RETURN e.uscc AS u ORDER BY e.uscc LIMIT 1")[0]["u"]
+    code = uscc.compose("9", "1", "130500", "G0000009")
+    firm(graph, code, "131125", "安平县真实丝网有限公司")
+    read = partners.existing
+    monkeypatch.setattr(partners, "existing", lambda g, keys, q: {k: v for k, v in read(g, keys, q).items() if k != code})
+    header = "本企业统一社会信用代码,配套企业统一社会信用代码,配套企业名称,配套企业所属区县,配套企业类型,协作关系,开始日期,证据"
+    data = f"{header}\n{own},{code},清河县某配套有限公司,清河县,有限责任公司,本企业向其供货,2024-01-01,合同\n".encode()
+    before = counts(graph)
+    with pytest.raises(Conflict, match="已被他人登记"):
+        partners.import_partners(graph, POLICIES, data, "调查表.csv", reference.Options(None, False, True, QINGHE))
+    kept = enterprises.get_enterprise(graph, code)
+    assert (kept["region"], kept["name"], kept["revenue_cny"]) == ("131125", "安平县真实丝网有限公司", {"2024": 40_000_000})
+    assert counts(graph) == before
