@@ -6,7 +6,8 @@ belong to (就近就地配套; chainmap.gaps.analysis) — and the SUPPLIES rela
 the node:
 - gap: no local supply;
 - bottleneck: local supply hangs on one entity that serves many local customers, or most of the node's inbound
-  supply comes from outside the province, or an editor marked it bottleneck (卡脖子);
+  supply comes from outside the province, or it is marked bottleneck (by an editor: 卡脖子; from a public source:
+  a link the source shows weak);
 - weak: fewer local entities than the threshold;
 - present otherwise.
 "Local" is the cluster's county; scope "city" or "province" widens it. Every reason is Chinese.
@@ -22,6 +23,8 @@ from chainmap.policy import Thresholds
 from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES, UNKNOWN_TYPE_NAME
 
 WHERE = {"county": "本县", "city": "本市", "province": "全省"}
+# Who made a mark loaded from seeds (chainmap.loading.loader.LOADED_MARK_BY): a public source, not a person.
+SOURCE_MARK_BY = "公开来源"
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,11 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
                                        "local_customers": facts.single_customers}
         reasons.append(f"{where}供给仅依赖1家主体（{facts.single_name}），其服务{where}客户{facts.single_customers}家")
     if outside_share is not None and facts.inbound >= t.outside_min_edges and outside_share > t.outside_share:
-        reasons.append(f"该环节外来供货的{outside_share:.0%}来自省外（{facts.inbound_outside_province}/{facts.inbound}）")
+        # inbound counts every supply into the link's firms, from within the county too: not only 外来供货.
+        reasons.append(f"{where}该环节所属企业接受的供货中{outside_share:.0%}来自省外"
+                       f"（{facts.inbound_outside_province}/{facts.inbound}条供货关系）")
     if facts.mark == "bottleneck":
-        reasons.append(f"人工标注为瓶颈（卡脖子）：{facts.mark_reason or '未填写理由'}")
+        reasons.append(mark_reason(facts))
     if reasons:
         return "bottleneck", evidence
     order = {t: i for i, t in enumerate(ENTITY_TYPES)}
@@ -98,6 +103,15 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
         return "weak", evidence
     reasons.append(f"{where}{local}家市场主体（{mix}）")
     return "present", evidence
+
+
+def mark_reason(facts: NodeFacts) -> str:
+    """A bottleneck mark as its reason reads: a seeded mark was recorded from a public source that shows the link
+    weak (it names no 卡脖子, and no person made it); an editor's mark is theirs."""
+    why = facts.mark_reason or "未填写理由"
+    if facts.mark_by == SOURCE_MARK_BY:
+        return f"据公开来源标注为薄弱环节：{why}"
+    return f"人工标注为瓶颈（卡脖子）：{why}"
 
 
 def local_supply_rate(statuses: dict[str, str], inbound: int, inbound_in_scope: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from chainmap.graph import Graph, footprints
 from chainmap.paging import Page, envelope
 from chainmap.policy import RewardPolicy
 from chainmap.rewards import stale
-from chainmap.rewards.rule import Facts, Investor, Relationship, evaluate
+from chainmap.rewards.rule import OUTCOME_NAMES, Facts, Investor, Relationship, evaluate
 
 # Everything the rule needs in one round trip: the enterprise, its introductions into the cluster with their
 # investors (their region and revenue), its 协作配套 partners, earlier grants, and the names of the places involved.
@@ -94,9 +94,11 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
     rows = graph.read(FACTS, uscc=enterprise, cluster=cluster, policy=rule.id)
     if not rows:
         found = graph.read(EXISTS, uscc=enterprise, cluster=cluster)[0]
-        missing = [{"field": f, "reason": f"未知的 {f}：{v}"} for f, v in (("enterprise", enterprise), ("cluster", cluster))
+        # The field code stays in `field`; the sentence an officer reads names the thing in Chinese.
+        missing = [{"field": f, "reason": f"{what}：{v}"}
+                   for f, what, v in (("enterprise", "未收录的市场主体", enterprise), ("cluster", "未收录的产业集群", cluster))
                    if not found[f]]
-        raise Invalid("; ".join(f"{m['field']}: {m['reason']}" for m in missing) or "引用的对象不存在", errors=missing)
+        raise Invalid("；".join(m["reason"] for m in missing) or "引用的对象不存在", errors=missing)
     row = rows[0]
     relationships = [
         Relationship(partner=r["partner"], name=r["name"], entity_type=r["entity_type"], region=r["region"],
@@ -152,8 +154,9 @@ def grant(graph: Graph, rule: RewardPolicy, check_id: str, by: str) -> dict[str,
     """Record the one-time grant for an eligible check; a second grant for the same enterprise and policy is a 409."""
     check = get_check(graph, check_id)
     if check["outcome"] != "eligible":
-        raise Invalid(f"核查 {check_id} 的结论为 {check['outcome']}，只有结论为 eligible（符合）的核查才能兑现",
-                      errors=[{"field": "check", "reason": f"结论为 {check['outcome']}"}])
+        verdict = OUTCOME_NAMES.get(check["outcome"], check["outcome"])
+        raise Invalid(f"核查 {check_id} 的结论为“{verdict}”，只有结论为“{OUTCOME_NAMES['eligible']}”的核查才能兑现",
+                      errors=[{"field": "check", "reason": f"结论为“{verdict}”"}])
     stale.ensure_fresh(check, rule.max_check_age_days, dt.date.today(), lambda as_of: evaluate(
         gather(graph, check["enterprise"]["uscc"], check["cluster"]["id"], rule), rule, as_of))
     key = f"{check['policy']['id']}|{check['enterprise']['uscc']}"

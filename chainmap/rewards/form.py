@@ -17,7 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from chainmap.rewards.rule import wan
+from chainmap.rewards.rule import excluded_entities, wan
 
 TITLE = "县域特色产业集群新引进企业协作配套奖励核定表"
 
@@ -62,10 +62,13 @@ def form(check: dict[str, Any], issuer: str, issued_on: dt.date) -> Form:
                     ["序号", "名称", "统一社会信用代码", "主体类型", "协作关系", "起始日期"],
                     [[i, p.get("name") or "", p["uscc"], p.get("entity_type_name", ""), p.get("relation_name", ""),
                       p["since"]] for i, p in enumerate(check["partners"]["counted"], 1)])
-    excluded = Table(f"未计入的主体（{len(check['partners']['excluded'])}家）",
+    # Checks recorded before duplicates were dropped list a counted entity's second relationship as excluded.
+    left_out = [p for p in check["partners"]["excluded"]
+                if p["uscc"] not in {q["uscc"] for q in check["partners"]["counted"]}]
+    excluded = Table(f"未计入的主体（{excluded_entities(left_out)}家）",
                      ["序号", "名称", "统一社会信用代码", "主体类型", "未计入原因"],
                      [[i, p.get("name") or "", p["uscc"], p.get("entity_type_name", ""), p["reason"]]
-                      for i, p in enumerate(check["partners"]["excluded"], 1)])
+                      for i, p in enumerate(left_out, 1)])
     readings = Table("适用的政策口径", ["口径", "内容"], [[r["name"], r["text"]] for r in check.get("readings", [])])
     footer = [("政策版本", policy["version"]), ("核查编号", check["id"]), ("制表单位", issuer or "（未填）"),
               ("制表日期", issued_on.isoformat())]

@@ -102,7 +102,7 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
             entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy, investor)
         reason = entity_reason[rel.partner] or _period_exclusion(rel, start, end, driven_from)
         if reason is None and rel.partner in counted:
-            reason = "重复：与该主体的另一项协作配套关系已计入"
+            continue  # the entity is counted once; its other relationship leaves nobody out
         if reason is None:
             counted[rel.partner] = {"uscc": rel.partner, "name": rel.name, "entity_type": rel.entity_type,
                                     "entity_type_name": ENTITY_TYPE_NAMES.get(rel.entity_type or "", UNKNOWN_TYPE_NAME),
@@ -114,8 +114,13 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
                              "relation_name": RELATION_NAMES.get(rel.relation, rel.relation),
                              "since": rel.since.isoformat(), "reason": reason})
     # A partner excluded only for one relationship's dates but counted through another is not "excluded".
-    excluded = [e for e in excluded if e["uscc"] not in counted or e["reason"].startswith("重复")]
+    excluded = [e for e in excluded if e["uscc"] not in counted]
     return list(counted.values()), excluded
+
+
+def excluded_entities(excluded: list[dict]) -> int:
+    """How many entities the excluded list names (an entity may appear once per relationship)."""
+    return len({e["uscc"] for e in excluded})
 
 
 def counted_partners(enterprise: str, enterprise_group: str | None, relationships: Iterable[Relationship],
@@ -215,7 +220,8 @@ def _out_of_county(facts: Facts, policy: RewardPolicy, intro: dict | None) -> di
     county, places = facts.county, facts.places
     expected = f"引进主体（或其投资方）登记于{_place(county, places)}以外"
     if intro is None:
-        return _check("out_of_county", "failed", None, expected, policy, "无符合条件的引进项目，无法认定来源地")
+        # Without a qualifying introduction there is no origin to judge; 新引进 already fails the verdict.
+        return _check("out_of_county", "unknown", None, expected, policy, "无符合条件的引进项目，无法认定来源地")
     origin = intro["origin_region"]
     if origin == county:
         return _check("out_of_county", "failed", origin, expected, policy, "填报的来源地即本县，不属于县域外企业")
@@ -271,7 +277,8 @@ def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
                                        intro.get("investor") if intro else None)
     n, need = len(counted), policy.min_partners
     expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
-    tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{len(excluded)}家）"
+    # 家 are entities: one left out through two relationships is one 家.
+    tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{excluded_entities(excluded)}家）"
     if n >= need:
         message = f"计入{n}家本县市场主体，达到{need}家{tail}"
     else:

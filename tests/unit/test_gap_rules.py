@@ -22,12 +22,18 @@ CASES = [
     ("exactly weak_below entities is present (tie)", NodeFacts("n", {C: 3}), "present", "本县3家市场主体（企业3家）"),
     ("exactly half from outside the province is not most (tie)",
      NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=5), "present", "本县4家"),
+    # inbound is every supply into the link's firms, local ones too: the reason says so, not 外来供货.
     ("most inbound supply from outside the province",
-     NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=6), "bottleneck", "60%来自省外"),
+     NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=6), "bottleneck",
+     "本县该环节所属企业接受的供货中60%来自省外（6/10条供货关系）"),
     ("outside share judged only with enough relationships",
      NodeFacts("n", {C: 4}, inbound=2, inbound_outside_province=2), "present", "本县4家"),
     ("an editor's bottleneck mark", NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="卡脖子", mark_by="k1"),
      "bottleneck", "人工标注为瓶颈（卡脖子）：卡脖子"),
+    # A seeded mark was recorded from a public source that shows the link weak: no person, no 卡脖子.
+    ("a bottleneck mark from a public source", NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="“占比较小”",
+                                                          mark_by="公开来源"),
+     "bottleneck", "据公开来源标注为薄弱环节：“占比较小”"),
     ("an editor's gap mark does not override coverage", NodeFacts("n", {C: 5}, mark="gap", mark_reason="x"),
      "present", "本县5家"),
     ("individual businesses and farms count as local entities",
@@ -95,3 +101,18 @@ def test_a_firm_without_a_type_counts_and_is_named_in_chinese():
     assert types_in(supply, "130534") == {C: 2, "unknown": 1}
     status, evidence = node_status(NodeFacts("n", dict(types_in(supply, "130534"))), T)
     assert status == "present" and "企业2家、未知类型1家" in " ".join(evidence["reasons"])
+
+
+def test_reasons_claim_only_what_was_counted():
+    """Neither the outside share (all supply into the link's firms) nor a public source's mark says more than it is."""
+    _, evidence = node_status(NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=6, mark="bottleneck",
+                                        mark_reason="r", mark_by="公开来源"), T)
+    text = "".join(evidence["reasons"])
+    assert "外来供货" not in text and "人工标注" not in text and "卡脖子" not in text, evidence["reasons"]
+
+
+def test_the_loader_records_marks_as_the_rule_reads_them():
+    from chainmap.gaps.rules import SOURCE_MARK_BY
+    from chainmap.loading.loader import LOADED_MARK_BY
+
+    assert LOADED_MARK_BY == SOURCE_MARK_BY

@@ -1,0 +1,85 @@
+"""What the chain reasons and the reward checks say is what was counted and decided (review findings, 2026)."""
+
+import pytest
+
+from chainmap import uscc
+from tests.conftest import reset_seeded
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_seeds(graph):
+    yield
+    reset_seeded(graph)
+
+
+def _reasons(client, keys, cluster):
+    nodes = client.get(f"/api/v1/clusters/{cluster}/chain", headers=keys["viewer"]).get_json()["nodes"]
+    return {n["key"]: n["evidence"]["reasons"] for n in nodes}
+
+
+def test_the_outside_share_says_it_counts_all_supply_into_the_links_firms(client, keys):
+    """安平's inbound supply includes supply from 安平县 itself, so it is not 外来供货."""
+    shares = [r for reasons in _reasons(client, keys, "anping-wire-mesh").values() for r in reasons if "来自省外" in r]
+    assert shares and all("本县该环节所属企业接受的供货中" in r and "条供货关系" in r for r in shares), shares
+    assert not any("外来供货" in r for r in shares), shares
+
+
+def test_a_seeded_mark_reads_as_recorded_from_its_source(client, keys):
+    """Seeded marks come from public sources, which show a link weak: no 人工标注, no 卡脖子; 清河's design mark is
+    the analysts' inference, and says so."""
+    reasons = {(cid, key): r for cid in ("qinghe-cashmere", "yongnian-fasteners")
+               for key, r in _reasons(client, keys, cid).items()}
+    design, precision = reasons[("qinghe-cashmere", "design")], reasons[("yongnian-fasteners", "precision")]
+    assert "据公开来源标注为薄弱环节：“精细加工和中高端产品占比较小”" in precision, precision
+    assert any(r.startswith("据公开来源标注为薄弱环节：分析推断（来源未称设计薄弱）") for r in design), design
+    text = "".join(design + precision)
+    assert "人工标注" not in text and "卡脖子" not in text and "公开来源称" not in text
+
+
+def _intro(graph, intro_id):
+    return graph.read("MATCH (i:Introduction {id: $id}) RETURN i.enterprise AS e, i.cluster AS c", id=intro_id)[0]
+
+
+def _check(client, keys, enterprise, cluster):
+    response = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                           json={"enterprise": enterprise, "cluster": cluster, "as_of": "2026-11-27"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_without_a_qualifying_introduction_the_origin_cannot_be_determined(client, graph, keys):
+    i = _intro(graph, "intro-not-landed")
+    assert (i["e"], i["c"]) == ("91110117639784635U", "botou-casting")
+    check = _check(client, keys, i["e"], i["c"])
+    by_rule = {c["rule"]: c for c in check["checks"]}
+    assert by_rule["introduced"]["status"] == "failed" and check["outcome"] == "ineligible"
+    origin = by_rule["out_of_county"]
+    assert (origin["status"], origin["status_name"]) == ("unknown", "无法判定"), origin
+    assert origin["message"] == "无符合条件的引进项目，无法认定来源地"
+
+
+def test_a_counted_partner_is_never_listed_as_not_counted(client, graph, keys):
+    """霸州's introduced firm has two 协作配套 relationships with one partner: counted once, and nobody left out."""
+    i = _intro(graph, "intro-duplicate-partner")
+    assert (i["e"], i["c"]) == ("91120113095427022Q", "bazhou-furniture")
+    check = _check(client, keys, i["e"], i["c"])
+    counted = {p["uscc"] for p in check["partners"]["counted"]}
+    excluded = {p["uscc"] for p in check["partners"]["excluded"]}
+    assert counted and not counted & excluded, check["partners"]
+    partners = next(c for c in check["checks"] if c["rule"] == "partners")
+    assert f"未计入{len(excluded)}家" in partners["message"], partners["message"]
+    page = client.get(f"/api/v1/reward-checks/{check['id']}/form", headers=keys["analyst"]).get_data(as_text=True)
+    assert f"未计入的主体（{len(excluded)}家）" in page and "重复" not in page
+
+
+def test_grant_refusals_and_unknown_references_are_chinese(client, graph, keys):
+    i = _intro(graph, "intro-four-partners")
+    check = _check(client, keys, i["e"], i["c"])
+    refused = client.post("/api/v1/reward-grants", headers=keys["admin"], json={"check": check["id"]}).get_json()
+    assert "不符合奖励条件" in refused["detail"] and "eligible" not in refused["detail"], refused
+    assert refused["errors"] == [{"field": "check", "reason": "结论为“不符合奖励条件”"}]
+    ghost = uscc.compose("9", "1", "110105", "Q0000001")
+    unknown = client.post("/api/v1/reward-checks", headers=keys["analyst"],
+                          json={"enterprise": ghost, "cluster": "qinghe-cashmere"}).get_json()
+    assert unknown["detail"] == f"未收录的市场主体：{ghost}", unknown
+    assert unknown["errors"] == [{"field": "enterprise", "reason": f"未收录的市场主体：{ghost}"}]
