@@ -15,7 +15,9 @@ from chainmap.workbook import Column, Sheet, upward_xlsx
 STATUS_ZH = {"gap": "缺失", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "service": "配套服务"}
 SCOPE_ZH = {"county": "本县", "city": "本市", "province": "全省"}
-MARK_ZH = {"gap": "标注缺失", "bottleneck": "标注瓶颈（卡脖子）"}
+# A mark is an editor's or recorded from a public source (chainmap.gaps.rules.mark_reason says whose): the column
+# names neither, and 卡脖子 only in the reason of an editor's mark.
+MARK_ZH = {"gap": "标注缺失", "bottleneck": "标注瓶颈"}
 SUMMARY_STATUSES = ("gap", "bottleneck", "weak")
 
 COLUMNS: list[Column] = [
@@ -24,7 +26,7 @@ COLUMNS: list[Column] = [
     Column("stage", "环节位置", 8), Column("industries", "国民经济行业（GB/T 4754）", 24, "codes"),
     Column("status", "状态", 6), Column("scope", "本地范围", 8),
     Column("local_entities", "本地市场主体数", 9, "int"), Column("outside_province_share", "省外供给占比", 9, "percent"),
-    Column("single_supplier", "唯一本地供给主体", 18), Column("mark", "人工标注", 10),
+    Column("single_supplier", "唯一本地供给主体", 18), Column("mark", "标注", 10),
     Column("reasons", "判定依据", 48), Column("cluster_node_coverage", "集群环节本地覆盖率", 10, "percent"),
     Column("cluster", "集群编号", 16), Column("node", "环节编号", 24),
 ]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from chainmap import project_history, upkeep
+from chainmap.gaps.rules import SOURCE_MARK_BY
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats, writers
@@ -353,7 +354,7 @@ def _enterprise_row(v: dict, file: str) -> dict:
 
 
 # Who made a loaded mark, as users read it: a public source (named in the mark's source fields), not a file name.
-LOADED_MARK_BY = "公开来源"
+LOADED_MARK_BY = SOURCE_MARK_BY  # seeded marks are recorded from the sources they cite
 
 
 def _mark_row(v: dict, file: str) -> dict:

@@ -99,10 +99,11 @@ CANDIDATE_FILTER: LiteralString = "WITH DISTINCT e WHERE " + _CANDIDATE + " "
 _REVENUE: LiteralString = (
     "[i IN range(0, size(coalesce(e.revenue_years, [])) - 1) WHERE e.revenue_years[i] = $year | e.revenue_values[i]][0]"
 )
-# Existing ties: `e`'s SUPPLIES with entities of the county operating in the cluster (what score() counts). The
-# partners are read from `e` and filtered afterwards, so the planner cannot start from the county's firms instead.
+# Existing ties: `e`'s SUPPLIES in force on `$today` (an ended one is no tie to ask for help) with entities of the
+# county operating in the cluster (what score() counts). The partners are read from `e` and filtered afterwards, so
+# the planner cannot start from the county's firms instead. `tie_counties` and the bound below stay supersets.
 _TIES: LiteralString = (
-    "size([l IN [(e)-[:SUPPLIES]-(l:Enterprise) | l] WHERE l.region = $county "
+    "size([l IN [(e)-[s:SUPPLIES]-(l:Enterprise) WHERE s.until IS NULL OR s.until >= $today | l] WHERE l.region = $county "
     "  AND EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) }])"
 )
 # What the exact score needs of a candidate `e` (its district's centroid as `r`): as columns, or as one map.
@@ -205,7 +206,7 @@ def _bound_parameters(target: Target, context: dict[str, Any], req: Request) -> 
     partners = target.partners.shared
     return {**key_parameters(cfg, today), "fit": cfg["industry_fit"], "distance": distance,
             "partners_share": min(1.0, partners / cfg["partners"]["full_at"]), "year": today.year - 1,
-            "codes": target.codes, "keywords": target.keywords, "county": target.county,
+            "codes": target.codes, "keywords": target.keywords, "county": target.county, "today": today,
             "introduced": context["introduced"], "min_revenue": req.min_revenue}
 
 

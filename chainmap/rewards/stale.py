@@ -27,9 +27,8 @@ def what_changed(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     for rule in old.keys() | new.keys():
         a, b = old.get(rule, {}), new.get(rule, {})
         if (a.get("status"), a.get("actual")) != (b.get("status"), b.get("actual")):
-            name = b.get("name") or a.get("name")
-            label = f"{name}（{rule}）" if name else rule
-            changes.append(f"{label}：{_status(a)}（{a.get('actual')}）→ {_status(b)}（{b.get('actual')}）")
+            label = b.get("name") or a.get("name") or rule
+            changes.append(f"{label}：{_status(a)}（{_value(a)}）→ {_status(b)}（{_value(b)}）")
     counted_before = {p["uscc"] for p in recorded["partners"]["counted"]}
     counted_now = {p["uscc"] for p in fresh["partners"]["counted"]}
     if counted_before - counted_now:
@@ -37,6 +36,11 @@ def what_changed(recorded: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     if counted_now - counted_before:
         changes.append(f"新计入：{'、'.join(sorted(counted_now - counted_before))}")
     return sorted(changes)
+
+
+def _value(check: dict[str, Any]) -> str:
+    actual = check.get("actual")
+    return "无" if actual is None or actual == "" else str(actual)
 
 
 def _status(check: dict[str, Any]) -> str:

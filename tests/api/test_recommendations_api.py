@@ -73,3 +73,25 @@ def test_cli_prints_every_reason_and_the_cautions(monkeypatch):
     assert result.exit_code == 0, result.output
     assert "推荐理由：" + "；".join(reasons) in result.output
     assert "注意：规模偏小" in result.output and "距安平县约200公里" in result.output
+
+
+def test_the_ties_a_reason_claims_are_relationships_in_force(client, graph, keys):
+    """"已与…有N项协作配套往来" counts the 协作配套 in force today with the county's firms in the cluster: one that
+    ended is no tie to ask for help (review: 北京博丰钢铁 was said to have 2 with 河间, one ended in 2023)."""
+    import datetime as dt
+    import re
+
+    ties = ("MATCH (e:Enterprise {uscc: $uscc})-[s:SUPPLIES]-(l:Enterprise {region: $county}) "
+            "WHERE EXISTS { (l)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } "
+            "RETURN count(s) AS all, count(CASE WHEN s.until IS NULL OR s.until >= $today THEN 1 END) AS now")
+    checked, ended = 0, 0
+    for cluster in ("hejian-auto-remanufacturing", "anping-wire-mesh", "anguo-herbal-medicine", "longyao-food"):
+        body = client.get(f"/api/v1/clusters/{cluster}/recommendations?limit=20", headers=keys["viewer"]).get_json()
+        county = graph.read("MATCH (c:Cluster {id: $id}) RETURN c.county AS c", id=cluster)[0]["c"]
+        for item in body["items"]:
+            found = graph.read(ties, uscc=item["enterprise"]["uscc"], county=county, cluster=cluster,
+                               today=dt.date.today())[0]
+            claimed = [int(m.group(1)) for r in item["reasons"] if (m := re.search(r"有(\d+)项协作配套往来", r))]
+            assert claimed == ([found["now"]] if found["now"] else []), (cluster, item["enterprise"], found)
+            checked, ended = checked + bool(found["all"]), ended + (found["all"] > found["now"])
+    assert checked and ended  # the seed graph has firms with ended ties among those recommended

@@ -44,7 +44,8 @@ def test_a_check_whose_counted_partner_deregistered_is_stale(client, graph, keys
         graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=partner)
     assert response.status_code == 409, response.get_json()
     detail = response.get_json()["detail"]
-    assert "已过时" in detail and "请重新核查" in detail and partner in detail and "partners" in detail
+    assert "已过时" in detail and "请重新核查" in detail and partner in detail and "带动本地市场主体协作配套" in detail
+    assert "partners" not in detail and "None" not in detail, detail  # the rule by its Chinese name, no code
     assert graph.read(GRANTS)[0]["n"] == before
 
 

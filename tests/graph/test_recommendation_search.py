@@ -69,7 +69,8 @@ def test_rank_keys_bound_the_static_part_of_every_candidates_score(graph):
     tight = 0
     for start in range(0, len(bounds), 2000):
         usccs = sorted(bounds)[start:start + 2000]
-        for row in graph.read(search.DETAILS, usccs=usccs, county="130534", cluster="qinghe-cashmere"):
+        for row in graph.read(search.DETAILS, usccs=usccs, county="130534", cluster="qinghe-cashmere",
+                              today=dt.date.today()):
             c = search._candidate(row)
             b = score(c, TARGET, CONFIG, POLICY, today)["breakdown"]
             static = b["scale"] + b["transfer"] + b["green"]
