@@ -55,17 +55,14 @@ KNOWN_REGIONS: LiteralString = (
 )
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
-# A create claims each USCC with CREATE first, in the same transaction as the write: the uniqueness constraint on
-# Enterprise.uscc makes a concurrent create of the same code wait for the first and then fail (ConstraintError ->
-# Conflict), so two requests can never both create, nor the second silently overwrite the first.
-# recorded_on: when the firm entered the graph, the start of its life in as-of answers when no registration date is
-# known (chainmap.gaps.as_of).
 # A PATCH writes the whole firm as it was read with the request's changes applied: each field it does not change
 # (`$kept`) and, unless it changes them, the chain links must still be as read, checked under the firm's lock, or a
-# change made in between (another officer saving at the same moment) would be undone without a word.
+# change made in between (another officer saving at the same moment) would be undone without a word. A field the
+# graph lacks reads as empty (no codes, no revenue, not synthetic): a bulk-loaded firm omits them.
 UNCHANGED: LiteralString = (
     "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) SET e.__lock = true REMOVE e.__lock "
-    "WITH e, row, [k IN $kept WHERE NOT coalesce(e[k] = row.props[k], e[k] IS NULL AND row.props[k] IS NULL)] AS moved, "
+    "WITH e, row, [k IN $kept WHERE NOT coalesce(e[k] = row.props[k], "
+    "  e[k] IS NULL AND (row.props[k] IS NULL OR row.props[k] IN [[], false]))] AS moved, "
     "  COLLECT { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id } AS nodes "
     "WITH moved + CASE WHEN $nodes_kept AND (size(nodes) <> size(row.chain_nodes) "
     "  OR any(x IN nodes WHERE NOT x IN row.chain_nodes)) THEN ['chain_nodes'] ELSE [] END AS moved "

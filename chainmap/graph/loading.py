@@ -99,8 +99,11 @@ ENTERPRISES: LiteralString = (
     "  CALL (e) { " + SET_KEYS + " } } "
     "WITH before, after " + _COUNT
 )
-# New firms claim their USCC with CREATE against the Enterprise.uscc constraint before the statement above fills them:
-# a firm registered by someone else in the meantime fails the claim (Conflict) instead of being overwritten.
+# New firms claim their USCC with CREATE first, in the same transaction as the statement above that fills them: the
+# uniqueness constraint on Enterprise.uscc makes a concurrent create of the same code wait for the first and then
+# fail (ConstraintError -> Conflict), so two writers can never both create, nor the second silently overwrite the
+# first. recorded_on: when the firm entered the graph, the start of its life in as-of answers when no registration
+# date is known (chainmap.gaps.as_of).
 CLAIM: LiteralString = (
     "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc, recorded_on: date()}) WITH count(*) AS claimed "
 )

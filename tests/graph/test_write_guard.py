@@ -159,3 +159,13 @@ def test_a_partner_firm_registered_during_a_survey_import_is_not_overwritten(gra
     kept = enterprises.get_enterprise(graph, code)
     assert (kept["region"], kept["name"], kept["revenue_cny"]) == ("131125", "安平县真实丝网有限公司", {"2024": 40_000_000})
     assert counts(graph) == before
+
+
+def test_a_firm_stored_without_its_empty_fields_can_be_changed(graph):
+    """A bulk-loaded firm may lack the fields it has no value for (codes, revenue, the synthetic flag); read, they
+    are empty, and a PATCH must not take that for someone else's change."""
+    code = uscc.compose("9", "1", "110108", "G0000010")
+    graph.write("CREATE (:Enterprise {uscc: $u, name: '北京字段缺省测试有限公司', entity_type: 'company', "
+                "region: '110108', status: 'active'})", u=code)
+    changed = enterprises.patch_enterprise(graph, POLICIES, code, {"products": "钢丝"}, QINGHE)
+    assert changed["products"] == "钢丝" and changed["industry_codes"] == [] and changed["revenue_cny"] == {}
