@@ -180,9 +180,28 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
                      counties: frozenset[str] | None = None, current: dict[str, Any] | None = None) -> dict:
     """Change a firm (`current`: as the caller read it and checked its rights on). For a caller who may write only
     `counties` (None: everywhere) the write is refused (write_scope.Reaches, chainmap.write_scope.GUARD) when the
-    firm, or a project whose check its changed facts decide, lies in another county; and for anyone (Conflict)
-    when the firm changed since it was read."""
-    current = current or get_enterprise(graph, code)
+    firm, or a project whose check its changed facts decide, lies in another county. When the firm changed since it
+    was read: a caller that gave `current` gets a Conflict (its checks were made on the older state); otherwise the
+    changes are applied again to a fresh read, a few times."""
+    fields = ""
+    for _ in range(1 if current is not None else 5):
+        try:
+            return _patch_once(graph, policies, code, changes, counties, current or get_enterprise(graph, code))
+        except Changed as changed:
+            fields = changed.fields
+    raise Conflict(f"该市场主体在读取之后已被修改（{fields}），可能有人同时提交；请重新读取后再修改")
+
+
+class Changed(Exception):
+    """UNCHANGED refused the write: these fields (or chain links) changed since the firm was read."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__()
+        self.fields = "、".join(sorted({"revenue_cny" if f.startswith("revenue_") else f for f in fields}))
+
+
+def _patch_once(graph: Graph, policies: Policies, code: str, changes: dict[str, Any], counties: frozenset[str] | None,
+                current: dict[str, Any]) -> dict:
     merged = {**current, **current["signals"], **changes, "uscc": code}
     merged["revenue_cny"] = {int(y): v for y, v in merged["revenue_cny"].items()}
     merged["synthetic"] = current["synthetic"]
@@ -201,7 +220,6 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
                     nodes_kept="chain_nodes" not in changes, **upkeep.key_arguments(policies.recommendation))
     except Clash as clash:
         if "changed" in clash.existing:
-            fields = "、".join(sorted({"revenue_cny" if f.startswith("revenue_") else f for f in clash.existing["changed"]}))
-            raise Conflict(f"该市场主体在读取之后已被修改（{fields}），可能有人同时提交；请重新读取后再修改") from None
+            raise Changed(clash.existing["changed"]) from None
         raise write_scope.Reaches(clash.existing) from None
     return get_enterprise(graph, code)
