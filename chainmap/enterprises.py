@@ -55,22 +55,6 @@ KNOWN_REGIONS: LiteralString = (
 )
 KNOWN_NODES: LiteralString = "UNWIND $ids AS id MATCH (n:ChainNode {id: id}) RETURN n.id AS id"
 CREATE_GUARD: LiteralString = "UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) RETURN count(e) AS n"
-# A PATCH writes the whole firm as it was read with the request's changes applied: each field it does not change
-# (`$kept`) and, unless it changes them, the chain links must still be as read, checked under the firm's lock, or a
-# change made in between (another officer saving at the same moment) would be undone without a word. A field the
-# graph lacks reads as empty (no codes, no revenue, not synthetic): a bulk-loaded firm omits them.
-UNCHANGED: LiteralString = (
-    "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) SET e.__lock = true REMOVE e.__lock "
-    "WITH e, row, [k IN $kept WHERE NOT coalesce(e[k] = row.props[k], "
-    "  e[k] IS NULL AND (row.props[k] IS NULL OR row.props[k] IN [[], false]))] AS moved, "
-    "  COLLECT { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id } AS nodes "
-    "WITH moved + CASE WHEN $nodes_kept AND (size(nodes) <> size(row.chain_nodes) "
-    "  OR any(x IN nodes WHERE NOT x IN row.chain_nodes)) THEN ['chain_nodes'] ELSE [] END AS moved "
-    "RETURN CASE WHEN moved = [] THEN null ELSE {changed: moved} END AS clash"
-)
-
-
-
 def to_api(e: dict[str, Any]) -> dict[str, Any]:
     """Graph properties -> the API's enterprise shape."""
     years, values = e.get("revenue_years") or [], e.get("revenue_values") or []
@@ -193,7 +177,7 @@ def patch_enterprise(graph: Graph, policies: Policies, code: str, changes: dict[
 
 
 class Changed(Exception):
-    """UNCHANGED refused the write: these fields (or chain links) changed since the firm was read."""
+    """loading.UNCHANGED refused the write: these fields (or chain links) changed since the firm was read."""
 
     def __init__(self, fields: list[str]) -> None:
         super().__init__()
@@ -212,12 +196,13 @@ def _patch_once(graph: Graph, policies: Policies, code: str, changes: dict[str, 
     changed = {*changes, "status_on"} if merged.get("status_on") != current.get("status_on") else set(changes)
     if "revenue_cny" in changed:
         changed |= {"revenue_years", "revenue_values"}
-    guards = (UNCHANGED,) if counties is None else (UNCHANGED, write_scope.GUARD)
+    row["read"] = {k: v for k, v in row["props"].items() if k not in changed}
+    row["nodes"] = None if "chain_nodes" in changes else row["chain_nodes"]
+    guards = (q.UNCHANGED,) if counties is None else (q.UNCHANGED, write_scope.GUARD)
     try:
         graph.write(q.ENTERPRISES, rows=[row], touches=footprints.ENTERPRISE_ROWS,
                     change=Change("enterprise.patch", "enterprise", (code,)), keep=upkeep.kept_facts([code]),
-                    guard=guards, counties=sorted(counties or ()), kept=sorted(set(row["props"]) - changed),
-                    nodes_kept="chain_nodes" not in changes, **upkeep.key_arguments(policies.recommendation))
+                    guard=guards, counties=sorted(counties or ()), **upkeep.key_arguments(policies.recommendation))
     except Clash as clash:
         if "changed" in clash.existing:
             raise Changed(clash.existing["changed"]) from None

@@ -71,7 +71,7 @@ class Clash(Conflict):
     """The write found an existing object in its place (returned by the query as `clash`) and was rolled back."""
 
     def __init__(self, existing: Any) -> None:
-        super().__init__("the change clashes with an existing record")
+        super().__init__("该修改与已有记录冲突")
         self.existing = existing
 
 
@@ -288,8 +288,10 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
 
 
 def _refuse_clash(records: list[neo4j.Record]) -> None:
-    if records and CLASH in records[0].keys() and records[0][CLASH] is not None:
-        raise Clash(_plain(records[0][CLASH]))  # raised inside the transaction: rolled back
+    if records and CLASH in records[0].keys():
+        clash = next((r[CLASH] for r in records if r[CLASH] is not None), None)
+        if clash is not None:
+            raise Clash(_plain(clash))  # raised inside the transaction: rolled back
 
 
 def _runner(tx: neo4j.Transaction) -> Run:

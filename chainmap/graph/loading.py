@@ -107,6 +107,31 @@ ENTERPRISES: LiteralString = (
 CLAIM: LiteralString = (
     "UNWIND $rows AS row CREATE (:Enterprise {uscc: row.uscc, recorded_on: date()}) WITH count(*) AS claimed "
 )
+# A write that sends a firm back whole as it was read (a PATCH with its changes applied, an import row merged with the
+# stored firm) must not undo a change made in between by another officer. Under each firm's lock, every field in
+# `row.read` (the fields the write does not set itself, as read) and, when `row.nodes` is given, the chain links must
+# still be as read; otherwise the write is refused with what moved and the firms. A field the graph lacks reads as
+# empty (no codes, no revenue, not synthetic): a bulk-loaded firm omits them.
+UNCHANGED: LiteralString = (
+    "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) WHERE row.read IS NOT NULL "
+    "SET e.__lock = true REMOVE e.__lock "
+    "WITH e, row, [k IN keys(row.read) WHERE NOT coalesce(e[k] = row.read[k], "
+    "  e[k] IS NULL AND (row.read[k] IS NULL OR row.read[k] IN [[], false]))] AS moved, "
+    "  COLLECT { MATCH (e)-[:OPERATES_IN]->(n:ChainNode) RETURN n.id } AS nodes "
+    "WITH e, moved + CASE WHEN row.nodes IS NOT NULL AND (size(nodes) <> size(row.nodes) "
+    "  OR any(x IN nodes WHERE NOT x IN row.nodes)) THEN ['chain_nodes'] ELSE [] END AS moved "
+    "WHERE moved <> [] "
+    "WITH collect({uscc: e.uscc, changed: moved}) AS firms "
+    "RETURN CASE WHEN firms = [] THEN null ELSE {changed: firms[0].changed, firms: [f IN firms | f.uscc]} END AS clash"
+)
+# Firms a write found absent when it planned them (`row.new`) must still be so: MERGE takes the code's lock (a
+# concurrent create waits, or is waited for), and a firm with a name is one somebody created in between, which the
+# write would otherwise overwrite. A nameless node (a group parent known only by its code) is filled as before.
+UNTAKEN: LiteralString = (
+    "UNWIND [row IN $rows WHERE row.new] AS row MERGE (e:Enterprise {uscc: row.uscc}) "
+    "WITH e WHERE e.name IS NOT NULL WITH collect(e.uscc) AS taken "
+    "RETURN CASE WHEN taken = [] THEN null ELSE {taken: taken} END AS clash"
+)
 SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
     "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "

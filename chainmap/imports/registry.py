@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from chainmap import upkeep, write_scope
-from chainmap.errors import Forbidden, Invalid
+from chainmap.errors import Conflict, Forbidden, Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
 from chainmap.graph import loading as loader_cypher
@@ -181,10 +181,15 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
         props["revenue_years"], props["revenue_values"] = list(revenue), list(revenue.values())
         if record.legacy:
             legacy.append({"key": record.key, "props": props})
-        else:
-            touched.firms += 1
-            firms.append({"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
-                          "evidence": f"导入：{file}（按行业代码）", "new": before is None})
+            continue
+        touched.firms += 1
+        firm = {"uscc": record.key, "chain_nodes": sorted(derived), "props": props,
+                "evidence": f"导入：{file}（按行业代码）", "new": before is None}
+        if before is not None:  # what the row does not set must still be as read (loading.UNCHANGED)
+            firm["read"] = {k: before.get(k) for k in KEPT if k not in record.values} | {
+                k: before.get(k) for k in ("revenue_years", "revenue_values")}
+            firm["nodes"] = before["nodes"]
+        firms.append(firm)
     return firms, legacy
 
 
@@ -222,28 +227,38 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
           counties: frozenset[str] | None = None) -> None:
     """Batched MERGE by USCC with the loader's statement (rank keys in step), then the chain nodes' stored facts.
     Every row was validated before the first batch; should the database fail between batches, re-running the same
-    file completes it (every write is a MERGE), as with the loader. An editor's batches (`counties`) are refused
-    whole when, under the firms' locks, a row turns out to reach another county (write_scope.GUARD): a firm moved
-    or introduced elsewhere since the rows were checked."""
-    arguments = upkeep.key_arguments(policies.recommendation)
-    if counties is not None:
-        arguments |= {"guard": write_scope.GUARD, "counties": sorted(counties)}
+    file completes it (every write is a MERGE), as with the loader. Under the firms' locks a batch is refused whole
+    when a firm changed since the rows were planned (loading.UNCHANGED: the fields a row keeps and the revenues it
+    merges with), when one planned as new was created meanwhile (loading.UNTAKEN), or, for an editor (`counties`),
+    when a row turns out to reach another county (write_scope.GUARD): moved or introduced elsewhere meanwhile."""
+    keys = upkeep.key_arguments(policies.recommendation)
+    guard = (loader_cypher.UNCHANGED, loader_cypher.UNTAKEN) + ((write_scope.GUARD,) if counties is not None else ())
     lean: list[dict[str, Any]] = []
     full: list[dict[str, Any]] = []
     for firm in firms:
-        new = firm.pop("new")
-        (lean if new and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group") else full).append(firm)
+        local = firm["new"] and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group")
+        (lean if local else full).append(firm)
     try:
-        graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts,
-                            **{k: v for k, v in arguments.items() if k in ("guard", "counties")})
-        graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, **arguments)
+        graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts, guard=guard,
+                            counties=sorted(counties or ()))
+        graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, guard=guard,
+                            counties=sorted(counties or ()), **keys)
     except Clash as clash:
-        reached = write_scope.Reaches(clash.existing)
-        where = "、".join(sorted(set(reached.home + reached.checks)))
-        raise Forbidden(f"导入中途停止：有企业在核对之后迁往或被引进到本账号不能编辑的县（{where}），此前的批次已写入；"
-                        "请重新导入（试运行会指出这些行）") from None
+        raise stopped(clash.existing) from None
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
+
+
+def stopped(clash: dict[str, Any]) -> Conflict | Forbidden:
+    """Why a batch was refused under its firms' locks (the batches before it are written; re-running completes it)."""
+    if "changed" in clash or "taken" in clash:
+        firms = "、".join((clash.get("firms") or clash.get("taken") or [])[:5])
+        return Conflict(f"导入中途停止：企业 {firms} 在核对之后被他人修改或登记，为免覆盖对方的修改，本批未写入，"
+                        "此前的批次已写入；请重新导入（重新导入会以最新数据核对）")
+    reached = write_scope.Reaches(clash)
+    where = "、".join(sorted(set(reached.home + reached.checks)))
+    return Forbidden(f"导入中途停止：有企业在核对之后迁往或被引进到本账号不能编辑的县（{where}），此前的批次已写入；"
+                     "请重新导入（试运行会指出这些行）")
 
 
 def kept_facts(batch: Sequence[dict[str, Any]]) -> upkeep.FactsDelta:

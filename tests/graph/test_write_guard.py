@@ -169,3 +169,64 @@ def test_a_firm_stored_without_its_empty_fields_can_be_changed(graph):
                 "region: '110108', status: 'active'})", u=code)
     changed = enterprises.patch_enterprise(graph, POLICIES, code, {"products": "钢丝"}, QINGHE)
     assert changed["products"] == "钢丝" and changed["industry_codes"] == [] and changed["revenue_cny"] == {}
+
+
+def above_scale(rows: list[list[str]]) -> bytes:
+    from tests import import_files
+
+    header = ["统一社会信用代码", "单位详细名称", "所属区县", "行业代码", "2024年营业收入（万元）"]
+    return import_files.csv_bytes(header, rows, "utf-8-sig")
+
+
+def test_an_import_does_not_undo_a_change_saved_while_it_ran(graph, monkeypatch):
+    """A registry import writes each firm back whole: the stored fields it does not carry and the revenues it merges
+    with, as it read them when it planned the batch. An officer's save between that read and the write (here: made
+    just before the batch is written) is not undone: the batch is refused (409) and nothing of it is written; run
+    again, the import reads the new state and both changes hold."""
+    from chainmap.errors import Conflict
+    from chainmap.imports import registry
+    from chainmap.imports.reference import Options
+
+    code = firm(graph, uscc.compose("9", "1", "130534", "G0000011"), "130534", "清河导入并发测试有限公司")
+    data = above_scale([[code, "清河导入并发测试有限公司", "清河县", "1721", "6500"]])
+    write = registry.write
+
+    def officer_saves_first(*args, **kwargs):
+        enterprises.patch_enterprise(graph, POLICIES, code, {"products": "羊绒纱线", "revenue_cny": {2023: 30_000_000}},
+                                     QINGHE)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "write", officer_saves_first)
+    before = counts(graph)
+    with pytest.raises(Conflict, match=code):
+        registry.import_registry(graph, POLICIES, data, "规上企业.csv", Options(None, False, False, QINGHE))
+    saved = enterprises.get_enterprise(graph, code)
+    assert (saved["products"], saved["revenue_cny"]) == ("羊绒纱线", {"2023": 30_000_000})  # a PATCH sets them all
+    assert counts(graph) == before
+    monkeypatch.setattr(registry, "write", write)
+    report = registry.import_registry(graph, POLICIES, data, "规上企业.csv", Options(None, False, False, QINGHE))
+    assert report.written and [r["key"] for r in report.updated] == [code]
+    both = enterprises.get_enterprise(graph, code)
+    assert (both["products"], both["revenue_cny"]) == ("羊绒纱线", {"2023": 30_000_000, "2024": 65_000_000})
+
+
+def test_a_firm_created_while_an_import_ran_is_not_overwritten(graph, monkeypatch):
+    """The import planned the row as a new firm; an officer registered the same code before the batch was written.
+    The batch is refused (409) instead of overwriting the officer's firm with the row's fields."""
+    from chainmap.errors import Conflict
+    from chainmap.imports import registry
+    from chainmap.imports.reference import Options
+
+    code = uscc.compose("9", "1", "130534", "G0000012")
+    data = above_scale([[code, "清河导入新建测试有限公司", "清河县", "1721", "6500"]])
+    write = registry.write
+
+    def officer_creates_first(*args, **kwargs):
+        firm(graph, code, "130534", "清河县官员录入测试有限公司")
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "write", officer_creates_first)
+    with pytest.raises(Conflict, match=code):
+        registry.import_registry(graph, POLICIES, data, "规上企业.csv", Options(None, False, False, QINGHE))
+    kept = enterprises.get_enterprise(graph, code)
+    assert (kept["name"], kept["revenue_cny"]) == ("清河县官员录入测试有限公司", {"2024": 40_000_000})
