@@ -9,6 +9,7 @@ import unicodedata
 import marshmallow as ma
 from marshmallow import validate
 
+from chainmap import days
 from chainmap.paging import MAX_PER_PAGE
 
 
@@ -70,21 +71,14 @@ def _not_future(day: dt.date) -> None:
         raise ma.ValidationError(f"不能晚于今天（{dt.date.today().isoformat()}）")
 
 
-# The days a record can carry: registrations, 协作配套 and projects of living firms, and deadlines ahead. Outside
-# them a date is a typing slip (0001-01-01, 9999-12-31) that would sort first or last in every list and report.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-
-
 def _in_range(day: dt.date) -> None:
-    if day < EARLIEST:
-        raise ma.ValidationError(f"不能早于 {EARLIEST.isoformat()}")
-    if day > LATEST:
-        raise ma.ValidationError(f"不能晚于 {LATEST.isoformat()}")
+    if reason := days.problem(day, happened=False):
+        raise ma.ValidationError(reason)
 
 
 def _past(day: dt.date) -> None:
-    _in_range(day)
-    _not_future(day)
+    if reason := days.problem(day, happened=True):
+        raise ma.ValidationError(reason)
 
 
 def distinct(items: list) -> None:
@@ -95,12 +89,12 @@ def distinct(items: list) -> None:
 
 
 def Day(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory
-    """A date between EARLIEST and LATEST (an end, a deadline)."""
+    """A date between days.EARLIEST and days.LATEST (an end, a deadline)."""
     return ma.fields.Date(validate=_in_range, **kwargs)
 
 
 def PastDay(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory
-    """A date that has happened: from EARLIEST up to today (a registration, a relationship's start, a check's day)."""
+    """A date that has happened: from days.EARLIEST up to today (a registration, a relationship's start, a check's day)."""
     return ma.fields.Date(validate=_past, **kwargs)
 
 

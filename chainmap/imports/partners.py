@@ -101,13 +101,13 @@ def read_row(choice: Choice, line: int, cells: list[Any]) -> tuple[dict[str, Any
     own = need("own_uscc", lambda raw: parse.credit_code(cell_text(raw)))
     partner = need("partner_uscc", lambda raw: parse.credit_code(cell_text(raw)))
     relation = need("relation", lambda raw: _choice(compact(cell_text(raw)), RELATIONS, "协作关系"))
-    since = need("since", parse.date)
+    since = need("since", parse.past_date)
     evidence = need("evidence", lambda raw: _choice(compact(cell_text(raw)), {e: e for e in EVIDENCE}, "证据"))
     until_raw = cell("until")
     until = None
     if until_raw is not None and cell_text(until_raw):
         try:
-            until = parse.date(until_raw)
+            until = parse.recorded_date(until_raw)
         except ValueError as exc:
             problems.append(Problem(line, header("until"), str(exc), True))
     if own and own == partner:

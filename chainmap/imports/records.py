@@ -74,7 +74,7 @@ class RowReader:
     def __init__(self, columns: dict[str, Column], places: PlaceIndex, industries: IndustryIndex) -> None:
         self.columns, self.places, self.industries = columns, places, industries
         self._indexes = [(name, column.index) for name, column in columns.items()]
-        self._place, self._status, self._date = Memo(places.resolve), Memo(parse.status), Memo(parse.date)
+        self._place, self._status, self._date = Memo(places.resolve), Memo(parse.status), Memo(parse.past_date)
         self._type, self._capital = Memo(parse.entity_type), Memo(parse.capital)
         self._industry_of, self._industry_columns_of = Memo(industries.resolve), Memo(industries.resolve_columns)
 
@@ -225,8 +225,10 @@ class RowReader:
             year = int(year_text) if year_text.isdigit() else column.year
             if amount is None:
                 return
-            if year is None or not 1990 <= year <= dt.date.today().year:
+            if year is None:
                 raise ValueError("营业收入缺少年度（请加“年度”列，或在表头写明如“2024年营业收入（万元）”）")
+            if not 1990 <= year <= dt.date.today().year:
+                raise ValueError(f"营业收入年度{year}超出范围（1990年至{dt.date.today().year}年）")
             record.revenue[year] = amount
         except ValueError as exc:
             problems.append(Problem(record.line, self.header("revenue"), str(exc), False))

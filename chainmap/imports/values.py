@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from chainmap import days
 from chainmap import uscc as uscc_rules
 from chainmap.imports.text import compact
 
@@ -73,7 +74,7 @@ def status(raw: str) -> tuple[str, dt.date | None]:
         if word in text:
             when = None
             if found := re.search(r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)", text):
-                when = date(found.group(1))
+                when = past_date(found.group(1))
             return code, when
     raise ValueError(f"无法识别的登记状态：{raw}（可用：存续、在业、开业、注销、吊销、迁出、停业等）")
 
@@ -110,6 +111,24 @@ def date(raw: object) -> dt.date:
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _serial(float(text), raw)
     raise ValueError(f"无法识别的日期：{raw}（可用2019-03-05、2019/3/5、2019年3月5日或Excel日期）")
+
+
+def past_date(raw: object) -> dt.date:
+    """A day on which something happened (a registration, a status change, a 协作配套's start): a date that is not
+    after today and lies in chainmap.days' range."""
+    return recorded_date(raw, happened=True)
+
+
+def recorded_date(raw: object, *, happened: bool = False) -> dt.date:
+    """`date`, refused (ValueError with the reason) outside the days a record can carry (chainmap.days)."""
+    day = date(raw)
+    if reason := days.problem(day, happened=happened):
+        raise ValueError(f"日期{reason}：{cell(raw)}")
+    return day
+
+
+def cell(raw: object) -> str:
+    return raw.isoformat() if isinstance(raw, dt.date) else str(raw)
 
 
 def _serial(value: float, raw: object) -> dt.date:

@@ -111,3 +111,26 @@ def test_the_commands(graph, tmp_path):
     result = runner.invoke(main, ["import", "registry", str(export)])
     assert result.exit_code == 1 and "未写入" in result.output
     assert counts(graph) == before
+
+
+def test_days_the_api_refuses_are_refused_in_the_sheet_too(graph, firms):
+    """A start in 2999 or in 1800, or an end past 2100, is a typing slip that would decide as-of answers and reward
+    checks: the row is refused with the API's reason, and nothing is written."""
+    own, known = firms
+    book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
+    sheet = book["协作配套调查表"]
+    rows = [[own, "", known, "", "", "", "向本企业供货", "2999-01-01", None, "合同", ""],
+            [own, "", known, "", "", "", "向本企业供货", "1800-01-01", None, "合同", ""],
+            [own, "", known, "", "", "", "向本企业供货", "2024-05-01", "2999-12-31", "合同", ""],
+            [own, "", known, "", "", "", "向本企业供货", "2024-05-02", "2030-12-31", "合同", ""]]
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(row=r, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    before = counts(graph)
+    report = partners.import_partners(graph, POLICIES, out.getvalue(), "调查表.xlsx", Options(dry_run=False))
+    refused = {r["line"]: r["reason"] for r in report.rejected}
+    assert "不能晚于 2100-12-31" in refused[2] and "不能早于 1900-01-01" in refused[3]
+    assert "不能晚于 2100-12-31" in refused[4] and 5 not in refused  # an end ahead is a planned end
+    assert not report.written and counts(graph) == before

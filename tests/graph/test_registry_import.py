@@ -151,3 +151,18 @@ def test_a_named_profile_that_does_not_fit_is_refused(clean):
 
     with pytest.raises(Invalid, match="缺少"):
         run(clean, files.csv_bytes(files.HEADER_B, files.rows_b(), "utf-8"), "x.csv", profile="above-scale-revenue")
+
+
+def test_a_registration_day_the_api_refuses_is_not_imported(clean):
+    """成立日期 2999-01-01, or 注销 dated 2099: the field is refused with the API's reason (the row's other fields
+    would go in with `partial`), in a dry run as in a real one."""
+    header = files.HEADER_A
+    rows = [[files.F1, "清河县导入测试羊绒有限公司", "有限责任公司", "存续", "", "2999-01-01", "1000万人民币", "清河县", "",
+             "毛条和毛纱线加工", "", ""],
+            [files.F3, "清河县导入测试针织加工部", "个体工商户", "注销（2099-06-01）", "", "1800-01-01", "-", "清河县", "",
+             "其他针织或钩针编织服装制造", "", ""]]
+    report = run(clean, files.csv_bytes(header, rows, "utf-8"), "登记导出.csv")
+    refused = {(r["line"], r["field"]): r["reason"] for r in report.rejected}
+    assert "不能晚于 2100-12-31" in refused[(2, "成立日期")] and "不能早于 1900-01-01" in refused[(3, "成立日期")]
+    assert "不能晚于今天" in refused[(3, "登记状态")]
+    assert not any(r["fatal"] for r in report.rejected)

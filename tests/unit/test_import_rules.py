@@ -61,6 +61,26 @@ def test_dates(raw):
     assert parse.date(raw) == dt.date(2019, 3, 5)
 
 
+@pytest.mark.parametrize("raw, happened, reason", [
+    ("2999-01-01", True, "不能晚于 2100-12-31"), ("1800-01-01", True, "不能早于 1900-01-01"),
+    ("2100-06-01", False, None), ("2101-01-01", False, "不能晚于 2100-12-31"), ("0001-01-01", False, "不能早于"),
+    (dt.date.today() + dt.timedelta(days=1), True, "不能晚于今天"), (dt.date.today() + dt.timedelta(days=1), False, None),
+    (dt.date.today(), True, None)])
+def test_a_recorded_day_lies_in_the_days_the_api_accepts(raw, happened, reason):
+    """An import refuses the dates the API refuses (chainmap.days): a 成立日期 of 2999, a 开始日期 of 1800."""
+    if reason is None:
+        assert parse.recorded_date(raw, happened=happened) == parse.date(raw)
+    else:
+        with pytest.raises(ValueError, match=reason):
+            parse.recorded_date(raw, happened=happened)
+
+
+def test_a_status_change_dated_in_the_future_is_refused():
+    with pytest.raises(ValueError, match="不能晚于"):
+        parse.status("注销（2099-06-01）")
+    assert parse.status("注销（2021-05-06）") == ("deregistered", dt.date(2021, 5, 6))
+
+
 @pytest.mark.parametrize("raw, unit, expected", [
     ("1000万人民币", None, (10_000_000, "CNY")), ("500万美元", None, (5_000_000, "USD")),
     ("50万元", None, (500_000, "CNY")), ("-", None, None), ("1000", "万元", (10_000_000, "CNY")),
