@@ -99,9 +99,9 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
     mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, UNKNOWN_TYPE_NAME)}{v}家"
                    for k, v in sorted(facts.by_type.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
     if local < t.weak_below:
-        reasons.append(f"{where}仅{local}家市场主体（{mix}），少于{t.weak_below}家")
+        reasons.append(f"{where}仅{local}家在业市场主体（{mix}），少于{t.weak_below}家")
         return "weak", evidence
-    reasons.append(f"{where}{local}家市场主体（{mix}）")
+    reasons.append(f"{where}{local}家在业市场主体（{mix}）")
     return "present", evidence
 
 

@@ -19,7 +19,7 @@ CASES = [
     ("one entity serving exactly the threshold is a bottleneck",
      NodeFacts("n", {C: 1}, single_name="甲", single_customers=3), "bottleneck", "仅依赖1家主体（甲），其服务本县客户3家"),
     ("two entities, just below weak_below", NodeFacts("n", {C: 2}), "weak", "少于3家"),
-    ("exactly weak_below entities is present (tie)", NodeFacts("n", {C: 3}), "present", "本县3家市场主体（企业3家）"),
+    ("exactly weak_below entities is present (tie)", NodeFacts("n", {C: 3}), "present", "本县3家在业市场主体（企业3家）"),
     ("exactly half from outside the province is not most (tie)",
      NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=5), "present", "本县4家"),
     # inbound is every supply into the link's firms, local ones too: the reason says so, not 外来供货.
