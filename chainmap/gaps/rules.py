@@ -107,10 +107,11 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
 
 def mark_reason(facts: NodeFacts) -> str:
     """A bottleneck mark as its reason reads: a seeded mark was recorded from a public source that shows the link
-    weak (it names no 卡脖子, and no person made it); an editor's mark is theirs."""
+    weak, shown as the status it gives (瓶颈, as the legend and the report's 标注 column say) without 卡脖子, which no
+    source and no person said; an editor's mark is theirs."""
     why = facts.mark_reason or "未填写理由"
     if facts.mark_by == SOURCE_MARK_BY:
-        return f"据公开来源标注为薄弱环节：{why}"
+        return f"据公开来源标注为瓶颈：{why}"
     return f"人工标注为瓶颈（卡脖子）：{why}"
 
 

@@ -33,7 +33,7 @@ CASES = [
     # A seeded mark was recorded from a public source that shows the link weak: no person, no 卡脖子.
     ("a bottleneck mark from a public source", NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="“占比较小”",
                                                           mark_by="公开来源"),
-     "bottleneck", "据公开来源标注为薄弱环节：“占比较小”"),
+     "bottleneck", "据公开来源标注为瓶颈：“占比较小”"),
     ("an editor's gap mark does not override coverage", NodeFacts("n", {C: 5}, mark="gap", mark_reason="x"),
      "present", "本县5家"),
     ("individual businesses and farms count as local entities",
