@@ -65,6 +65,14 @@ MANY_SMALL = 3000
 WEAK_ENTITIES = (1, 2)
 TEMPLATE_GAP_RATE = 0.12
 TEMPLATE_WEAK_RATE = 0.10
+# Links every county has, whatever its cluster: road freight and warehousing (个体 hauliers and depots everywhere). A
+# template gap there would contradict common knowledge (沙河, a glass base shipping by road, without a haulier).
+EVERYWHERE = frozenset({"5431", "5920"})
+# Where a customer's supply comes from when it is not local: Hebei firms of the supplying link within NEAR_KM, with
+# a weight that grows with how many there are (a county near 29 foundry-iron firms buys there; one near a single
+# electronics-materials firm buys from Beijing and Tianjin), else Beijing and Tianjin.
+NEAR_KM = 150
+NEAR_HALF = 5   # this many Hebei firms nearby: half of the non-local supply comes from them
 SEED_ENTITIES = (60, 1000)       # local entities per cluster at seed scale: 9 × sqrt(documented entities), bounded
 DEFAULT_ENTITIES = 90
 
@@ -189,6 +197,13 @@ class World:
                 for code in n["industry_codes"]:
                     self.nodes_by_code[code].append(n)
         self.codes = sorted(self.nodes_by_code)
+
+    def km(self, a: str, b: str) -> float:
+        """Great-circle distance between two counties' centroids."""
+        (lon1, lat1), (lon2, lat2) = ((math.radians(float(self.regions[x]["lon"])),
+                                       math.radians(float(self.regions[x]["lat"]))) for x in (a, b))
+        h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        return 2 * 6371.0 * math.asin(math.sqrt(h))
 
     def neighbours(self, county: str) -> list[str]:
         return sorted(k for k in self.hebei if k[:4] == county[:4] and k != county)
@@ -324,8 +339,13 @@ class Generator:
         for cluster in self.world.clusters:
             local.update(self.cluster_entities(cluster))
         outside = self.beijing_tianjin(6000)
+        hebei: dict[str, list[Entity]] = defaultdict(list)
+        for e in self.entities:
+            if e.region.startswith("13") and e.status == "active" and e.entity_type != "branch":
+                for code in e.industry_codes:
+                    hebei[code].append(e)
         for cluster in self.world.clusters:
-            self.cluster_supplies(cluster, local, outside)
+            self.cluster_supplies(cluster, local, outside, hebei)
         self.reward_cases(local, outside)
 
     def cluster_size(self, cluster: dict) -> int:
@@ -352,6 +372,8 @@ class Generator:
                 fixed[node["id"]] = self.rng.choice(WEAK_ENTITIES)
             elif kind in ("strength", "named"):
                 weights[node["id"]] = WEIGHTS[kind]
+            elif set(node["industry_codes"]) <= EVERYWHERE:
+                weights[node["id"]] = WEIGHTS["service"]
             elif not documented and node["stage"] in ("upstream", "service") and roll < TEMPLATE_GAP_RATE:
                 fixed[node["id"]] = 0
             elif not documented and node["stage"] in ("upstream", "service") \
@@ -453,22 +475,32 @@ class Generator:
                               "since": since.isoformat(), "until": until.isoformat() if until else "",
                               "evidence": evidence})
 
-    def cluster_supplies(self, cluster: dict, local: dict[str, list[Entity]], outside: dict[str, list[Entity]]) -> None:
+    def cluster_supplies(self, cluster: dict, local: dict[str, list[Entity]], outside: dict[str, list[Entity]],
+                         hebei: dict[str, list[Entity]]) -> None:
+        """SUPPLIES along the chain's edges: mostly from the county's own firms of the supplying link; the rest, and
+        all of it where the county has none, from Hebei firms of that link nearby (as many as there are: NEAR_HALF)
+        or from Beijing and Tianjin (outside the province)."""
         _, edges = self.world.chains[cluster["id"]]
+        county = cluster["county"]
         for edge in edges:
             if edge["kind"] == "service":
                 continue
-            suppliers = [e for e in local.get(edge["source"], []) if e.status == "active"]
+            suppliers = [e for e in local.get(edge["source"], []) if e.status == "active" and e.region == county]
             customers = [e for e in local.get(edge["target"], []) if e.status == "active"]
             node_codes = [n for n in self.world.chains[cluster["id"]][0] if n["id"] == edge["source"]][0]["industry_codes"]
             far = [e for code in node_codes for e in outside.get(code, [])]
+            near = [e for code in node_codes for e in hebei.get(code, [])
+                    if e.region != county and self.world.km(county, e.region) <= NEAR_KM]
+            near_share = len(near) / (len(near) + NEAR_HALF)
             for customer in customers:
                 for _ in range(self.rng.choice((1, 1, 2))):
                     roll = self.rng.random()
-                    if suppliers and (roll < 0.8 or not far):
+                    if suppliers and (roll < 0.8 or not (near or far)):
                         supplier = suppliers[0] if len(suppliers) == 1 else self.rng.choice(suppliers)
+                    elif near and (not far or self.rng.random() < near_share):
+                        supplier = self.rng.choice(near)                 # from elsewhere in Hebei
                     elif far:
-                        supplier = self.rng.choice(far)                  # supply from outside the province
+                        supplier = self.rng.choice(far)                  # from outside the province
                     else:
                         continue
                     since = self.date_between(dt.date(2018, 1, 1), dt.date(2024, 12, 31))

@@ -100,6 +100,42 @@ def test_template_gaps_fall_at_a_low_rate_and_never_on_a_clusters_own_manufactur
         assert chains[cid][key]["status"] != "gap", (cid, key)
 
 
+def test_a_link_every_county_has_is_never_a_gap(chains):
+    """Road freight and warehousing exist in every county (个体 hauliers, depots): 沙河, a glass base shipping by
+    road, shown without a haulier was a gap common knowledge contradicts."""
+    everywhere = [(cid, key) for cid, nodes in chains.items() for key, node in nodes.items()
+                  if set(node["industry_codes"]) <= {"5431", "5920"}]
+    assert len(everywhere) > 30
+    assert not [x for x in everywhere if chains[x[0]][x[1]]["status"] == "gap"]
+
+
+def test_a_link_hebei_supplies_nearby_is_not_bought_mostly_outside_the_province(graph, chains):
+    """Where the supplying link has five or more Hebei firms within 150 km, the links it feeds do not take most of
+    their supply from outside the province (before: 冀州's foundries bought all their iron in Beijing and Tianjin
+    while 29 iron firms sat in 清河, 60 km away, and the chain showed a bottleneck the facts contradict)."""
+    judged = 0
+    for cid in CLUSTERS:
+        edges = graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(a:ChainNode)-[:FEEDS]->(b:ChainNode) "
+                           "RETURN a.key AS source, b.key AS target", c=cid)
+        for edge in edges:
+            source, target = chains[cid][edge["source"]], chains[cid][edge["target"]]
+            nearby = source["evidence"]["local_entities"] + sum(
+                n["count"] for n in source["evidence"]["nearest_supply"] if n["km"] <= 150)
+            share = target["evidence"]["outside_province_share"]
+            if nearby >= 5 and target["evidence"]["inbound_supplies"] >= 3:
+                judged += 1
+                assert share is None or share <= 0.5, (cid, edge, share, nearby)
+    assert judged > 100
+
+
+def test_anguo_the_capital_of_herbs_grows_and_trades_them(chains):
+    """安国 (中药都): 15万亩 planted and a market trading 300亿 a year (FACTS §1.4): neither link is a gap, and its
+    herb slices are not shown buying their herbs outside the province."""
+    nodes = chains["anguo-herbal-medicine"]
+    assert nodes["planting"]["status"] == "present" and nodes["trade"]["status"] == "present"
+    assert (nodes["slices"]["evidence"]["outside_province_share"] or 0) <= 0.5
+
+
 @pytest.mark.parametrize("cid", ["qinghe-cashmere", "anping-wire-mesh"])
 def test_the_promotion_officers_clusters(chains, cid):
     nodes = chains[cid]
