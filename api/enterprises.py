@@ -245,8 +245,9 @@ def patch_enterprise(changes, uscc):
         auth.require_enterprise_write(who, changes["region"])
     if "chain_nodes" in changes:  # linking into (or out of) a chain is a change to that chain
         _require_chain_nodes(graph(), sorted(set(changes["chain_nodes"]) ^ set(current["chain_nodes"])))
-    reward_facts = [f for f in write_scope.REWARD_FACTS if f in changes]
-    why = f"本企业作为引进项目的落地主体或投资方，其 {'、'.join(reward_facts)} 决定项目所在县的奖励核查"
+    reward_facts = write_scope.changed_facts(current, changes)
+    named = "、".join(write_scope.FACT_NAMES[f] for f in reward_facts or write_scope.REWARD_FACTS)
+    why = f"本企业是已签约的引进项目的落地主体或投资方，其{named}决定项目所在县的奖励核查"
     if reward_facts:  # refused before the body is validated; the write checks it again under the firm's lock
         auth.require_counties(who, write_scope.introduction_counties(graph(), [uscc]).get(uscc, []), why)
     if "revenue_cny" in changes:

@@ -90,7 +90,7 @@ def require_counties(principal: Principal, counties: list[str], why: str) -> Non
         return
     outside = sorted(set(counties) - principal.counties)
     if outside:
-        raise Forbidden(f"{why}：当前密钥{_scope(principal)}，不能编辑{'、'.join(outside)}")
+        raise Forbidden(f"{why}：当前密钥{_scope(principal)}，不能编辑县级行政区 {'、'.join(outside)}")
 
 
 def require_enterprise_write(principal: Principal, region: str) -> None:
@@ -111,4 +111,4 @@ def require_any_enterprise_write(principal: Principal, regions: list[str]) -> No
         return
     require_role(principal, "editor")
     if not any(r in principal.counties for r in hebei):
-        raise Forbidden(f"当前密钥{_scope(principal)}，不能编辑{'或'.join(sorted(set(hebei)))}")
+        raise Forbidden(f"当前密钥{_scope(principal)}，不能编辑县级行政区 {'或'.join(sorted(set(hebei)))}")

@@ -8,7 +8,7 @@ themselves are in chainmap.auth.
 
 from __future__ import annotations
 
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from chainmap.errors import Forbidden
 from chainmap.graph import Graph
@@ -18,18 +18,25 @@ NODE_COUNTIES: LiteralString = (
     "UNWIND $ids AS id MATCH (c:Cluster)-[:HAS_NODE]->(n:ChainNode {id: id}) RETURN n.id AS id, c.county AS county"
 )
 # A firm decides a county's check as the introduced entity (OF) and as the investor a local project company's check
-# takes for the enterprise (县域外, revenue: chainmap.rewards.rule). A terminated project (终止) decides no check
-# any more, so it no longer holds the firm's facts.
+# takes for the enterprise (县域外, revenue: chainmap.rewards.rule). A project holds the firm's facts from its signed
+# agreement on (签约, 注册, 在建, 投产/落地; the rule reads landed projects): a lead, a contact or a negotiation is a
+# prospect several counties may pursue at once, and must not lock the facts of a firm another county landed (review:
+# a 清河 lead refused 安平's revenue update of its landed firm). A terminated project (终止) holds nothing.
+HOLDING_STAGES = ("signed", "registered", "building", "landed")
+HOLDS: LiteralString = "i.stage IN ['signed', 'registered', 'building', 'landed']"
 INTRODUCTION_COUNTIES: LiteralString = (
     "UNWIND $usccs AS uscc "
     "CALL (uscc) { MATCH (:Enterprise {uscc: uscc})<-[:OF]-(i:Introduction)-[:INTO]->(c:Cluster) "
-    "  WHERE i.stage <> 'terminated' RETURN c.county AS county "
-    "  UNION MATCH (i:Introduction {investor: uscc})-[:INTO]->(c:Cluster) WHERE i.stage <> 'terminated' "
+    "  WHERE " + HOLDS + " RETURN c.county AS county "
+    "  UNION MATCH (i:Introduction {investor: uscc})-[:INTO]->(c:Cluster) WHERE " + HOLDS + " "
     "  RETURN c.county AS county } "
     "RETURN uscc, collect(DISTINCT county) AS counties"
 )
-# Fields of an enterprise that a 三(三)6 reward check reads (chainmap.reward_checks.FACTS and the partner rules).
+# Fields of an enterprise that a 三(三)6 reward check reads (chainmap.reward_checks.FACTS and the partner rules), with
+# the names a refusal gives them.
 REWARD_FACTS = ("revenue_cny", "status", "entity_type", "group", "region")
+FACT_NAMES = {"revenue_cny": "营业收入", "status": "登记状态", "entity_type": "主体类型", "group": "所属企业",
+              "region": "所在地"}
 # The write guard (Graph.write's `guard`) of a change to firms, `$rows` as the loader writes them ({uscc, props}),
 # for a caller who may write `$counties`. Under each firm's write lock (a property set and removed holds it to
 # commit) it finds the counties the change reaches that the caller may not write: the firm's Hebei county, and, when
@@ -43,9 +50,9 @@ GUARD: LiteralString = (
     "  OR coalesce(row.props.revenue_values, []) <> coalesce(e.revenue_values, []) AS decides "
     "CALL (e, decides) { WITH e WHERE e.region STARTS WITH " + HEBEI_LITERAL + " RETURN e.region AS county, 'home' AS part "
     "  UNION WITH e, decides WHERE decides MATCH (e)<-[:OF]-(i:Introduction)-[:INTO]->(c:Cluster) "
-    "    WHERE i.stage <> 'terminated' RETURN c.county AS county, 'checks' AS part "
+    "    WHERE " + HOLDS + " RETURN c.county AS county, 'checks' AS part "
     "  UNION WITH e, decides WHERE decides MATCH (i:Introduction {investor: e.uscc})-[:INTO]->(c:Cluster) "
-    "    WHERE i.stage <> 'terminated' RETURN c.county AS county, 'checks' AS part } "
+    "    WHERE " + HOLDS + " RETURN c.county AS county, 'checks' AS part } "
     "WITH part, collect(DISTINCT county) AS reached WITH part, [c IN reached WHERE NOT c IN $counties] AS outside "
     "WHERE outside <> [] "
     "WITH collect([part, outside]) AS pairs "
@@ -73,6 +80,15 @@ class Reaches(Forbidden):
         super().__init__("该修改涉及本账号不能编辑的县")
         self.home = sorted(reached.get("home") or [])
         self.checks = sorted(reached.get("checks") or [])
+
+
+def changed_facts(current: dict[str, Any], changes: dict[str, Any]) -> list[str]:
+    """The reward facts a change sets to another value than the firm holds (a field sent unchanged decides nothing
+    new); `current` as the API shows a firm (revenues by year as text)."""
+    def revenue(figures: dict) -> dict[str, Any]:
+        return {str(year): value for year, value in figures.items()}
+    return [f for f in REWARD_FACTS if f in changes and (
+        revenue(changes[f]) != revenue(current[f] or {}) if f == "revenue_cny" else changes[f] != current.get(f))]
 
 
 def chain_node_counties(graph: Graph, node_ids: list[str]) -> dict[str, str]:

@@ -59,7 +59,7 @@ def test_an_introduced_firms_reward_facts_belong_to_the_introductions_county(cli
         "revenue_cny": {"2024": 40_000_000}}).status_code == 201
     assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
         "enterprise": firm, "cluster": "anping-wire-mesh", "origin_region": "110108",
-        "introduced_on": "2024-03-01"}).status_code == 201
+        "introduced_on": "2024-03-01", "stage": "signed"}).status_code == 201
     before = counts(graph)
     for change in ({"revenue_cny": {"2024": 60_000_000}}, {"status": "deregistered"}, {"entity_type": "branch"}):
         response = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"], json=change)
@@ -87,7 +87,7 @@ def test_an_investors_reward_facts_belong_to_the_county_whose_check_takes_them(c
         "uscc": local, "name": "安平项目测试有限公司", "entity_type": "company", "region": "131125"}).status_code == 201
     assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
         "enterprise": local, "investor": investor, "cluster": "anping-wire-mesh", "origin_region": "110108",
-        "introduced_on": "2024-03-01"}).status_code == 201
+        "introduced_on": "2024-03-01", "stage": "landed"}).status_code == 201
     for change in ({"revenue_cny": {"2024": 10_000_000_000}}, {"region": "130534"}, {"status": "deregistered"}):
         response = client.patch(f"/api/v1/enterprises/{investor}", headers=keys["editor"], json=change)
         assert response.status_code == 403, response.get_json()
@@ -113,7 +113,8 @@ def test_a_project_naming_another_countys_firm_needs_that_county(client, graph, 
         "uscc": beijing, "name": "北京终止项目测试有限公司", "entity_type": "company", "region": "110108",
         "revenue_cny": {"2024": 40_000_000}}).status_code == 201
     created = client.post("/api/v1/introductions", headers=keys["other_editor"], json={
-        "enterprise": beijing, "cluster": "anping-wire-mesh", "origin_region": "110108", "introduced_on": "2025-01-01"})
+        "enterprise": beijing, "cluster": "anping-wire-mesh", "origin_region": "110108", "introduced_on": "2025-01-01",
+        "stage": "signed"})
     assert created.status_code == 201
     project = created.get_json()["id"]
     before = counts(graph)
@@ -128,3 +129,34 @@ def test_a_project_naming_another_countys_firm_needs_that_county(client, graph, 
     assert client.post(f"/api/v1/introductions/{project}/stages", headers=keys["other_editor"],
                        json={"stage": "terminated", "reason": "企业改投他处"}).status_code == 201
     assert client.patch(f"/api/v1/enterprises/{qinghe}", headers=keys["editor"], json=change).status_code == 200
+
+
+def test_a_prospect_holds_no_facts_and_an_unchanged_value_needs_no_county(client, graph, keys):
+    """A lead, a contact or a negotiation is a prospect several counties may pursue at once: 清河's lead on the
+    Beijing firm 安平 signed must not take 安平's right to keep that firm's revenue current (review: it did, and
+    安平 could not undo it). A fact sent with the value it has changes nothing, so it needs no other county."""
+    firm = uscc.compose("9", "1", "110108", "T0000007")
+    assert client.post("/api/v1/enterprises", headers=keys["other_editor"], json={
+        "uscc": firm, "name": "北京多县洽谈测试有限公司", "entity_type": "company", "region": "110108",
+        "revenue_cny": {"2024": 40_000_000}}).status_code == 201
+    assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
+        "enterprise": firm, "cluster": "anping-wire-mesh", "origin_region": "110108", "introduced_on": "2025-01-01",
+        "stage": "signed"}).status_code == 201
+    for stage in ("lead", "negotiating"):
+        lead = client.post("/api/v1/introductions", headers=keys["editor"], json={
+            "enterprise": firm, "cluster": "qinghe-cashmere", "origin_region": "110108", "introduced_on": "2025-02-01",
+            "stage": stage})
+        assert lead.status_code == 201, lead.get_json()
+        response = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["other_editor"],
+                                json={"revenue_cny": {"2024": 45_000_000 + len(stage)}})
+        assert response.status_code == 200, response.get_json()
+        assert client.post(f"/api/v1/introductions/{lead.get_json()['id']}/stages", headers=keys["editor"],
+                           json={"stage": "terminated", "reason": "企业暂无意向"}).status_code == 201
+    # 安平's signed project still holds them against 清河, with the facts named in Chinese
+    refused = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"], json={"status": "deregistered"})
+    assert refused.status_code == 403 and "登记状态" in refused.get_json()["detail"], refused.get_json()
+    assert "131125" in refused.get_json()["detail"]
+    same = client.patch(f"/api/v1/enterprises/{firm}", headers=keys["editor"],
+                        json={"status": "active", "revenue_cny": {"2024": 45_000_000 + len("negotiating")},
+                              "products": "钢丝"})
+    assert same.status_code == 200, same.get_json()

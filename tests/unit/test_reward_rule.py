@@ -167,3 +167,16 @@ def test_the_outlook_count_counts_exactly_the_partners_the_check_counts(case):
         args = (facts.enterprise, facts.enterprise_group, facts.relationships, facts.county, start, end,
                 policy_for(spec))
         assert counted_partners(*args) == {p["uscc"] for p in count_partners(*args)[0]}
+
+
+def test_the_stage_a_check_reads_holds_the_firms_facts():
+    """The reward rule reads projects at the policy's stage; from the signed agreement on, a project holds its firm's
+    reward facts (chainmap.write_scope), so the stage a check reads must be one of those, and the Cypher says the same."""
+    from chainmap import write_scope
+    from chainmap.vocab import INTRODUCTION_STAGES
+    from tests.conftest import POLICIES
+
+    assert POLICIES.reward.introduction_stage in write_scope.HOLDING_STAGES
+    assert set(write_scope.HOLDING_STAGES) <= set(INTRODUCTION_STAGES)
+    listed = write_scope.HOLDS.split("[", 1)[1].rstrip("]")
+    assert [s.strip(" '") for s in listed.split(",")] == list(write_scope.HOLDING_STAGES)
