@@ -22,6 +22,12 @@ def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
+def whole_km(km: float) -> int:
+    """A distance as the reasons, the console and the sheets say it (约267公里): the one-decimal figure of the JSON
+    rounded half up, as the console's Math.round does, so every place shows the same number."""
+    return math.floor(round(km, 1) + 0.5)
+
+
 def position(lon: float | None, lat: float | None) -> list[float] | None:
     if lon is None or lat is None:
         return None

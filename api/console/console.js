@@ -775,7 +775,7 @@ function showTargets(n, result) {
     body.append(el("tr", { "data-uscc": item.enterprise.uscc },
       el("td", {}, i + 1),
       el("td", {}, item.enterprise.name, el("br"), el("small", {}, item.enterprise.uscc)),
-      el("td", {}, place(item.enterprise.region), el("br"), el("small", {}, `距集群约${item.distance_km}公里`)),
+      el("td", {}, place(item.enterprise.region), el("br"), el("small", {}, `距集群约${Math.round(item.distance_km)}公里`)),
       el("td", { class: "score" }, ...scoreBar(item)),
       el("td", { class: "reasons" }, el("ul", {}, ...item.reasons.map((r) => el("li", {}, r)))),
       el("td", { class: "cautions" }, item.cautions.length ? el("ul", {}, ...item.cautions.map((r) => el("li", { class: "caution" }, r))) : "—"),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainmap.geo import haversine_km
+from chainmap.geo import haversine_km, whole_km
 from chainmap.policy import FEATURES, RewardPolicy
 from chainmap.rewards.rule import Relationship, counted_partners, wan
 
@@ -170,7 +170,7 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
     # Reasons explain the ranking, cautions what speaks against it; reasons every candidate of a list shares (the
     # same partner count, the same distance) are lifted out of the items by the service (common_reasons).
     reasons = [fit_why, *move_why, f"{target.county_name}本地上下游可协作配套市场主体{partners}家",
-               f"距{target.county_name}约{near:.0f}公里"]
+               f"距{target.county_name}约{whole_km(near)}公里"]
     cautions = []
     (reasons if size_good else cautions).append(size_why)
     if c.ties:

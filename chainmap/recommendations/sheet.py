@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chainmap.geo import whole_km
 from chainmap.policy import FEATURES
 from chainmap.workbook import Column, Sheet, upward_xlsx
 
@@ -38,7 +39,7 @@ def rows(result: dict[str, Any], places: dict[str, str]) -> list[dict[str, Any]]
         out.append({
             "node": item["node"]["name"], "status": STATUS_NAMES.get(item["node"].get("status", ""), ""),
             "name": firm["name"], "uscc": firm["uscc"], "place": places.get(firm["region"], firm["region"]),
-            "distance_km": item["distance_km"], "score": item["score"],
+            "distance_km": whole_km(item["distance_km"]), "score": item["score"],  # as the reason says
             **{f: item["breakdown"].get(f, 0.0) for f in FEATURES},
             "reasons": "；".join([*item["reasons"], *result["common_reasons"].get(item["node"]["id"], [])]),
             "cautions": "；".join(item["cautions"]), "outlook": _outlook(item["reward_outlook"]),

@@ -22,7 +22,7 @@ FACTS: LiteralString = (
     "MATCH (e:Enterprise {uscc: $uscc}) WHERE e.name IS NOT NULL "
     "MATCH (c:Cluster {id: $cluster}) "
     "CALL (e, c) { OPTIONAL MATCH (i:Introduction)-[:OF]->(e) WHERE (i)-[:INTO]->(c) "
-    "  RETURN collect(i {.id, .origin_region, .introduced_on, .stage, .investor}) AS intros } "
+    "  RETURN collect(i {.id, .name, .origin_region, .introduced_on, .stage, .investor}) AS intros } "
     "CALL (intros) { UNWIND [i IN intros WHERE i.investor IS NOT NULL | i.investor] AS code "
     "  MATCH (v:Enterprise {uscc: code}) "
     "  RETURN collect(v {.uscc, .name, .region, .revenue_years, .revenue_values}) AS investors } "

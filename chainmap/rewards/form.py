@@ -52,7 +52,8 @@ def form(check: dict[str, Any], issuer: str, issued_on: dt.date) -> Form:
     if intro:
         investor = f"；投资方 {intro['investor']}" if intro.get("investor") else ""
         origin = intro.get("origin_name") or intro["origin_region"]
-        head.append(("引进项目", f"{intro['id']}，{intro['introduced_on']}落地，来源地{origin}{investor}"))
+        name = f"{intro['name']}（项目编号 {intro['id']}）" if intro.get("name") else intro["id"]  # older records: no name
+        head.append(("引进项目", f"{name}，{intro['introduced_on']}落地，来源地{origin}{investor}"))
     amount = f"，奖励金额{wan(check['amount_cny'])}" if check["amount_cny"] else ""
     conclusion = f"{check.get('outcome_name') or check['outcome']}{amount}"
     conditions = Table("核查条件", ["条件", "要求", "结果", "说明"],

@@ -62,7 +62,7 @@ class Facts:
     revenue: dict[int, int]
     cluster: str
     county: str
-    introductions: list[dict]          # {id, origin_region, introduced_on (date), stage, investor (uscc or None)}
+    introductions: list[dict]          # {id, name, origin_region, introduced_on (date), stage, investor (uscc or None)}
     relationships: list[Relationship]
     grants: list[dict]                 # {id, check, granted_at} for this enterprise and policy
     investors: dict[str, Investor] = field(default_factory=dict)   # by USCC, those the introductions name
@@ -197,13 +197,18 @@ def _introduced(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> tuple[dic
     if intro:
         return intro, _check("introduced", "passed", {"introduction": intro["id"], "stage": intro["stage"],
                                                       "introduced_on": intro["introduced_on"].isoformat()},
-                             expected, policy, f"引进项目{intro['id']}已于{intro['introduced_on'].isoformat()}落地，"
-                                               f"在规划期内")
+                             expected, policy, f"引进项目“{project_name(facts, intro)}”已于"
+                                               f"{intro['introduced_on'].isoformat()}落地，在规划期内")
     seen = [{"introduction": i["id"], "stage": i["stage"], "introduced_on": i["introduced_on"].isoformat()}
             for i in sorted(facts.introductions, key=lambda i: i["id"])]
     why = ("未记录该企业引进本集群的项目" if not seen else
            "已记录的引进项目均未落地、不在规划期内或晚于核查基准日")
     return None, _check("introduced", "failed", seen, expected, policy, why)
+
+
+def project_name(facts: Facts, intro: dict) -> str:
+    """A project as officers call it: its name, else the introduced firm's (the id stays in the JSON)."""
+    return intro.get("name") or f"{facts.enterprise_name or facts.enterprise}引进项目"
 
 
 def _registered_in_county(facts: Facts) -> bool:
@@ -313,7 +318,8 @@ def evaluate(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> dict[str, An
                        "region_name": facts.places.get(facts.enterprise_region)},
         "cluster": {"id": facts.cluster, "name": facts.cluster_name, "county": facts.county,
                     "county_name": facts.places.get(facts.county)},
-        "introduction": {"id": intro["id"], "introduced_on": intro["introduced_on"].isoformat(),
+        "introduction": {"id": intro["id"], "name": project_name(facts, intro),
+                         "introduced_on": intro["introduced_on"].isoformat(),
                          "origin_region": intro["origin_region"], "origin_name": facts.places.get(intro["origin_region"]),
                          "investor": intro.get("investor")} if intro else None,
         "outcome": outcome,

@@ -311,7 +311,7 @@ def english(texts):
 
 def test_no_english_a_user_reads(console, server, keys, graph):
     assert english(["清河羊绒 · 分梳", "91130534MA0ABCDE1X", "核查编号 rc-20261201-0a1b2c3d4e", "1721/1722",
-                    "引进项目intro-eligible-5已于2022-03-01落地"]) == []
+                    "引进项目“某某引进项目”（项目编号 intro-eligible-5）"]) == []
     assert english(["cmk_…（scripts/run 生成于 var/admin.key）", "Bearer"]) == ["Bearer", "cmk_…（scripts/run 生成于 var/admin.key）"]
     console.execute_script("localStorage.removeItem('chainmap.key')")
     console.get(server + "/")

@@ -180,3 +180,14 @@ def test_the_stage_a_check_reads_holds_the_firms_facts():
     assert set(write_scope.HOLDING_STAGES) <= set(INTRODUCTION_STAGES)
     listed = write_scope.HOLDS.split("[", 1)[1].rstrip("]")
     assert [s.strip(" '") for s in listed.split(",")] == list(write_scope.HOLDING_STAGES)
+
+
+def test_a_project_is_named_in_the_verdict_not_numbered():
+    """The officer reads the project's name (else the firm's), not its id (review: “引进项目intro-eligible-5…”)."""
+    facts, spec = facts_for(TABLE["cases"][0])
+    for name, shown in ((None, "引进项目“测试企业引进项目”已于"), ("羊绒精纺扩产项目", "引进项目“羊绒精纺扩产项目”已于")):
+        named = dataclasses.replace(facts, introductions=[{**i, "name": name} for i in facts.introductions])
+        result = evaluate(named, policy_for(spec), dt.date.fromisoformat(spec["as_of"]))
+        message = next(c for c in result["checks"] if c["rule"] == "introduced")["message"]
+        assert message.startswith(shown) and not IDS.search(message), message
+        assert result["introduction"]["name"] == shown.split("“")[1].split("”")[0]

@@ -3,6 +3,7 @@ covers every feature once."""
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,12 @@ def test_the_neutral_green_half_is_explained():
     result = score(c, TARGET, CONFIG, POLICY, TODAY)
     assert result["breakdown"]["green"] > 0
     assert any("未认定为绿色工厂，也不属重污染行业" in r for r in result["reasons"]), result["reasons"]
+
+
+@pytest.mark.parametrize("km, whole", [(266.7, 267), (266.54, 267), (12.5, 13), (12.44, 12), (0.4, 0)])
+def test_a_distance_reads_the_same_everywhere(km, whole):
+    """The reason (约267公里), the console (Math.round of the JSON's one-decimal figure) and the sheet show one number
+    (review: the column said 266.7 beside 约267)."""
+    from chainmap.geo import whole_km
+
+    assert whole_km(km) == whole == int(round(km, 1) + 0.5)
