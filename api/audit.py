@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.params import CountyArg
+from api.params import Blueprint, CountyArg
 from api.schemas import PageArgs, PageSchema
 from api.security import principal
 from chainmap import audit_log, auth

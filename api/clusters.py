@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api import rendered
 from api.context import graph, thresholds
-from api.params import CLASS, SLUG, CityArg, CountyArg, checked
-from api.schemas import AsOfArgs, Bool, Day, PageArgs, PageSchema, Patch, Strict, Text
+from api.params import Blueprint, CLASS, SLUG, CityArg, CountyArg, checked
+from api.schemas import AsOfArgs, Bool, Day, PageArgs, PageSchema, Patch, Strict, StrictFloat, Text
 from api.security import principal
 from chainmap import auth, chain, clusters
 from chainmap.clusters import EARLIEST_YEAR, MAX_REVENUE_100M_CNY, REVENUE_METRICS, revenue_year_problem
@@ -42,8 +41,8 @@ def not_in_future(year: int | None) -> None:
 
 
 def RevenueFigure() -> ma.fields.Float:  # noqa: N802 - a field factory
-    return ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_REVENUE_100M_CNY, min_inclusive=False),
-                           metadata={"description": f"亿元 (100 million CNY), above 0 and at most {MAX_REVENUE_100M_CNY:g}"})
+    return StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_REVENUE_100M_CNY, min_inclusive=False),
+                       metadata={"description": f"亿元 (100 million CNY), above 0 and at most {MAX_REVENUE_100M_CNY:g}"})
 
 
 def RevenueYear() -> ma.fields.Integer:  # noqa: N802 - a field factory

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, policies
 from api.problems import flatten_messages
-from api.params import CLASS, NODE_ID, USCC
+from api.params import Blueprint, CLASS, NODE_ID, USCC
 from api.schemas import Bool, Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text, distinct
 from api.security import principal
 from chainmap import auth, enterprises, partners, regions, write_scope
@@ -107,7 +106,8 @@ class EnterpriseInSchema(Strict):
     region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), load_default=list,
                                     validate=[validate.Length(max=10), distinct])
-    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), load_default=list, validate=validate.Length(max=20))
+    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), load_default=list,
+                                 validate=[validate.Length(max=20), distinct])
     revenue_cny = _revenue_field(load_default=dict)
     status = ma.fields.String(load_default="active", validate=validate.OneOf(ENTERPRISE_STATUSES))
     group = ma.fields.String(allow_none=True, load_default=None, validate=USCC)
@@ -132,7 +132,7 @@ class EnterprisePatchSchema(Patch):
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
     region = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"))
     industry_codes = ma.fields.List(ma.fields.String(validate=CLASS), validate=[validate.Length(max=10), distinct])
-    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20))
+    chain_nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=[validate.Length(max=20), distinct])
     revenue_cny = _revenue_field()
     status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
     status_on = PastDay(metadata={"description": "状态日期 of a status change; default today"})
@@ -206,9 +206,12 @@ CREATE_BODY = {"required": True, "content": {"application/json": {"schema": {"on
 def create_enterprises():
     """Create one enterprise (an object) or a batch (`{"items": [...]}`, up to 500), all or nothing."""
     raw = request.get_json()  # malformed JSON -> 400 problem
-    schema = EnterpriseBatchSchema() if isinstance(raw, dict) and "items" in raw else EnterpriseInSchema()
+    if not isinstance(raw, dict):
+        reason = "须为 JSON 对象：一家企业，或 {\"items\": [...]} 一批"
+        raise Invalid(f"body: {reason}", errors=[{"field": "body", "in": "json", "reason": reason}])
+    schema = EnterpriseBatchSchema() if "items" in raw else EnterpriseInSchema()
     try:
-        data: dict = schema.load(raw if isinstance(raw, dict) else {"_": raw})  # type: ignore[assignment]
+        data: dict = schema.load(raw)  # type: ignore[assignment]
     except ma.ValidationError as exc:
         errors = flatten_messages({"json": exc.messages})
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None

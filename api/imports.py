@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response, request
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
+from api.params import Blueprint
 from api.context import graph, policies
 from api.problems import flatten_messages
 from api.schemas import Strict

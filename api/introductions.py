@@ -7,12 +7,11 @@ import datetime as dt
 from typing import NoReturn
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph
-from api.params import ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
-from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text
+from api.params import Blueprint, ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
+from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, StrictFloat, Text
 from api.security import principal
 from chainmap import auth, introductions, project_history, write_scope
 from chainmap.paging import Page
@@ -93,7 +92,7 @@ class IntroductionPageSchema(PageSchema):
 
 
 def Amount(**kwargs) -> ma.fields.Float:  # noqa: N802 - a field factory
-    return ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100_000_000), allow_nan=False,
+    return StrictFloat(allow_none=True, validate=validate.Range(min=0, max=100_000_000), allow_nan=False,
                            metadata={"description": "投资额（万元）"}, **kwargs)
 
 

@@ -7,13 +7,12 @@ import json
 
 import marshmallow as ma
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as WerkzeugResponse
 from marshmallow import validate
 
 from api.clusters import ClusterArgs
 from api.context import graph, policies, thresholds
-from api.params import SLUG, CityArg, checked
+from api.params import Blueprint, SLUG, CityArg, checked
 from api.schemas import AsOf, AsOfArgs, Strict
 from api.security import principal
 from chainmap import map_layers

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
+from api.params import Blueprint
 from api.context import graph
 from api.problems import PROBLEM_JSON
 from api.schemas import ProblemSchema

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import flask_smorest
 import marshmallow as ma
 from marshmallow import validate
+from webargs.flaskparser import FlaskParser
 
 from chainmap import vocab
 from chainmap.errors import Invalid
@@ -41,3 +43,22 @@ def checked(value: str, field: str) -> str:
         raise Invalid(f"{field} 须为小写编号（a-z、0-9、-）",
                       errors=[{"field": field, "reason": "不是小写编号", "in": "path"}])
     return value
+
+
+class QueryParser(FlaskParser):
+    """A query parameter given twice is refused (422 naming it) unless its field takes a list (`status=gap&status=weak`),
+    as a JSON key given twice is (api/bodies): webargs would silently answer for the first value."""
+
+    def load_querystring(self, req, schema):
+        fields = {field.data_key or name: field for name, field in schema.fields.items()}
+        repeated = sorted(key for key in req.args if len(req.args.getlist(key)) > 1
+                          and key in fields and not isinstance(fields[key], ma.fields.List))
+        if repeated:
+            raise ma.ValidationError({key: ["只能给出一次"] for key in repeated})
+        return super().load_querystring(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the query parser above."""
+
+    ARGUMENTS_PARSER = QueryParser()

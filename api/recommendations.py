@@ -7,11 +7,10 @@ from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, policies, thresholds
-from api.params import SLUG, checked
+from api.params import Blueprint, SLUG, checked
 from api.schemas import Strict
 from api.security import principal
 from chainmap import clusters, regions

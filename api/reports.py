@@ -7,11 +7,10 @@ from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.context import graph, thresholds
-from api.params import CityArg, CountyArg, checked
+from api.params import Blueprint, CityArg, CountyArg, checked
 from api.schemas import AsOf, Strict
 from api.security import principal
 from chainmap import places, progress_report, progress_sheets, report_formats

@@ -8,10 +8,9 @@ from urllib.parse import quote
 import marshmallow as ma
 from marshmallow import validate
 from flask import Response, render_template
-from flask_smorest import Blueprint
 
 from api.context import graph, policies
-from api.params import SLUG, USCC, CountyArg, checked
+from api.params import Blueprint, SLUG, USCC, CountyArg, checked
 from api.schemas import PageArgs, PageSchema, PastDay, Strict
 from api.security import principal
 from chainmap import auth

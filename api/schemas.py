@@ -62,6 +62,15 @@ class StrictBoolean(ma.fields.Boolean):
         return value
 
 
+class StrictFloat(ma.fields.Float):
+    """A JSON number only: marshmallow's Float also takes "12.5" (and True as 1.0), which Integer(strict=True) refuses."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) not in (int, float):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Bool(**kwargs) -> ma.fields.Boolean:  # noqa: N802 - a field factory
     return StrictBoolean(**kwargs)
 
