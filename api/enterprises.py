@@ -8,10 +8,10 @@ from marshmallow import validate
 
 from api.context import graph, policies
 from api.problems import flatten_messages
-from api.params import Blueprint, CLASS, NODE_ID, USCC
+from api.params import Blueprint, CLASS, NODE_ID, USCC, CityArg, CountyArg
 from api.schemas import Bool, Day, PageArgs, PageSchema, PastDay, Patch, Strict, Text, distinct
 from api.security import principal
-from chainmap import auth, enterprises, partners, regions, write_scope
+from chainmap import auth, enterprises, partners, places, regions, write_scope
 from chainmap.enterprises import check_uscc
 from chainmap.errors import Invalid
 from chainmap.vocab import ENTERPRISE_STATUSES, ENTITY_TYPES, RELATIONS
@@ -50,6 +50,9 @@ class EnterpriseArgs(PageArgs):
     entity_type = ma.fields.String(validate=validate.OneOf(ENTITY_TYPES))
     status = ma.fields.String(validate=validate.OneOf(ENTERPRISE_STATUSES))
     q = ma.fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "text in the name"})
+    # The place filters every other list takes (clusters, reports, introductions), for a client that uses one name.
+    county = CountyArg()
+    city = CityArg()
 
 
 class SignalsSchema(Strict):
@@ -164,7 +167,10 @@ class PartnerSchema(ma.Schema):
 
 
 class PartnerListSchema(ma.Schema):
+    """All of one firm's relationships (a firm has tens, not thousands: not paged), with their number like every list."""
+
     items = ma.fields.List(ma.fields.Nested(PartnerSchema), required=True)
+    total = ma.fields.Integer(required=True)
 
 
 class PartnerInSchema(Strict):
@@ -191,8 +197,17 @@ def list_regions(args):
 @blp.arguments(EnterpriseArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, EnterprisePageSchema)
 def list_enterprises(args):
-    """Search market entities by region prefix, chain node, industry code, entity type, status or name."""
+    """Search market entities by place (region prefix, or county / city as the other lists take them), chain node,
+    industry code, entity type, status or name."""
     page = Page(args.pop("page"), args.pop("per_page"))
+    place = places.resolve_filters(graph(), city=args.pop("city", None), county=args.pop("county", None))
+    chosen = place["county"] or (place["city"] or "")[:4] or None
+    if chosen and args.get("region") and not (chosen.startswith(args["region"]) or args["region"].startswith(chosen)):
+        reason = f"与 region={args['region']} 不在同一地区"
+        raise Invalid(f"county/city: {reason}", errors=[{"field": "county" if place["county"] else "city",
+                                                         "in": "query", "reason": reason}])
+    if chosen and len(chosen) > len(args.get("region") or ""):
+        args["region"] = chosen
     return enterprises.list_enterprises(graph(), page, **args)
 
 
@@ -271,7 +286,8 @@ def patch_enterprise(changes, uscc):
 def list_partners(uscc):
     """The enterprise's 协作配套 relationships, both directions."""
     check_uscc(uscc, "uscc")
-    return {"items": partners.list_partners(graph(), uscc)}
+    items = partners.list_partners(graph(), uscc)
+    return {"items": items, "total": len(items)}
 
 
 @blp.route("/enterprises/<uscc:uscc>/partners", methods=["POST"])
