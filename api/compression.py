@@ -21,7 +21,12 @@ GZIP_LEVEL = 6
 
 
 def _compress(response: Response) -> Response:
-    if request.endpoint not in COMPRESSED_ENDPOINTS or request.method != "GET" or response.status_code != 200:
+    if request.endpoint not in COMPRESSED_ENDPOINTS or request.method != "GET":
+        return response
+    if response.status_code == 304:  # a 304 carries the Vary its 200 would have (RFC 9110 §15.4.5)
+        response.vary.add("Accept-Encoding")
+        return response
+    if response.status_code != 200:
         return response
     if response.direct_passthrough or "Content-Encoding" in response.headers or response.mimetype not in COMPRESSIBLE:
         return response

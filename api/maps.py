@@ -77,10 +77,19 @@ def geojson(layer: dict) -> WerkzeugResponse:
     return response.make_conditional(request)  # 304 when If-None-Match matches
 
 
+# What a map client reads besides the body: the tag to send back in If-None-Match, and how long to keep the layer.
+LAYER_HEADERS = {
+    "ETag": {"description": "the layer's tag (weak when the body is compressed); send it back in If-None-Match",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": CACHE_CONTROL, "schema": {"type": "string"}},
+    "Vary": {"description": "Accept-Encoding (the layer is sent brotli or gzip when accepted)", "schema": {"type": "string"}},
+}
+
+
 @blp.route("/map/clusters.geojson", methods=["GET"])
 @blp.arguments(ClusterLayerArgs, location="query", unknown=ma.RAISE)
-@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
-@blp.alt_response(304, description="Not modified (If-None-Match)")
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON, headers=LAYER_HEADERS)
+@blp.alt_response(304, description="Not modified (If-None-Match)", headers=LAYER_HEADERS)
 def clusters_layer(args):
     """A Point per cluster at its county's centroid, with counts of gap / weak / bottleneck nodes and the local
     supply rate. Filters as /clusters; as_of: as they stood on that day."""
@@ -90,8 +99,8 @@ def clusters_layer(args):
 
 @blp.route("/map/counties.geojson", methods=["GET"])
 @blp.arguments(AsOfArgs, location="query", unknown=ma.RAISE)
-@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
-@blp.alt_response(304, description="Not modified (If-None-Match)")
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON, headers=LAYER_HEADERS)
+@blp.alt_response(304, description="Not modified (If-None-Match)", headers=LAYER_HEADERS)
 def counties_layer(args):
     """A Point per Hebei county-level unit at its centroid, with its clusters and their gap totals (as_of: as they
     stood on that day). Points only: no boundary polygons whose licence allows redistribution are in the seeds."""
@@ -100,8 +109,8 @@ def counties_layer(args):
 
 @blp.route("/map/flows.geojson", methods=["GET"])
 @blp.arguments(FlowArgs, location="query", unknown=ma.RAISE)
-@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON)
-@blp.alt_response(304, description="Not modified (If-None-Match)")
+@blp.response(200, FeatureCollectionSchema, content_type=GEOJSON, headers=LAYER_HEADERS)
+@blp.alt_response(304, description="Not modified (If-None-Match)", headers=LAYER_HEADERS)
 def flows_layer(args):
     """A LineString per recommended Beijing/Tianjin target, from its district (spread around the centroid) to the
     cluster's county, with rank, score, node, origin district and target county names; the firm's name and USCC

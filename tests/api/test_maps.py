@@ -94,6 +94,7 @@ def test_layers_carry_etag_and_cache_control_and_answer_304(client, keys):
         assert response.headers["Cache-Control"] == "private, max-age=60, must-revalidate"
         again = client.get(path, headers={**keys["viewer"], "If-None-Match": etag})
         assert again.status_code == 304 and again.get_data() == b""
+        assert again.headers["ETag"] == etag and "Accept-Encoding" in again.headers["Vary"]
         changed = client.get(path, headers={**keys["viewer"], "If-None-Match": '"something-else"'})
         assert changed.status_code == 200 and changed.headers["ETag"] == etag
 
@@ -277,7 +278,7 @@ def test_layers_and_reports_are_compressed_when_the_client_accepts_it(client, ke
         etag = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip"}).headers["ETag"]
         assert etag.startswith("W/")
         again = client.get(path, headers={**keys["analyst"], "Accept-Encoding": "gzip", "If-None-Match": etag})
-        assert again.status_code == 304
+        assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]  # as its 200 says
 
 
 def test_xlsx_and_other_endpoints_are_not_compressed_again(client, keys):
@@ -297,3 +298,12 @@ def test_a_cold_province_layer_is_partial_in_time_and_names_what_is_pending(grap
     assert {f["properties"]["cluster"] for f in partial["features"]} <= {ids[0]}
     whole = map_layers.province_flows(graph, POLICIES, settings.gap_thresholds, city="130500")
     assert whole["complete"] and not whole["pending"] and len(whole["features"]) >= len(partial["features"])
+
+
+def test_the_layers_document_their_headers(client):
+    """A front-end reads the ETag and Cache-Control of a layer from the OpenAPI document, for the 200 and the 304."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/map/clusters.geojson", "/map/counties.geojson", "/map/flows.geojson"):
+        responses = spec["paths"]["/api/v1" + path]["get"]["responses"]
+        for status in ("200", "304"):
+            assert {"ETag", "Cache-Control", "Vary"} <= set(responses[status]["headers"]), (path, status)
