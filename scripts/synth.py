@@ -566,8 +566,8 @@ class Generator:
                 since = dt.date(2022, 6, 1) if until else introduced + dt.timedelta(days=30)
                 if self.rng.random() < 0.5:
                     self.supply(partner, firm, since, until, evidence=f"合成数据，奖励案例 {slug}：本地配套")
-                else:
-                    self.supply(firm, partner, since, until, kind="subcontracts",
+                else:  # the firm subcontracts to the partner: the partner does the work (vocab.storage)
+                    self.supply(partner, firm, since, until, kind="subcontracts",
                                 evidence=f"合成数据，奖励案例 {slug}：委托加工")
             if twist.get("duplicate"):
                 self.supply(chosen[1], firm, introduced + dt.timedelta(days=90), kind="processes_for",

@@ -533,7 +533,8 @@ function evidenceLines(n) {
   lines.push(`流入协作配套关系：${ev.inbound_supplies ?? 0}项，其中来自省外${ev.inbound_from_outside_province ?? 0}项（${percent(ev.outside_province_share)}）`);
   if (ev.single_supplier) lines.push(`唯一本地供应主体：${ev.single_supplier.name}，服务本地客户${ev.single_supplier.local_customers}家`);
   if (n.mark && n.mark.value && n.mark.value !== "none") {
-    const who = n.mark.by === "公开来源" ? "据公开来源标注" : "人工标注";  // seeded marks cite a source; no person made them
+    // seeded marks cite a source (or were inferred from it); no person made them
+    const who = { "公开来源": "据公开来源标注", "据公开来源推断": "据公开来源推断" }[n.mark.by] || "人工标注";
     lines.push(`${who}：${STATUS_ZH[n.mark.value] || "已标注"}——${n.mark.reason || ""}`);
   }
   return lines;

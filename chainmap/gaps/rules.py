@@ -25,6 +25,7 @@ from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES, UNKNOW
 WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 # Who made a mark loaded from seeds (chainmap.loading.loader.LOADED_MARK_BY): a public source, not a person.
 SOURCE_MARK_BY = "公开来源"
+INFERRED_MARK_BY = "据公开来源推断"   # a loaded mark the analysts inferred from what the source says
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def mark_reason(facts: NodeFacts) -> str:
     why = facts.mark_reason or "未填写理由"
     if facts.mark_by == SOURCE_MARK_BY:
         return f"据公开来源标注为瓶颈：{why}"
+    if facts.mark_by == INFERRED_MARK_BY:
+        return f"据公开来源推断为瓶颈：{why}"
     return f"人工标注为瓶颈（卡脖子）：{why}"
 
 

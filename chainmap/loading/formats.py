@@ -150,6 +150,8 @@ MARKS = CsvSpec(
         "source": f.required(f.pattern(f.URL, "公开来源的链接（http:// 或 https://）")),
         "source_title": f.required(f.text),
         "source_date": f.optional(f.pattern(f.PARTIAL_DATE, " YYYY、YYYY-MM 或 YYYY-MM-DD 格式的日期")),
+        # source: the source says the link is weak or missing; inference: analysts concluded it from what it says
+        "basis": f.optional(f.choice(("source", "inference"))),
     },
     refs={"cluster": "cluster", "node_id": "chain_node"}, check=_mark_check,
 )

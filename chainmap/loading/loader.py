@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from chainmap import project_history, upkeep
-from chainmap.gaps.rules import SOURCE_MARK_BY
+from chainmap.gaps.rules import INFERRED_MARK_BY, SOURCE_MARK_BY
 from chainmap.graph import Graph
 from chainmap.graph import loading as q
 from chainmap.loading import formats, writers
@@ -353,13 +353,15 @@ def _enterprise_row(v: dict, file: str) -> dict:
     return {"uscc": v["uscc"], "chain_nodes": v["chain_nodes"], "evidence": f"见 {file}", "props": props}
 
 
-# Who made a loaded mark, as users read it: a public source (named in the mark's source fields), not a file name.
-LOADED_MARK_BY = SOURCE_MARK_BY  # seeded marks are recorded from the sources they cite
+# Who made a loaded mark, as users read it: a public source (named in the mark's source fields), or the analysts who
+# inferred it from that source; never a file name.
+LOADED_MARK_BY = {"source": SOURCE_MARK_BY, "inference": INFERRED_MARK_BY}
 
 
 def _mark_row(v: dict, file: str) -> dict:
     return {"node_id": v["node_id"], "mark": v["mark"], "reason": v["reason"], "source": v["source"],
-            "source_title": v["source_title"], "source_date": v["source_date"], "by": LOADED_MARK_BY}
+            "source_title": v["source_title"], "source_date": v["source_date"],
+            "by": LOADED_MARK_BY[v.get("basis") or "source"]}
 
 
 WRITERS: dict[str, tuple] = {

@@ -146,4 +146,5 @@ def test_the_promotion_officers_clusters(chains, cid):
     else:
         for key in ("drawing", "weaving", "sales", "fences"):
             assert nodes[key]["status"] == "present", key
-        assert nodes["membrane"]["status"] == "gap"
+        # a missing link a 2024 project was brought in to fill: weak, and flagged with the inference
+        assert nodes["membrane"]["status"] == "bottleneck" and nodes["membrane"]["evidence"]["local_entities"] <= 2

@@ -112,7 +112,9 @@ def test_reasons_claim_only_what_was_counted():
 
 
 def test_the_loader_records_marks_as_the_rule_reads_them():
-    from chainmap.gaps.rules import SOURCE_MARK_BY
+    from chainmap.gaps.rules import INFERRED_MARK_BY, SOURCE_MARK_BY
     from chainmap.loading.loader import LOADED_MARK_BY
 
-    assert LOADED_MARK_BY == SOURCE_MARK_BY
+    assert LOADED_MARK_BY == {"source": SOURCE_MARK_BY, "inference": INFERRED_MARK_BY}
+    inferred = NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="据此推断", mark_by=INFERRED_MARK_BY)
+    assert node_status(inferred, T)[1]["reasons"] == ["据公开来源推断为瓶颈：据此推断"]
