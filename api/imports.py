@@ -64,9 +64,15 @@ REQUEST_BODY = {"required": True, "content": {"multipart/form-data": {"schema": 
     }}}}}
 
 
-def _parsed(schema: ma.Schema, data, where: str) -> dict:
+def _parsed(schema: ma.Schema, fields, where: str) -> dict:
+    """A multipart part given twice (dry_run=false and dry_run=true) is refused like a repeated query parameter, not
+    read as its first value."""
+    repeated = sorted(key for key in fields if len(fields.getlist(key)) > 1)
+    if repeated:
+        errors = [{"field": key, "in": where, "reason": "只能给出一次"} for key in repeated]
+        raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors=errors)
     try:
-        return schema.load(data)  # type: ignore[return-value]
+        return schema.load(fields.to_dict())  # type: ignore[return-value]
     except ma.ValidationError as exc:
         errors = flatten_messages({where: exc.messages})
         raise Invalid("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors) from None
@@ -132,8 +138,8 @@ def post_import():
     Hebei (any other row is refused, with the reason), admins everywhere. A dry run by default."""
     who = principal()
     auth.require_role(who, "editor")
-    form = _parsed(ImportFormSchema(), request.form.to_dict(), "form")
-    upload = _parsed(ImportFileSchema(), request.files.to_dict(), "files")["file"]
+    form = _parsed(ImportFormSchema(), request.form, "form")
+    upload = _parsed(ImportFileSchema(), request.files, "files")["file"]
     data = upload.read()
     if not data:
         raise Invalid("上传的文件为空", errors=[{"field": "file", "in": "files", "reason": "文件为空"}])

@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from api.context import graph
 from api.params import Blueprint, ADCODE, NODE_ID, SLUG, USCC, CityArg, CountyArg, checked
-from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, StrictFloat, Text
+from api.schemas import Day, PageArgs, PageSchema, PastDay, Patch, Strict, StrictFloat, Text, distinct
 from api.security import principal
 from chainmap import auth, introductions, project_history, write_scope
 from chainmap.paging import Page
@@ -99,7 +99,7 @@ def Amount(**kwargs) -> ma.fields.Float:  # noqa: N802 - a field factory
 class ProjectFields(Strict):
     name = Text(100, allow_none=True)
     amount_10k_cny = Amount()
-    nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=validate.Length(max=20),
+    nodes = ma.fields.List(ma.fields.String(validate=NODE_ID), validate=[validate.Length(max=20), distinct],
                            metadata={"description": "chain node ids of the cluster the project is to fill"})
     officer_name = Text(40, allow_none=True)
     officer_unit = Text(60, allow_none=True)

@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from api.context import graph, policies, thresholds
 from api.params import Blueprint, SLUG, checked
-from api.schemas import Strict
+from api.schemas import Strict, distinct
 from api.security import principal
 from chainmap import clusters, regions
 from chainmap.recommendations import service, sheet
@@ -23,7 +23,7 @@ blp = Blueprint("recommendations", __name__, description="Transfer targets for g
 
 class RecommendArgs(Strict):
     node = ma.fields.String(validate=SLUG, metadata={"description": "one node key; default every gap/weak/bottleneck"})
-    origin = ma.fields.List(ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$")),
+    origin = ma.fields.List(ma.fields.String(validate=validate.Regexp(r"^\d{2,6}$")), validate=distinct,
                             metadata={"description": "adcode prefixes, repeatable; default 11 (Beijing) and 12 (Tianjin)"})
     min_revenue = ma.fields.Integer(validate=validate.Range(min=0, max=10**13),
                                     metadata={"description": "prior-year revenue at least this (CNY)"})

@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from api.context import graph, thresholds
 from api.params import Blueprint, CityArg, CountyArg, checked
-from api.schemas import AsOf, Strict
+from api.schemas import AsOf, Strict, distinct
 from api.security import principal
 from chainmap import places, progress_report, progress_sheets, report_formats
 from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
@@ -34,7 +34,7 @@ class ReportArgs(ScopeArgs):
     city = CityArg()
     county = CountyArg()
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
-    status = ma.fields.List(ma.fields.String(validate=validate.OneOf(REPORT_STATUSES)),
+    status = ma.fields.List(ma.fields.String(validate=validate.OneOf(REPORT_STATUSES)), validate=distinct,
                             metadata={"description": "repeatable; default all three"})
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
 

@@ -162,8 +162,8 @@ class RowReader:
             def read_status() -> None:
                 v["status"], when = self._status(t["status"])
                 v["registry_status"] = compact(t["status"])
-                if when:
-                    v["status_on"] = when
+                if when:  # a slip in its date refuses the date, never the 注销 itself
+                    v["status_on"] = parse.checked_day(when, t["status"], happened=True)
             attempt("status", read_status)
         for name, target in (("status_on", "status_on"), ("registered_on", "registered_on"),
                              ("updated_on", "updated_on")):

@@ -238,27 +238,31 @@ def write(graph: Graph, policies: Policies, firms: list[dict[str, Any]], legacy:
     for firm in firms:
         local = firm["new"] and firm["props"]["region"].startswith(HEBEI) and not firm["props"].get("group")
         (lean if local else full).append(firm)
+    # Two statements, two transactions: the batch's new local firms first, then the rest; a refusal says which went in.
+    written = 0
     try:
-        graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts, guard=guard,
-                            counties=sorted(counties or ()))
+        written = graph.write_batches(q.NEW_LOCAL_FIRMS, lean, size=BATCH, keep=kept_facts, guard=guard,
+                                      counties=sorted(counties or ()))
         graph.write_batches(loader_cypher.ENTERPRISES, full, size=BATCH, keep=kept_facts, guard=guard,
                             counties=sorted(counties or ()), **keys)
     except Clash as clash:
-        raise stopped(clash.existing) from None
+        raise stopped(clash.existing, written) from None
     if legacy:
         graph.write_batches(q.WRITE_LEGACY, legacy, size=BATCH)
 
 
-def stopped(clash: dict[str, Any]) -> Conflict | Forbidden:
-    """Why a batch was refused under its firms' locks (the batches before it are written; re-running completes it)."""
+def stopped(clash: dict[str, Any], written: int) -> Conflict | Forbidden:
+    """Why a batch was refused under its firms' locks; `written`: its new local firms, already in (the batches before
+    it are written too; re-running the file completes it)."""
+    part = f"本批中新登记的{written}家已写入，其余未写入" if written else "本批未写入"
     if "changed" in clash or "taken" in clash:
         firms = "、".join((clash.get("firms") or clash.get("taken") or [])[:5])
-        return Conflict(f"导入中途停止：企业 {firms} 在核对之后被他人修改或登记，为免覆盖对方的修改，本批未写入，"
+        return Conflict(f"导入中途停止：企业 {firms} 在核对之后被他人修改或登记，为免覆盖对方的修改，{part}，"
                         "此前的批次已写入；请重新导入（重新导入会以最新数据核对）")
     reached = write_scope.Reaches(clash)
     where = "、".join(sorted(set(reached.home + reached.checks)))
-    return Forbidden(f"导入中途停止：有企业在核对之后迁往或被引进到本账号不能编辑的县（{where}），此前的批次已写入；"
-                     "请重新导入（试运行会指出这些行）")
+    return Forbidden(f"导入中途停止：有企业在核对之后迁往或被引进到本账号不能编辑的县（{where}），{part}，"
+                     "此前的批次已写入；请重新导入（试运行会指出这些行）")
 
 
 def kept_facts(batch: Sequence[dict[str, Any]]) -> upkeep.FactsDelta:

@@ -74,7 +74,7 @@ def status(raw: str) -> tuple[str, dt.date | None]:
         if word in text:
             when = None
             if found := re.search(r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)", text):
-                when = past_date(found.group(1))
+                when = date(found.group(1))  # its range is checked by the caller: the status stands without it
             return code, when
     raise ValueError(f"无法识别的登记状态：{raw}（可用：存续、在业、开业、注销、吊销、迁出、停业等）")
 
@@ -121,13 +121,19 @@ def past_date(raw: object) -> dt.date:
 
 def recorded_date(raw: object, *, happened: bool = False) -> dt.date:
     """`date`, refused (ValueError with the reason) outside the days a record can carry (chainmap.days)."""
-    day = date(raw)
+    return checked_day(date(raw), raw, happened=happened)
+
+
+def checked_day(day: dt.date, raw: object, *, happened: bool) -> dt.date:
     if reason := days.problem(day, happened=happened):
         raise ValueError(f"日期{reason}：{cell(raw)}")
     return day
 
 
 def cell(raw: object) -> str:
+    """A cell as the officer typed it (a date cell as its day, without Excel's time of day)."""
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat()
     return raw.isoformat() if isinstance(raw, dt.date) else str(raw)
 
 

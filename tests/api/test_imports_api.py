@@ -115,6 +115,12 @@ def test_bad_uploads_are_problems(client, keys, graph):
     assert response.status_code == 422 and "模板" in response.get_json()["detail"]
     response = upload(client, keys["admin"], kind="nonsense")
     assert response.status_code == 422
+    # a part given twice is refused, not read as its first value (dry_run=false then true wrote for real)
+    twice = {"file": (io.BytesIO(files.csv_bytes(HEADER, ROWS, "utf-8-sig")), "登记导出.csv"),
+             "dry_run": ["false", "true"]}
+    response = client.post("/api/v1/imports", headers=keys["admin"], data=twice, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["errors"] == [
+        {"field": "dry_run", "in": "form", "reason": "只能给出一次"}], response.get_json()
     assert counts(graph) == before
 
 
@@ -161,7 +167,7 @@ def test_rows_that_reach_another_countys_firm_or_check_are_refused(client, keys,
         "registered_on": "2015-05-05", "revenue_cny": {"2024": 40_000_000}}).status_code == 201
     assert client.post("/api/v1/introductions", headers=keys["other_editor"], json={
         "enterprise": beijing, "cluster": "anping-wire-mesh", "origin_region": "110108",
-        "introduced_on": "2024-03-01"}).status_code == 201
+        "introduced_on": "2024-03-01", "stage": "signed"}).status_code == 201
     header = [*HEADER, "2024年营业收入（万元）"]
     bj_row = [beijing, "北京引进导入测试有限公司", "有限责任公司", "存续", "2015-05-05", "1000万元", "",
               "北京市海淀区中关村大街1号", "毛织造加工"]

@@ -166,3 +166,9 @@ def test_a_registration_day_the_api_refuses_is_not_imported(clean):
     assert "不能晚于 2100-12-31" in refused[(2, "成立日期")] and "不能早于 1900-01-01" in refused[(3, "成立日期")]
     assert "不能晚于今天" in refused[(3, "登记状态")]
     assert not any(r["fatal"] for r in report.rejected)
+    # the 注销 stands without its date (before: refused whole, and the firm went in as 存续)
+    written = run(clean, files.csv_bytes(header, rows, "utf-8"), "登记导出.csv", dry_run=False, partial=True)
+    assert written.written
+    f3 = firm(clean, files.F3)
+    assert f3 is not None and f3["status"] == "deregistered"
+    assert f3.get("status_on") != dt.date(2099, 6, 1) and f3.get("registered_on") != dt.date(1800, 1, 1)

@@ -188,7 +188,9 @@ def test_an_import_does_not_undo_a_change_saved_while_it_ran(graph, monkeypatch)
     from chainmap.imports.reference import Options
 
     code = firm(graph, uscc.compose("9", "1", "130534", "G0000011"), "130534", "清河导入并发测试有限公司")
-    data = above_scale([[code, "清河导入并发测试有限公司", "清河县", "1721", "6500"]])
+    new = uscc.compose("9", "1", "130534", "G0000013")  # written in the batch's first transaction, and said so
+    data = above_scale([[code, "清河导入并发测试有限公司", "清河县", "1721", "6500"],
+                        [new, "清河导入并发新登记有限公司", "清河县", "1721", "800"]])
     write = registry.write
 
     def officer_saves_first(*args, **kwargs):
@@ -197,12 +199,12 @@ def test_an_import_does_not_undo_a_change_saved_while_it_ran(graph, monkeypatch)
         return write(*args, **kwargs)
 
     monkeypatch.setattr(registry, "write", officer_saves_first)
-    before = counts(graph)
-    with pytest.raises(Conflict, match=code):
+    with pytest.raises(Conflict, match=code) as refused:
         registry.import_registry(graph, POLICIES, data, "规上企业.csv", Options(None, False, False, QINGHE))
+    assert "本批中新登记的1家已写入，其余未写入" in str(refused.value)
+    assert enterprises.get_enterprise(graph, new)["name"] == "清河导入并发新登记有限公司"
     saved = enterprises.get_enterprise(graph, code)
     assert (saved["products"], saved["revenue_cny"]) == ("羊绒纱线", {"2023": 30_000_000})  # a PATCH sets them all
-    assert counts(graph) == before
     monkeypatch.setattr(registry, "write", write)
     report = registry.import_registry(graph, POLICIES, data, "规上企业.csv", Options(None, False, False, QINGHE))
     assert report.written and [r["key"] for r in report.updated] == [code]

@@ -75,10 +75,14 @@ def test_a_recorded_day_lies_in_the_days_the_api_accepts(raw, happened, reason):
             parse.recorded_date(raw, happened=happened)
 
 
-def test_a_status_change_dated_in_the_future_is_refused():
-    with pytest.raises(ValueError, match="不能晚于"):
-        parse.status("注销（2099-06-01）")
+def test_a_status_change_dated_in_the_future_keeps_its_status_and_refuses_its_date():
+    status, day = parse.status("注销（2099-06-01）")
+    assert (status, day) == ("deregistered", dt.date(2099, 6, 1))
+    with pytest.raises(ValueError, match="不能晚于今天"):
+        parse.checked_day(day, "注销（2099-06-01）", happened=True)
     assert parse.status("注销（2021-05-06）") == ("deregistered", dt.date(2021, 5, 6))
+    with pytest.raises(ValueError, match="：2100-01-01$"):  # a date cell is quoted as its day
+        parse.recorded_date(dt.datetime(2100, 1, 1), happened=True)
 
 
 @pytest.mark.parametrize("raw, unit, expected", [
