@@ -19,11 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainmap.geo import whole_km
 from chainmap.policy import Thresholds
 from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES, UNKNOWN_TYPE_NAME
 
 WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 # Who made a mark loaded from seeds (chainmap.loading.loader.LOADED_MARK_BY): a public source, not a person.
+# The supply nearby a reason names: at least this many firms, within these distances (km).
+SIZEABLE, HARDLY_FARTHER_KM, NEIGHBOUR_KM = 5, 30, 50
 SOURCE_MARK_BY = "公开来源"
 INFERRED_MARK_BY = "据公开来源推断"   # a loaded mark the analysts inferred from what the source says
 
@@ -81,13 +84,13 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
     if local == 0:
         reasons.append(f"{where}没有在业市场主体从事该环节（{counted_by(facts.codes, facts.own_codes)}）")
         if facts.nearest:
-            n = facts.nearest[0]
-            reasons.append(f"最近的供给在{n['name']}（{n['count']}家，约{n['km']:.0f}公里）")
+            reasons.append(nearest_reason(facts.nearest))
         return "gap", evidence
     if local == 1 and facts.single_customers >= t.single_supplier_customers:
         evidence["single_supplier"] = {"uscc": facts.single_uscc, "name": facts.single_name,
                                        "local_customers": facts.single_customers}
-        reasons.append(f"{where}供给仅依赖1家主体（{facts.single_name}），其服务{where}客户{facts.single_customers}家")
+        reasons.append(f"{where}供给仅依赖1家主体（{facts.single_name}），其服务{where}客户{facts.single_customers}家"
+                       + neighbour_clause(facts.nearest))
     if outside_share is not None and facts.inbound >= t.outside_min_edges and outside_share > t.outside_share:
         # inbound counts every supply into the link's firms, from within the county too: not only 外来供货.
         reasons.append(f"{where}该环节所属企业接受的供货中{outside_share:.0%}来自省外"
@@ -104,6 +107,27 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
         return "weak", evidence
     reasons.append(f"{where}{local}家在业市场主体（{mix}）")
     return "present", evidence
+
+
+def _place(n: dict) -> str:
+    return f"{n['name']}（{n['count']}家，约{whole_km(n['km'])}公里）"
+
+
+def nearest_reason(nearest: list[dict]) -> str:
+    """The nearest supply, and a much larger one hardly farther (南宫's raw cashmere: 2 dealers in 枣强 at 32 km, and
+    清河, China's largest raw-cashmere market, at 33 km): the nearest alone pointed officers at token suppliers."""
+    first = nearest[0]
+    larger = max((n for n in nearest[1:] if n["count"] >= max(SIZEABLE, 5 * first["count"])
+                  and n["km"] <= first["km"] + HARDLY_FARTHER_KM), key=lambda n: n["count"], default=None)
+    return f"最近的供给在{_place(first)}" + (f"，较集中的供给在{_place(larger)}" if larger else "")
+
+
+def neighbour_clause(nearest: list[dict]) -> str:
+    """A lone local supplier next to a county full of them is a county-level dependence, not a missing supply: the
+    reason says so (广宗's frames next to 平乡's parts makers, 17 km away)."""
+    near = max((n for n in nearest if n["count"] >= SIZEABLE and n["km"] <= NEIGHBOUR_KM), key=lambda n: n["count"],
+               default=None)
+    return f"；邻近的{_place(near)}可供" if near else ""
 
 
 def mark_reason(facts: NodeFacts) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 from chainmap import uscc
 from chainmap.policy import RewardPolicy
-from chainmap.vocab import (ENTITY_TYPE_NAMES, MARKET_SUPERVISION, REGISTRATION_AUTHORITIES, RELATION_NAMES,
-                            UNKNOWN_TYPE_NAME)
+from chainmap.vocab import (ENTITY_TYPE_NAMES, INTRODUCTION_STAGE_NAMES, MARKET_SUPERVISION, REGISTRATION_AUTHORITIES,
+                            RELATION_NAMES, UNKNOWN_TYPE_NAME)
 
 STATUS_NAMES = {"passed": "符合", "failed": "不符合", "unknown": "无法判定"}
 OUTCOME_NAMES = {"eligible": "符合奖励条件", "ineligible": "不符合奖励条件", "undetermined": "暂无法认定"}
@@ -199,11 +199,23 @@ def _introduced(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> tuple[dic
                                                       "introduced_on": intro["introduced_on"].isoformat()},
                              expected, policy, f"引进项目“{project_name(facts, intro)}”已于"
                                                f"{intro['introduced_on'].isoformat()}落地，在规划期内")
+    projects = sorted(facts.introductions, key=lambda i: i["id"])
     seen = [{"introduction": i["id"], "stage": i["stage"], "introduced_on": i["introduced_on"].isoformat()}
-            for i in sorted(facts.introductions, key=lambda i: i["id"])]
+            for i in projects]
     why = ("未记录该企业引进本集群的项目" if not seen else
-           "已记录的引进项目均未落地、不在规划期内或晚于核查基准日")
+           "；".join(_not_introduced(facts, i, policy, as_of) for i in projects))
     return None, _check("introduced", "failed", seen, expected, policy, why)
+
+
+def _not_introduced(facts: Facts, intro: dict, policy: RewardPolicy, as_of: dt.date) -> str:
+    """Why one recorded project does not count as 新引进, in the officer's words."""
+    name, day = project_name(facts, intro), intro["introduced_on"].isoformat()
+    if intro["stage"] != policy.introduction_stage:
+        stage = INTRODUCTION_STAGE_NAMES.get(intro["stage"], intro["stage"])
+        return f"引进项目“{name}”处于“{stage}”阶段，尚未落地"
+    if not policy.period_start <= intro["introduced_on"] <= policy.period_end:
+        return f"引进项目“{name}”的引进日期{day}不在规划期内"
+    return f"引进项目“{name}”的引进日期{day}晚于核查基准日{as_of.isoformat()}"
 
 
 def project_name(facts: Facts, intro: dict) -> str:

@@ -118,3 +118,29 @@ def test_the_loader_records_marks_as_the_rule_reads_them():
     assert LOADED_MARK_BY == {"source": SOURCE_MARK_BY, "inference": INFERRED_MARK_BY}
     inferred = NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="据此推断", mark_by=INFERRED_MARK_BY)
     assert node_status(inferred, T)[1]["reasons"] == ["据公开来源推断为瓶颈：据此推断"]
+
+
+NANGONG = [{"adcode": "131121", "name": "衡水市枣强县", "count": 2, "km": 32.0},
+           {"adcode": "130534", "name": "邢台市清河县", "count": 196, "km": 33.1},
+           {"adcode": "130581", "name": "邢台市南宫市", "count": 40, "km": 70.0}]
+
+
+def test_a_gap_names_a_much_larger_supply_hardly_farther_than_the_nearest():
+    """Officer review: 南宫's raw cashmere pointed at 2 dealers in 枣强 while 清河 (196) lay 1 km farther."""
+    _, evidence = node_status(NodeFacts("n", nearest=NANGONG), T)
+    assert evidence["reasons"][1] == "最近的供给在衡水市枣强县（2家，约32公里），较集中的供给在邢台市清河县（196家，约33公里）"
+    few = [NANGONG[0], {**NANGONG[1], "count": 9}]       # not five times the nearest's: the nearest alone
+    assert node_status(NodeFacts("n", nearest=few), T)[1]["reasons"][1] == "最近的供给在衡水市枣强县（2家，约32公里）"
+    far = [NANGONG[0], {**NANGONG[1], "km": 62.1}]       # much farther: the nearest alone
+    assert "较集中" not in node_status(NodeFacts("n", nearest=far), T)[1]["reasons"][1]
+
+
+def test_a_lone_supplier_next_to_a_county_full_of_them_says_so():
+    """Officer review: 广宗's frames hang on one local firm, with 平乡's 197 parts makers 17 km away."""
+    pingxiang = [{"adcode": "130532", "name": "邢台市平乡县", "count": 197, "km": 17.3}]
+    facts = NodeFacts("n", {C: 1}, single_name="甲", single_customers=101, nearest=pingxiang)
+    status, evidence = node_status(facts, T)
+    assert status == "bottleneck"
+    assert evidence["reasons"][0] == "本县供给仅依赖1家主体（甲），其服务本县客户101家；邻近的邢台市平乡县（197家，约17公里）可供"
+    lone = NodeFacts("n", {C: 1}, single_name="甲", single_customers=101, nearest=[{**pingxiang[0], "km": 80.0}])
+    assert node_status(lone, T)[1]["reasons"][0] == "本县供给仅依赖1家主体（甲），其服务本县客户101家"

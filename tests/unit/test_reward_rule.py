@@ -191,3 +191,16 @@ def test_a_project_is_named_in_the_verdict_not_numbered():
         message = next(c for c in result["checks"] if c["rule"] == "introduced")["message"]
         assert message.startswith(shown) and not IDS.search(message), message
         assert result["introduction"]["name"] == shown.split("“")[1].split("”")[0]
+
+
+def test_a_project_that_does_not_count_says_why_by_name():
+    """Not a generic “未落地、不在规划期内或晚于核查基准日”: each recorded project with its own reason."""
+    facts, spec = facts_for(TABLE["cases"][0])
+    day = facts.introductions[0]["introduced_on"]
+    for stage, introduced, shown in (("negotiating", day, "引进项目“测试企业引进项目”处于“洽谈”阶段，尚未落地"),
+                                     ("landed", dt.date(2019, 5, 1), "的引进日期2019-05-01不在规划期内")):
+        changed = dataclasses.replace(facts, introductions=[{**facts.introductions[0], "stage": stage,
+                                                              "introduced_on": introduced}])
+        result = evaluate(changed, policy_for(spec), dt.date.fromisoformat(spec["as_of"]))
+        check = next(c for c in result["checks"] if c["rule"] == "introduced")
+        assert check["status"] == "failed" and shown in check["message"], check["message"]
