@@ -109,8 +109,9 @@ def PastDay(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory
 
 def AsOf() -> ma.fields.Date:  # noqa: N802 - a field factory
     """`as_of=YYYY-MM-DD`: answer from the facts dated up to that day (chainmap.gaps.as_of); absent: today."""
-    return ma.fields.Date(validate=_not_future, metadata={
-        "description": "YYYY-MM-DD: the answer as it stood on that day (facts dated up to it); default today"})
+    return ma.fields.Date(validate=_past, metadata={  # 0776-11-13 is a slip, and walked every node afresh
+        "description": "YYYY-MM-DD from 1900-01-01 to today: the answer as it stood on that day (facts dated up to "
+                       "it); default today"})
 
 
 class Strict(ma.Schema):

@@ -503,6 +503,8 @@ class Generator:
                         supplier = self.rng.choice(far)                  # from outside the province
                     else:
                         continue
+                    if supplier is customer:  # a neighbour's firm in both links of the edge
+                        continue
                     since = self.date_between(dt.date(2018, 1, 1), dt.date(2024, 12, 31))
                     until = self.date_between(since, dt.date(2025, 12, 31)) if self.rng.random() < 0.08 else None
                     self.supply(supplier, customer, since, until,

@@ -385,7 +385,7 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
                 "outside_province_share": evidence["outside_province_share"],
                 "single_supplier": (evidence.get("single_supplier") or {}).get("name"),
                 "mark": (evidence["mark"] or {}).get("value"),
-                "reasons": "; ".join(evidence["reasons"]),
+                "reasons": "；".join(evidence["reasons"]),
                 "cluster_node_coverage": rate["node_coverage"],
             })
     return sorted(rows, key=report_order)

@@ -141,6 +141,7 @@ CASES = [
     ("repeated chain node", "PATCH", "LOCAL", {"chain_nodes": ["qinghe-cashmere.spinning", "qinghe-cashmere.spinning"]},
      422, "chain_nodes"),
     ("repeated query parameter", "GET", "/api/v1/enterprises?region=13&region=13", None, 422, "region"),
+    ("as of a slip of a year", "GET", "/api/v1/map/counties.geojson?as_of=0776-11-13", None, 422, "as_of"),
     ("repeated value of a list parameter", "GET", "/api/v1/reports/gaps?status=gap&status=gap", None, 422, "status"),
     ("repeated project node", "PATCH", "/api/v1/introductions/intro-eligible-5",
      {"nodes": ["qinghe-cashmere.spinning", "qinghe-cashmere.spinning"]}, 422, "nodes"),

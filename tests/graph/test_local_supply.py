@@ -51,25 +51,32 @@ def test_a_firm_of_another_county_classified_in_the_nodes_own_code_counts_in_its
 
 
 def test_a_gap_names_the_nearest_county_with_supply(client, graph, keys):
-    """安平's 高通量膜 has no supply in the county; a membrane-material firm registered in 衡水's 桃城区 becomes the
-    nearest supply named in the gap's evidence, with its count and distance."""
-    firm = uscc.compose("9", "1", "131102", "M0000001")
-    created = client.post("/api/v1/enterprises", headers=keys["admin"], json={
-        "uscc": firm, "name": "衡水市膜源新材料有限公司", "entity_type": "company", "region": "131102",
-        "industry_codes": ["2659"]})
-    assert created.status_code == 201, created.get_json()
-    gaps = client.get("/api/v1/clusters/anping-wire-mesh/gaps", headers=keys["viewer"]).get_json()
-    membrane = next(i for i in gaps["items"] if i["node"]["id"] == "anping-wire-mesh.membrane")
-    assert membrane["status"] == "gap"
-    nearest = membrane["evidence"]["nearest_supply"]
-    hengshui = graph.read("MATCH (a:Region {adcode: '131125'}), (b:Region {adcode: '131102'}) "
-                          "RETURN a.lon AS alon, a.lat AS alat, b.lon AS blon, b.lat AS blat")[0]
+    """A gap counted by its own codes: a firm of that code registered in the county's nearest neighbour becomes the
+    nearest supply named in the gap's evidence (or a nearer one already is), with its count and distance."""
     from chainmap.geo import haversine_km
-    km = haversine_km(hengshui["alon"], hengshui["alat"], hengshui["blon"], hengshui["blat"])
-    closer = [n for n in nearest if n["km"] < km - 0.1]
-    entry = next(n for n in nearest if n["adcode"] == "131102") if not closer else None
-    assert closer or (entry["count"] >= 1 and abs(entry["km"] - round(km, 1)) < 0.2 and "桃城区" in entry["name"])
-    assert any(r.startswith("最近的供给在") for r in membrane["evidence"]["reasons"])
+
+    report = client.get("/api/v1/reports/gaps?status=gap", headers=keys["viewer"]).get_json()["items"]
+    item = next(i for i in report if "按所属环节和行业代码" in i["reasons"])
+    cluster = item["cluster"]
+    node = graph.read("MATCH (c:Cluster {id: $c})-[:HAS_NODE]->(n:ChainNode {id: $n}) "
+                      "MATCH (r:Region {adcode: c.county}) RETURN n.id AS id, n.industry_codes AS codes, "
+                      "c.county AS county, r.lon AS lon, r.lat AS lat", c=cluster, n=item["node"])[0]
+    counties = graph.read("MATCH (r:Region {level: 'county'}) WHERE r.adcode STARTS WITH '13' AND r.adcode <> $c "
+                          "AND r.lon IS NOT NULL RETURN r.adcode AS a, r.lon AS lon, r.lat AS lat", c=node["county"])
+    neighbour = min(counties, key=lambda r: haversine_km(node["lon"], node["lat"], r["lon"], r["lat"]))
+    km = haversine_km(node["lon"], node["lat"], neighbour["lon"], neighbour["lat"])
+    firm = uscc.compose("9", "1", neighbour["a"], "M0000001")
+    created = client.post("/api/v1/enterprises", headers=keys["admin"], json={
+        "uscc": firm, "name": "邻县补链测试有限公司", "entity_type": "company", "region": neighbour["a"],
+        "industry_codes": [node["codes"][0]]})
+    assert created.status_code == 201, created.get_json()
+    gaps = client.get(f"/api/v1/clusters/{cluster}/gaps", headers=keys["viewer"]).get_json()
+    gap = next(i for i in gaps["items"] if i["node"]["id"] == node["id"])
+    assert gap["status"] == "gap"
+    nearest = gap["evidence"]["nearest_supply"]
+    entry = next(n for n in nearest if n["adcode"] == neighbour["a"])
+    assert entry["count"] >= 1 and abs(entry["km"] - round(km, 1)) < 0.2
+    assert nearest[0]["km"] <= entry["km"] and gap["evidence"]["reasons"][1].startswith("最近的供给在")
 
 
 def test_facts_of_an_older_layout_are_recomputed_at_start_up_not_in_a_request(graph):

@@ -110,22 +110,25 @@ def test_a_link_every_county_has_is_never_a_gap(chains):
 
 
 def test_a_link_hebei_supplies_nearby_is_not_bought_mostly_outside_the_province(graph, chains):
-    """Where the supplying link has five or more Hebei firms within 150 km, the links it feeds do not take most of
-    their supply from outside the province (before: 冀州's foundries bought all their iron in Beijing and Tianjin
-    while 29 iron firms sat in 清河, 60 km away, and the chain showed a bottleneck the facts contradict)."""
+    """Where every link feeding a node has five or more Hebei firms within 150 km (the county's own included), the
+    node does not take most of its supply from outside the province (before: 冀州's foundries bought all their iron
+    in Beijing and Tianjin while 29 iron firms sat in 清河, 60 km away, and the chain showed a bottleneck the facts
+    contradict)."""
     judged = 0
     for cid in CLUSTERS:
-        edges = graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(a:ChainNode)-[:FEEDS]->(b:ChainNode) "
-                           "RETURN a.key AS source, b.key AS target", c=cid)
-        for edge in edges:
-            source, target = chains[cid][edge["source"]], chains[cid][edge["target"]]
-            nearby = source["evidence"]["local_entities"] + sum(
-                n["count"] for n in source["evidence"]["nearest_supply"] if n["km"] <= 150)
-            share = target["evidence"]["outside_province_share"]
-            if nearby >= 5 and target["evidence"]["inbound_supplies"] >= 3:
+        feeds = defaultdict(list)
+        for edge in graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(a:ChainNode)-[:FEEDS]->(b:ChainNode) "
+                               "RETURN a.key AS source, b.key AS target", c=cid):
+            feeds[edge["target"]].append(chains[cid][edge["source"]])
+        for key, sources in feeds.items():
+            target = chains[cid][key]["evidence"]
+            nearby = [s["evidence"]["local_entities"] + sum(n["count"] for n in s["evidence"]["nearest_supply"]
+                                                            if n["km"] <= 150) for s in sources]
+            if min(nearby) >= 5 and target["inbound_supplies"] >= 10:  # enough relationships to judge a share
                 judged += 1
-                assert share is None or share <= 0.5, (cid, edge, share, nearby)
-    assert judged > 100
+                share = target["outside_province_share"]
+                assert share is None or share <= 0.5, (cid, key, share, nearby)
+    assert judged > 60
 
 
 def test_anguo_the_capital_of_herbs_grows_and_trades_them(chains):
@@ -146,5 +149,5 @@ def test_the_promotion_officers_clusters(chains, cid):
     else:
         for key in ("drawing", "weaving", "sales", "fences"):
             assert nodes[key]["status"] == "present", key
-        # a missing link a 2024 project was brought in to fill: weak, and flagged with the inference
-        assert nodes["membrane"]["status"] == "bottleneck" and nodes["membrane"]["evidence"]["local_entities"] <= 2
+        # missing by the 2024 source, whose project to fill it is not reported producing: the mark says so
+        assert nodes["membrane"]["status"] == "gap" and "投产情况未见报道" in nodes["membrane"]["mark"]["reason"]

@@ -73,7 +73,7 @@ def test_public_weak_links_are_marked_with_their_source(graph):
     marks = {r["id"]: r["mark"] for r in rows}
     assert marks["anping-wire-mesh.membrane"] == "gap"
     assert marks["ningjin-cables.insulation"] == "bottleneck"
-    assert len(marks) == 12 and all(r["src"].startswith("http") for r in rows)
+    assert len(marks) == 11 and all(r["src"].startswith("http") for r in rows)
 
 
 def test_cluster_keeps_revenue_with_year_and_metric(graph):
