@@ -8,11 +8,15 @@
 3. The body guard (api/bodies.py) on the largest JSON body the app accepts being a flat object of many keys: parse
    time with one key given twice (refused, naming it) against the same body without the repeat, and against plain
    json.loads. Needs no server.
+4. The write guards of a firm write (chainmap.graph.loading.UNCHANGED and UNTAKEN, chainmap.write_scope.GUARD): the
+   same batch of changed firms written with the loader's statement as an import writes it, with the guards and
+   without, alternating; and one firm (a PATCH's write) the same way. It changes those firms' latest revenue by a
+   yuan each time.
 
 Runs against the Neo4j of the environment (the dev instance by default; CHAINMAP_NEO4J_HOME/NEO4J_BOLT_PORT for
 another). It patches one cluster's `source` field back and forth and leaves audit entries tagged `bench`.
 
-    .venv/bin/python scripts/bench_hardening.py [--requests 3000] [--writes 400]
+    .venv/bin/python scripts/bench_hardening.py [--requests 3000] [--writes 400] [--firms 2000] [--only guards]
 """
 
 from __future__ import annotations
@@ -34,9 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api import bodies  # noqa: E402
-from chainmap import audit, clusters  # noqa: E402
+from chainmap import audit, clusters, upkeep, write_scope  # noqa: E402
 from chainmap.errors import Invalid  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
+from chainmap.graph import imports as import_cypher  # noqa: E402
+from chainmap.graph import loading as loader_cypher  # noqa: E402
+from chainmap.imports import registry  # noqa: E402
+from chainmap.policy import load_policies  # noqa: E402
 from chainmap.settings import Settings  # noqa: E402
 from scripts._bench import percentiles, start_gunicorn  # noqa: E402
 
@@ -176,6 +184,44 @@ def body_guard_cost(keys: int) -> None:
           f"guard, one key twice {twice * 1000:.1f} ms (x{twice / base:.1f})")
 
 
+def write_guard_cost(firms: int, rounds: int, county: str = "130534") -> None:
+    """What a write pays for checking, under its firms' locks, that they are as read and in the caller's county."""
+    graph = Graph(Settings.from_env())
+    keys = upkeep.key_arguments(load_policies().recommendation)
+    codes = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: $county}) WHERE e.name IS NOT NULL "
+                                        "RETURN e.uscc AS u ORDER BY u LIMIT $n", county=county, n=firms)]
+    guards = (loader_cypher.UNCHANGED, loader_cypher.UNTAKEN, write_scope.GUARD)
+
+    def rows(which: list[str], step: int) -> list[dict]:
+        """The firms as an import row carries them: read now, latest revenue changed (untimed)."""
+        out = []
+        for code, before in registry.existing(graph, which, import_cypher.ENTERPRISES).items():
+            props = {k: before.get(k) for k in registry.KEPT}
+            years, values = list(before.get("revenue_years") or [2024]), list(before.get("revenue_values") or [0])
+            values[-1] = (values[-1] or 0) + step
+            props |= {"revenue_years": years, "revenue_values": values}
+            out.append({"uscc": code, "chain_nodes": before["nodes"], "props": props, "evidence": "bench",
+                        "new": False, "nodes": before["nodes"],
+                        "read": {k: before.get(k) for k in (*registry.KEPT, "revenue_years", "revenue_values")}})
+        return out
+
+    for label, which, size in ((f"a batch of {len(codes):,} firms", codes, 5000), ("one firm", codes[:1], 1)):
+        timings: dict[str, list[float]] = {"without": [], "with": []}
+        for i in range(rounds + 1):
+            for name in ("without", "with"):
+                batch = rows(which, 1)
+                began = time.perf_counter()
+                graph.write_batches(loader_cypher.ENTERPRISES, batch, size=size, keep=registry.kept_facts,
+                                    guard=guards if name == "with" else (), counties=[county], **keys)
+                if i:  # the first round warms both
+                    timings[name].append(time.perf_counter() - began)
+        p50 = {k: statistics.median(v) * 1000 for k, v in timings.items()}
+        print(f"write guards on {label} ({rounds} rounds each, alternating, after one warm-up):")
+        print(f"  without: p50 {p50['without']:.1f} ms; with: p50 {p50['with']:.1f} ms "
+              f"(x{p50['with'] / p50['without']:.2f}, {p50['with'] - p50['without']:+.1f} ms)")
+    graph.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
@@ -183,11 +229,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--writes", type=int, default=400)
     parser.add_argument("--keys", type=int, default=200_000, help="keys of the flat object for the body guard")
+    parser.add_argument("--firms", type=int, default=2000, help="firms of one batch for the write guards")
+    parser.add_argument("--only", choices=("guards",), help="run one part only")
     args = parser.parse_args()
+    if args.only == "guards":
+        write_guard_cost(args.firms, args.rounds * 5)
+        return
     body_guard_cost(args.keys)
     limiter_cost_in_process(args.requests)
     limiter_cost(args.requests, args.concurrency, args.rounds)
     audit_cost(args.writes)
+    write_guard_cost(args.firms, args.rounds * 5)
 
 
 if __name__ == "__main__":
