@@ -257,7 +257,7 @@ def report() -> None:
 @click.option("--url", help="服务地址（默认 CHAINMAP_URL 或 http://127.0.0.1:8000）")
 @click.option("--key", help="API 密钥（默认 CHAINMAP_KEY 或 var/admin.key）")
 def report_gaps(city, county, category, statuses, scope, fmt, output, url, key) -> None:
-    """缺失、薄弱、瓶颈环节及其依据，输出 JSON、CSV（可直接用 Excel 打开）或 XLSX。"""
+    """缺链、薄弱、瓶颈环节及其依据，输出 JSON、CSV（可直接用 Excel 打开）或 XLSX。"""
     from chainmap.client import ChainmapAPIError
 
     try:
@@ -300,7 +300,7 @@ def report_progress(period, city, county, fmt, output, url, key) -> None:
 
 @main.command("recommend")
 @click.argument("cluster")
-@click.option("--node", help="一个产业链环节的 key（默认：全部缺失、薄弱和瓶颈环节）")
+@click.option("--node", help="一个产业链环节的 key（默认：全部缺链、薄弱和瓶颈环节）")
 @click.option("--origin", "origins", multiple=True, help="来源地行政区划代码前缀（默认 11 和 12，即北京、天津）")
 @click.option("--limit", type=int, default=5, show_default=True, help="每个环节的推荐数")
 @click.option("--url", help="服务地址（默认 CHAINMAP_URL 或 http://127.0.0.1:8000）")

@@ -12,12 +12,12 @@ from typing import Any
 from chainmap.vocab import CATEGORIES
 from chainmap.workbook import Column, Sheet, upward_xlsx
 
-STATUS_ZH = {"gap": "缺失", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}
+STATUS_ZH = {"gap": "缺链", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}  # as the console says
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "service": "配套服务"}
 SCOPE_ZH = {"county": "本县", "city": "本市", "province": "全省"}
 # A mark is an editor's or recorded from a public source (chainmap.gaps.rules.mark_reason says whose): the column
 # names neither, and 卡脖子 only in the reason of an editor's mark.
-MARK_ZH = {"gap": "标注缺失", "bottleneck": "标注瓶颈"}
+MARK_ZH = {"gap": "标注缺链", "bottleneck": "标注瓶颈"}
 SUMMARY_STATUSES = ("gap", "bottleneck", "weak")
 
 COLUMNS: list[Column] = [

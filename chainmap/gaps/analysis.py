@@ -392,7 +392,7 @@ def report_rows(graph: Graph, t: Thresholds, *, scope: str = "county", statuses:
 
 
 def report_order(row: dict[str, Any]) -> tuple:
-    """Rows as a report is read upward: city → county → cluster → chain stage → severity (缺失, 瓶颈, 薄弱) → node."""
+    """Rows as a report is read upward: city → county → cluster → chain stage → severity (缺链, 瓶颈, 薄弱) → node."""
     return (row["city_adcode"], row["county_adcode"], row["cluster_name"], row["cluster"],
             CHAIN_STAGES.index(row["stage"]) if row["stage"] in CHAIN_STAGES else len(CHAIN_STAGES),
             GAP_STATUSES.index(row["status"]), row["node_name"], row["node"])

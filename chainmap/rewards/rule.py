@@ -84,7 +84,8 @@ def _place(code: str | None, places: dict[str, str]) -> str:
 
 def count_partners(enterprise: str, enterprise_group: str | None, relationships: Iterable[Relationship], county: str,
                    start: dt.date, end: dt.date, policy: RewardPolicy,
-                   introduced_on: dt.date | None = None, investor: str | None = None) -> tuple[list[dict], list[dict]]:
+                   introduced_on: dt.date | None = None, investor: str | None = None,
+                   places: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """Distinct local market entities in 协作配套 with the enterprise during [start, end]: (counted, excluded).
 
     With `introduced_on`, the 带动 reading applies: a relationship that began more than the grace period before the
@@ -99,7 +100,8 @@ def count_partners(enterprise: str, enterprise_group: str | None, relationships:
     driven_from = introduced_on - dt.timedelta(days=policy.grace_days) if introduced_on else None
     for rel in sorted(relationships, key=lambda r: (r.partner, r.since, r.relation)):
         if rel.partner not in entity_reason:
-            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy, investor)
+            entity_reason[rel.partner] = _entity_exclusion(enterprise, enterprise_group, rel, county, policy, investor,
+                                                           places or {})
         reason = entity_reason[rel.partner] or _period_exclusion(rel, start, end, driven_from)
         if reason is None and rel.partner in counted:
             continue  # the entity is counted once; its other relationship leaves nobody out
@@ -145,7 +147,8 @@ def authority_of(rel: Relationship) -> str | None:
 
 
 def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, county: str,
-                      policy: RewardPolicy, investor: str | None = None) -> str | None:
+                      policy: RewardPolicy, investor: str | None = None,
+                      places: dict[str, str] | None = None) -> str | None:
     if rel.partner == enterprise:
         return "引进企业自身"
     if rel.group and rel.group == enterprise:  # a partner without a group is nobody's branch
@@ -163,7 +166,7 @@ def _entity_exclusion(enterprise: str, group: str | None, rel: Relationship, cou
         where = REGISTRATION_AUTHORITIES.get(authority or "", "其他部门")
         return f"未在市场监督管理部门登记（登记管理部门：{where}），不属于条款所称市场主体"
     if rel.region != county:
-        return f"登记地不在本县（{rel.region or '未知'}，本县为{county}）"
+        return f"登记地不在本县（{_place(rel.region, places or {})}，本县为{_place(county, places or {})}）"
     if rel.status != "active":
         return {"deregistered": "已注销", "moved": "已迁出"}.get(rel.status or "", "登记状态非存续（状态不明）")
     if rel.entity_type not in policy.counted_entity_types:
@@ -291,7 +294,7 @@ def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
     start = intro["introduced_on"] if intro else policy.period_start
     counted, excluded = count_partners(facts.enterprise, facts.enterprise_group, facts.relationships, facts.county,
                                        start, as_of, policy, intro["introduced_on"] if intro else None,
-                                       intro.get("investor") if intro else None)
+                                       intro.get("investor") if intro else None, facts.places)
     n, need = len(counted), policy.min_partners
     expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
     # 家 are entities: one left out through two relationships is one 家.

@@ -81,7 +81,7 @@ def test_report_csv_and_xlsx_match_the_json(client, keys):
     assert [d["序号"] for d in detail] == list(range(1, len(rows) + 1))
     assert [d["环节编号"] for d in detail] == [r["node"] for r in rows]  # the JSON's order, row for row
     assert [d["本地市场主体数"] for d in detail] == [r["local_entities"] for r in rows]
-    assert {d["状态"] for d in detail} <= {"缺失", "瓶颈", "薄弱"} and {d["本地范围"] for d in detail} == {"本县"}
+    assert {d["状态"] for d in detail} <= {"缺链", "瓶颈", "薄弱"} and {d["本地范围"] for d in detail} == {"本县"}
     assert all("(" not in d["状态"] and any("\u4e00" <= ch <= "\u9fff" for ch in d["判定依据"]) for d in detail)
     codes = [d["国民经济行业（GB/T 4754）"] for d in detail]
     assert all(all(" " in part for part in c.split("；")) for c in codes if c)  # every code with its name

@@ -204,3 +204,12 @@ def test_a_project_that_does_not_count_says_why_by_name():
         result = evaluate(changed, policy_for(spec), dt.date.fromisoformat(spec["as_of"]))
         check = next(c for c in result["checks"] if c["rule"] == "introduced")
         assert check["status"] == "failed" and shown in check["message"], check["message"]
+
+
+def test_a_partner_registered_elsewhere_is_named_by_place():
+    """Officer review: “登记地不在本县（130502，本县为130531）” gave codes only; places the facts name are named."""
+    case = next(c for c in TABLE["cases"] if any(p.get("region") not in (None, TABLE["base"]["county"])
+                                                 and p["region"].startswith("13") for p in c.get("partners", [])))
+    result, _ = run(case)
+    reasons = [p["reason"] for p in result["partners"]["excluded"] if p["reason"].startswith("登记地不在本县")]
+    assert reasons and all("本县为邢台市清河县（130534）" in r for r in reasons), reasons
