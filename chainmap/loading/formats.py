@@ -154,6 +154,7 @@ MARKS = CsvSpec(
         "basis": f.optional(f.choice(("source", "inference"))),
     },
     refs={"cluster": "cluster", "node_id": "chain_node"}, check=_mark_check,
+    optional=frozenset({"basis"}),  # files written before it: every mark from its source
 )
 
 ENTERPRISES = CsvSpec(

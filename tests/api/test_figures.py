@@ -98,4 +98,7 @@ def test_chain_shows_a_marks_source_as_fields_not_in_the_reason(client, keys):
     assert mark["value"] == "gap" and mark["source"].startswith("http://www.bklai.com/")
     assert mark["source_title"] and mark["source_date"] == "2024-02"
     assert "FACTS" not in mark["reason"] and "§" not in mark["reason"] and "高通量膜" in mark["reason"]
-    assert mark["by"] == "公开来源"   # not the name of the file it was loaded from
+    # not the name of the file it was loaded from: the source, or (as here) the analysts' inference from it
+    assert mark["by"] == "据公开来源推断"
+    nodes = client.get("/api/v1/clusters/ningjin-cables/chain", headers=keys["viewer"]).get_json()["nodes"]
+    assert next(n for n in nodes if n["key"] == "insulation")["mark"]["by"] == "公开来源"
