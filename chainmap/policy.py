@@ -83,6 +83,15 @@ class RewardPolicy:
                 "introduction_period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()}}
 
 
+def reading_text(reading: str, text: str, value: Any) -> str:
+    """A reading's text with its value said in words where the text leaves a place for it ({grace}): 可提前宽限期天数
+    read as if relationships before the introduction counted while the value was 0."""
+    if reading == "driven":
+        grace = "不设宽限期" if value == 0 else f"宽限期{value}天，含引进之日前{value}天内开始的关系"
+        return text.replace("{grace}", grace)
+    return text
+
+
 def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not (data["revenue_threshold_inclusive"] and data["min_partners_inclusive"]):
@@ -109,7 +118,8 @@ def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
         cross_check_registration=values["out_of_county"], grace_days=values["driven"],
         revenue_of=values["revenue_of"], follow_on_policy=values["plan_period"],
         market_supervision_only=values["market_entity"],
-        readings=tuple(Reading(id=k, name=r[k]["name"], value=values[k], text=r[k]["text"]) for k in values),
+        readings=tuple(Reading(id=k, name=r[k]["name"], value=values[k], text=reading_text(k, r[k]["text"], values[k]))
+                       for k in values),
         max_check_age_days=int(data.get("max_check_age_days", 30)),
     )
 

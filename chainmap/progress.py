@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainmap import project_rules as rules
+from chainmap.vocab import GAP_STATUS_NAMES
 
 # Projects and chains are recorded from the 2020s; a period before 2000 is a typo (and its 同比 would leave the calendar).
 EARLIEST_PERIOD_YEAR = 2000
@@ -25,7 +26,7 @@ QUARTERS = "一二三四"
 KINDS = {"month": "月度", "quarter": "季度", "half": "半年", "year": "年度"}
 # How a node's status ranks for 补链成效: leaving a gap, relieving a bottleneck, filling out a weak link improve it.
 STATUS_RANK = {"gap": 0, "bottleneck": 1, "weak": 2, "present": 3}
-STATUS_NAMES = {"gap": "缺链", "bottleneck": "瓶颈", "weak": "薄弱", "present": "完备"}
+STATUS_NAMES = GAP_STATUS_NAMES
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import datetime as dt
 import io
 from typing import Any
 
-from chainmap.vocab import CATEGORIES
+from chainmap.vocab import CATEGORIES, GAP_STATUS_NAMES
 from chainmap.workbook import Column, Sheet, upward_xlsx
 
-STATUS_ZH = {"gap": "缺链", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}  # as the console says
+STATUS_ZH = GAP_STATUS_NAMES
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "service": "配套服务"}
 SCOPE_ZH = {"county": "本县", "city": "本市", "province": "全省"}
 # A mark is an editor's or recorded from a public source (chainmap.gaps.rules.mark_reason says whose): the column

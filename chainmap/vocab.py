@@ -28,6 +28,8 @@ CHAIN_STAGES = ("upstream", "midstream", "downstream", "service")
 EDGE_KINDS = ("material", "product", "equipment", "service")
 MARKS = ("gap", "bottleneck")
 GAP_STATUSES = ("gap", "bottleneck", "weak", "present")
+# As the console names them; every report and sheet says the same words.
+GAP_STATUS_NAMES = {"gap": "缺链", "bottleneck": "瓶颈", "weak": "薄弱", "present": "已覆盖"}
 # How far "local" reaches when a node's supply is judged (the API's `scope` parameter).
 LOCALITIES = ("county", "city", "province")
 

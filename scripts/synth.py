@@ -73,6 +73,7 @@ EVERYWHERE = frozenset({"5431", "5920"})
 # electronics-materials firm buys from Beijing and Tianjin), else Beijing and Tianjin.
 NEAR_KM = 150
 NEAR_HALF = 5   # this many Hebei firms nearby: half of the non-local supply comes from them
+LOCAL_SHARE = 0.8   # of an edge's supply, from the county's own firms of the supplying link where it has them
 SEED_ENTITIES = (60, 1000)       # local entities per cluster at seed scale: 9 × sqrt(documented entities), bounded
 DEFAULT_ENTITIES = 90
 
@@ -492,23 +493,27 @@ class Generator:
             near = [e for code in node_codes for e in hebei.get(code, [])
                     if e.region != county and self.world.km(county, e.region) <= NEAR_KM]
             near_share = len(near) / (len(near) + NEAR_HALF)
-            for customer in customers:
-                for _ in range(self.rng.choice((1, 1, 2))):
-                    roll = self.rng.random()
-                    if suppliers and (roll < 0.8 or not (near or far)):
-                        supplier = suppliers[0] if len(suppliers) == 1 else self.rng.choice(suppliers)
-                    elif near and (not far or self.rng.random() < near_share):
-                        supplier = self.rng.choice(near)                 # from elsewhere in Hebei
-                    elif far:
-                        supplier = self.rng.choice(far)                  # from outside the province
-                    else:
-                        continue
-                    if supplier is customer:  # a neighbour's firm in both links of the edge
-                        continue
-                    since = self.date_between(dt.date(2018, 1, 1), dt.date(2024, 12, 31))
-                    until = self.date_between(since, dt.date(2025, 12, 31)) if self.rng.random() < 0.08 else None
-                    self.supply(supplier, customer, since, until,
-                                kind=self.rng.choice(("supplies", "supplies", "subcontracts", "processes_for")))
+            draws = [customer for customer in customers for _ in range(self.rng.choice((1, 1, 2)))]
+            # exactly LOCAL_SHARE of an edge's supply is local where the county has the link: drawn row by row, a
+            # 17-row edge came out half from Beijing beside 29 local firms of the link
+            local_rows = (len(draws) if not (near or far) else round(LOCAL_SHARE * len(draws))) if suppliers else 0
+            from_county = [True] * local_rows + [False] * (len(draws) - local_rows)
+            self.rng.shuffle(from_county)
+            for customer, is_local in zip(draws, from_county, strict=True):
+                if is_local:
+                    supplier = suppliers[0] if len(suppliers) == 1 else self.rng.choice(suppliers)
+                elif near and (not far or self.rng.random() < near_share):
+                    supplier = self.rng.choice(near)                 # from elsewhere in Hebei
+                elif far:
+                    supplier = self.rng.choice(far)                  # from outside the province
+                else:
+                    continue
+                if supplier is customer:  # a neighbour's firm in both links of the edge
+                    continue
+                since = self.date_between(dt.date(2018, 1, 1), dt.date(2024, 12, 31))
+                until = self.date_between(since, dt.date(2025, 12, 31)) if self.rng.random() < 0.08 else None
+                self.supply(supplier, customer, since, until,
+                            kind=self.rng.choice(("supplies", "supplies", "subcontracts", "processes_for")))
 
     # -- introductions that test the reward rule from both sides ----------------------------
     def reward_cases(self, local: dict[str, list[Entity]], outside: dict[str, list[Entity]]) -> None:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import Any, LiteralString, NamedTuple
 
 from chainmap.graph import Graph, footprints
-from chainmap.recommendations.score import Target
+from chainmap.recommendations.score import TEXTS, Target
 from chainmap.recommendations.search import Request, target_context
 
 # Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.footprints), as
@@ -145,9 +145,9 @@ class Tokens(NamedTuple):
 
 
 def list_key(req: Request) -> str:
-    """The stored list's key: the request, the day and the versions of the score's configuration and policy."""
+    """The stored list's key: the request, the day and the versions of the score's configuration, policy and texts."""
     text = json.dumps([req.cluster_id, req.node_id, list(req.origins), req.limit, req.min_revenue,
-                       req.today.isoformat(), req.config["version"], req.policies.reward.version])
+                       req.today.isoformat(), req.config["version"], req.policies.reward.version, TEXTS])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -24,6 +24,10 @@ def key_parameters(config: dict[str, Any], today: dt.date) -> dict[str, Any]:
             "polluting": config["heavily_polluting_prefixes"]}
 
 
+# The wording of reasons and cautions: a stored ranked list is reused only under the same texts (bump on a change).
+TEXTS = "2026-12-03"
+
+
 @dataclass(frozen=True)
 class Candidate:
     uscc: str
@@ -119,11 +123,25 @@ def scale(revenue: int | None, year: int, config: dict) -> tuple[float, str, boo
             f"{year}年营业收入{wan(revenue)}，未达{wan(threshold)}奖励门槛", False)
 
 
+# The core districts' names (GB/T 2260), so a reason says which one the firm is in.
+CORE_DISTRICT_NAMES = {"110101": "东城区", "110102": "西城区", "110105": "朝阳区", "110106": "丰台区", "110107": "石景山区",
+                       "110108": "海淀区", "120101": "和平区", "120102": "河东区", "120103": "河西区", "120104": "南开区",
+                       "120105": "河北区", "120106": "红桥区"}
+
+
+def core_district(region: str) -> str:
+    ring = "北京城六区" if region.startswith("11") else "天津市内六区"
+    name = CORE_DISTRICT_NAMES.get(region)
+    if name is None:
+        return f"位于{ring}"
+    return f"位于{'北京市' if region.startswith('11') else '天津市'}{name}（{ring}之一）"
+
+
 def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[str]]:
     signals = {
         # A synthetic flag, not the official 2022 catalogue (not loaded): labelled as sample data wherever shown.
         "样例数据：标注为北京新增产业禁限目录行业，有外迁动因": bool(c.bj_restricted),
-        "位于北京城六区或天津市内六区": c.region in config["core_districts"],
+        core_district(c.region): c.region in config["core_districts"],
         "已在河北设有分支机构": c.hebei_presence,
         f"近年有扩产动向（{c.expansion_year}年）": bool(c.expansion_year and c.expansion_year >= today.year
                                                 - config["transfer"]["recent_expansion_years"]),
@@ -131,15 +149,18 @@ def transfer(c: Candidate, today: dt.date, config: dict) -> tuple[float, list[st
     return sum(signals.values()) / len(signals), [text for text, on in signals.items() if on]
 
 
-def green(c: Candidate, config: dict) -> tuple[float, str | None, bool]:
-    """(feature, text, whether the text is a reason rather than a caution)."""
+def green(c: Candidate, config: dict) -> tuple[float, str | None, str | None]:
+    """(feature, reason, caution): what adds to the score is a reason, what speaks against the firm a caution."""
     polluting = any(code.startswith(p) for code in c.industry_codes for p in config["heavily_polluting_prefixes"])
+    carbon = "属重污染行业，需与碳达峰、碳中和要求相衔接"
     if c.green_factory and not polluting:
-        return 1.0, "绿色工厂", True
+        return 1.0, "绿色工厂", None
     if polluting and not c.green_factory:
-        return 0.0, "属重污染行业，需与碳达峰、碳中和要求相衔接", False
+        return 0.0, None, carbon
     # Neither: half the weight, and said so (every part of the breakdown that adds to the score is explained).
-    return 0.5, "绿色工厂，但属重污染行业" if polluting else "未认定为绿色工厂，也不属重污染行业（绿色发展计一半）", True
+    if polluting:
+        return 0.5, "绿色工厂（属重污染行业，绿色发展计一半）", carbon
+    return 0.5, "未认定为绿色工厂，也不属重污染行业（绿色发展计一半）", None
 
 
 def partner_outlook(c: Candidate, target: Target) -> int:
@@ -176,9 +197,9 @@ def score(c: Candidate, target: Target, config: dict, policy: RewardPolicy, toda
     if c.ties:
         # 以商招商: the firm already trades with the county's cluster firms, who can make the introduction.
         reasons.append(f"已与{target.county_name}集群企业有{c.ties}项协作配套往来，可请其牵线对接（以商招商）")
-    _, green_why, green_good = green(c, config)
-    if green_why:
-        (reasons if green_good else cautions).append(green_why)
+    _, green_why, green_caution = green(c, config)
+    reasons += [green_why] if green_why else []
+    cautions += [green_caution] if green_caution else []
     if fit == 0:
         cautions.append(fit_why)
         reasons.remove(fit_why)

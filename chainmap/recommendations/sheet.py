@@ -8,11 +8,12 @@ from typing import Any
 
 from chainmap.geo import whole_km
 from chainmap.policy import FEATURES
+from chainmap.vocab import GAP_STATUS_NAMES
 from chainmap.workbook import Column, Sheet, upward_xlsx
 
 FEATURE_NAMES = {"industry_fit": "行业匹配", "scale": "企业规模", "transfer": "外迁动因", "partners": "本地配套潜力",
                  "distance": "距离", "ties": "已有往来", "green": "绿色低碳"}
-STATUS_NAMES = {"gap": "缺链", "weak": "薄弱", "bottleneck": "瓶颈", "present": "已覆盖"}
+STATUS_NAMES = GAP_STATUS_NAMES
 COLUMNS = [
     Column("node", "产业链环节", 14), Column("status", "环节状态", 9), Column("name", "企业名称", 30),
     Column("uscc", "统一社会信用代码", 21), Column("place", "所在地", 16),

@@ -51,6 +51,8 @@ def test_every_documented_strength_and_named_link_is_present(chains):
             node = chains[fact["cluster"]][fact["node"]]
             assert node["status"] != "gap", fact
             assert node["evidence"]["local_entities"] >= 3, fact
+            if fact["kind"] == "strength":
+                assert node["status"] == "present", fact
 
 
 def test_dominant_segments_of_many_small_clusters_have_hundreds(chains):
@@ -137,6 +139,16 @@ def test_anguo_the_capital_of_herbs_grows_and_trades_them(chains):
     nodes = chains["anguo-herbal-medicine"]
     assert nodes["planting"]["status"] == "present" and nodes["trade"]["status"] == "present"
     assert (nodes["slices"]["evidence"]["outside_province_share"] or 0) <= 0.5
+
+
+@pytest.mark.parametrize(("cid", "key"), [("zaoqiang-daying-fur", "raw-fur"), ("hejian-auto-remanufacturing", "recycling"),
+                                          ("longyao-food", "flour"), ("longyao-food", "wheat")])
+def test_template_links_a_county_is_known_for_are_not_weak(chains, cid, key):
+    """Review: 大营, the raw-fur market of the north, showed 原皮收购 weak with 2 firms; 河间, the remanufacturing
+    base, showed 旧件回收 weak; 隆尧 (今麦郎's wheat and flour) showed 面粉加工 weak. Sources now name each link."""
+    assert (cid, key) in {(f["cluster"], f["node"]) for f in FACTS if f["kind"] in ("strength", "named")}
+    node = chains[cid][key]
+    assert node["status"] == "present" and node["evidence"]["local_entities"] >= 3, node["evidence"]
 
 
 @pytest.mark.parametrize("cid", ["qinghe-cashmere", "anping-wire-mesh"])

@@ -148,3 +148,19 @@ def test_a_distance_reads_the_same_everywhere(km, whole):
     from chainmap.geo import whole_km
 
     assert whole_km(km) == whole == int(round(km, 1) + 0.5)
+
+
+def test_a_green_factory_in_a_polluting_class_is_cautioned_and_a_core_district_is_named():
+    """Review: 绿色工厂，但属重污染行业 stood among the reasons, and 位于北京城六区或天津市内六区 did not say which."""
+    c = Candidate(uscc=uscc.compose("9", "1", "110108", "A0000004"), name="x", region="110108", lon=116.3, lat=39.96,
+                  industry_codes=["3130"], revenue={2025: 60_000_000}, green_factory=True)
+    result = score(c, TARGET, CONFIG, POLICY, TODAY)
+    assert "属重污染行业，需与碳达峰、碳中和要求相衔接" in result["cautions"]
+    assert not any(r.startswith("属重污染") for r in result["reasons"])
+    assert result["breakdown"]["green"] == pytest.approx(CONFIG["weights"]["green"] * 0.5)
+    assert "位于北京市海淀区（北京城六区之一）" in result["reasons"]
+    tianjin = score(replace(c, uscc=uscc.compose("9", "1", "120104", "A0000005"), region="120104"), TARGET, CONFIG,
+                    POLICY, TODAY)
+    assert "位于天津市南开区（天津市内六区之一）" in tianjin["reasons"]
+    outer = score(replace(c, region="110115"), TARGET, CONFIG, POLICY, TODAY)
+    assert not any("六区" in r for r in outer["reasons"])
