@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 
 import marshmallow as ma
 from marshmallow import validate
 
-from chainmap import days
+from chainmap import days, hidden
 from chainmap.paging import MAX_PER_PAGE
 
 
-# Characters a name must not hold, so that a name shown in the console or a report is the name stored: C0 and C1
-# controls (and DEL), line and paragraph separators, bidirectional embeddings, overrides, isolates and marks (which
-# reorder what follows: "Trojan Source"), zero-width characters, invisible operators, the BOM and interlinear
-# annotation marks. Documented in the OpenAPI document as a pattern, so clients know before they send.
-HIDDEN = ("\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb")
-HIDDEN_CHARACTER = re.compile(f"[{HIDDEN}]")
-
-
 class NoHiddenCharacters(validate.Regexp):
-    """Refuses control, direction-changing and invisible characters, naming the first one and where it is."""
+    """Refuses control, direction-changing and invisible characters (chainmap.hidden), naming the first one and
+    where it is. Documented in the OpenAPI document as a pattern, so clients know before they send."""
 
     def __init__(self) -> None:
-        super().__init__(f"^[^{HIDDEN}]*$", error="不能含有控制字符、改变书写方向的字符或不可见字符")
+        super().__init__(f"^[^{hidden.HIDDEN}]*$", error=hidden.REASON)
 
     def __call__(self, value: str) -> str:  # pyright: ignore[reportIncompatibleMethodOverride] - str in, str out
-        found = HIDDEN_CHARACTER.search(value)
-        if found:
-            raise ma.ValidationError(f"不能含有控制字符、改变书写方向的字符或不可见字符"
-                                     f"（第 {found.start() + 1} 个字符 U+{ord(found.group()):04X}）")
+        reason = hidden.problem(value)
+        if reason:
+            raise ma.ValidationError(reason)
         return value
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainmap import upkeep
+from chainmap import hidden, upkeep
+from chainmap.hidden import HIDDEN_CHARACTER
 from chainmap.errors import Conflict, Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
@@ -98,6 +99,12 @@ def read_row(choice: Choice, line: int, cells: list[Any]) -> tuple[dict[str, Any
             problems.append(Problem(line, header(field), str(exc), True))
             return None
 
+    for field in choice.columns:  # refused as the API refuses it: stored, it broke later reports and forms
+        raw = cell(field)
+        if isinstance(raw, str) and HIDDEN_CHARACTER.search(raw):
+            problems.append(Problem(line, header(field), hidden.problem(raw) or hidden.REASON, True))
+    if problems:
+        return None, problems
     own = need("own_uscc", lambda raw: parse.credit_code(cell_text(raw)))
     partner = need("partner_uscc", lambda raw: parse.credit_code(cell_text(raw)))
     relation = need("relation", lambda raw: _choice(compact(cell_text(raw)), RELATIONS, "协作关系"))

@@ -12,6 +12,10 @@ from typing import IO, Any
 
 XLSX_MAGIC = b"PK\x03\x04"
 Row = tuple[int, list[Any]]
+# What one file may hold. An XLSX part can claim a million rows and 16,384 columns in a few bytes (its <dimension>,
+# or one cell at XFD1048576) and the reader would make every missing cell: a 5 KB upload held a core for minutes.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
 
 
 @dataclass(frozen=True)
@@ -75,14 +79,29 @@ def _decode(data: bytes) -> tuple[str, str]:
         raise Unreadable("文件既不是XLSX，也不是UTF-8或GB18030编码的CSV") from None
 
 
+def _too_large(number: int, cells: list[Any]) -> None:
+    if number > MAX_ROWS:
+        raise Unreadable(f"文件超过{MAX_ROWS}行，请拆分后分批导入")
+    if len(cells) > MAX_COLUMNS:
+        raise Unreadable(f"第{number}行超过{MAX_COLUMNS}列，请删去多余的列后再导入")
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field limit" in text:
+        return f"有单元格超过{csv.field_size_limit()}个字符"
+    return "格式不正确（例如引号未成对）"
+
+
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
     reader = csv.reader(handle)
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
+            _too_large(number, cells)
             yield number, list(cells)
     except csv.Error as exc:  # NUL bytes, an unterminated quote, a cell over the size limit
-        raise Unreadable(f"CSV第{number + 1}行无法读取：{exc}") from None
+        raise Unreadable(f"CSV第{number + 1}行无法读取：{_csv_problem(exc)}") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[Row]:
@@ -92,22 +111,31 @@ def _xlsx_rows(data: bytes) -> Iterator[Row]:
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer to the user
-        raise Unreadable(f"无法读取XLSX文件：{exc.__class__.__name__}") from None
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the same answer to the user
+        raise Unreadable("无法读取XLSX文件：文件已损坏，或不是Excel工作簿（.xlsx）") from None
     sheet_values, sheet_formulas = values.worksheets[0], formulas.worksheets[0]
     number = 0
     try:
-        pairs = zip(sheet_values.iter_rows(values_only=True), sheet_formulas.iter_rows(values_only=True), strict=False)
+        # Rows as many as the part holds, not as its <dimension> claims (rows missing between two rows still come
+        # out empty, up to MAX_ROWS), and their first MAX_COLUMNS cells: a cell past them is not read.
+        for sheet in (sheet_values, sheet_formulas):
+            sheet.reset_dimensions()  # type: ignore[union-attr]
+        width = MAX_COLUMNS
+        pairs = zip(sheet_values.iter_rows(max_col=width, values_only=True),
+                    sheet_formulas.iter_rows(max_col=width, values_only=True), strict=False)
         for number, (cached, written) in enumerate(pairs, start=1):
             cells: list[Any] = list(cached)
+            while cells and cells[-1] is None:
+                cells.pop()
+            _too_large(number, cells)
             for i, raw in enumerate(written):
                 if isinstance(raw, str) and raw.startswith("=") and i < len(cells) and cells[i] is None:
                     cells[i] = Formula(raw)
             yield number, cells
     except Unreadable:
         raise
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part shows only while reading it
-        raise Unreadable(f"XLSX第{number + 1}行无法读取：{exc.__class__.__name__}") from None
+    except Exception:  # noqa: BLE001 - a damaged sheet part shows only while reading it
+        raise Unreadable(f"XLSX第{number + 1}行无法读取：工作表内容已损坏") from None
     finally:
         values.close()
         formulas.close()

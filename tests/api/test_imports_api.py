@@ -143,6 +143,60 @@ def test_a_survey_sheet_through_the_api(client, keys, graph):
     assert len(report["created"]) == 1 and not report["rejected"] and not report["written"]
 
 
+def test_hidden_characters_are_refused_as_the_api_refuses_them(client, keys, graph):
+    """Attacker review: a name with U+0000 and U+202E went in through an import (the JSON API refuses both) and then
+    made the import's XLSX report and every reward form naming the firm fail with a 500."""
+    from chainmap.imports import survey
+
+    rows = [[H1, "清河县福和羊绒有限公司\x00\u202e", *ROWS[0][2:]], [BJ, ROWS[2][1], *ROWS[2][2:8], "毛织造\u200b加工"]]
+    response = upload(client, keys["admin"], data=files.csv_bytes(HEADER, rows, "utf-8-sig"), dry_run=False,
+                      partial=True, format="both")
+    report = response.get_json()
+    assert response.status_code == 200, report
+    reasons = {(r["line"], r["field"]): r["reason"] for r in report["rejected"]}
+    assert "不能含有控制字符、改变书写方向的字符或不可见字符（第 12 个字符 U+0000）" in reasons[(2, "企业名称")]
+    assert "U+200B" in reasons[(3, "所属行业")]
+    assert H1 not in {r["key"] for r in report["created"] + report["updated"]}
+    load_workbook(io.BytesIO(base64.b64decode(report["xlsx"])))  # the workbook is written
+    names = graph.read("MATCH (e:Enterprise) WHERE e.uscc IN $keys RETURN e.name AS name, e.industry_codes AS codes",
+                       keys=[H1, BJ])
+    assert all("\x00" not in r["name"] and "\u202e" not in r["name"] for r in names)
+    firms = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE e.name IS NOT NULL "
+                                        "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 2")]
+    book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
+    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", "FP\u202e-1"], 1):
+        book["协作配套调查表"].cell(row=2, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    supplies = "MATCH ()-[s:SUPPLIES]->() RETURN count(s) AS n"
+    before = graph.read(supplies)[0]["n"]
+    report = upload(client, keys["editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners",
+                    dry_run=False, partial=True).get_json()
+    assert not report["created"] and "U+202E" in report["rejected"][0]["reason"], report
+    assert graph.read(supplies)[0]["n"] == before
+
+
+def test_a_workbook_claiming_a_million_rows_is_read_as_the_rows_it_holds(client, keys, graph):
+    """Attacker review: a 5 KB XLSX whose <dimension> said A1:XFD8000 took 18 s (XFD1048576: minutes of a core)."""
+    import time
+    import zipfile
+
+    data = files.xlsx_bytes(HEADER, ROWS[:1])
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', body)
+                assert b"XFD1048576" in body
+            target.writestr(item, body)
+    started = time.perf_counter()
+    response = upload(client, keys["editor"], data=out.getvalue(), name="登记导出.xlsx")
+    assert response.status_code == 200 and time.perf_counter() - started < 10
+    report = response.get_json()
+    assert report["rows_read"] == 1 and report["empty_rows"] == 0, report
+
+
 @pytest.mark.parametrize("caller, may, counties", [("viewer", False, []), ("analyst", False, []),
                                                    ("editor", True, ["130534"]), ("admin", True, [])])
 def test_what_a_key_may_import(client, keys, caller, may, counties):

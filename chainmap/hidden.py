@@ -1,0 +1,23 @@
+"""Characters stored text must not hold, so that a name shown in the console or a report is the name stored.
+
+One rule for every way text comes in (the API's fields, imported files): C0 and C1 controls (and DEL), line and
+paragraph separators, bidirectional embeddings, overrides, isolates and marks (which reorder what follows: "Trojan
+Source"), zero-width characters, invisible operators, the BOM and interlinear annotation marks. An XLSX cannot even
+be written with some of them (a recorded name with U+0000 made every later report of it fail).
+"""
+
+from __future__ import annotations
+
+import re
+
+HIDDEN = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+HIDDEN_CHARACTER = re.compile(f"[{HIDDEN}]")
+REASON = "不能含有控制字符、改变书写方向的字符或不可见字符"
+
+
+def problem(text: str) -> str | None:
+    """The reason text is refused, naming the first such character and where it is; None when it is clean."""
+    found = HIDDEN_CHARACTER.search(text)
+    if found is None:
+        return None
+    return f"{REASON}（第 {found.start() + 1} 个字符 U+{ord(found.group()):04X}）"
