@@ -165,7 +165,8 @@ def list_checks(args):
 @blp.etag
 @blp.response(200, CheckSchema)
 def get_check(check_id):
-    """A recorded check, exactly as it was recorded (even after the data moved on)."""
+    """A recorded check, exactly as it was recorded (even after the data moved on); analysts and above, as the list."""
+    auth.require_role(principal(), "analyst")
     return reward_checks.get_check(graph(), checked(check_id, "check_id"))
 
 
@@ -209,5 +210,6 @@ def create_grant(data):
 @blp.etag
 @blp.response(200, GrantSchema)
 def get_grant(grant_id):
-    """A recorded grant: who, when, how much, on which check."""
+    """A recorded grant: who, when, how much, on which check; analysts and above, as the checks."""
+    auth.require_role(principal(), "analyst")
     return reward_checks.get_grant(graph(), checked(grant_id, "grant_id"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, LiteralString
 
 from chainmap import upkeep
 from chainmap.errors import Invalid, NotFound
@@ -50,6 +50,10 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
 
 
 
+UNKNOWN_ORIGINS: LiteralString = ("UNWIND $origins AS o OPTIONAL MATCH (r:Region) WHERE r.adcode STARTS WITH o "
+                                   "WITH o, count(r) AS n WHERE n = 0 RETURN o")
+
+
 def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thresholds, *,
               node_key: str | None = None, origins: tuple[str, ...] = TRANSFER_ORIGINS, limit: int = 10,
               min_revenue: int | None = None) -> dict:
@@ -57,6 +61,10 @@ def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thr
     if any(o.startswith(HEBEI) for o in origins):
         raise Invalid("转移来源须在河北省外（默认北京 11、天津 12）",
                       errors=[{"field": "origin", "reason": "河北省的代码不能作为转移来源"}])
+    unknown = [r["o"] for r in graph.read(UNKNOWN_ORIGINS, origins=list(origins))]
+    if unknown:  # an empty list for a code no region has would read as "no targets there"
+        raise Invalid(f"未知的来源地代码：{'、'.join(unknown)}",
+                      errors=[{"field": "origin", "reason": f"没有以 {o} 开头的行政区划代码"} for o in unknown])
     statuses, _ = analyse_clusters(graph, [cluster_id], "county", thresholds).get(cluster_id, ({}, {}))
     if not statuses:
         raise NotFound(f"没有编号为 {cluster_id} 的产业集群（或该集群尚无产业链）")

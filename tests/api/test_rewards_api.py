@@ -40,8 +40,10 @@ def test_recorded_check_is_returned_unchanged_after_the_data_moves_on(client, gr
     graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'deregistered'", u=partner)
     again = client.post("/api/v1/reward-checks", headers=keys["analyst"], json=body).get_json()
     assert again["outcome"] == "ineligible" and again["id"] != first["id"]
-    recorded = client.get(f"/api/v1/reward-checks/{first['id']}", headers=keys["viewer"])
+    recorded = client.get(f"/api/v1/reward-checks/{first['id']}", headers=keys["analyst"])
     assert recorded.status_code == 200 and recorded.get_json() == first
+    # partners by name and the checking key: analysts and above, as the list (attacker review: a viewer read it)
+    assert client.get(f"/api/v1/reward-checks/{first['id']}", headers=keys["viewer"]).status_code == 403
     graph.write("MATCH (e:Enterprise {uscc: $u}) SET e.status = 'active'", u=partner)
 
 
@@ -62,7 +64,8 @@ def test_grant_once_admins_only(client, graph, keys):
                         json={"enterprise": i["e"], "cluster": i["c"], "as_of": "2026-11-27"}).get_json()
     assert later["outcome"] == "ineligible"
     assert next(c for c in later["checks"] if c["rule"] == "not_already_granted")["actual"] == grant["id"]
-    assert client.get(f"/api/v1/reward-grants/{grant['id']}", headers=keys["viewer"]).get_json() == grant
+    assert client.get(f"/api/v1/reward-grants/{grant['id']}", headers=keys["analyst"]).get_json() == grant
+    assert client.get(f"/api/v1/reward-grants/{grant['id']}", headers=keys["viewer"]).status_code == 403
     assert client.delete(f"/api/v1/reward-grants/{grant['id']}", headers=keys["admin"]).status_code == 405
     assert client.patch(f"/api/v1/reward-checks/{check['id']}", headers=keys["admin"], json={}).status_code == 405
 
@@ -81,4 +84,4 @@ def test_bad_check_requests(client, keys):
                        ).status_code == 422
     assert client.post("/api/v1/reward-checks", headers=keys["viewer"],
                        json={"enterprise": "91350100M000100Y43", "cluster": "qinghe-cashmere"}).status_code == 403
-    assert client.get("/api/v1/reward-checks/rc-nope", headers=keys["viewer"]).status_code == 404
+    assert client.get("/api/v1/reward-checks/rc-nope", headers=keys["analyst"]).status_code == 404
