@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from chainmap import hidden, upkeep
-from chainmap.hidden import HIDDEN_CHARACTER
 from chainmap.errors import Conflict, Invalid
 from chainmap.graph import Graph
 from chainmap.graph import imports as q
@@ -101,8 +100,8 @@ def read_row(choice: Choice, line: int, cells: list[Any]) -> tuple[dict[str, Any
 
     for field in choice.columns:  # refused as the API refuses it: stored, it broke later reports and forms
         raw = cell(field)
-        if isinstance(raw, str) and HIDDEN_CHARACTER.search(raw):
-            problems.append(Problem(line, header(field), hidden.problem(raw) or hidden.REASON, True))
+        if isinstance(raw, str) and (reason := hidden.problem(raw)):
+            problems.append(Problem(line, header(field), reason, True))
     if problems:
         return None, problems
     own = need("own_uscc", lambda raw: parse.credit_code(cell_text(raw)))

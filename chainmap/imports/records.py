@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap import hidden
-from chainmap.hidden import HIDDEN_CHARACTER
 from chainmap.imports import values as parse
 from chainmap.imports.industries import IndustryIndex
 from chainmap.imports.places import PlaceIndex
@@ -106,9 +105,8 @@ class RowReader:
             value = cells[index] if index < width else None
             if type(value) is str:
                 out[name] = value.strip()
-                if HIDDEN_CHARACTER.search(value):  # refused as the API refuses it: stored, it broke later reports
-                    problems.append(Problem(line, self.header(name), hidden.problem(value) or hidden.REASON,
-                                            name in ("uscc", "name")))
+                if reason := hidden.problem(value):  # refused as the API refuses it: stored, it broke later reports
+                    problems.append(Problem(line, self.header(name), reason, name in ("uscc", "name")))
                     out[name] = ""
             elif value is None:
                 out[name] = ""

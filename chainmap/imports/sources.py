@@ -120,9 +120,8 @@ def _xlsx_rows(data: bytes) -> Iterator[Row]:
         # out empty, up to MAX_ROWS), and their first MAX_COLUMNS cells: a cell past them is not read.
         for sheet in (sheet_values, sheet_formulas):
             sheet.reset_dimensions()  # type: ignore[union-attr]
-        width = MAX_COLUMNS
-        pairs = zip(sheet_values.iter_rows(max_col=width, values_only=True),
-                    sheet_formulas.iter_rows(max_col=width, values_only=True), strict=False)
+        pairs = zip(sheet_values.iter_rows(max_col=MAX_COLUMNS, values_only=True),
+                    sheet_formulas.iter_rows(max_col=MAX_COLUMNS, values_only=True), strict=False)
         for number, (cached, written) in enumerate(pairs, start=1):
             cells: list[Any] = list(cached)
             while cells and cells[-1] is None:

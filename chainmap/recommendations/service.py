@@ -61,7 +61,9 @@ def recommend(graph: Graph, policies: Policies, cluster_id: str, thresholds: Thr
     if any(o.startswith(HEBEI) for o in origins):
         raise Invalid("转移来源须在河北省外（默认北京 11、天津 12）",
                       errors=[{"field": "origin", "reason": "河北省的代码不能作为转移来源"}])
-    unknown = [r["o"] for r in graph.read(UNKNOWN_ORIGINS, origins=list(origins))]
+    # the default origins (Beijing, Tianjin) are known: only codes a caller gave cost the read
+    unknown = [] if origins == TRANSFER_ORIGINS else [
+        r["o"] for r in graph.read(UNKNOWN_ORIGINS, origins=list(origins))]
     if unknown:  # an empty list for a code no region has would read as "no targets there"
         raise Invalid(f"未知的来源地代码：{'、'.join(unknown)}",
                       errors=[{"field": "origin", "reason": f"没有以 {o} 开头的行政区划代码"} for o in unknown])

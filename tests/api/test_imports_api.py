@@ -124,16 +124,22 @@ def test_bad_uploads_are_problems(client, keys, graph):
     assert counts(graph) == before
 
 
-def test_a_survey_sheet_through_the_api(client, keys, graph):
+def survey_sheet(graph, note: str) -> io.BytesIO:
+    """A 协作配套调查表 with one row: two active 清河 firms, 向本企业供货 since 2024-05-01, an invoice, `note`."""
     from chainmap.imports import survey
 
     firms = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE e.name IS NOT NULL "
                                         "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 2")]
     book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
-    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", "FP-1"], 1):
+    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", note], 1):
         book["协作配套调查表"].cell(row=2, column=c, value=value)
     out = io.BytesIO()
     book.save(out)
+    return out
+
+
+def test_a_survey_sheet_through_the_api(client, keys, graph):
+    out = survey_sheet(graph, "FP-1")
     before = counts(graph)
     response = upload(client, keys["other_editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners")
     report = response.get_json()
@@ -146,8 +152,6 @@ def test_a_survey_sheet_through_the_api(client, keys, graph):
 def test_hidden_characters_are_refused_as_the_api_refuses_them(client, keys, graph):
     """Attacker review: a name with U+0000 and U+202E went in through an import (the JSON API refuses both) and then
     made the import's XLSX report and every reward form naming the firm fail with a 500."""
-    from chainmap.imports import survey
-
     rows = [[H1, "清河县福和羊绒有限公司\x00\u202e", *ROWS[0][2:]], [BJ, ROWS[2][1], *ROWS[2][2:8], "毛织造\u200b加工"]]
     response = upload(client, keys["admin"], data=files.csv_bytes(HEADER, rows, "utf-8-sig"), dry_run=False,
                       partial=True, format="both")
@@ -161,13 +165,7 @@ def test_hidden_characters_are_refused_as_the_api_refuses_them(client, keys, gra
     names = graph.read("MATCH (e:Enterprise) WHERE e.uscc IN $keys RETURN e.name AS name, e.industry_codes AS codes",
                        keys=[H1, BJ])
     assert all("\x00" not in r["name"] and "\u202e" not in r["name"] for r in names)
-    firms = [r["u"] for r in graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE e.name IS NOT NULL "
-                                        "RETURN e.uscc AS u ORDER BY e.uscc LIMIT 2")]
-    book = load_workbook(io.BytesIO(survey.partners_template(graph, "130534")))
-    for c, value in enumerate([firms[0], "", firms[1], "", "", "", "向本企业供货", "2024-05-01", "", "发票", "FP\u202e-1"], 1):
-        book["协作配套调查表"].cell(row=2, column=c, value=value)
-    out = io.BytesIO()
-    book.save(out)
+    out = survey_sheet(graph, "FP\u202e-1")
     supplies = "MATCH ()-[s:SUPPLIES]->() RETURN count(s) AS n"
     before = graph.read(supplies)[0]["n"]
     report = upload(client, keys["editor"], data=out.getvalue(), name="调查表.xlsx", kind="partners",
