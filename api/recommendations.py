@@ -13,7 +13,7 @@ from api.context import graph, policies, thresholds
 from api.params import Blueprint, SLUG, checked
 from api.schemas import Strict, distinct
 from api.security import principal
-from chainmap import clusters, regions
+from chainmap import clusters, provenance, regions
 from chainmap.recommendations import service, sheet
 from chainmap.vocab import TRANSFER_ORIGINS
 
@@ -78,7 +78,8 @@ def recommend(args, cluster_id):
     today = dt.date.today()
     name = clusters.describe_cluster(graph(), cluster_id)["name"]
     places = regions.place_names(graph(), [i["enterprise"]["region"] for i in result["items"]])
-    response = Response(sheet.to_xlsx(result, name, places, principal().label, today), mimetype=XLSX)
+    synthetic = provenance.synthetic_among(graph(), [i["enterprise"]["uscc"] for i in result["items"]])
+    response = Response(sheet.to_xlsx(result, name, places, principal().label, today, synthetic), mimetype=XLSX)
     response.headers["Content-Disposition"] = (f"attachment; filename=\"targets-{today:%Y%m%d}.xlsx\"; "
                                                f"filename*=UTF-8''{quote(f'京津招商目标-{name}-{today:%Y%m%d}.xlsx')}")
     return response

@@ -13,7 +13,7 @@ from api.context import graph, thresholds
 from api.params import Blueprint, CityArg, CountyArg, checked
 from api.schemas import AsOf, Strict, distinct
 from api.security import principal
-from chainmap import places, progress_report, progress_sheets, report_formats
+from chainmap import places, progress_report, progress_sheets, provenance, report_formats
 from chainmap.progress import EARLIEST_PERIOD_YEAR, PERIOD_PATTERN, parse_period
 from chainmap.gaps import analysis, as_of
 from chainmap.graph import deadline
@@ -91,6 +91,8 @@ class ReportSchema(ma.Schema):
     filters = ma.fields.Dict(required=True)
     items = ma.fields.List(ma.fields.Nested(ReportRowSchema), required=True)
     total = ma.fields.Integer(required=True)
+    data_note = ma.fields.String(allow_none=True, required=True, metadata={
+        "description": "数据说明: set while the graph holds synthetic firms, whose counts the rows rest on"})
 
 
 def _period(code: str) -> None:
@@ -160,20 +162,21 @@ def gap_report(args):
     rows = analysis.report_rows(graph(), thresholds(), statuses=statuses, analyser=as_of.analyser(day) if day else None,
                                 **args)
     today = dt.date.today()
+    note = provenance.table_note(graph())
     if day:
         args["as_of"] = day.isoformat()
     if fmt == "json":
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
-                "total": len(rows)}
+                "total": len(rows), "data_note": note}
     label = f"{_place(args, rows)}{args.get('category', '')}"
     name = f"缺链报告-{label}-{today:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = Response(report_formats.to_csv(rows), mimetype="text/csv")
+        response = Response(report_formats.to_csv(rows, note), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     else:
         title = f"{label}县域特色产业集群产业链缺链情况表"
         response = Response(report_formats.to_xlsx(rows, title=title, unit=principal().label or "（未填）",
-                                                            as_of=day or today),
+                                                            as_of=day or today, note=note),
                             mimetype=XLSX)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")

@@ -13,7 +13,7 @@ from api.context import graph, policies
 from api.params import Blueprint, SLUG, USCC, CountyArg, checked
 from api.schemas import PageArgs, PageSchema, PastDay, Strict
 from api.security import principal
-from chainmap import auth
+from chainmap import auth, provenance
 from chainmap.paging import Page
 from chainmap.rewards import checks as reward_checks
 from chainmap.rewards import form as reward_form
@@ -185,7 +185,10 @@ def check_form(args, check_id):
     label, 制表日期 today."""
     auth.require_role(principal(), "analyst")
     check = reward_checks.get_check(graph(), checked(check_id, "check_id"))
-    sheet = reward_form.form(check, principal().label, dt.date.today())
+    firms = [check["enterprise"]["uscc"], *(p["uscc"] for side in ("counted", "excluded")
+                                             for p in check["partners"][side])]
+    sheet = reward_form.form(check, principal().label, dt.date.today(),
+                             synthetic=provenance.synthetic_among(graph(), firms) > 0)
     name = f"奖励核定表-{check['enterprise'].get('name') or check['enterprise']['uscc']}-{check['id']}.{args['format']}"
     if args["format"] == "xlsx":
         response = Response(reward_form.to_xlsx(sheet), mimetype=XLSX)

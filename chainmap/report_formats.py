@@ -17,7 +17,7 @@ STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游",
 SCOPE_ZH = {"county": "本县", "city": "本市", "province": "全省"}
 # A mark is an editor's or recorded from a public source (chainmap.gaps.rules.mark_reason says whose): the column
 # names neither, and 卡脖子 only in the reason of an editor's mark.
-MARK_ZH = {"gap": "标注缺链", "bottleneck": "标注瓶颈"}
+MARK_ZH = {"gap": "标注缺链", "bottleneck": "标注瓶颈", "weak": "标注薄弱"}
 SUMMARY_STATUSES = ("gap", "bottleneck", "weak")
 
 COLUMNS: list[Column] = [
@@ -30,6 +30,8 @@ COLUMNS: list[Column] = [
     Column("reasons", "判定依据", 48), Column("cluster_node_coverage", "集群环节本地覆盖率", 10, "percent"),
     Column("cluster", "集群编号", 16), Column("node", "环节编号", 24),
 ]
+# The CSV has no 注 under its table (an analyst's script would read it as a row): each row says it instead.
+CSV_COLUMNS: list[Column] = [*COLUMNS, Column("data_note", "数据说明", 30)]
 SUMMARY_COLUMNS: list[Column] = [
     Column("city", "地市", 10), Column("category", "类别", 10),
     *(Column(s, f"{STATUS_ZH[s]}环节数", 10, "int") for s in SUMMARY_STATUSES), Column("total", "合计", 10, "int"),
@@ -78,17 +80,19 @@ def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*lines, total]
 
 
-def to_csv(rows: list[dict[str, Any]]) -> bytes:
+def to_csv(rows: list[dict[str, Any]], note: str | None = None) -> bytes:
+    """`note`: chainmap.provenance's, in every row's 数据说明 (empty when the firms are real)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.header for c in COLUMNS])
+    writer.writerow([c.header for c in CSV_COLUMNS])
     for row in map(display, rows):
+        row["data_note"] = note
         writer.writerow([neutralise("；".join(row[c.key]) if c.kind == "codes" else "" if row[c.key] is None
-                                    else row[c.key]) for c in COLUMNS])
+                                    else row[c.key]) for c in CSV_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(rows: list[dict[str, Any]], *, title: str, unit: str, as_of: dt.date) -> bytes:
-    """The upward workbook: 汇总 (counts by city × category × status) first, then 缺链明细."""
-    return upward_xlsx(title, unit, as_of, [Sheet("汇总", SUMMARY_COLUMNS, summary(rows)),
-                                           Sheet("缺链明细", COLUMNS, [display(r) for r in rows])])
+def to_xlsx(rows: list[dict[str, Any]], *, title: str, unit: str, as_of: dt.date, note: str | None = None) -> bytes:
+    """The upward workbook: 汇总 (counts by city × category × status) first, then 缺链明细; `note` (注) under both."""
+    return upward_xlsx(title, unit, as_of, [Sheet("汇总", SUMMARY_COLUMNS, summary(rows), note=note),
+                                           Sheet("缺链明细", COLUMNS, [display(r) for r in rows], note=note)])

@@ -141,10 +141,16 @@ def upward_xlsx(title: str, unit: str, as_of: dt.date, sheets: Sequence[Sheet]) 
 
 
 def read_rows(data: bytes, sheet_name: str) -> list[dict[str, Any]]:
-    """The data rows of one sheet written by upward_xlsx, keyed by header (序号 included): for tests and checks."""
+    """The data rows of one sheet written by upward_xlsx, keyed by header (序号 included), up to the blank row before
+    its 注: for tests and checks."""
     from openpyxl import load_workbook
 
     ws = load_workbook(io.BytesIO(data), read_only=True)[sheet_name]
     rows = list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
     headers = [str(h) for h in rows[0]]
-    return [dict(zip(headers, row, strict=True)) for row in rows[1:]]
+    table = []
+    for row in rows[1:]:
+        if all(v is None for v in row):
+            break  # the table ends; a 注 may follow
+        table.append(dict(zip(headers, row, strict=True)))
+    return table

@@ -38,6 +38,7 @@ INDEXES: list[tuple[str, LiteralString]] = [
     ("enterprise_registered_on",
      "CREATE INDEX enterprise_registered_on IF NOT EXISTS FOR (n:Enterprise) ON (n.registered_on)"),
     ("enterprise_recorded_on", "CREATE INDEX enterprise_recorded_on IF NOT EXISTS FOR (n:Enterprise) ON (n.recorded_on)"),
+    ("enterprise_synthetic", "CREATE INDEX enterprise_synthetic IF NOT EXISTS FOR (n:Enterprise) ON (n.synthetic)"),
     ("enterprise_status_on", "CREATE INDEX enterprise_status_on IF NOT EXISTS FOR (n:Enterprise) ON (n.status_on)"),
     ("supplies_since", "CREATE INDEX supplies_since IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.since)"),
     ("supplies_until", "CREATE INDEX supplies_until IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.until)"),

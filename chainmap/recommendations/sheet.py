@@ -23,7 +23,8 @@ COLUMNS = [
     Column("local_partners", "可协作本地主体（家）", 12, "int"),
 ]
 assert len({c.key for c in COLUMNS}) == len(COLUMNS), "a column key shadows a score part"
-NOTE = "得分为七项加权得分之和（满分1）；企业数据为合成样例数据。"
+NOTE = "得分为七项加权得分之和（满分1）。"
+SYNTHETIC_NOTE = "所列企业中有{n}家为合成样例数据（非真实企业），仅供演示，不能作为招商依据。"
 
 
 def _outlook(o: dict[str, Any]) -> str:
@@ -48,6 +49,9 @@ def rows(result: dict[str, Any], places: dict[str, str]) -> list[dict[str, Any]]
     return out
 
 
-def to_xlsx(result: dict[str, Any], cluster_name: str, places: dict[str, str], unit: str, today: dt.date) -> bytes:
+def to_xlsx(result: dict[str, Any], cluster_name: str, places: dict[str, str], unit: str, today: dt.date,
+            synthetic: int = 0) -> bytes:
+    """`synthetic`: how many listed firms are synthetic (chainmap.provenance), said in the 注."""
+    note = NOTE + (SYNTHETIC_NOTE.format(n=synthetic) if synthetic else "")
     return upward_xlsx(f"{cluster_name}京津招商目标清单", unit, today,
-                       [Sheet("京津招商目标", COLUMNS, rows(result, places), note=NOTE)])
+                       [Sheet("京津招商目标", COLUMNS, rows(result, places), note=note)])

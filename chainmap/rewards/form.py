@@ -17,6 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chainmap import provenance
 from chainmap.rewards.rule import excluded_entities, wan
 
 TITLE = "县域特色产业集群新引进企业协作配套奖励核定表"
@@ -42,13 +43,16 @@ class Form:
     signatures: list[str]             # blank lines to sign
 
 
-def form(check: dict[str, Any], issuer: str, issued_on: dt.date) -> Form:
-    """The form's sections for a recorded check; `issuer` is 制表单位 (the key's label), `issued_on` 制表日期."""
+def form(check: dict[str, Any], issuer: str, issued_on: dt.date, synthetic: bool = False) -> Form:
+    """The form's sections for a recorded check; `issuer` is 制表单位 (the key's label), `issued_on` 制表日期;
+    `synthetic`: the firm or a partner is synthetic (chainmap.provenance), said at the head, above the verdict."""
     e, c, intro, policy = check["enterprise"], check["cluster"], check.get("introduction"), check["policy"]
     place = c.get("county_name") or c["county"]
     head = [("企业名称", e.get("name") or ""), ("统一社会信用代码", e["uscc"]),
             ("所属集群", c.get("name") or c["id"]), ("所在县（市、区）", f"{place}（{c['county']}）"),
             ("核查基准日", check["as_of"])]
+    if synthetic:
+        head.append(("数据来源", provenance.FORM_LABEL))
     if intro:
         investor = f"；投资方 {intro['investor']}" if intro.get("investor") else ""
         origin = intro.get("origin_name") or intro["origin_region"]

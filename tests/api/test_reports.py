@@ -8,7 +8,8 @@ from collections import Counter
 
 import openpyxl
 
-from chainmap.report_formats import COLUMNS, STAGE_ZH, STATUS_ZH
+from chainmap.provenance import TABLE_NOTE
+from chainmap.report_formats import COLUMNS, CSV_COLUMNS, STAGE_ZH, STATUS_ZH
 from chainmap.vocab import CHAIN_STAGES, GAP_STATUSES
 from chainmap.workbook import read_rows
 from tests.conftest import HAN, ROOT
@@ -59,9 +60,11 @@ def test_report_csv_and_xlsx_match_the_json(client, keys):
     assert response.content_type.startswith("text/csv") and response.data.startswith(b"\xef\xbb\xbf")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert table[0] == [c.header for c in COLUMNS] and len(table) == len(rows) + 1
+    assert table[0] == [c.header for c in CSV_COLUMNS] and len(table) == len(rows) + 1
+    assert data["data_note"] == TABLE_NOTE  # the seeded firms are synthetic
     for row, line in zip(rows, table[1:], strict=True):
-        cells = dict(zip([c.key for c in COLUMNS], line, strict=True))
+        cells = dict(zip([c.key for c in CSV_COLUMNS], line, strict=True))
+        assert cells["data_note"] == TABLE_NOTE
         assert cells["node"] == row["node"] and cells["local_entities"] == str(row["local_entities"])
         assert cells["status"] == STATUS_ZH[row["status"]] and cells["scope"] == "本县"
         assert cells["stage"] == STAGE_ZH[row["stage"]]
@@ -87,6 +90,9 @@ def test_report_csv_and_xlsx_match_the_json(client, keys):
     assert all(all(" " in part for part in c.split("；")) for c in codes if c)  # every code with its name
     share_col = 1 + [c.key for c in COLUMNS].index("outside_province_share") + 1
     assert detail_sheet.cell(row=4, column=share_col).number_format == "0.0%"
+    for name in book.sheetnames:
+        last = [v for row in book[name].iter_rows(values_only=True) for v in row if v][-1]
+        assert last == f"注：{TABLE_NOTE}", name
     summary = read_rows(response.data, "汇总")
     expected = Counter((r["city"], r["category"], r["status"]) for r in rows)
     for line in summary[:-1]:
@@ -95,6 +101,24 @@ def test_report_csv_and_xlsx_match_the_json(client, keys):
     assert summary[-1]["地市"] == "合计" and summary[-1]["合计"] == len(rows)
     assert sum(line["合计"] for line in summary[:-1]) == len(rows)
     assert {(line["地市"], line["类别"]) for line in summary[:-1]} == {(r["city"], r["category"]) for r in rows}
+
+
+def test_a_report_of_real_firms_carries_no_synthetic_label(client, graph, keys):
+    """The label follows the data: with no firm marked synthetic, the JSON, CSV and XLSX say nothing of samples."""
+    marked = [r["u"] for r in graph.read("MATCH (e:Enterprise) WHERE e.synthetic = true RETURN e.uscc AS u")]
+    assert marked
+    graph.write("MATCH (e:Enterprise) WHERE e.synthetic = true SET e.synthetic = false")
+    try:
+        url = f"/api/v1/reports/gaps?city={XINGTAI}"
+        assert client.get(url, headers=keys["analyst"]).get_json()["data_note"] is None
+        table = list(csv.reader(io.StringIO(client.get(url + "&format=csv", headers=keys["analyst"])
+                                            .data.decode("utf-8-sig"))))
+        assert len(table) > 1 and {line[-1] for line in table[1:]} == {""}
+        book = openpyxl.load_workbook(io.BytesIO(client.get(url + "&format=xlsx", headers=keys["analyst"]).data))
+        cells = [str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row if v]
+        assert not any("样例" in v or v.startswith("注：") for v in cells)  # (合成 is in GB/T names: 合成纤维)
+    finally:
+        graph.write("UNWIND $codes AS u MATCH (e:Enterprise {uscc: u}) SET e.synthetic = true", codes=marked)
 
 
 def test_report_filters(client, keys):

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from chainmap import uscc
+from chainmap.provenance import FORM_LABEL
 from tests.conftest import reset_seeded
 
 
@@ -104,7 +105,8 @@ def test_the_form_as_html_and_xlsx_says_what_the_check_says(client, graph, keys)
     page = html.get_data(as_text=True)
     for text in ("县域特色产业集群新引进企业协作配套奖励核定表", check["enterprise"]["name"], check["id"],
                  "河北省县域特色产业提质升级工作方案（2021-2025年）三（三）6", check["policy"]["version"],
-                 "核查基准日", "2026-11-27", "审核人", "签字", "制表单位", "计入4家，尚差1家", "@page", "A4"):
+                 "核查基准日", "2026-11-27", "审核人", "签字", "制表单位", "计入4家，尚差1家", "@page", "A4",
+                 FORM_LABEL):  # the seeded firm is synthetic
         assert text in page, text
     for partner in check["partners"]["counted"]:
         assert partner["uscc"] in page and partner["entity_type_name"] in page
@@ -113,6 +115,7 @@ def test_the_form_as_html_and_xlsx_says_what_the_check_says(client, graph, keys)
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert ["数据来源", FORM_LABEL] in rows
     conditions = [r for r in rows if r and r[0] in {c["name"] for c in check["checks"]}]
     assert [(r[0], r[2], r[3]) for r in conditions] == [(c["name"], c["status_name"], c["message"])
                                                          for c in check["checks"]]
@@ -123,6 +126,16 @@ def test_the_form_as_html_and_xlsx_says_what_the_check_says(client, graph, keys)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
 
     assert client.get(f"/api/v1/reward-checks/{check['id']}/form", headers=keys["viewer"]).status_code == 403
+    # The label follows the firms: with the firm and its partners real, the form says nothing of samples.
+    named = [check["enterprise"]["uscc"], *(p["uscc"] for s in ("counted", "excluded") for p in check["partners"][s])]
+    firms = [r["u"] for r in graph.read("UNWIND $u AS u MATCH (e:Enterprise {uscc: u}) WHERE e.synthetic "
+                                        "RETURN e.uscc AS u", u=named)]
+    graph.write("UNWIND $u AS u MATCH (e:Enterprise {uscc: u}) SET e.synthetic = false", u=firms)
+    try:
+        page = client.get(f"/api/v1/reward-checks/{check['id']}/form", headers=keys["analyst"]).get_data(as_text=True)
+        assert check["enterprise"]["name"] in page and "合成" not in page
+    finally:
+        graph.write("UNWIND $u AS u MATCH (e:Enterprise {uscc: u}) SET e.synthetic = true", u=firms)
     assert client.get(f"/api/v1/reward-checks/{check['id']}/form?format=pdf",
                       headers=keys["analyst"]).status_code == 422
     assert client.get("/api/v1/reward-checks/rc-20260101-0000000000/form", headers=keys["analyst"]).status_code == 404

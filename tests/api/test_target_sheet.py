@@ -23,7 +23,9 @@ def test_the_sheet_is_the_list(client, keys, graph):
                           "得分（满分1）")
     assert all(f"{name}得分" in header for name in FEATURE_NAMES.values())
     body = rows[3:3 + len(listed["items"])]
-    assert rows[-1][0].startswith("注：") and "合成" in rows[-1][0]
+    synthetic = graph.read("UNWIND $u AS u MATCH (e:Enterprise {uscc: u}) WHERE e.synthetic RETURN count(e) AS n",
+                           u=[i["enterprise"]["uscc"] for i in listed["items"]])[0]["n"]
+    assert synthetic and rows[-1][0].startswith("注：") and f"所列企业中有{synthetic}家为合成样例数据" in rows[-1][0]
     assert [r[4] for r in body] == [i["enterprise"]["uscc"] for i in listed["items"]]
     for row, item in zip(body, listed["items"], strict=True):
         parts = row[8:8 + len(FEATURE_NAMES)]
