@@ -26,7 +26,8 @@ CATEGORIES = ("材料延伸", "时尚消费", "中场配套", "民生健康", "�
 # Where a link sits in its chain (产业链环节的位置).
 CHAIN_STAGES = ("upstream", "midstream", "downstream", "service")
 EDGE_KINDS = ("material", "product", "equipment", "service")
-MARKS = ("gap", "bottleneck")
+# A mark raises a link's status to bottleneck or weak (never lowers it); a gap mark is shown beside the counts.
+MARKS = ("gap", "bottleneck", "weak")
 GAP_STATUSES = ("gap", "bottleneck", "weak", "present")
 # As the console names them; every report and sheet says the same words.
 GAP_STATUS_NAMES = {"gap": "缺链", "bottleneck": "瓶颈", "weak": "薄弱", "present": "已覆盖"}

@@ -7,8 +7,9 @@ the node:
 - gap: no local supply;
 - bottleneck: local supply hangs on one entity that serves many local customers, or most of the node's inbound
   supply comes from outside the province, or it is marked bottleneck (by an editor: 卡脖子; from a public source:
-  a link the source shows weak);
-- weak: fewer local entities than the threshold;
+  a link the source shows dependent, 依赖进口);
+- weak: fewer local entities than the threshold, or marked weak (a link a public source, or an editor, calls weak:
+  占比较小, 人才稀缺, 依赖代工);
 - present otherwise.
 "Local" is the cluster's county; scope "city" or "province" widens it. Every reason is Chinese.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from chainmap.geo import whole_km
 from chainmap.policy import Thresholds
-from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUSES, UNKNOWN_TYPE_NAME
+from chainmap.vocab import ENTITY_TYPE_NAMES, ENTITY_TYPES, GAP_STATUS_NAMES, GAP_STATUSES, UNKNOWN_TYPE_NAME
 
 WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 # Who made a mark loaded from seeds (chainmap.loading.loader.LOADED_MARK_BY): a public source, not a person.
@@ -29,6 +30,7 @@ WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 SIZEABLE, HARDLY_FARTHER_KM, NEIGHBOUR_KM = 5, 30, 50
 SOURCE_MARK_BY = "公开来源"
 INFERRED_MARK_BY = "据公开来源推断"   # a loaded mark the analysts inferred from what the source says
+MARK_STATUS_NAMES = {m: GAP_STATUS_NAMES[m] for m in ("bottleneck", "weak")}
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,18 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
         # inbound counts every supply into the link's firms, from within the county too: not only 外来供货.
         reasons.append(f"{where}该环节所属企业接受的供货中{outside_share:.0%}来自省外"
                        f"（{facts.inbound_outside_province}/{facts.inbound}条供货关系）")
-    if facts.mark == "bottleneck":
-        reasons.append(mark_reason(facts))
-    if reasons:
+    marked = [mark_reason(facts)] if facts.mark in ("bottleneck", "weak") else []
+    if facts.mark == "bottleneck" or reasons:
+        reasons += marked
         return "bottleneck", evidence
     order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, UNKNOWN_TYPE_NAME)}{v}家"
                    for k, v in sorted(facts.by_type.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
     if local < t.weak_below:
-        reasons.append(f"{where}仅{local}家在业市场主体（{mix}），少于{t.weak_below}家")
+        reasons += [f"{where}仅{local}家在业市场主体（{mix}），少于{t.weak_below}家", *marked]
         return "weak", evidence
-    reasons.append(f"{where}{local}家在业市场主体（{mix}）")
-    return "present", evidence
+    reasons += [f"{where}{local}家在业市场主体（{mix}）", *marked]
+    return ("weak" if marked else "present"), evidence
 
 
 def _place(n: dict) -> str:
@@ -131,15 +133,16 @@ def neighbour_clause(nearest: list[dict]) -> str:
 
 
 def mark_reason(facts: NodeFacts) -> str:
-    """A bottleneck mark as its reason reads: a seeded mark was recorded from a public source that shows the link
-    weak, shown as the status it gives (瓶颈, as the legend and the report's 标注 column say) without 卡脖子, which no
-    source and no person said; an editor's mark is theirs."""
+    """A bottleneck or weak mark as its reason reads: a seeded mark was recorded from a public source, shown as the
+    status it gives (瓶颈 or 薄弱, as the legend and the report's 标注 column say) without 卡脖子, which no source and
+    no person said; an editor's bottleneck mark is their 卡脖子."""
     why = facts.mark_reason or "未填写理由"
+    status = MARK_STATUS_NAMES[facts.mark or "bottleneck"]
     if facts.mark_by == SOURCE_MARK_BY:
-        return f"据公开来源标注为瓶颈：{why}"
+        return f"据公开来源标注为{status}：{why}"
     if facts.mark_by == INFERRED_MARK_BY:
-        return f"据公开来源推断为瓶颈：{why}"
-    return f"人工标注为瓶颈（卡脖子）：{why}"
+        return f"据公开来源推断为{status}：{why}"
+    return f"人工标注为瓶颈（卡脖子）：{why}" if facts.mark == "bottleneck" else f"人工标注为{status}：{why}"
 
 
 def local_supply_rate(statuses: dict[str, str], inbound: int, inbound_in_scope: int) -> dict[str, Any]:

@@ -42,15 +42,15 @@ def test_the_outside_share_says_it_counts_all_supply_into_the_links_firms(client
 
 
 def test_a_seeded_mark_reads_as_recorded_from_its_source(client, keys):
-    """Seeded marks come from public sources, which show a link weak: no 人工标注, no 卡脖子; 清河's design mark is
-    the analysts' inference, and says so."""
+    """Seeded marks come from public sources, which show a link weak: no 人工标注, no 卡脖子, and 薄弱 as the
+    source says, not 瓶颈; 清河's design mark is the analysts' inference, and says so."""
     reasons = {(cid, key): r for cid in ("qinghe-cashmere", "yongnian-fasteners")
                for key, r in _reasons(client, keys, cid).items()}
     design, precision = reasons[("qinghe-cashmere", "design")], reasons[("yongnian-fasteners", "precision")]
-    assert "据公开来源标注为瓶颈：“精细加工和中高端产品占比较小”" in precision, precision
-    assert any(r.startswith("据公开来源推断为瓶颈：县里“鼓励企业引进优质设计资源”") for r in design), design
+    assert "据公开来源标注为薄弱：“精细加工和中高端产品占比较小”" in precision, precision
+    assert any(r.startswith("据公开来源推断为薄弱：县里“鼓励企业引进优质设计资源”") for r in design), design
     text = "".join(design + precision)
-    assert "人工标注" not in text and "卡脖子" not in text and "公开来源称" not in text
+    assert "人工标注" not in text and "卡脖子" not in text and "公开来源称" not in text and "瓶颈" not in text
 
 
 def _intro(graph, intro_id):

@@ -10,6 +10,7 @@ import pytest
 
 from chainmap.gaps.diagram import get_chain
 from chainmap.policy import Thresholds
+from chainmap.vocab import GAP_STATUS_NAMES
 from tests.conftest import SEEDS
 
 FLAGGED = ("gap", "weak", "bottleneck")
@@ -71,7 +72,14 @@ def test_every_documented_weak_or_missing_link_is_flagged_with_its_source(chains
             if fact["kind"] == "missing":
                 assert node["status"] == "gap", fact
             mark = marks[(fact["cluster"], fact["node"])]
-            assert mark["mark"] == ("gap" if fact["kind"] == "missing" else "bottleneck")
+            # A weak link is marked weak; one whose source says it hangs on imports (依赖进口) is a bottleneck.
+            expected = ("gap" if fact["kind"] == "missing" else "bottleneck" if "依赖进口" in fact["statement"]
+                        else "weak")
+            assert mark["mark"] == expected, fact
+            if expected != "gap":
+                assert node["status"] in (expected, "bottleneck"), fact
+                said = f"为{GAP_STATUS_NAMES[expected]}：{mark['reason']}"
+                assert any(said in r for r in node["evidence"]["reasons"]), node["evidence"]["reasons"]
             assert node["mark"]["source"] == fact["source_url"] and node["mark"]["source_title"] == fact["source_title"]
     assert len(marks) == sum(1 for f in FACTS if f["kind"] in ("weak", "missing"))
 

@@ -34,6 +34,17 @@ CASES = [
     ("a bottleneck mark from a public source", NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="“占比较小”",
                                                           mark_by="公开来源"),
      "bottleneck", "据公开来源标注为瓶颈：“占比较小”"),
+    # A weak mark (a source that calls the link weak: 占比较小, 人才稀缺) makes a covered link weak, and says so.
+    ("a weak mark from a public source", NodeFacts("n", {C: 5}, mark="weak", mark_reason="“占比较小”",
+                                                    mark_by="公开来源"), "weak", "据公开来源标注为薄弱：“占比较小”"),
+    ("an editor's weak mark", NodeFacts("n", {C: 5}, mark="weak", mark_reason="设计人才少", mark_by="k1"), "weak",
+     "人工标注为薄弱：设计人才少"),
+    ("a weak mark keeps the count beside it", NodeFacts("n", {C: 5}, mark="weak", mark_reason="x", mark_by="k1"),
+     "weak", "本县5家在业市场主体（企业5家）"),
+    ("a weak mark does not lower a bottleneck",
+     NodeFacts("n", {C: 4}, inbound=10, inbound_outside_province=6, mark="weak", mark_reason="x", mark_by="公开来源"),
+     "bottleneck", "据公开来源标注为薄弱：x"),
+    ("a gap stays a gap when marked weak", NodeFacts("n", mark="weak", mark_reason="x"), "gap", "没有"),
     ("an editor's gap mark does not override coverage", NodeFacts("n", {C: 5}, mark="gap", mark_reason="x"),
      "present", "本县5家"),
     ("individual businesses and farms count as local entities",
@@ -118,6 +129,9 @@ def test_the_loader_records_marks_as_the_rule_reads_them():
     assert LOADED_MARK_BY == {"source": SOURCE_MARK_BY, "inference": INFERRED_MARK_BY}
     inferred = NodeFacts("n", {C: 5}, mark="bottleneck", mark_reason="据此推断", mark_by=INFERRED_MARK_BY)
     assert node_status(inferred, T)[1]["reasons"] == ["据公开来源推断为瓶颈：据此推断"]
+    weak = NodeFacts("n", {C: 1}, mark="weak", mark_reason="据此推断", mark_by=INFERRED_MARK_BY)
+    assert node_status(weak, T) == ("weak", node_status(weak, T)[1])
+    assert node_status(weak, T)[1]["reasons"][-1] == "据公开来源推断为薄弱：据此推断"
 
 
 NANGONG = [{"adcode": "131121", "name": "衡水市枣强县", "count": 2, "km": 32.0},
