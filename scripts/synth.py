@@ -516,6 +516,15 @@ class Generator:
                             kind=self.rng.choice(("supplies", "supplies", "subcontracts", "processes_for")))
 
     # -- introductions that test the reward rule from both sides ----------------------------
+    # What each case tests, as the evidence of its relationships says it (the slug stays the project's id).
+    CASE_NAMES = {
+        "eligible-5": "五家配套、营收达标", "four-partners": "仅四家配套", "exact-threshold": "营收恰为五千万元",
+        "below-threshold": "营收差一元不足五千万元", "neighbour-partner": "一家配套在邻县",
+        "deregistered-partner": "一家配套已注销", "own-branch-partner": "一家配套是自家分支机构",
+        "no-prior-revenue": "缺上年营收", "ended-relationship": "一项配套已终止",
+        "duplicate-partner": "同一伙伴两项往来", "not-landed": "项目尚在洽谈", "six-partners": "六家配套",
+    }
+
     def reward_cases(self, local: dict[str, list[Entity]], outside: dict[str, list[Entity]]) -> None:
         cases = [
             ("eligible-5", 80_000_000, 5, {}),
@@ -533,6 +542,7 @@ class Generator:
         ]
         clusters = [c for c in self.world.clusters if c["chain_basis"] == "documented"]
         for i, (slug, revenue, partners, twist) in enumerate(cases):
+            case = self.CASE_NAMES[slug]
             cluster = clusters[i % len(clusters)]
             county = cluster["county"]
             pool = [e for node_id, es in local.items() if node_id.startswith(cluster["id"] + ".") for e in es
@@ -572,15 +582,16 @@ class Generator:
             for partner, until in links:
                 since = dt.date(2022, 6, 1) if until else introduced + dt.timedelta(days=30)
                 if self.rng.random() < 0.5:
-                    self.supply(partner, firm, since, until, evidence=f"合成数据，奖励案例 {slug}：本地配套")
+                    self.supply(partner, firm, since, until, evidence=f"合成数据，奖励案例（{case}）：本地配套")
                 else:  # the firm subcontracts to the partner: the partner does the work (vocab.storage)
                     self.supply(partner, firm, since, until, kind="subcontracts",
-                                evidence=f"合成数据，奖励案例 {slug}：委托加工")
+                                evidence=f"合成数据，奖励案例（{case}）：委托加工")
             if twist.get("duplicate"):
                 self.supply(chosen[1], firm, introduced + dt.timedelta(days=90), kind="processes_for",
-                            evidence=f"合成数据，奖励案例 {slug}：与同一伙伴的第二项往来")
+                            evidence=f"合成数据，奖励案例（{case}）：与同一伙伴的第二项往来")
             self.introductions.append({
-                "id": f"intro-{slug}", "enterprise": firm.uscc, "cluster": cluster["id"], "origin_region": origin,
+                "id": f"intro-{slug}", "name": f"{firm.name}{node['name']}项目",
+                "enterprise": firm.uscc, "cluster": cluster["id"], "origin_region": origin,
                 "introduced_on": introduced.isoformat(), "stage": twist.get("stage", "landed")})
 
     # -- output --------------------------------------------------------------------------------

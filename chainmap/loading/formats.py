@@ -198,6 +198,7 @@ INTRODUCTIONS = CsvSpec(
     "introductions.csv",
     {
         "id": f.required(f.pattern(f.SLUG, "小写短名（a-z、0-9、-）")),
+        "name": f.optional(f.text),
         "enterprise": f.required(f.uscc),
         "cluster": f.required(f.pattern(f.SLUG, "产业集群编号")),
         "origin_region": f.required(f.pattern(f.ADCODE, " 6 位 GB/T 2260 行政区划代码")),
@@ -207,7 +208,7 @@ INTRODUCTIONS = CsvSpec(
     },
     key="id", provides="introduction",
     refs={"enterprise": "enterprise", "cluster": "cluster", "origin_region": "region", "investor": "enterprise"},
-    optional=frozenset({"investor"}),
+    optional=frozenset({"investor", "name"}),  # name: 项目名称; files written before it have none
 )
 
 # Load order: a file may refer to what an earlier file (or the graph) provides, and to itself.
