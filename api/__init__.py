@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, policies: Policies | None = Non
     settings = settings or Settings.from_env()
     policies = policies or load_policies()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    # A doubled slash is a 404 problem, not werkzeug's 308 to the merged path: its redirect page is English HTML and
+    # Flask hands routing redirects past every error handler.
+    app.url_map.merge_slashes = False
     app.config.update(
         API_TITLE="chainmap",
         API_VERSION=__version__,

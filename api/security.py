@@ -27,7 +27,9 @@ def _before_request():
         if request.endpoint in UPLOAD_ENDPOINTS:
             if request.mimetype != "multipart/form-data":
                 return problem(415, f"请以 multipart/form-data 上传文件，而不是 {request.mimetype or '无内容类型'}")
-        elif request.content_length and not request.is_json:
+        elif (request.content_length or request.mimetype or _chunked()) and not request.is_json:
+            # A typed body, or one sent in chunks (no Content-Length), is read only as JSON: werkzeug would refuse
+            # it later in English, or the endpoint read it as no body at all.
             return problem(415, f"请求体须为 application/json，而不是 {request.mimetype or '无内容类型'}")
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown routes and wrong methods fall through to their 404/405 problems
@@ -42,6 +44,10 @@ def _before_request():
     # Who the audit trail names for this request's writes (chainmap.audit).
     g.actor = audit.start(audit.Actor(g.principal.key_id, g.principal.label, g.principal.role))
     return None
+
+
+def _chunked() -> bool:
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def _teardown(_error: BaseException | None) -> None:

@@ -196,6 +196,7 @@ def test_a_refused_figure_change_leaves_the_cluster_as_it_was(client, graph, key
 
 @pytest.mark.parametrize("content_type, body, status", [
     ("text/plain", "hello", 415),
+    ("text/plain", "", 415),
     ("application/x-www-form-urlencoded", "id=x", 415),
     ("application/json", "{not json", 400),
 ])

@@ -133,3 +133,45 @@ def test_what_gunicorn_refuses_by_itself_is_a_chinese_problem(server, case):
     assert problem["status"] == status and re.search(r"[\u4e00-\u9fff]", problem["title"] + problem["detail"])
     assert not re.search(r"\b[a-z]{4,}\b", problem["detail"]), problem  # no English words
     assert marker.encode() not in answer
+
+
+def _raw(server: str, request: bytes) -> tuple[int, bytes, bytes]:
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), head, content
+
+
+@pytest.mark.parametrize("case", ["chunked text", "chunked untyped", "typed without length"])
+def test_a_body_that_is_not_json_is_a_chinese_415_however_it_is_sent(server, graph, keys, case):
+    """A body sent in chunks has no Content-Length: it was read as no body at all (a PATCH answered 200 with nothing
+    changed); a typed body without a length met werkzeug's English refusal. Both are the app's 415 now."""
+    uscc = graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'}) RETURN e.uscc AS u "
+                      "ORDER BY e.uscc LIMIT 1")[0]["u"]
+    before = graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN properties(e) AS p", u=uscc)[0]["p"]
+    body = b'{"name": "\xe6\x94\xb9\xe5\x90\x8d"}'
+    head = (f"PATCH /api/v1/enterprises/{uscc} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+            f"Authorization: {keys['admin']['Authorization']}\r\n")
+    request = {
+        "chunked text": head + "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "chunked untyped": head + "Transfer-Encoding: chunked\r\n\r\n",
+        "typed without length": head + "Content-Type: text/plain\r\n\r\n",
+    }[case].encode("ascii")
+    if case.startswith("chunked"):
+        request += f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    status, response_head, content = _raw(server, request)
+    assert status == 415 and b"application/problem+json" in response_head, content
+    problem = json.loads(content.decode("utf-8"))
+    assert problem["detail"].startswith("请求体须为 application/json，而不是 "), problem  # no werkzeug English
+    assert graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN properties(e) AS p", u=uscc)[0]["p"] == before
+
+
+def test_a_doubled_slash_is_a_chinese_404_not_an_english_redirect(server):
+    status, head, content = _raw(server, b"GET /api/v1//clusters HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert status == 404 and b"application/problem+json" in head, content
+    problem = json.loads(content.decode("utf-8"))
+    assert re.search(r"[\u4e00-\u9fff]", problem["title"] + problem["detail"])
