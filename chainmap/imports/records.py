@@ -75,6 +75,7 @@ class RowReader:
     def __init__(self, columns: dict[str, Column], places: PlaceIndex, industries: IndustryIndex) -> None:
         self.columns, self.places, self.industries = columns, places, industries
         self._indexes = [(name, column.index) for name, column in columns.items()]
+        self.revenue_fields = [n for n in columns if n == "revenue" or n.startswith("revenue@")]
         self._place, self._status, self._date = Memo(places.resolve), Memo(parse.status), Memo(parse.past_date)
         self._type, self._capital = Memo(parse.entity_type), Memo(parse.capital)
         self._industry_of, self._industry_columns_of = Memo(industries.resolve), Memo(industries.resolve_columns)
@@ -201,8 +202,9 @@ class RowReader:
         if t.get("business_scope"):
             v["business_scope"] = t["business_scope"].strip()[:MAX_SCOPE]
         self._industry(record, t, problems)
-        if t.get("revenue"):
-            self._revenue(record, t, problems)
+        for name in self.revenue_fields:
+            if t.get(name):
+                self._revenue(record, name, t, problems)
         if record.legacy:
             v["registration_no"] = record.key
 
@@ -221,10 +223,11 @@ class RowReader:
             record.notes.append(f"行业仅对应到{LEVEL_NAMES[found.coarse.level]} {found.coarse.code} "
                                 f"{found.coarse.name}，未归入小类")
 
-    def _revenue(self, record: Record, t: dict[str, str], problems: list[Problem]) -> None:
-        column = self.columns["revenue"]
+    def _revenue(self, record: Record, name: str, t: dict[str, str], problems: list[Problem]) -> None:
+        """One revenue column's cell: its year from the 年度 column, else the header (profiles.Profile.columns)."""
+        column = self.columns[name]
         try:
-            amount = parse.money(t["revenue"], column.unit)
+            amount = parse.money(t[name], column.unit)
             year_text = compact(t.get("revenue_year", ""))[:4]
             year = int(year_text) if year_text.isdigit() else column.year
             if amount is None:
@@ -235,7 +238,7 @@ class RowReader:
                 raise ValueError(f"营业收入年度{year}超出范围（1990年至{dt.date.today().year}年）")
             record.revenue[year] = amount
         except ValueError as exc:
-            problems.append(Problem(record.line, self.header("revenue"), str(exc), False))
+            problems.append(Problem(record.line, self.header(name), str(exc), False))
 
 
 def combine(first: Record, second: Record) -> tuple[Record, list[tuple[str, Any, Any]]]:

@@ -124,6 +124,30 @@ def test_bad_uploads_are_problems(client, keys, graph):
     assert counts(graph) == before
 
 
+def test_revenue_of_two_years_is_read_and_a_repeated_column_is_refused(client, keys, graph):
+    """A 规上企业名单 with 2023年 and 2024年营业收入 side by side gives both years; a file with the credit code twice is
+    refused whole, naming both columns (it had been read by its first column, silently)."""
+    h4 = uscc.compose("9", "1", "130534", "T7C00004")
+    header = ["统一社会信用代码", "单位名称", "所属区县", "国民经济行业", "2023年营业收入（万元）", "2024年营业收入（万元）"]
+    body = files.csv_bytes(header, [[h4, "清河县两年营收羊绒有限公司", "清河县", "1721", "5000", "6200"]], "utf-8-sig")
+    try:
+        report = upload(client, keys["admin"], data=body, name="规上名单.csv", dry_run=False).get_json()
+        assert report["written"] and [r["key"] for r in report["created"]] == [h4], report
+        stored = graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN e.revenue_years AS y, e.revenue_values AS v",
+                            u=h4)[0]
+        assert dict(zip(stored["y"], stored["v"], strict=True)) == {2023: 50_000_000, 2024: 62_000_000}
+    finally:
+        graph.write("MATCH (e:Enterprise {uscc: $u}) DETACH DELETE e", u=h4)
+        upkeep.refresh_facts(graph)
+        graph.renew()
+    before = counts(graph)
+    twice = files.csv_bytes([*HEADER, "统一社会信用代码"], [[*ROWS[0], H2]], "utf-8-sig")
+    response = upload(client, keys["admin"], data=twice, name="登记导出.csv", dry_run=False)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "第1列“统一社会信用代码”和第10列“统一社会信用代码”" in response.get_json()["detail"]
+    assert counts(graph) == before
+
+
 def survey_sheet(graph, note: str) -> io.BytesIO:
     """A 协作配套调查表 with one row: two active 清河 firms, 向本企业供货 since 2024-05-01, an invoice, `note`."""
     from chainmap.imports import survey

@@ -166,6 +166,26 @@ def test_profiles_are_chosen_by_headers():
         choose({"text": text, "gb": gb}, ["名称"])
 
 
+def test_two_columns_for_one_field_are_refused_not_read_as_the_first():
+    """Two 统一社会信用代码 columns (or 企业名称 and 名称) may differ row by row: which one is meant is not guessed."""
+    profile = Profile("p", "名单", "registry", {"uscc": ("统一社会信用代码",), "name": ("企业名称", "名称"),
+                                                "revenue": ("营业收入",), "revenue_year": ("年度",)},
+                      (("uscc",), ("name",)))
+    for headers, columns in ((["统一社会信用代码", "企业名称", "统一社会信用代码"], "第1列“统一社会信用代码”和第3列"),
+                             (["统一社会信用代码", "名称", "企业名称"], "第2列“名称”和第3列“企业名称”都对应“企业名称”")):
+        with pytest.raises(ValueError, match=columns):
+            choose({"p": profile}, headers)
+        with pytest.raises(ValueError, match="无法确定按哪一列读取"):
+            choose({"p": profile}, headers, "p")
+    # revenue of two years side by side is two columns of one field, each read with its year
+    columns = choose({"p": profile}, ["统一社会信用代码", "企业名称", "2023年营业收入（万元）", "2024年营业收入（万元）"]).columns
+    assert (columns["revenue"].year, columns["revenue@2024"].year) == (2023, 2024)
+    with pytest.raises(ValueError, match="第3列“2024年营业收入”和第4列“2024年营业收入”"):
+        choose({"p": profile}, ["统一社会信用代码", "企业名称", "2024年营业收入", "2024年营业收入"])
+    with pytest.raises(ValueError, match="无法确定营业收入的年度"):
+        choose({"p": profile}, ["统一社会信用代码", "企业名称", "年度", "2023年营业收入", "2024年营业收入"])
+
+
 def test_the_report_workbook_is_chinese_and_never_holds_a_formula():
     import io
 
