@@ -240,8 +240,14 @@ def _out_of_county(facts: Facts, policy: RewardPolicy, intro: dict | None) -> di
     county, places = facts.county, facts.places
     expected = f"引进主体（或其投资方）登记于{_place(county, places)}以外"
     if intro is None:
-        # Without a qualifying introduction there is no origin to judge; 新引进 already fails the verdict.
-        return _check("out_of_county", "unknown", None, expected, policy, "无符合条件的引进项目，无法认定来源地")
+        # Without a qualifying introduction there is no reported origin (nor investor) to judge; 新引进 already fails
+        # the verdict. The registration still says where the firm is, and the officer reads it (大兴's firm is 县域外).
+        if not _registered_in_county(facts):
+            return _check("out_of_county", "passed", facts.enterprise_region, expected, policy,
+                          f"引进主体登记于{_place(facts.enterprise_region, places)}，在县域外（无符合条件的引进项目，"
+                          f"未核对填报来源地）")
+        return _check("out_of_county", "unknown", None, expected, policy,
+                      "引进主体登记于本县，且无符合条件的引进项目，无法认定县域外来源或投资方")
     origin = intro["origin_region"]
     if origin == county:
         return _check("out_of_county", "failed", origin, expected, policy, "填报的来源地即本县，不属于县域外企业")
@@ -298,7 +304,9 @@ def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
     n, need = len(counted), policy.min_partners
     expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
     # 家 are entities: one left out through two relationships is one 家.
-    tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{excluded_entities(excluded)}家）"
+    period = (f"核查期间{start.isoformat()}至{as_of.isoformat()}" if intro else
+              f"无符合条件的引进项目，自规划期起始日{start.isoformat()}起计至{as_of.isoformat()}")
+    tail = f"（{period}，未计入{excluded_entities(excluded)}家）"
     if n >= need:
         message = f"计入{n}家本县市场主体，达到{need}家{tail}"
     else:

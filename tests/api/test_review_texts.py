@@ -64,15 +64,18 @@ def _check(client, keys, enterprise, cluster):
     return response.get_json()
 
 
-def test_without_a_qualifying_introduction_the_origin_cannot_be_determined(client, graph, keys):
+def test_without_a_qualifying_introduction_the_registration_still_places_the_firm(client, graph, keys):
     i = _intro(graph, "intro-not-landed")
     assert i["c"] == "botou-casting"
     check = _check(client, keys, i["e"], i["c"])
     by_rule = {c["rule"]: c for c in check["checks"]}
     assert by_rule["introduced"]["status"] == "failed" and check["outcome"] == "ineligible"
-    origin = by_rule["out_of_county"]
-    assert (origin["status"], origin["status_name"]) == ("unknown", "无法判定"), origin
-    assert origin["message"] == "无符合条件的引进项目，无法认定来源地"
+    origin, firm = by_rule["out_of_county"], check["enterprise"]
+    # 泊头's project is still negotiating: no reported origin to judge, but the firm's registration says 县域外
+    assert (origin["status"], origin["status_name"]) == ("passed", "符合"), origin
+    assert origin["message"].startswith(f"引进主体登记于{firm['region_name']}（{firm['region']}），在县域外"), origin
+    partners = by_rule["partners"]["message"]
+    assert "无符合条件的引进项目，自规划期起始日2021-01-01起计" in partners, partners
 
 
 def test_a_counted_partner_is_never_listed_as_not_counted(client, graph, keys):
