@@ -373,6 +373,7 @@ def delete_edge(cluster_id, from_key, to_key):
 @blp.arguments(MarkSetSchema)
 @blp.response(204)
 def set_mark(data, cluster_id, key):
-    """Mark a node as gap or bottleneck (卡脖子), or clear the mark with `none`; a reason is required."""
+    """Mark a node as gap, bottleneck (卡脖子) or weak (薄弱), or clear the mark with `none`; a reason is required. A
+    bottleneck or weak mark raises the node's status to it (never lowers it); a gap mark is shown beside the counts."""
     chain.set_mark(graph(), _editable(cluster_id), checked(key, "key"), data["mark"], data["reason"], principal().key_id,
                    data.get("on"))

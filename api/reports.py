@@ -151,6 +151,7 @@ def cluster_gaps(args, cluster_id):
 
 
 @blp.route("/reports/gaps", methods=["GET"])
+@blp.etag
 @blp.arguments(ReportArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ReportSchema)
 @blp.doc(**FILE_RESPONSES)
@@ -169,14 +170,16 @@ def gap_report(args):
         return {"generated_on": today.isoformat(), "filters": {**args, "status": list(statuses)}, "items": rows,
                 "total": len(rows), "data_note": note}
     label = f"{_place(args, rows)}{args.get('category', '')}"
+    unit = principal().label or "（未填）"
+    # A file follows its rows, its 注, and what its head says (制表单位, the day): a 304 when none has moved.
+    blp.set_etag({"format": fmt, "args": args, "rows": rows, "note": note, "unit": unit, "day": today.isoformat()})
     name = f"缺链报告-{label}-{today:%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = Response(report_formats.to_csv(rows, note), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     else:
         title = f"{label}县域特色产业集群产业链缺链情况表"
-        response = Response(report_formats.to_xlsx(rows, title=title, unit=principal().label or "（未填）",
-                                                            as_of=day or today, note=note),
+        response = Response(report_formats.to_xlsx(rows, title=title, unit=unit, as_of=day or today, note=note),
                             mimetype=XLSX)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"gap-report-{today:%Y%m%d}.{fmt}\"; filename*=UTF-8''{quote(name)}")

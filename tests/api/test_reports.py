@@ -209,3 +209,22 @@ def test_scripts_run_admin_key_is_a_chinese_unit_on_reports(client, graph):
     response = client.get(f"/api/v1/reports/gaps?city={XINGTAI}&format=xlsx", headers={"Authorization": f"Bearer {key}"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["缺链明细"]
     assert sheet["A2"].value == f"制表单位：{label[1]}"
+
+
+def test_a_report_answers_304_while_it_has_not_moved(client, graph, keys):
+    """Each format carries an ETag; sent back it is a 304 until the rows, the 注 or the head of the file change."""
+    url = f"/api/v1/reports/gaps?city={XINGTAI}"
+    tags = {}
+    for fmt in ("json", "csv", "xlsx"):
+        first = client.get(f"{url}&format={fmt}", headers=keys["analyst"])
+        tags[fmt] = first.headers["ETag"]
+        again = client.get(f"{url}&format={fmt}", headers={**keys["analyst"], "If-None-Match": tags[fmt]})
+        assert again.status_code == 304 and not again.data, fmt
+    assert len(set(tags.values())) == 3
+    # another 制表单位 is another file
+    from chainmap.api_keys import create_key
+
+    labelled = {"Authorization": f"Bearer {create_key(graph, 'analyst', [], label='清河县商务局')}",
+                "If-None-Match": tags["xlsx"]}
+    other = client.get(f"{url}&format=xlsx", headers=labelled)
+    assert other.status_code == 200 and other.headers["ETag"] != tags["xlsx"]
