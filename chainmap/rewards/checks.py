@@ -40,6 +40,7 @@ FACTS: LiteralString = (
     "  RETURN collect(DISTINCT [r.adcode, CASE WHEN up IS NULL OR r.level = 'city' THEN r.name "
     "    ELSE up.name + r.name END]) AS places } "
     "RETURN e.uscc AS uscc, e.name AS name, e.region AS region, e.group AS group, "
+    "  toString(e.registered_on) AS registered_on, "
     "  e.revenue_years AS years, e.revenue_values AS values, c.county AS county, c.name AS cluster_name, intros, "
     "  investors, rels, grants, places"
 )
@@ -115,6 +116,7 @@ def gather(graph: Graph, enterprise: str, cluster: str, rule: RewardPolicy) -> F
         enterprise_group=row["group"], revenue=dict(zip(row["years"] or [], row["values"] or [], strict=False)),
         cluster=cluster, county=row["county"], introductions=row["intros"], relationships=relationships,
         grants=row["grants"], investors=investors, places=dict(row["places"]), cluster_name=row["cluster_name"],
+        registered_on=_day(row["registered_on"]),
     )
 
 

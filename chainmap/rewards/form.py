@@ -58,6 +58,8 @@ def form(check: dict[str, Any], issuer: str, issued_on: dt.date, synthetic: bool
         origin = intro.get("origin_name") or intro["origin_region"]
         name = f"{intro['name']}（项目编号 {intro['id']}）" if intro.get("name") else intro["id"]  # older records: no name
         head.append(("引进项目", f"{name}，{intro['introduced_on']}落地，来源地{origin}{investor}"))
+    elif introduced := next((x for x in check["checks"] if x["rule"] == "introduced" and x.get("actual")), None):
+        head.append(("引进项目", f"无符合条件的项目：{introduced['message']}"))  # recorded, but not one that counts
     amount = f"，奖励金额{wan(check['amount_cny'])}" if check["amount_cny"] else ""
     conclusion = f"{check.get('outcome_name') or check['outcome']}{amount}"
     conditions = Table("核查条件", ["条件", "要求", "结果", "说明"],
@@ -108,6 +110,8 @@ def to_xlsx(f: Form) -> bytes:
         row = _line(sheet, row, table.header, bold=True, fit=len(widths))
         for values in table.rows:
             row = _line(sheet, row, values, fit=len(widths))
+        if not table.rows:  # as the HTML says it: an empty table is 无, not a header over nothing
+            row = _line(sheet, row, ["无"], merge=last)
     for note in f.notes:
         row = _line(sheet, row + 1, [f"注：{note}"], merge=last)
     row += 1

@@ -68,6 +68,7 @@ class Facts:
     investors: dict[str, Investor] = field(default_factory=dict)   # by USCC, those the introductions name
     places: dict[str, str] = field(default_factory=dict)           # adcode -> 行政区划名称, for the wording
     cluster_name: str | None = None
+    registered_on: dt.date | None = None                          # the introduced firm's 成立日期, when recorded
 
 
 def wan(cny: int) -> str:
@@ -197,6 +198,12 @@ def _introduced(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> tuple[dic
                 if i["stage"] == policy.introduction_stage and policy.period_start <= i["introduced_on"] <= policy.period_end
                 and i["introduced_on"] <= as_of]
     intro = max(eligible, key=lambda i: (i["introduced_on"], i["id"])) if eligible else None
+    if intro and facts.registered_on and facts.registered_on > as_of:
+        # A firm founded after the day asked about did not exist on it, whatever the project record says.
+        return None, _check("introduced", "failed", {"introduction": intro["id"],
+                                                     "registered_on": facts.registered_on.isoformat()},
+                            expected, policy, f"引进主体成立于{facts.registered_on.isoformat()}，晚于核查基准日"
+                                              f"{as_of.isoformat()}，基准日尚不存在")
     if intro:
         return intro, _check("introduced", "passed", {"introduction": intro["id"], "stage": intro["stage"],
                                                       "introduced_on": intro["introduced_on"].isoformat()},
@@ -243,9 +250,12 @@ def _out_of_county(facts: Facts, policy: RewardPolicy, intro: dict | None) -> di
         # Without a qualifying introduction there is no reported origin (nor investor) to judge; 新引进 already fails
         # the verdict. The registration still says where the firm is, and the officer reads it (大兴's firm is 县域外).
         if not _registered_in_county(facts):
+            reported = sorted({i["origin_region"] for i in facts.introductions})
+            said = (f"，与项目填报的来源地{'、'.join(_place(o, places) for o in reported)}未作核对" if reported
+                    else "")
             return _check("out_of_county", "passed", facts.enterprise_region, expected, policy,
-                          f"引进主体登记于{_place(facts.enterprise_region, places)}，在县域外（无符合条件的引进项目，"
-                          f"未核对填报来源地）")
+                          f"引进主体登记于{_place(facts.enterprise_region, places)}，在县域外（按登记地认定：无符合条件"
+                          f"的引进项目{said}）")
         return _check("out_of_county", "unknown", None, expected, policy,
                       "引进主体登记于本县，且无符合条件的引进项目，无法认定县域外来源或投资方")
     origin = intro["origin_region"]
@@ -304,9 +314,13 @@ def _partners(facts: Facts, policy: RewardPolicy, intro: dict | None,
     n, need = len(counted), policy.min_partners
     expected = f"带动本县{need}家以上（含{need}家）市场主体协作配套"
     # 家 are entities: one left out through two relationships is one 家.
-    period = (f"核查期间{start.isoformat()}至{as_of.isoformat()}" if intro else
-              f"无符合条件的引进项目，自规划期起始日{start.isoformat()}起计至{as_of.isoformat()}")
-    tail = f"（{period}，未计入{excluded_entities(excluded)}家）"
+    if intro is None:
+        # 带动 counts from the day the project landed: without one there is no such day, so no verdict, only what
+        # the relationships since the plan's start would give.
+        message = (f"无符合条件的引进项目，无法确定带动起算日；自规划期起始日{start.isoformat()}至{as_of.isoformat()}"
+                   f"有{n}家本县市场主体协作配套，仅供参考（未计入{excluded_entities(excluded)}家）")
+        return _check("partners", "unknown", n, expected, policy, message), counted, excluded
+    tail = f"（核查期间{start.isoformat()}至{as_of.isoformat()}，未计入{excluded_entities(excluded)}家）"
     if n >= need:
         message = f"计入{n}家本县市场主体，达到{need}家{tail}"
     else:
@@ -332,6 +346,9 @@ def evaluate(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> dict[str, An
     statuses = {c["status"] for c in checks}
     outcome = "ineligible" if "failed" in statuses else "undetermined" if "unknown" in statuses else "eligible"
     notes = []
+    if intro and facts.registered_on and facts.registered_on > intro["introduced_on"]:
+        notes.append(f"引进主体成立日期{facts.registered_on.isoformat()}晚于引进项目落地日期"
+                     f"{intro['introduced_on'].isoformat()}，请核对登记信息或项目记录")
     if as_of > policy.period_end:
         follow = (f"，适用后续政策：{policy.follow_on_policy}" if policy.follow_on_policy
                   else "；未配置后续政策，本结论仅按原规划期条款核查")

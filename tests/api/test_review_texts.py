@@ -74,8 +74,12 @@ def test_without_a_qualifying_introduction_the_registration_still_places_the_fir
     # 泊头's project is still negotiating: no reported origin to judge, but the firm's registration says 县域外
     assert (origin["status"], origin["status_name"]) == ("passed", "符合"), origin
     assert origin["message"].startswith(f"引进主体登记于{firm['region_name']}（{firm['region']}），在县域外"), origin
-    partners = by_rule["partners"]["message"]
-    assert "无符合条件的引进项目，自规划期起始日2021-01-01起计" in partners, partners
+    assert "项目填报的来源地" in origin["message"], origin  # the project's origin is named, not said to be absent
+    # 带动 counts from the landing day: without one it is 无法判定, the count since the plan's start only a hint
+    partners = by_rule["partners"]
+    assert partners["status"] == "unknown" and "无法确定带动起算日" in partners["message"], partners
+    page = client.get(f"/api/v1/reward-checks/{check['id']}/form", headers=keys["analyst"]).get_data(as_text=True)
+    assert "无符合条件的项目：引进项目“" in page and "尚未落地" in page
 
 
 def test_a_counted_partner_is_never_listed_as_not_counted(client, graph, keys):

@@ -52,7 +52,8 @@ def facts_for(case):
     return Facts(enterprise=enterprise, enterprise_name="测试企业", enterprise_region=spec["enterprise_region"],
                  enterprise_group=group, revenue={int(y): v for y, v in spec["revenue"].items()}, cluster="c",
                  county=spec["county"], introductions=intros, relationships=rels, grants=spec["grants"],
-                 investors=investors, places={"130534": "邢台市清河县", "110105": "北京市朝阳区"}), spec
+                 investors=investors, places={"130534": "邢台市清河县", "110105": "北京市朝阳区"},
+                 registered_on=dt.date.fromisoformat(spec["registered_on"]) if spec.get("registered_on") else None), spec
 
 
 def run(case):
@@ -77,6 +78,8 @@ def test_rule_table(case):
     for phrase in expect.get("excluded", []):
         assert any(r.startswith(phrase) for r in reasons), reasons
     assert len(reasons) == len(expect.get("excluded", [])), reasons
+    if "note" in expect:
+        assert any(expect["note"] in n for n in result["notes"]), result["notes"]
     messages = {c["rule"]: c["message"] for c in result["checks"]}
     for rule, phrase in expect.get("message", {}).items():
         assert phrase in messages[rule], (rule, messages[rule])
