@@ -472,6 +472,13 @@ class Generator:
 
     def supply(self, supplier: Entity, customer: Entity, since: dt.date, until: dt.date | None = None,
                kind: str = "supplies", evidence: str = "合成数据：沿产业链上下游连线生成") -> None:
+        # A firm supplies from the day it exists: a relationship drawn earlier starts at the later founding, and one
+        # that would have ended before it is not made (clamped after drawing: the random stream stays as it was).
+        founded = max((d for d in (supplier.registered_on, customer.registered_on) if d), default=None)
+        if founded and since < founded:
+            if until is not None and until < founded:
+                return
+            since = founded
         self.supplies.append({"supplier": supplier.uscc, "customer": customer.uscc, "kind": kind,
                               "since": since.isoformat(), "until": until.isoformat() if until else "",
                               "evidence": evidence})
@@ -579,6 +586,8 @@ class Generator:
             if twist.get("ended"):
                 links[0] = (links[0][0], dt.date(2023, 3, 31))
             introduced = dt.date(2022, 3, 1) + dt.timedelta(days=60 * i)
+            # a group founded years before its project landed (drawn at random it could be founded after it)
+            firm.registered_on = introduced - dt.timedelta(days=365 * (4 + i % 9) + 37 * i)
             for partner, until in links:
                 since = dt.date(2022, 6, 1) if until else introduced + dt.timedelta(days=30)
                 if self.rng.random() < 0.5:
