@@ -30,7 +30,7 @@ WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 SIZEABLE, HARDLY_FARTHER_KM, NEIGHBOUR_KM = 5, 30, 50
 SOURCE_MARK_BY = "公开来源"
 INFERRED_MARK_BY = "据公开来源推断"   # a loaded mark the analysts inferred from what the source says
-MARK_STATUS_NAMES = {m: GAP_STATUS_NAMES[m] for m in ("bottleneck", "weak")}
+MARK_STATUS_NAMES = {m: GAP_STATUS_NAMES[m] for m in ("gap", "bottleneck", "weak")}
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
         reasons.append(f"{where}没有在业市场主体从事该环节（{counted_by(facts.codes, facts.own_codes)}）")
         if facts.nearest:
             reasons.append(nearest_reason(facts.nearest))
+        if facts.mark:
+            reasons.append(mark_reason(facts))
         return "gap", evidence
     if local == 1 and facts.single_customers >= t.single_supplier_customers:
         evidence["single_supplier"] = {"uscc": facts.single_uscc, "name": facts.single_name,
@@ -97,18 +99,19 @@ def node_status(facts: NodeFacts, t: Thresholds) -> tuple[str, dict[str, Any]]:
         # inbound counts every supply into the link's firms, from within the county too: not only 外来供货.
         reasons.append(f"{where}该环节所属企业接受的供货中{outside_share:.0%}来自省外"
                        f"（{facts.inbound_outside_province}/{facts.inbound}条供货关系）")
-    marked = [mark_reason(facts)] if facts.mark in ("bottleneck", "weak") else []
-    if facts.mark == "bottleneck" or reasons:
-        reasons += marked
-        return "bottleneck", evidence
+    marked = [mark_reason(facts)] if facts.mark else []
     order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     mix = "、".join(f"{ENTITY_TYPE_NAMES.get(k, UNKNOWN_TYPE_NAME)}{v}家"
                    for k, v in sorted(facts.by_type.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
-    if local < t.weak_below:
-        reasons += [f"{where}仅{local}家在业市场主体（{mix}），少于{t.weak_below}家", *marked]
+    few = [f"{where}仅{local}家在业市场主体（{mix}），少于{t.weak_below}家"] if local < t.weak_below else []
+    if facts.mark == "bottleneck" or reasons:
+        reasons += (few if facts.mark == "bottleneck" and not reasons else []) + marked
+        return "bottleneck", evidence
+    if few:
+        reasons += few + marked
         return "weak", evidence
     reasons += [f"{where}{local}家在业市场主体（{mix}）", *marked]
-    return ("weak" if marked else "present"), evidence
+    return ("weak" if facts.mark == "weak" else "present"), evidence
 
 
 def _place(n: dict) -> str:
@@ -132,11 +135,18 @@ def neighbour_clause(nearest: list[dict]) -> str:
     return f"；邻近的{_place(near)}可供" if near else ""
 
 
+def local_entities(facts: NodeFacts) -> int:
+    return sum(facts.by_type.values())
+
+
 def mark_reason(facts: NodeFacts) -> str:
-    """A bottleneck or weak mark as its reason reads: a seeded mark was recorded from a public source, shown as the
-    status it gives (瓶颈 or 薄弱, as the legend and the report's 标注 column say) without 卡脖子, which no source and
-    no person said; an editor's bottleneck mark is their 卡脖子."""
+    """A mark as its reason reads: a seeded mark was recorded from a public source, shown as the status it names (缺链,
+    瓶颈 or 薄弱, as the legend and the report's 标注 column say) without 卡脖子, which no source and no person said;
+    an editor's bottleneck mark is their 卡脖子. A gap mark on a link the counts cover says so beside it."""
     why = facts.mark_reason or "未填写理由"
+    if facts.mark == "gap" and local_entities(facts):
+        # A gap mark does not override the counts (DESIGN: both are kept and may disagree): the reason says both.
+        why += f"（{WHERE.get(facts.scope, '本地')}仍有{local_entities(facts)}家在业市场主体，状态按计数判定）"
     status = MARK_STATUS_NAMES[facts.mark or "bottleneck"]
     if facts.mark_by == SOURCE_MARK_BY:
         return f"据公开来源标注为{status}：{why}"
