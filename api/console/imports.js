@@ -66,7 +66,14 @@ async function runImport(dryRun) {
     // A real run's report comes with its workbook (format both): running it again would find everything 未变.
     const response = await postImport({ kind: upload.kind, dry_run: String(dryRun), partial: String(upload.partial),
       format: dryRun ? "json" : "both" }, file);
-    if (!response.ok) throw await importFailure(response);
+    if (!response.ok) {
+      // Said where the officer is looking (the header's status line is a screen above the form), then as usual.
+      const failure = await importFailure(response);
+      const box = $("import-report");
+      box.replaceChildren(el("p", { id: "import-refused", class: "refused", role: "alert" }, failure.message));
+      box.scrollIntoView({ block: "nearest" });
+      throw failure;
+    }
     const report = await response.json();
     showImportReport(report);
     say(report.written ? `“${file.name}”已导入。` : dryRun ? `“${file.name}”试运行完成，请核对后确认导入。` :

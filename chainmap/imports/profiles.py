@@ -36,9 +36,8 @@ class Profile:
         """Why the headers cannot be read with this profile: two columns for one field (which one is meant is not
         ours to guess: they may differ row by row), or revenue years in both a 年度 column and the headers."""
         found, repeated = self._match(headers)
-        reasons = [f"表头第{a.index + 1}列“{a.header.strip()}”和第{b.index + 1}列“{b.header.strip()}”都对应"
-                   f"“{self.fields[name][0]}”，无法确定按哪一列读取：请删除或改名其中一列"
-                   for name, a, b in repeated]
+        reasons = [f"表头第{a.index + 1}列“{a.header.strip()}”和第{b.index + 1}列“{b.header.strip()}”表示同一项内容，"
+                   "无法确定按哪一列读取：请删除或改名其中一列" for _, a, b in repeated]
         years = [c for n, c in found.items() if n.startswith("revenue@")]
         if years and "revenue_year" in found:
             reasons.append(f"表中既有“{found['revenue_year'].header.strip()}”列，又有多个写明年份的营业收入列，"

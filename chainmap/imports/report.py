@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmap.imports.records import FIELD_NAMES
+from chainmap.rewards.rule import wan
 from chainmap.vocab import ENTITY_TYPE_NAMES
 
 SHEETS = {  # key -> (sheet, [(json field, Chinese header, width)])
@@ -118,7 +119,10 @@ def change_text(changes: list[tuple[str, Any, Any]]) -> str:
 
 
 def shown(name: str, value: Any) -> Any:
-    """A stored value as the report shows it: codes by their Chinese names, amounts without a trailing .0."""
+    """A stored value as the report shows it: codes by their Chinese names, amounts without a trailing .0, revenue
+    in 万元 as the files give it (10522000 read as a count of 元 was hard to check against 1052.2万元)."""
+    if name.startswith("营业收入") and isinstance(value, int | float) and not isinstance(value, bool):
+        return wan(int(value))
     if isinstance(value, float) and value.is_integer():
         return int(value)
     names = VALUE_NAMES.get(name)

@@ -153,3 +153,22 @@ def test_an_editor_uploads_a_registry_export(as_key, server, keys, graph, tmp_pa
     wait(driver).until(lambda d: d.find_element(By.ID, "profile-name").text == ROWS[0][1])
     driver.save_screenshot(str(SHOTS / "console-import-written.png"))
     assert console_errors(driver) == [] or all("422" in e["message"] for e in console_errors(driver))
+
+
+def test_a_refused_file_is_answered_beside_the_form(as_key, graph, tmp_path):
+    """A file the API refuses whole (two columns for one field) is said in the import section, where the officer
+    looks, not only in the status line a screen above it."""
+    path = tmp_path / "两列名称.csv"
+    path.write_bytes(files.csv_bytes([*HEADER, "名称"], [[*ROWS[0], "另一个名称"]], "utf-8-sig"))
+    driver = as_key("editor")
+    wait(driver).until(lambda d: d.find_element(By.ID, "import-form").is_displayed())
+    before = counts(graph)
+    Select(driver.find_element(By.ID, "import-kind")).select_by_value("registry")
+    driver.find_element(By.ID, "import-file").send_keys(str(path))
+    driver.find_element(By.ID, "import-try").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "import-refused"))
+    refused = driver.find_element(By.ID, "import-refused")
+    assert refused.is_displayed() and "表示同一项内容" in refused.text and "第10列“名称”" in refused.text, refused.text
+    assert driver.execute_script("const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && "
+                                 "r.bottom <= window.innerHeight", refused), "not in view"
+    assert counts(graph) == before

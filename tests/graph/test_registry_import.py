@@ -113,6 +113,8 @@ def test_the_above_scale_list_adds_revenues_by_header_unit_and_cell_suffix(clean
     assert report.profile.startswith("above-scale-revenue") and report.written and not report.rejected
     assert {r["key"] for r in report.updated} == {files.F1, files.F3}
     assert all("营业收入2024" in r["changes"] for r in report.updated)
+    changed = {r["key"]: r["changes"] for r in report.updated}
+    assert "→ 6500.5万元" in changed[files.F1] and "→ 12000万元" in changed[files.F3], changed  # as the file gave it
     f1, f3 = firm(graph, files.F1), firm(graph, files.F3)
     assert f1 is not None and (f1["revenue_years"], f1["revenue_values"]) == ([2024], [65_005_000])
     assert f3 is not None and f3["revenue_values"] == [120_000_000]

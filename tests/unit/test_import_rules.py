@@ -172,7 +172,7 @@ def test_two_columns_for_one_field_are_refused_not_read_as_the_first():
                                                 "revenue": ("营业收入",), "revenue_year": ("年度",)},
                       (("uscc",), ("name",)))
     for headers, columns in ((["统一社会信用代码", "企业名称", "统一社会信用代码"], "第1列“统一社会信用代码”和第3列"),
-                             (["统一社会信用代码", "名称", "企业名称"], "第2列“名称”和第3列“企业名称”都对应“企业名称”")):
+                             (["统一社会信用代码", "名称", "企业名称"], "第2列“名称”和第3列“企业名称”表示同一项内容")):
         with pytest.raises(ValueError, match=columns):
             choose({"p": profile}, headers)
         with pytest.raises(ValueError, match="无法确定按哪一列读取"):
