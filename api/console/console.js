@@ -14,8 +14,9 @@ const ENTITY_ZH = { company: "企业", individual_business: "个体工商户", f
 const FIRM_STATUS_ZH = { active: "存续", deregistered: "注销", moved: "迁出" };
 const RELATION_ZH = { supplies_to: "本企业向其供货", supplied_by: "向本企业供货", subcontracts: "本企业委托其加工",
   subcontracted_by: "本企业为其加工" };
-const INTRO_STAGE_ZH = { lead: "线索", contacted: "已接洽", negotiating: "洽谈中", signed: "已签约", registered: "已注册",
-  building: "在建", landed: "已投产/落地", terminated: "已终止" };
+// As chainmap.vocab.INTRODUCTION_STAGE_NAMES: the reward check's messages and the project screen say the same words.
+const INTRO_STAGE_ZH = { lead: "线索", contacted: "接洽", negotiating: "洽谈", signed: "签约", registered: "注册",
+  building: "在建", landed: "投产/落地", terminated: "终止" };
 const RULE_ZH = { introduced: "新引进", out_of_county: "县域外企业", revenue: "上年度营业收入不低于5000万元",
   partners: "带动本地5家以上市场主体协作配套", not_already_granted: "此前未获该项奖励" };
 const SCOPE_ZH = { county: "本县", city: "本市", province: "全省" };
@@ -532,7 +533,12 @@ function evidenceLines(n) {
   if (types) lines.push(`主体类型：${types}`);
   lines.push(`流入协作配套关系：${ev.inbound_supplies ?? 0}项，其中来自省外${ev.inbound_from_outside_province ?? 0}项（${percent(ev.outside_province_share)}）`);
   if (ev.single_supplier) lines.push(`唯一本地供应主体：${ev.single_supplier.name}，服务本地客户${ev.single_supplier.local_customers}家`);
-  if (n.mark && n.mark.value && n.mark.value !== "none") {
+  // The analysis's own reasons (how the link was counted, a code shared with another link, the mark): the numbers
+  // above alone read as false for a link counted only by its attached firms.
+  const reasons = ev.reasons || [];
+  for (const r of reasons) lines.push(`判定依据：${r}`);
+  const cited = n.mark && n.mark.reason && reasons.some((r) => r.includes(n.mark.reason));
+  if (n.mark && n.mark.value && n.mark.value !== "none" && !cited) {
     // seeded marks cite a source (or were inferred from it); no person made them
     const who = { "公开来源": "据公开来源标注", "据公开来源推断": "据公开来源推断" }[n.mark.by] || "人工标注";
     lines.push(`${who}：${STATUS_ZH[n.mark.value] || "已标注"}——${n.mark.reason || ""}`);

@@ -61,6 +61,8 @@ def test_console_chain_targets_and_reward_check(browser, server, keys, graph):
     assert district["n"] in rows[0].text  # the district by name, not only its code
     assert "缺链" in browser.find_element(By.ID, "targets-title").text
     assert "本地活跃市场主体：0家" in browser.find_element(By.ID, "evidence").text
+    membrane_reasons = next(n for n in chain["nodes"] if n["id"] == "anping-wire-mesh.membrane")["evidence"]["reasons"]
+    assert all(f"判定依据：{r}" in browser.find_element(By.ID, "evidence").text for r in membrane_reasons)
     wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#flows path.flow")) == len(expected))
     browser.save_screenshot(str(SHOTS / "console-targets.png"))
 
