@@ -52,8 +52,10 @@ DELETE_EDGE: LiteralString = (
 # (chainmap.gaps.as_of). The node is locked first; a mark it carried from before the history existed (seeded, or set
 # by an older version) is recorded first as a migrated entry, dated by when it was set (undated: since always). The
 # node's current mark follows the latest entry by date, so a backdated mark goes into the history only. The same
-# mark again (mark, reason, author and day of the latest entry: a form sent twice) comes back as `clash` and is
-# rolled back: nothing is recorded, not even in the audit trail.
+# mark again (mark, reason, author and day of the latest entry: a form sent twice; for a backdated mark, of any entry
+# on its day, which twenty parallel requests queue on the lock to find) comes back as `clash` and is rolled back:
+# nothing is recorded, not even in the audit trail. A backdated mark changes the history only, which the audit's
+# snapshot of a node includes (chainmap.graph.audit), so it is audited like any mark.
 SET_MARK: LiteralString = (
     "MATCH (:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $id}) "
     "SET n.__lock = true REMOVE n.__lock "
@@ -63,8 +65,11 @@ SET_MARK: LiteralString = (
     "WITH n, COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m.on } AS days, "
     "  COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) RETURN m ORDER BY coalesce(m.on, date('1900-01-01')) DESC, "
     "    coalesce(m.at, datetime('1900-01-01T00:00Z')) DESC LIMIT 1 }[0] AS last "
-    "WITH n, all(d IN days WHERE d IS NULL OR d <= $on) AS latest, coalesce(last.on = $on "
-    "  AND coalesce(last.mark, '') = coalesce($mark, '') AND last.reason = $reason AND last.by = $by, false) AS again "
+    "WITH n, last, all(d IN days WHERE d IS NULL OR d <= $on) AS latest, EXISTS { MATCH (n)-[:MARK_CHANGE]->(m) "
+    "  WHERE m.on = $on AND coalesce(m.mark, '') = coalesce($mark, '') AND m.reason = $reason AND m.by = $by } "
+    "  AS recorded "
+    "WITH n, latest, coalesce(last.on = $on AND coalesce(last.mark, '') = coalesce($mark, '') "
+    "  AND last.reason = $reason AND last.by = $by, false) OR (NOT latest AND recorded) AS again "
     "CALL (n, latest, again) { WITH n, latest WHERE NOT again "
     "CREATE (n)-[:MARK_CHANGE]->(:MarkChange {mark: $mark, reason: $reason, by: $by, on: $on, at: datetime(), "
     "  migrated: false}) "

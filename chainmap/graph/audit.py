@@ -20,7 +20,9 @@ _BODIES: dict[str, LiteralString] = {
     "chain_node": (
         "OPTIONAL MATCH (n:ChainNode {id: id}) OPTIONAL MATCH (c:Cluster {id: n.cluster}) "
         "RETURN id, c.county AS county, n {.name, .stage, .industry_codes, .keywords, .mark, .mark_reason, .mark_by, "
-        ".cluster, .key} AS p"
+        ".cluster, .key, mark_history: COLLECT { MATCH (n)-[:MARK_CHANGE]->(m) "
+        "  RETURN coalesce(toString(m.on), '') + ' ' + coalesce(m.mark, 'none') + ' ' + coalesce(m.reason, '') AS h "
+        "  ORDER BY h }} AS p"
     ),
     "enterprise": (
         "OPTIONAL MATCH (n:Enterprise {uscc: id}) WHERE n.name IS NOT NULL "

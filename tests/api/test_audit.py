@@ -185,3 +185,26 @@ def test_the_same_mark_sent_twice_is_recorded_once(client, graph, officer):
     assert graph.read(history_of)[0]["n"] == marks + 3 and graph.read(ENTRIES)[0]["n"] == entries + 3
     node = graph.read("MATCH (n:ChainNode {id: 'qinghe-cashmere.weaving'}) RETURN n.mark_reason AS r")[0]
     assert node["r"] == "本地织造产能集中在少数几家"
+
+
+def test_a_backdated_mark_is_recorded_once_and_audited(client, graph, officer):
+    """A mark dated before the node's latest one enters the history only: sent again (or twenty times at once) it
+    adds nothing more, and the one entry it adds is audited, since it changes what the chain said on that day."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers, _ = officer
+    url = "/api/v1/clusters/qinghe-cashmere/nodes/dyeing/mark"
+    history_of = ("MATCH (:ChainNode {id: 'qinghe-cashmere.dyeing'})-[:MARK_CHANGE]->(m) WHERE NOT m.migrated "
+                  "RETURN count(m) AS n")
+    assert client.put(url, headers=headers, json={"mark": "weak", "reason": "今日标注"}).status_code == 204
+    marks, entries = graph.read(history_of)[0]["n"], graph.read(ENTRIES)[0]["n"]
+    body = {"mark": "bottleneck", "reason": "回溯标注", "on": "2026-01-05"}
+    with ThreadPoolExecutor(8) as pool:  # the app's test client is not thread-safe: one per request
+        codes = list(pool.map(lambda _: client.application.test_client().put(url, headers=headers, json=body)
+                              .status_code, range(20)))
+    assert codes == [204] * 20
+    assert client.put(url, headers=headers, json=body).status_code == 204
+    assert graph.read(history_of)[0]["n"] == marks + 1
+    assert graph.read(ENTRIES)[0]["n"] == entries + 1
+    node = graph.read("MATCH (n:ChainNode {id: 'qinghe-cashmere.dyeing'}) RETURN n.mark AS m")[0]
+    assert node["m"] == "weak"  # the current mark follows the latest day
