@@ -2,7 +2,8 @@
 
 One rule for every way text comes in (the API's fields, imported files): C0 and C1 controls (and DEL), line and
 paragraph separators, bidirectional embeddings, overrides, isolates and marks (which reorder what follows: "Trojan
-Source"), zero-width characters, invisible operators, the BOM and interlinear annotation marks. An XLSX cannot even
+Source"), zero-width characters, invisible operators, the BOM, interlinear annotation marks, and the characters
+that render as nothing (soft hyphen, fillers, variation selectors, tag characters: text hidden inside a reason). An XLSX cannot even
 be written with some of them (a recorded name with U+0000 made every later report of it fail).
 """
 
@@ -10,7 +11,11 @@ from __future__ import annotations
 
 import re
 
-HIDDEN = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+HIDDEN = ("\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+          # invisible by design: soft hyphen, combining grapheme joiner, Hangul and Khmer fillers, Mongolian
+          # selectors, variation selectors (and their supplement), tag characters, musical formatting marks
+          "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+          "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef")
 HIDDEN_CHARACTER = re.compile(f"[{HIDDEN}]")
 REASON = "不能含有控制字符、改变书写方向的字符或不可见字符"
 

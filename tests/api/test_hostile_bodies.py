@@ -82,7 +82,10 @@ def test_a_key_given_twice_is_refused_not_guessed(client, graph, keys):
 
 
 HIDDEN = ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\u200e", "\ufeff", "\u2028", "\u2029",
-          "\u0000", "\u001b", "\u0085", "\u009b", "\u061c", "\u2060"]
+          "\u0000", "\u001b", "\u0085", "\u009b", "\u061c", "\u2060",
+          # render as nothing (attacker review): variation selector, grapheme joiner, Mongolian selector, tag letter,
+          # soft hyphen, Hangul filler
+          "\ufe0f", "\u034f", "\u180e", "\U000e0049", "\u00ad", "\u3164"]
 
 
 @pytest.mark.parametrize("char", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
@@ -94,6 +97,9 @@ def test_names_refuse_hidden_characters(client, graph, keys, char):
     assert f"U+{ord(char):04X}" in response.get_json()["detail"]
     response = client.patch("/api/v1/clusters/qinghe-cashmere", headers=keys["admin"], json={"name": f"清河{char}羊绒"})
     assert_problem(response, {422}, "name")
+    response = client.put("/api/v1/clusters/qinghe-cashmere/nodes/design/mark", headers=keys["admin"],
+                          json={"mark": "weak", "reason": f"依赖进口{char}"})
+    assert_problem(response, {422}, "reason")
     assert counts(graph) == before
 
 
