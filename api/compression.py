@@ -49,5 +49,13 @@ def _compress(response: Response) -> Response:
     return response
 
 
+def _weak_match() -> None:
+    """If-None-Match compares weakly (RFC 9110 §13.1.2): a client echoes the weak tag of a compressed body, which
+    flask-smorest's strong comparison would never match, so its W/ is dropped before the view reads the header."""
+    if request.endpoint in COMPRESSED_ENDPOINTS and "HTTP_IF_NONE_MATCH" in request.environ:
+        request.environ["HTTP_IF_NONE_MATCH"] = request.environ["HTTP_IF_NONE_MATCH"].replace("W/", "")
+
+
 def register(app: Flask) -> None:
+    app.before_request(_weak_match)
     app.after_request(_compress)

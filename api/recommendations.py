@@ -74,8 +74,10 @@ def recommend(args, cluster_id):
         origins=tuple(args.get("origin") or TRANSFER_ORIGINS), limit=args["limit"], min_revenue=args.get("min_revenue"))
     if args["format"] == "json":
         return result
-    blp.set_etag({"format": "xlsx", "result": result})  # the sheet follows the list (a 304 when it has not moved)
     today = dt.date.today()
+    # The sheet follows the list and its head (制表单位 is the calling key's label, 截至日期 today): a 304 only when
+    # none has moved, so one key's file is never revalidated for another's.
+    blp.set_etag({"format": "xlsx", "result": result, "unit": principal().label, "day": today.isoformat()})
     name = clusters.describe_cluster(graph(), cluster_id)["name"]
     places = regions.place_names(graph(), [i["enterprise"]["region"] for i in result["items"]])
     synthetic = provenance.synthetic_among(graph(), [i["enterprise"]["uscc"] for i in result["items"]])

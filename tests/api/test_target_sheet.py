@@ -40,3 +40,15 @@ def test_a_bad_format_is_a_problem(client, keys):
     response = client.get(URL + "&format=pdf", headers=keys["viewer"])
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert "format" in {e["field"] for e in response.get_json()["errors"]}
+
+
+def test_the_sheet_of_another_unit_is_another_file(client, keys, graph):
+    """制表单位 is the calling key's label: a tag one key got is not a 304 for a key of another unit."""
+    from chainmap.api_keys import create_key
+
+    first = client.get(URL + "&format=xlsx", headers=keys["viewer"])
+    tag = first.headers["ETag"]
+    assert client.get(URL + "&format=xlsx", headers={**keys["viewer"], "If-None-Match": tag}).status_code == 304
+    other = {"Authorization": f"Bearer {create_key(graph, 'viewer', [], label='安平县商务局')}", "If-None-Match": tag}
+    response = client.get(URL + "&format=xlsx", headers=other)
+    assert response.status_code == 200 and response.headers["ETag"] != tag
