@@ -13,7 +13,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from chainmap.errors import Invalid
 
@@ -95,8 +96,16 @@ def check_body(raw: bytes) -> None:
 
 
 def _before_request() -> None:
-    if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
-        check_body(request.get_data(cache=True))
+    if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
+        return
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length or chunked:
+        raw = request.get_data(cache=True)
+        # A chunked body has no length to refuse up front: werkzeug stops reading it at the limit, and the cut JSON
+        # would be answered as malformed (400) rather than as too large.
+        if chunked and len(raw) >= (current_app.config.get("MAX_CONTENT_LENGTH") or float("inf")):
+            raise RequestEntityTooLarge()
+        check_body(raw)
 
 
 def register(app: Flask) -> None:

@@ -267,3 +267,14 @@ def test_a_list_parameter_may_repeat(client, keys):
     response = client.get("/api/v1/reports/gaps?status=gap&status=weak", headers=keys["viewer"])
     assert response.status_code == 200, response.get_json()
     assert {r["status"] for r in response.get_json()["items"]} <= {"gap", "weak"}
+
+
+def test_who_is_asking_is_answered_before_what_they_sent(client, graph):
+    """A caller without a valid key gets its 401 whatever its body: a 415 first let it probe without ever counting
+    as a failed key."""
+    before = counts(graph)
+    for headers in ({}, {"Authorization": "Bearer cmk_bad_x"}):
+        response = client.put("/api/v1/clusters/qinghe-cashmere/nodes/design/mark", data="x",
+                              headers={**headers, "Content-Type": "text/plain"})
+        assert response.status_code == 401 and response.content_type == "application/problem+json"
+    assert counts(graph) == before
