@@ -22,7 +22,9 @@ FIELD_NAMES = {"uscc": "统一社会信用代码", "reg_no": "注册号", "name"
                "region": "所在区县", "industry": "所属行业", "industry_codes": "行业代码", "revenue": "营业收入",
                "address": "注册地址", "business_scope": "经营范围", "registered_capital": "注册资本",
                "capital_currency": "注册资本币种", "registry_status": "登记状态原文", "revenue_cny": "营业收入",
-               "registration_no": "注册号", "updated_on": "核准日期"}
+               "registration_no": "注册号", "updated_on": "核准日期", "county": "所属区县", "city": "所属城市",
+               "province": "所属省份", "revenue_year": "年度", "industry_section": "国标行业门类",
+               "industry_division": "国标行业大类", "industry_group": "国标行业中类", "industry_class": "国标行业小类"}
 MAX_SCOPE = 2000
 
 
@@ -230,6 +232,8 @@ class RowReader:
             amount = parse.money(t[name], column.unit)
             year_text = compact(t.get("revenue_year", ""))[:4]
             year = int(year_text) if year_text.isdigit() else column.year
+            if column.year is not None and year != column.year:  # which one is meant is not ours to guess
+                raise ValueError(f"年度列为{year}年，与表头“{column.header.strip()}”的年份{column.year}年不一致")
             if amount is None:
                 return
             if year is None:

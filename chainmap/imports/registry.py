@@ -140,7 +140,7 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
     compared = compare(graph, [r for r in records if r.key in present and not r.legacy])
     # Those the graph holds exactly so (fields, revenues, chain nodes): 未变 without reading them back.
     same = {r.key for r in records if (c := compared.get(r.key)) is not None and c["same"]
-            and derive(r, r.values.get("industry_codes") or c["industry_codes"], nodes) <= set(c["nodes"])}
+            and derive(r, r.values.get("industry_codes") or [], nodes) <= set(c["nodes"])}
     held = existing(graph, [key for key in compared if key not in same], q.ENTERPRISES)
     held |= existing(graph, [r.key for r in records if r.legacy], q.LEGACY)
     firms, legacy = [], []
@@ -149,9 +149,10 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
         notes = list(record.notes)
         if len(record.lines) > 1:
             notes.append(f"同一代码出现在第{'、'.join(map(str, record.lines))}行，已合并")
-        codes = set(record.values.get("industry_codes") or (before or {}).get("industry_codes") or [])
+        # Chain links follow from the industry the file gives: a row without one (a 规上名单 of revenues) leaves the
+        # firm's links as they are (it had joined every sales link of its county by its stored code).
         region = record.values["region"]
-        derived = derive(record, codes, nodes)
+        derived = derive(record, set(record.values.get("industry_codes") or []), nodes)
         shown = {"line": record.line, "key": record.key, "name": record.values["name"], "notes": "；".join(notes)}
         if record.key in same:
             report.unchanged.append(shown)
@@ -174,7 +175,8 @@ def plan(graph: Graph, report: ImportReport, records: list[Record], label, file:
             revenue = dict(zip(before.get("revenue_years") or [], before.get("revenue_values") or [], strict=False))
             revenue |= record.revenue
             if added_nodes:
-                diff.append(("chain_nodes", "", "、".join(sorted(added_nodes))))
+                diff.append(("chain_nodes", "、".join(sorted(before["nodes"])),
+                             "、".join(sorted(added_nodes | set(before["nodes"])))))
             report.updated.append(shown | {"changes": change_text(diff)})
             derived |= set(before["nodes"])
         revenue = dict(sorted(revenue.items()))

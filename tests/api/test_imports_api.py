@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from chainmap import upkeep, uscc
 from tests import import_files as files
-from tests.conftest import counts
+from tests.conftest import counts, reset_seeded
 
 H1 = uscc.compose("9", "1", "130534", "T7C00001")   # 清河县
 H2 = uscc.compose("9", "1", "131125", "T7C00002")   # 安平县: another county
@@ -140,6 +140,11 @@ def test_revenue_of_two_years_is_read_and_a_repeated_column_is_refused(client, k
         graph.write("MATCH (e:Enterprise {uscc: $u}) DETACH DELETE e", u=h4)
         upkeep.refresh_facts(graph)
         graph.renew()
+    # a 年度 column that names another year than the revenue's header is refused, not read over it
+    mixed = files.csv_bytes(["统一社会信用代码", "单位名称", "所属区县", "国民经济行业", "年度", "2023年营业收入（万元）"],
+                            [[h4, "清河县两年营收羊绒有限公司", "清河县", "1721", "2025", "777"]], "utf-8-sig")
+    refused = upload(client, keys["admin"], data=mixed, name="规上名单.csv").get_json()["rejected"]
+    assert [r["reason"] for r in refused] == ["年度列为2025年，与表头“2023年营业收入（万元）”的年份2023年不一致"], refused
     before = counts(graph)
     twice = files.csv_bytes([*HEADER, "统一社会信用代码"], [[*ROWS[0], H2]], "utf-8-sig")
     response = upload(client, keys["admin"], data=twice, name="登记导出.csv", dry_run=False)
@@ -269,3 +274,21 @@ def test_rows_that_reach_another_countys_firm_or_check_are_refused(client, keys,
         "2024": 90_000_000}
     graph.write("UNWIND $keys AS key MATCH (e:Enterprise {uscc: key}) OPTIONAL MATCH (e)<-[:OF]-(i:Introduction) "
                 "DETACH DELETE e, i", keys=[anping, beijing])
+
+
+def test_a_list_of_revenues_leaves_a_firms_chain_links_as_they_are(client, keys, graph):
+    """A 规上名单 row without an industry changes revenue only: it had joined the firm to every link its stored code
+    matched in the county (an e-commerce firm to both clusters' 销售), and showed its links before as empty."""
+    firm = graph.read("MATCH (e:Enterprise {region: '130534', status: 'active'})-[:OPERATES_IN]->"
+                      "(:ChainNode {id: 'qinghe-cashmere.ecommerce'}) RETURN e.uscc AS u, e.name AS n "
+                      "ORDER BY e.uscc LIMIT 1")[0]
+    links = "MATCH (:Enterprise {uscc: $u})-[:OPERATES_IN]->(n) RETURN n.id AS id ORDER BY id"
+    before = [r["id"] for r in graph.read(links, u=firm["u"])]
+    body = files.csv_bytes(["统一社会信用代码", "单位名称", "2024年营业收入（万元）"], [[firm["u"], firm["n"], "777"]], "utf-8-sig")
+    report = upload(client, keys["admin"], data=body, name="规上名单.csv", dry_run=False).get_json()
+    try:
+        assert report["written"] and [r["key"] for r in report["updated"]] == [firm["u"]], report
+        assert "所属产业链环节" not in report["updated"][0]["changes"], report["updated"][0]
+        assert [r["id"] for r in graph.read(links, u=firm["u"])] == before
+    finally:
+        reset_seeded(graph)
