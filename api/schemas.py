@@ -14,10 +14,11 @@ from chainmap.paging import MAX_PER_PAGE
 
 class NoHiddenCharacters(validate.Regexp):
     """Refuses control, direction-changing and invisible characters (chainmap.hidden), naming the first one and
-    where it is. Documented in the OpenAPI document as a pattern, so clients know before they send."""
+    where it is. Documented in the OpenAPI document as a pattern, so clients know before they send (the characters
+    of the BMP: an ECMA-262 pattern takes no astral ranges without its u flag; the check itself refuses all)."""
 
     def __init__(self) -> None:
-        super().__init__(f"^[^{hidden.HIDDEN}]*$", error=hidden.REASON)
+        super().__init__(f"^[^{hidden.HIDDEN_BMP}]*$", error=hidden.REASON)  # the document's; __call__ checks all
 
     def __call__(self, value: str) -> str:  # pyright: ignore[reportIncompatibleMethodOverride] - str in, str out
         reason = hidden.problem(value)

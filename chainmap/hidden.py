@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 
-HIDDEN = ("\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
-          # invisible by design: soft hyphen, combining grapheme joiner, Hangul and Khmer fillers, Mongolian
-          # selectors, variation selectors (and their supplement), tag characters, musical formatting marks
-          "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
-          "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef")
+HIDDEN_BMP = ("\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+              # invisible by design: soft hyphen, combining grapheme joiner, Hangul and Khmer fillers, Mongolian
+              # selectors, variation selectors, the halfwidth filler
+              "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0")
+# Past the BMP: musical formatting marks, tag characters, the variation selectors supplement. Kept apart because the
+# OpenAPI pattern (api.schemas) is read as an ECMA-262 regular expression, which takes no such ranges without a flag.
+HIDDEN_ASTRAL = "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+HIDDEN = HIDDEN_BMP + HIDDEN_ASTRAL
 HIDDEN_CHARACTER = re.compile(f"[{HIDDEN}]")
 REASON = "不能含有控制字符、改变书写方向的字符或不可见字符"
 
