@@ -30,7 +30,6 @@ WHERE = {"county": "本县", "city": "本市", "province": "全省"}
 SIZEABLE, HARDLY_FARTHER_KM, NEIGHBOUR_KM = 5, 30, 50
 SOURCE_MARK_BY = "公开来源"
 INFERRED_MARK_BY = "据公开来源推断"   # a loaded mark the analysts inferred from what the source says
-MARK_STATUS_NAMES = {m: GAP_STATUS_NAMES[m] for m in ("gap", "bottleneck", "weak")}
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ def mark_reason(facts: NodeFacts) -> str:
     if facts.mark == "gap" and local_entities(facts):
         # A gap mark does not override the counts (DESIGN: both are kept and may disagree): the reason says both.
         why += f"（{WHERE.get(facts.scope, '本地')}仍有{local_entities(facts)}家在业市场主体，状态按计数判定）"
-    status = MARK_STATUS_NAMES[facts.mark or "bottleneck"]
+    status = GAP_STATUS_NAMES[facts.mark or "bottleneck"]
     if facts.mark_by == SOURCE_MARK_BY:
         return f"据公开来源标注为{status}：{why}"
     if facts.mark_by == INFERRED_MARK_BY:

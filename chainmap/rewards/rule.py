@@ -203,7 +203,7 @@ def _introduced(facts: Facts, policy: RewardPolicy, as_of: dt.date) -> tuple[dic
         return None, _check("introduced", "failed", {"introduction": intro["id"],
                                                      "registered_on": facts.registered_on.isoformat()},
                             expected, policy, f"引进主体成立于{facts.registered_on.isoformat()}，晚于核查基准日"
-                                              f"{as_of.isoformat()}，基准日尚不存在")
+                                              f"{as_of.isoformat()}，基准日时尚未成立")
     if intro:
         return intro, _check("introduced", "passed", {"introduction": intro["id"], "stage": intro["stage"],
                                                       "introduced_on": intro["introduced_on"].isoformat()},
