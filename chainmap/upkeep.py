@@ -75,8 +75,8 @@ class ChainEdit:
 def keys_version(config: dict[str, Any]) -> str:
     """What the rank keys must follow to be used: the configuration they bound (whatever its version string says,
     an edited weight is a new one) and the key's layout (4: a firm without a green-factory flag is bounded exactly,
-    as the score reads it)."""
-    text = json.dumps([key_parameters(config, dt.date(2000, 1, 1)), "rank-keys-4"], sort_keys=True)
+    as the score reads it; 5: firms outside Hebei carry `tie_links`, chainmap.graph.rank_keys)."""
+    text = json.dumps([key_parameters(config, dt.date(2000, 1, 1)), "rank-keys-5"], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

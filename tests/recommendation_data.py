@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from chainmap import uscc
 from chainmap.gaps.analysis import analyse_clusters
+from chainmap.graph.rank_keys import TIE_CAP
 from chainmap.policy import Thresholds, load_policies
 from chainmap.recommendations.score import Candidate, PartnerCounts, Target
 from chainmap.recommendations.search import Request
@@ -61,9 +62,15 @@ def _keys(graph):
 
 
 def _ties_uncovered(graph):
-    """SUPPLIES between a firm outside Hebei and a Hebei firm whose county the former's `tie_counties` lacks."""
-    return graph.read("MATCH (e:Enterprise)-[:SUPPLIES]-(l:Enterprise) WHERE NOT e.region STARTS WITH '13' "
-                      "AND l.region STARTS WITH '13' AND NOT l.region IN coalesce(e.tie_counties, []) "
-                      "RETURN e.uscc AS e, l.region AS county")
+    """SUPPLIES between a firm outside Hebei and a Hebei firm whose county the former's `tie_counties` lacks, or
+    that its `tie_links` (where it has them) undercount: fewer links to the county than SUPPLIES with firms there,
+    and fewer than TIE_CAP (which reads "at least")."""
+    return graph.read(
+        "MATCH (e:Enterprise)-[:SUPPLIES]-(l:Enterprise) WHERE NOT e.region STARTS WITH '13' AND l.region STARTS WITH '13' "
+        "WITH e, l.region AS county, count(*) AS n "
+        "WITH e, county, n, CASE WHEN e.tie_links IS NULL THEN null "
+        "  ELSE size([t IN e.tie_links WHERE t = county]) END AS links "
+        "WHERE NOT county IN coalesce(e.tie_counties, []) OR (links IS NOT NULL AND links < n AND links < $cap) "
+        "RETURN e.uscc AS e, county, n, links ORDER BY e, county", cap=TIE_CAP)
 
 

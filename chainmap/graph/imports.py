@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from chainmap.graph.rank_keys import NOTE_TIES
+from chainmap.graph.rank_keys import NOTE_NEW_TIES
 
 REGIONS: LiteralString = "MATCH (r:Region) RETURN r.adcode AS adcode, r.name AS name, r.level AS level, r.parent AS parent"
 COUNTY: LiteralString = "MATCH (r:Region {adcode: $adcode, level: 'county'}) RETURN r.name AS name"
@@ -65,7 +65,7 @@ SUPPLIES_EXISTING: LiteralString = (
 )
 WRITE_SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
-    "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
+    "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) ON CREATE SET r.__new = true "
     "SET r.until = coalesce(row.until, r.until), r.evidence = coalesce(row.evidence, r.evidence), "
-    "r.evidence_kind = coalesce(row.evidence_kind, r.evidence_kind) " + NOTE_TIES
+    "r.evidence_kind = coalesce(row.evidence_kind, r.evidence_kind) " + NOTE_NEW_TIES
 )

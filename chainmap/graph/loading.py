@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from chainmap.graph.adapter import Graph
-from chainmap.graph.rank_keys import MOVED_TIES, NOTE_TIES, SET_KEYS
+from chainmap.graph.rank_keys import MOVED_TIES, NOTE_NEW_TIES, SET_KEYS
 
 _COUNT: LiteralString = (
     "RETURN sum(CASE WHEN before.__new IS NOT NULL THEN 1 ELSE 0 END) AS created, "
@@ -134,8 +134,8 @@ UNTAKEN: LiteralString = (
 )
 SUPPLIES: LiteralString = (
     "UNWIND $rows AS row MATCH (s:Enterprise {uscc: row.supplier}) MATCH (c:Enterprise {uscc: row.customer}) "
-    "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) "
-    "SET r.until = row.until, r.evidence = row.evidence " + NOTE_TIES
+    "MERGE (s)-[r:SUPPLIES {kind: row.kind, since: row.since}]->(c) ON CREATE SET r.__new = true "
+    "SET r.until = row.until, r.evidence = row.evidence " + NOTE_NEW_TIES
 )
 INTRODUCTIONS: LiteralString = (
     "UNWIND $rows AS row MERGE (n:Introduction {id: row.id}) ON CREATE SET n.__new = true "

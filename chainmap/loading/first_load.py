@@ -99,6 +99,9 @@ def bulk_load(connect: Callable[[], Graph], policies: Policies, directories: lis
         graph.write_batches(q.EMPTY_LISTS[label], rows)
     if files.repeated_supplies:
         graph.write_batches(q.REPEATED_SUPPLIES, files.repeated_supplies)
+        # The files counted a repeated row's SUPPLIES twice in its outside end's tie links: made exact here.
+        ends = {r[end] for r in files.repeated_supplies for end in ("supplier", "customer")}
+        graph.write_batches(rank_keys.TIES_OF, sorted(ends))
     project_history.migrate(graph)  # loaded introductions get their first, dated stage entry, as `chainmap load` does
     graph.write(rank_keys.SET_MARKER, version=upkeep.keys_version(policies.recommendation))
     # Chains loaded after firms (an unusual directory order): every node's facts are computed in the database.

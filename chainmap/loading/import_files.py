@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from chainmap.gaps.analysis import singles_of
 from chainmap.gaps.tally import FactsTally
+from chainmap.graph.rank_keys import TIE_CAP
 from chainmap.recommendations.rank_prior import priors, rank_key
 from chainmap.vocab import HEBEI
 
@@ -114,7 +115,7 @@ ENTERPRISE_HEADER = ("uscc:ID(Enterprise),name:string,entity_type:string,region:
                      "status:string,group:string,registered_on:date,synthetic:boolean,bj_restricted:boolean,"
                      "expansion_year:long,green_factory:boolean,products:string,revenue_years:long[],"
                      "revenue_values:long[]")
-OUTSIDE_HEADER = ENTERPRISE_HEADER + ",tie_counties:string[]"
+OUTSIDE_HEADER = ENTERPRISE_HEADER + ",tie_counties:string[],tie_links:string[]"
 STREAMED = {  # table -> (importer argument, header)
     "enterprises-hebei": ("--nodes=Enterprise", ENTERPRISE_HEADER),
     "enterprises-outside": ("--nodes=Enterprise", OUTSIDE_HEADER),
@@ -143,14 +144,23 @@ class _Derived:
         self.parameters = key_parameters
         self.county: dict[str, str] = {}          # Hebei firm -> its county
         self.present: set[str] = set()            # firms with a branch (a member) registered in Hebei
-        self.ties: dict[str, set[str]] = {}       # outside firm -> Hebei counties of its partners
+        self.ties: dict[str, Counter[str]] = {}   # outside firm -> Hebei counties of its partners, SUPPLIES with each
 
     def supply(self, supplier: str, customer: str) -> None:
         s_county, c_county = self.county.get(supplier), self.county.get(customer)
         if s_county is not None and c_county is None:
-            self.ties.setdefault(customer, set()).add(s_county)
+            self.ties.setdefault(customer, Counter())[s_county] += 1
         elif c_county is not None and s_county is None:
-            self.ties.setdefault(supplier, set()).add(c_county)
+            self.ties.setdefault(supplier, Counter())[c_county] += 1
+
+    def tie_cells(self, uscc: str) -> tuple[str, str]:
+        """`tie_counties` and `tie_links` (chainmap.graph.rank_keys) as the importer's array cells."""
+        ties = self.ties.get(uscc)
+        if not ties:
+            return "", ""
+        counties = sorted(ties)
+        links = [c for c in counties for _ in range(min(ties[c], TIE_CAP))]
+        return ARRAY_DELIMITER.join(counties), ARRAY_DELIMITER.join(links)
 
 
 class Writer:
@@ -269,8 +279,7 @@ class Writer:
         with open(handle.name, encoding="utf-8", newline="") as staged:
             for prior0, prior1, *cells in csv.reader(staged):
                 uscc = cells[0]
-                ties = derived.ties.get(uscc)
-                self.stream("enterprises-outside").writerow((*cells, ARRAY_DELIMITER.join(sorted(ties)) if ties else ""))
+                self.stream("enterprises-outside").writerow((*cells, *derived.tie_cells(uscc)))
                 prior = prior1 if uscc in derived.present else prior0
                 classified = self.stream("classified-enterprise")
                 for code in cells[4].split(ARRAY_DELIMITER) if cells[4] else ():

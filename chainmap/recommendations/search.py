@@ -25,7 +25,7 @@ from typing import Any, LiteralString
 from chainmap import uscc
 from chainmap.errors import NotFound
 from chainmap.graph import Graph
-from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART
+from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART, TIE_BOUND
 from chainmap.policy import Policies, RewardPolicy
 from chainmap.geo import haversine_km
 from chainmap.recommendations.score import Candidate, PartnerCounts, Target, key_parameters, rank
@@ -149,8 +149,10 @@ CANDIDATES_DIVISION: LiteralString = _DIVISION + _BOUNDED
 # `$take` classifications below the lane's cursor, best static bound first, straight from the range index: how many
 # were read, the last key, and the firms that pass the candidate filter and can still enter the list: their static
 # bound plus their existing ties reaches the lane's `need` (ties are the one feature the keys cannot bound, as they
-# depend on the county; counted only for firms whose `tie_counties` hold it), with what the score needs of those not
-# scored in an earlier round ($seen): one round trip per round, which at province scale is most of a fresh list's time.
+# depend on the county; counted only for firms whose `tie_counties` hold it and whose `tie_links` could lift them
+# far enough: at 8M entities most tied firms below the k-th score have one or two ties, and counting walks every
+# SUPPLIES of the firm), with what the score needs of those not scored in an earlier round ($seen): one round trip
+# per round, which at province scale is most of a fresh list's time.
 _ELIGIBLE: LiteralString = (
     _CANDIDATE + " AND ($min_revenue IS NULL OR coalesce(" + _REVENUE + ", 0) >= $min_revenue)"
 )
@@ -160,7 +162,8 @@ LANE_ROWS: LiteralString = (
     "  WITH e, k.rank AS key ORDER BY key DESC LIMIT $take RETURN e, key } "
     "WITH lane, key, e, (toInteger(split(key, '|')[1]) - 1000000) / 1000000.0 AS prior, " + _ELIGIBLE + " AS eligible "
     "WITH lane, key, e, prior, eligible, CASE WHEN eligible AND prior < lane.need AND prior + $w.ties >= lane.need "
-    "  AND $county IN coalesce(e.tie_counties, []) THEN " + _TIES + " ELSE 0 END AS ties "
+    "  AND $county IN coalesce(e.tie_counties, []) AND prior + $w.ties * " + TIE_BOUND + " >= lane.need "
+    "  THEN " + _TIES + " ELSE 0 END AS ties "
     "WITH lane, key, e, eligible AND (lane.need IS NULL OR prior >= lane.need "
     "  OR prior + $w.ties * CASE WHEN ties >= $ties_full THEN 1.0 ELSE ties / toFloat($ties_full) END >= lane.need) "
     "  AS enters "

@@ -32,10 +32,12 @@ def frozen(value):
 
 
 def without_empty_ties(props: dict) -> dict:
-    """A firm with no Hebei partner has `tie_counties: []` after the online loader's full key rebuild and none after
-    its row writes or a bulk import; readers take both as no ties (coalesce(e.tie_counties, [])).
+    """A firm with no Hebei partner has `tie_counties: []` and `tie_links: []` after the online loader's full key
+    rebuild and neither after its row writes or a bulk import; readers take both as no ties
+    (coalesce(e.tie_counties, [])), and missing links as no bound, never a wrong one.
     A chain node's bookkeeping is left out (chainmap.gaps.timeline.BOOKKEEPING)."""
-    return {k: v for k, v in props.items() if not (k == "tie_counties" and v == []) and k not in BOOKKEEPING}
+    return {k: v for k, v in props.items()
+            if not (k in ("tie_counties", "tie_links") and v == []) and k not in BOOKKEEPING}
 
 
 def snapshot(graph: Graph) -> tuple[set, set, list]:

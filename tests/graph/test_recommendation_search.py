@@ -150,6 +150,53 @@ def test_rank_keys_follow_every_enterprise_write_as_a_rebuild_would(graph):
 
 
 
+def test_tie_links_bound_the_ties_through_batched_writes_and_the_rebuild_makes_them_exact(graph):
+    """`tie_links` stay an upper bound of a Beijing firm's SUPPLIES with each Hebei county when one loader statement
+    writes several of them with the same county (each row must see the links the row before added), and the
+    rebuild counts them exactly, at most TIE_CAP per county; the rank-key search, which skips counting the ties of
+    firms the links cannot lift into the list, still gives the list of scoring every candidate."""
+    from chainmap.graph import loading as q
+    from chainmap.graph.rank_keys import TIE_CAP
+    from tests.conftest import reset_seeded
+
+    firm = graph.read("MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '11' "
+                      "AND e.tie_links IS NOT NULL AND NOT '130534' IN e.tie_counties "
+                      "RETURN e.uscc AS u ORDER BY u LIMIT 1")[0]["u"]
+    local = [r["u"] for r in graph.read(
+        "MATCH (e:Enterprise {region: '130534', status: 'active'}) WHERE NOT EXISTS { (e)-[:SUPPLIES]-(:Enterprise {uscc: $f}) } "
+        "RETURN e.uscc AS u ORDER BY u LIMIT $n", f=firm, n=TIE_CAP + 2)]
+    assert len(local) == TIE_CAP + 2
+
+    def links():
+        return graph.read("MATCH (e:Enterprise {uscc: $u}) RETURN size([t IN e.tie_links WHERE t = '130534']) AS n",
+                          u=firm)[0]["n"]
+
+    try:
+        rows = [{"supplier": firm, "customer": c, "kind": "supplies", "since": dt.date(2024, 3, 1), "until": None,
+                 "evidence": "测试"} for c in local[:3]]
+        graph.write(q.SUPPLIES, rows=rows)
+        assert links() == 3 and _ties_uncovered(graph) == []
+        graph.write(q.SUPPLIES, rows=rows)  # the same rows again (a reload): no new relationship, no new link
+        assert links() == 3
+        graph.write(q.SUPPLIES, rows=[{**rows[0], "customer": c} for c in local[3:]])
+        assert links() == TIE_CAP and _ties_uncovered(graph) == []  # five SUPPLIES: "at least four"
+        upkeep.rebuild_keys(graph, CONFIG)
+        assert links() == TIE_CAP
+        exact = graph.read(
+            "MATCH (e:Enterprise) WHERE NOT e.region STARTS WITH '13' "
+            "OPTIONAL MATCH (e)-[:SUPPLIES]-(l:Enterprise) WHERE l.region STARTS WITH '13' "
+            "WITH e, l.region AS county, count(l) AS n ORDER BY county "
+            "WITH e, [x IN collect([county, n]) WHERE x[0] IS NOT NULL] AS pairs "
+            "WHERE e.tie_links <> reduce(a = [], x IN pairs | a + [i IN range(1, CASE WHEN x[1] < $cap THEN x[1] "
+            "  ELSE $cap END) | x[0]]) RETURN e.uscc AS e", cap=TIE_CAP)
+        assert exact == []
+        nodes = _gap_nodes(graph, CLUSTERS)
+        assert [service.for_node(graph, request(c, n)) for c, n in nodes] == [
+            service.for_node(graph, request(c, n), page=10**6) for c, n in nodes]
+    finally:
+        reset_seeded(graph)
+
+
 @given(candidates)
 @settings(max_examples=150, deadline=None)
 def test_the_static_bound_in_cypher_equals_the_python_parts(graph, c):
