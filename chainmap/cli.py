@@ -342,7 +342,10 @@ def import_bulk(directories: tuple[Path, ...], database: str | None) -> None:
     if os.environ.get("NEO4J_URI"):
         raise click.ClickException("批量导入需要直接写本机实例的存储：只能用于 scripts/neo4j 管理的实例（不设 NEO4J_URI）。"
                                    "远程服务器或集群请用 neo4j-admin 在服务器上导入，或用 `python -m chainmap load`")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     name = database or settings.neo4j_database
     work = Path(os.environ.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")).resolve() / "import" / "bulk"
 

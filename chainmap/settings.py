@@ -65,28 +65,28 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 < self.tx_timeout_s < self.http_timeout_s:
             raise SettingsError(
-                f"CHAINMAP_TX_TIMEOUT ({self.tx_timeout_s}s) must be positive and below "
-                f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)"
+                f"CHAINMAP_TX_TIMEOUT（{self.tx_timeout_s} 秒）须大于 0 且小于 "
+                f"CHAINMAP_HTTP_TIMEOUT（{self.http_timeout_s} 秒）"
             )
         if not 0 < self.db_wait_s < self.http_timeout_s:
-            raise SettingsError(f"CHAINMAP_DB_WAIT_S ({self.db_wait_s}s) must be positive and below "
-                                f"CHAINMAP_HTTP_TIMEOUT ({self.http_timeout_s}s)")
+            raise SettingsError(f"CHAINMAP_DB_WAIT_S（{self.db_wait_s} 秒）须大于 0 且小于 "
+                                f"CHAINMAP_HTTP_TIMEOUT（{self.http_timeout_s} 秒）")
         if not 0 <= self.key_cache_s <= 60:
-            raise SettingsError("CHAINMAP_KEY_CACHE_S must be between 0 and 60 seconds")
+            raise SettingsError("CHAINMAP_KEY_CACHE_S 须在 0 到 60 秒之间")
         if self.workers < 1:
-            raise SettingsError("CHAINMAP_WORKERS must be at least 1")
+            raise SettingsError("CHAINMAP_WORKERS 至少为 1")
         if not 1 <= self.threads <= 256:
-            raise SettingsError("CHAINMAP_THREADS must be between 1 and 256")
+            raise SettingsError("CHAINMAP_THREADS 须在 1 到 256 之间")
         if not 0 <= self.outside_share < 1:
-            raise SettingsError("CHAINMAP_OUTSIDE_SHARE must be at least 0 and below 1")
+            raise SettingsError("CHAINMAP_OUTSIDE_SHARE 须不小于 0 且小于 1")
         if self.weak_below < 1:
-            raise SettingsError("CHAINMAP_WEAK_BELOW must be at least 1")
+            raise SettingsError("CHAINMAP_WEAK_BELOW 至少为 1")
         for origin in self.cors_origins:
             if not ORIGIN.match(origin):
-                raise SettingsError(f"CHAINMAP_CORS_ORIGINS: {origin!r} is not an origin like https://map.example.cn "
-                                    "(scheme, host and optional port; no path, no wildcard)")
+                raise SettingsError(f"CHAINMAP_CORS_ORIGINS：{origin!r} 不是形如 https://map.example.cn 的来源"
+                                    "（协议、主机和可选端口；不带路径，不用通配符）")
         if not 0 < self.port < 65536:
-            raise SettingsError("CHAINMAP_PORT must be a TCP port number")
+            raise SettingsError("CHAINMAP_PORT 须为 TCP 端口号（1–65535）")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,7 +101,7 @@ class Settings:
             # read transaction fails here, in development and in CI, not first in production (docs/SCALE.md).
             scheme = env.get("NEO4J_SCHEME", "neo4j")
             if scheme not in ("neo4j", "bolt"):
-                raise SettingsError(f"NEO4J_SCHEME must be neo4j (routing) or bolt (direct), got {scheme!r}")
+                raise SettingsError(f"NEO4J_SCHEME 须为 neo4j（路由）或 bolt（直连），实为 {scheme!r}")
             uri = f"{scheme}://127.0.0.1:{env.get('NEO4J_BOLT_PORT', '7687')}"
             password = _local_password(Path(env.get("CHAINMAP_NEO4J_HOME", ROOT / "var" / "neo4j")))
         return cls(
@@ -145,7 +145,7 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        raise SettingsError(f"{name} 须为数字，实为 {raw!r}") from None
 
 
 def _local_password(home: Path) -> str:
@@ -154,6 +154,6 @@ def _local_password(home: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         raise SettingsError(
-            f"NEO4J_URI is not set and {path} does not exist: run `scripts/neo4j start` first "
-            "or point NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD at a server"
+            f"未设置 NEO4J_URI，且 {path} 不存在：请先运行 `scripts/neo4j start`，"
+            "或用 NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD 指向一台服务器"
         ) from None
