@@ -92,9 +92,12 @@ NOTE_TIES: LiteralString = (
 # After a MERGE of SUPPLIES `r` that marks a created one `ON CREATE SET r.__new = true`: only a new relationship adds
 # a link, so writing the same rows again (a reload, a re-import) leaves the firms as they were.
 NOTE_NEW_TIES: LiteralString = "WITH s, c, r WHERE r.__new IS NOT NULL REMOVE r.__new " + NOTE_TIES
-# The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. As in
-# every statement here that looks at a firm's partners, they are read from the firm and filtered afterwards: given a
-# predicate on them, the planner of a freshly loaded graph sometimes started from all the firms it matched instead.
+# The body of a unit subquery over `n`, a firm just written, and `before`, its properties before the write. Only a
+# Hebei firm's move matters: no firm enters or leaves Hebei (its region must lie in the province of the authority
+# that issued its USCC: chainmap.enterprises, chainmap.loading.formats), so an outside firm's own tie sets never
+# change by a move. As in every statement here that looks at a firm's partners, they are read from the firm and
+# filtered afterwards: given a predicate on them, the planner of a freshly loaded graph sometimes started from all
+# the firms it matched instead.
 MOVED_TIES: LiteralString = (
     "WITH n AS y WHERE y.region STARTS WITH " + HEBEI_LITERAL + " AND coalesce(before.region, '') <> y.region "
     "UNWIND [x IN [(y)-[:SUPPLIES]-(x:Enterprise) | x] WHERE NOT x.region STARTS WITH " + HEBEI_LITERAL + "] AS x " + _ADD_COUNTY
@@ -103,8 +106,11 @@ MOVED_TIES: LiteralString = (
 # partners' regions are read from the firm and filtered afterwards: with the filter inside the pattern, the
 # planner of a freshly loaded graph sometimes sought every Hebei firm through the region index and joined them to
 # each firm (a batch of 5,000 seed firms then took 20 s instead of 0.4 s).
+# The firm is locked before its SUPPLIES are read: a SUPPLIES a concurrent write creates (which locks both ends and
+# then adds its link) is then either read here or added after this write, never overwritten by an older count.
 _EXACT_TIES: LiteralString = (
-    "CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH " + HEBEI_LITERAL + "] AS county "
+    "SET e.__lock = true REMOVE e.__lock "
+    "WITH e CALL (e) { UNWIND [r IN [(e)-[:SUPPLIES]-(l:Enterprise) | l.region] WHERE r STARTS WITH " + HEBEI_LITERAL + "] AS county "
     "  WITH county, count(*) AS n ORDER BY county "
     "  RETURN collect(county) AS counties, "
     "    reduce(a = [], p IN collect([county, CASE WHEN n < " + _CAP + " THEN n ELSE " + _CAP + " END]) "
