@@ -18,13 +18,13 @@ def test_start_status_stop(tmp_path):
     try:
         first = run("start", env=env)
         assert first.returncode == 0, first.stderr
-        assert f"bolt://127.0.0.1:{port}" in first.stdout
+        assert f"bolt://127.0.0.1:{port}" in first.stdout and "已启动" in first.stdout
         password = tmp_path / "n4j" / "password"
         assert oct(password.stat().st_mode & 0o777) == "0o600"
         pid = (tmp_path / "n4j" / "run" / "neo4j.pid").read_text().strip()
 
         second = run("start", env=env)
-        assert second.returncode == 0 and "already running" in second.stdout
+        assert second.returncode == 0 and "已在运行" in second.stdout
         assert (tmp_path / "n4j" / "run" / "neo4j.pid").read_text().strip() == pid
 
         status = run("status", env=env)
@@ -36,7 +36,7 @@ def test_start_status_stop(tmp_path):
     assert stopped.returncode == 0
     assert not Path(f"/proc/{pid}").exists()
     down = run("status", env=env)
-    assert down.returncode == 3 and down.stdout.strip() == "down"
+    assert down.returncode == 3 and down.stdout.strip() == "未运行"
 
 
 def test_generated_passwords_never_look_like_an_option():
