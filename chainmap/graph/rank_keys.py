@@ -77,12 +77,17 @@ _ADD_COUNTY: LiteralString = (
     "  x.tie_links = CASE WHEN x.tie_links IS NULL OR size([t IN x.tie_links WHERE t = y.region]) >= " + _CAP + " "
     "    THEN x.tie_links ELSE x.tie_links + y.region END"
 )
-# How far `e`'s links to `$county` can lift its ties, as the share of full ties (`$ties_full`) the score would give
-# them (the same arithmetic as the exact count's, so a bound equal to the ties is the same number).
+
+
+def tie_share(ties: LiteralString) -> LiteralString:
+    """The share of the ties weight that `ties` existing ties earn (full at `$ties_full`), as the score gives it."""
+    return "CASE WHEN " + ties + " >= $ties_full THEN 1.0 ELSE " + ties + " / toFloat($ties_full) END"
+
+
+# How far `e`'s links to `$county` can lift its ties: the share an exact count equal to the links would earn.
 _LINKS: LiteralString = "size([t IN e.tie_links WHERE t = $county])"
 TIE_BOUND: LiteralString = (
-    "CASE WHEN e.tie_links IS NULL OR " + _LINKS + " >= " + _CAP + " OR " + _LINKS + " >= $ties_full THEN 1.0 "
-    "  ELSE " + _LINKS + " / toFloat($ties_full) END"
+    "CASE WHEN e.tie_links IS NULL OR " + _LINKS + " >= " + _CAP + " THEN 1.0 ELSE " + tie_share(_LINKS) + " END"
 )
 # After a statement that wrote a SUPPLIES between `s` and `c`.
 NOTE_TIES: LiteralString = (

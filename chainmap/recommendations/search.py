@@ -25,7 +25,7 @@ from typing import Any, LiteralString
 from chainmap import uscc
 from chainmap.errors import NotFound
 from chainmap.graph import Graph
-from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART, TIE_BOUND
+from chainmap.graph.rank_keys import POLLUTING, PRESENCE, STATIC_PART, TIE_BOUND, tie_share
 from chainmap.policy import Policies, RewardPolicy
 from chainmap.geo import haversine_km
 from chainmap.recommendations.score import Candidate, PartnerCounts, Target, key_parameters, rank
@@ -165,7 +165,7 @@ LANE_ROWS: LiteralString = (
     "  AND $county IN coalesce(e.tie_counties, []) AND prior + $w.ties * " + TIE_BOUND + " >= lane.need "
     "  THEN " + _TIES + " ELSE 0 END AS ties "
     "WITH lane, key, e, eligible AND (lane.need IS NULL OR prior >= lane.need "
-    "  OR prior + $w.ties * CASE WHEN ties >= $ties_full THEN 1.0 ELSE ties / toFloat($ties_full) END >= lane.need) "
+    "  OR prior + $w.ties * " + tie_share("ties") + " >= lane.need) "
     "  AS enters "
     "WITH lane, count(*) AS read, min(key) AS last, collect(CASE WHEN enters AND NOT e.uscc IN $seen THEN e END) AS enter "
     "CALL (enter) { UNWIND enter AS e MATCH (r:Region {adcode: e.region}) RETURN collect(" + _DETAIL + ") AS details } "
