@@ -73,6 +73,12 @@ class _Lru:
             self.entries.move_to_end(key)
             return copy.deepcopy(found[1]) if self.copies else found[1]
 
+    def latest(self, key: tuple) -> Any:
+        """The request's last result whatever tokens it was computed from (read-only: not copied), else None."""
+        with self.lock:
+            found = self.entries.get(key)
+            return None if found is None else found[1]
+
     def put(self, key: tuple, tokens: Any, value: Any) -> None:
         with self.lock:
             self.entries[key] = (tokens, copy.deepcopy(value) if self.copies else value)

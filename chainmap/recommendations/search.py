@@ -257,8 +257,8 @@ def _best(graph: Graph, req: Request, query: LiteralString, params: dict[str, An
 FULL_ROUND = 500
 
 
-def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Target,
-                 lanes: list[str]) -> tuple[list[Candidate], list[dict]]:
+def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Target, lanes: list[str],
+                 guess: float | None = None) -> tuple[list[Candidate], list[dict]] | None:
     """The best `limit` of the node's near candidates, read from the rank keys (chainmap.graph.rank_keys).
 
     Threshold search over one lane per code of the node's groups. A firm read in a lane scores at most the lane's
@@ -268,7 +268,12 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
     the list is full a lane is read only down to the key where that bound falls below the k-th score (its floor).
     Rounds read the lanes that can still beat the k-th score, a few keys each until the list is full, then at
     least 500 down to their floors; a lane that returns fewer keys than asked is exhausted (floors only rise).
-    Returns the candidates scored and the list."""
+
+    A `guess` of the k-th score (the same request's list before its data moved on) sets the floors from the first
+    round, so a list whose k-th score has not fallen below it is read in one or two rounds instead of three or
+    four (each a round trip of 8–20 ms at province scale). A firm read below the guess is not scored, so the answer
+    holds only if the list ends full with its k-th score at or above the guess; else None (the caller searches
+    again without one). Returns the candidates scored and the list."""
     cfg, limit = req.config, req.limit
     levels, w = cfg["industry_fit"], cfg["weights"]
     rest = w["partners"] * params["partners_share"] + w["distance"] * max(params["distance"].values(), default=1.0)
@@ -282,19 +287,25 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
     cursor = {c: c + "|~" for c in lanes}
     unread: dict[str, float] = {}  # per lane, the bound of every firm below its cursor
 
+    def bar() -> float | None:
+        """The score a firm must beat to enter: the k-th so far, or the guess while the list is not full."""
+        return top[-1]["score"] if len(top) >= limit else guess
+
     def beaten(bound: float) -> bool:
-        return len(top) >= limit and top[-1]["score"] > bound + _SLACK
+        least = bar()
+        return least is not None and least > bound + _SLACK
 
     def need(code: str) -> float | None:
         """What a firm's static bound plus its ties must reach in this lane to enter (None: anything enters)."""
-        return top[-1]["score"] - _SLACK - fit[code] - rest - 1e-9 if len(top) >= limit else None
+        least = bar()
+        return None if least is None else least - _SLACK - fit[code] - rest - 1e-9
 
     def floor(code: str) -> str:
         """The lane's least key that can still enter (firms below it cannot, even with full ties)."""
         least = (need(code) or 0.0) - w["ties"]
         return f"{code}|{1_000_000 + max(0, math.floor(least * 1e6))}" if least > 0 else f"{code}|"
 
-    take = limit + 5
+    take = limit + 5 if guess is None else 2 * FULL_ROUND
     while cursor:
         ask = [c for c in cursor if c not in unread or not beaten(unread[c])]
         if not ask:
@@ -315,19 +326,26 @@ def _lane_search(graph: Graph, req: Request, params: dict[str, Any], target: Tar
             batch = [_candidate(d) for d in fresh.values()]
             found.extend(batch)
             top = rank(batch, target, cfg, req.policies.reward, req.today, limit, top)
+            if guess is not None and len(top) >= limit and top[-1]["score"] < guess:
+                return None  # firms read below the guess were skipped: they might beat this k-th score
         take = take * 2 if len(top) < limit else max(take * 2, FULL_ROUND)  # the floors bound what is read
+    if guess is not None and len(top) < limit:
+        return None  # as above: the list would have been filled by firms below the guess
     return found, top
 
 
 def ranked_list(graph: Graph, req: Request, context: tuple[Target, dict[str, Any]], keys_version: str,
-                page: int | None = None) -> tuple[list[dict[str, Any]], bool]:
+                page: int | None = None, guess: float | None = None) -> tuple[list[dict[str, Any]], bool]:
     """The ranked list, and whether division-level matches were read to fill it. With rank keys of the current
-    `keys_version` the threshold search reads the near candidates; else (or with `page`, the first chunk the walk
-    scores: tests pass a huge one to score all) the walk does."""
+    `keys_version` the threshold search reads the near candidates, starting from the `guess` of the k-th score
+    if there is one; else (or with `page`, the first chunk the walk scores: tests pass a huge one to score all)
+    the walk does."""
     target, params = query_parameters(graph, req, context)
     forced, page = page is not None, page or max(2 * req.limit, 40)
     if context[1]["keys"] == keys_version and not forced:
-        found, top = _lane_search(graph, req, params, target, context[1]["lanes"])
+        lanes = context[1]["lanes"]
+        searched = _lane_search(graph, req, params, target, lanes, guess) if guess is not None else None
+        found, top = searched or _lane_search(graph, req, params, target, lanes) or ([], [])
     else:
         found, top = _best(graph, req, CANDIDATES_NEAR, params, target, page, [])
     if len(found) < req.limit:  # division-level matches only fill a short list

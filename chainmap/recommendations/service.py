@@ -39,7 +39,8 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
         ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
     else:
         context = reuse.cached_context(graph, req, revision.context)
-        ranked, divisions = ranked_list(graph, req, context, keys, page)
+        ranked, divisions = ranked_list(graph, req, context, keys, page, _guess(req, hit or reuse.RANKED.latest(key),
+                                                                                stored))
         division = revision.division if divisions else None
         if page is None:
             reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,
@@ -48,6 +49,17 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
     reuse.RANKED.put(key, scopes, (division, ranked))
     return ranked
 
+
+
+# How far below the same request's last k-th score a fresh search starts (chainmap.recommendations.search,
+# _lane_search): most writes move a list's k-th score by less; one that lowers it further costs a second search.
+GUESS_MARGIN = 0.002
+
+
+def _guess(req: Request, last: tuple[Any, list[dict[str, Any]]] | None, stored: dict | None) -> float | None:
+    """A guess of the k-th score from the same request's last full list (this process's, else the stored one)."""
+    ranked = last[1] if last else json.loads(stored["ranked"]) if stored else []
+    return ranked[req.limit - 1]["score"] - GUESS_MARGIN if len(ranked) >= req.limit else None
 
 
 UNKNOWN_ORIGINS: LiteralString = ("UNWIND $origins AS o OPTIONAL MATCH (r:Region) WHERE r.adcode STARTS WITH o "

@@ -53,6 +53,62 @@ def test_paged_and_rank_key_searches_equal_scoring_every_candidate(graph):
     assert len(searches) == 8 * len(nodes) and all(searches)
 
 
+def test_a_guessed_kth_score_gives_the_exhaustive_list_in_fewer_rounds(graph):
+    """A fresh search that starts from a guess of the k-th score (the same request's list before a write) gives the
+    list of scoring every candidate whether the guess is right, too low or too high (then it searches again
+    without it), and a good guess saves rounds on some node; for_node guesses from its last list after a write."""
+    from chainmap.enterprises import patch_enterprise
+    from chainmap.recommendations import reuse
+    from tests.conftest import reset_seeded
+
+    keys = upkeep.keys_version(CONFIG)
+    rounds: list[str] = []
+    read = graph.read
+
+    def counting(query, **params):
+        rounds.append(query)
+        return read(query, **params)
+
+    saved = 0
+    graph.read = counting
+    try:
+        for cluster, node in _gap_nodes(graph, CLUSTERS):
+            for limit in (5, 20):
+                req = request(cluster, node, limit=limit)
+                everything = service.for_node(graph, req, page=10**6)
+                if len(everything) < limit:
+                    continue
+                context = search.target_context(graph, req)
+                kth = everything[-1]["score"]
+                counts = {}
+                for name, guess in (("none", None), ("good", kth - service.GUESS_MARGIN), ("exact", kth),
+                                    ("low", kth - 0.3), ("high", kth + 0.05), ("unreachable", 2.0)):
+                    rounds.clear()
+                    assert search.ranked_list(graph, req, context, keys, guess=guess)[0] == everything, (node, name)
+                    counts[name] = rounds.count(search.LANE_ROWS)
+                assert counts["high"] > counts["none"], (node, counts)  # searched twice
+                saved += counts["good"] < counts["none"]
+    finally:
+        graph.read = read
+    assert saved >= 3
+
+    cluster, node = "anping-wire-mesh", "anping-wire-mesh.membrane"
+    req = request(cluster, node, limit=10)
+    guesses = []
+    ranked_list = service.ranked_list
+    service.ranked_list = lambda *a, **k: guesses.append(a[5] if len(a) > 5 else None) or ranked_list(*a, **k)
+    try:
+        first = service.for_node(graph, req, revision=reuse.revisions(graph, [req])[node])
+        firm = first[0]["enterprise"]["uscc"]
+        patch_enterprise(graph, POLICIES, firm, {"revenue_cny": {req.today.year - 1: 1_000}})
+        after = service.for_node(graph, req, revision=reuse.revisions(graph, [req])[node])
+        assert guesses[-1] == first[-1]["score"] - service.GUESS_MARGIN
+        assert after == service.for_node(graph, req, page=10**6) and after != first
+    finally:
+        service.ranked_list = ranked_list
+        reset_seeded(graph)
+
+
 def test_rank_keys_bound_the_static_part_of_every_candidates_score(graph):
     """Every classification of every active firm outside Hebei, and nothing else, has a rank key; its static bound
     is never below the exact scale + transfer + green part of the firm's score (the lanes' stopping rule needs it),
