@@ -26,7 +26,7 @@ from neo4j.exceptions import (
 from chainmap.audit import Change
 from chainmap.errors import Conflict, Unavailable
 from chainmap.graph import audit, deadline
-from chainmap.graph.footprints import NOTHING
+from chainmap.graph.footprints import NOTHING, PARTNER_LOG
 from chainmap.settings import Settings
 
 Row = dict[str, Any]
@@ -47,7 +47,7 @@ DATA_CHANGES = (*COUNTERS, "labels_added", "labels_removed")
 # token, in the same transaction, so a reader can tell with one cheap read whether anything it cached a result from
 # changed. A random token rather than a counter: a wiped and reloaded graph must never reuse an old value. The
 # key is the whole graph ('graph') unless the write names its footprint (chainmap.graph.footprints).
-BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID()"
+BUMP: LiteralString = "UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID() " + PARTNER_LOG
 REVISIONS: LiteralString = "UNWIND $keys AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN key, r.token AS token"
 WHOLE_GRAPH = "graph"
 # Renewed by every write that changes data, whatever its footprint: the revision of "anything a reader may show",
@@ -163,7 +163,7 @@ class Graph:
     def renew(self) -> None:
         """Renew the whole-graph token, which every cached result depends on: after data was changed around this
         adapter (cypher-shell, a restore), every process drops what it reused at its next read."""
-        self._run(BUMP, {"keys": [WHOLE_GRAPH, DATA]}, RoutingControl.WRITE)
+        self._run(BUMP, {"keys": [WHOLE_GRAPH, DATA], "firms": None}, RoutingControl.WRITE)
 
     def data_revision(self) -> str | None:
         """The token of the last committed data change of any kind (one cheap read)."""
@@ -267,7 +267,7 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     if keep is not None:
         keep.before(_runner(tx))
     old = audit.snapshot(tx, change, _plain) if audited and change is not None else {}
-    before = _footprint(tx, touches, params)
+    before, firms = _footprint(tx, touches, params)
     result = tx.run(query, params)
     records = list(result)
     _refuse_clash(records)
@@ -275,15 +275,17 @@ def _write_work(tx: neo4j.Transaction, query: LiteralString, params: dict[str, A
     if keep is not None:
         keep.after(_runner(tx))
     if any(getattr(summary.counters, name) for name in DATA_CHANGES):
-        keys = sorted(before | _footprint(tx, touches, params))
+        after, changed = _footprint(tx, touches, params)
+        keys = sorted(before | after)
+        firms = None if firms is None or changed is None else sorted(firms | changed)
         if touches != NOTHING:  # every data change but the derived and bookkeeping ones
             keys.append(DATA)
         if audited and change is not None:
             if change.before_from == "write":
                 old = audit.returned(records, _plain)
-            audit.record(tx, change, old, keys)  # renews the tokens too, in the same statement
+            audit.record(tx, change, old, keys, firms)  # renews the tokens too, in the same statement
         elif keys:
-            tx.run(BUMP, keys=keys).consume()
+            tx.run(BUMP, keys=keys, firms=firms).consume()
     return records, summary
 
 
@@ -300,12 +302,15 @@ def _runner(tx: neo4j.Transaction) -> Run:
     return run
 
 
-def _footprint(tx: neo4j.Transaction, touches: LiteralString | None, params: dict[str, Any]) -> set[str]:
+def _footprint(tx: neo4j.Transaction, touches: LiteralString | None,
+               params: dict[str, Any]) -> tuple[set[str], set[str] | None]:
+    """The keys a write touches, and the firms whose partner facts it changes (None: not said)."""
     if touches is None:
-        return {WHOLE_GRAPH}
+        return {WHOLE_GRAPH}, None
     if touches == NOTHING:  # records nothing cached depends on: no round trip
-        return set()
-    return set(tx.run(touches, params).single(strict=True)["keys"])
+        return set(), None
+    row = tx.run(touches, params).single(strict=True)
+    return set(row["keys"]), set(row["firms"]) if "firms" in row.keys() else None
 
 
 _SCALARS = (str, int, float, bool, type(None))

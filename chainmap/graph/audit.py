@@ -12,6 +12,7 @@ import secrets
 from typing import Any, LiteralString
 
 from chainmap.audit import Change, current_actor
+from chainmap.graph.footprints import PARTNER_LOG
 from chainmap.vocab import HEBEI_LITERAL
 
 # How each kind's object is read: from `id` to its county and its fields (`p`, null when it does not exist).
@@ -55,7 +56,9 @@ _BODIES: dict[str, LiteralString] = {
 _GIVEN: LiteralString = "RETURN id, null AS county, e.after AS p"
 
 SNAPSHOTS: dict[str, LiteralString] = {kind: "UNWIND $ids AS id " + body for kind, body in _BODIES.items()}
-_BUMP: LiteralString = "CALL () { UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID() } "
+_BUMP: LiteralString = (
+    "CALL () { UNWIND $keys AS key MERGE (r:Revision {id: key}) SET r.token = randomUUID() " + PARTNER_LOG + " } "
+)
 _ENTRY: LiteralString = (
     # null-safe: in Cypher {a: null} <> {a: 1} is null, not true
     "WITH e, county, p WHERE e.before IS NULL OR p IS NULL OR any(k IN keys(p) + keys(e.before) WHERE coalesce("
@@ -114,8 +117,10 @@ def returned(records: list[Any], plain) -> dict[str, tuple[str | None, dict | No
     return {b["id"]: (b["county"], plain(b["p"])) for r in records for b in (r["audit_before"] or [])}
 
 
-def record(tx: Any, change: Change, before: dict[str, tuple[str | None, dict | None]], keys: list[str]) -> None:
-    """Renew `keys` and append one entry per object whose state changed, in one statement."""
+def record(tx: Any, change: Change, before: dict[str, tuple[str | None, dict | None]], keys: list[str],
+           firms: list[str] | None = None) -> None:
+    """Renew `keys` (logging `firms` on the partner keys: chainmap.graph.footprints) and append one entry per object
+    whose state changed, in one statement."""
     actor = current_actor()
     assert actor is not None  # audited() said there is one
     entries = []
@@ -124,5 +129,5 @@ def record(tx: Any, change: Change, before: dict[str, tuple[str | None, dict | N
         entries.append({"entry": f"au-{secrets.token_hex(8)}", "id": object_id, "county": county, "before": state,
                         "after": change.after})
     query = RECORD.get(change.kind, RECORD_GIVEN)
-    tx.run(query, keys=keys, entries=entries, actor=actor.key_id, label=actor.label, role=actor.role,
+    tx.run(query, keys=keys, firms=firms, entries=entries, actor=actor.key_id, label=actor.label, role=actor.role,
            operation=change.operation, kind=change.kind, county=change.county).consume()

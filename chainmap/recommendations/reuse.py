@@ -18,24 +18,27 @@ from typing import Any, LiteralString, NamedTuple
 
 from chainmap.graph import Graph, footprints
 from chainmap.recommendations.score import TEXTS, Target
-from chainmap.recommendations.search import Request, target_context
+from chainmap.recommendations.search import Request, target_context, with_changed_partners
 
 # Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.footprints), as
 # [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:
 # their groups) and `division` (their divisions); `context`, those its target context depends on (the whole graph and
-# the county's partners); and the list stored under `$keys[node]` by any process, if any.
+# the county's partners); the list stored under `$keys[node]` by any process, if any; and the partner log of the
+# county (chainmap.graph.footprints).
 NODE_LISTS: LiteralString = (
     "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode) WHERE n.id IN $nodes "
-    "WITH n, coalesce(n.industry_codes, []) AS codes, ['graph', 'county:' + c.county, 'partners:' + c.county] AS local "
+    "WITH n, c.county AS county, coalesce(n.industry_codes, []) AS codes, "
+    "  ['graph', 'county:' + c.county, 'partners:' + c.county] AS local "
     "CALL (local) { UNWIND local AS key OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS lt } "
     "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, size(code) - 1) AS key ORDER BY key "
     "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS nt } "
     "CALL (codes) { UNWIND codes AS code WITH DISTINCT 'industry:' + left(code, 2) AS key ORDER BY key "
     "  OPTIONAL MATCH (r:Revision {id: key}) RETURN collect([key, r.token]) AS dt } "
     "OPTIONAL MATCH (l:RankedList {key: $keys[n.id]}) "
+    "OPTIONAL MATCH (p:Revision {id: 'partners:' + county}) "
     "RETURN n.id AS id, [x IN lt WHERE NOT x[0] STARTS WITH 'partners:'] AS local, nt AS near, dt AS division, "
     "  [x IN lt WHERE NOT x[0] STARTS WITH 'county:'] AS context, "
-    "  l {.tokens, .division, .ranked} AS stored"
+    "  l {.tokens, .division, .ranked} AS stored, coalesce(p.log, []) AS partner_log"
 )
 # One list per key; lists of earlier days go (a key holds its day, so they are never read again).
 STORE_LIST: LiteralString = (
@@ -73,11 +76,10 @@ class _Lru:
             self.entries.move_to_end(key)
             return copy.deepcopy(found[1]) if self.copies else found[1]
 
-    def latest(self, key: tuple) -> Any:
-        """The request's last result whatever tokens it was computed from (read-only: not copied), else None."""
+    def latest(self, key: tuple) -> tuple[Any, Any] | None:
+        """The request's last tokens and result, whatever they are (read-only: not copied), else None."""
         with self.lock:
-            found = self.entries.get(key)
-            return None if found is None else found[1]
+            return self.entries.get(key)
 
     def put(self, key: tuple, tokens: Any, value: Any) -> None:
         with self.lock:
@@ -148,6 +150,7 @@ class Tokens(NamedTuple):
     division: tuple
     context: tuple
     stored: dict | None = None
+    partner_log: tuple[str, ...] = ()
 
 
 def list_key(req: Request) -> str:
@@ -167,20 +170,43 @@ def revisions(graph: Graph, requests: list[Request]) -> dict[str, Tokens]:
         return tuple(map(tuple, rows))
 
     return {r["id"]: Tokens(pairs(r["local"]), pairs(r["near"]), pairs(r["division"]), pairs(r["context"]),
-                          r["stored"])
+                          r["stored"], tuple(r["partner_log"]))
             for r in graph.read(NODE_LISTS, cluster=requests[0].cluster_id, nodes=list(keys), keys=keys)}
 
 
-def cached_context(graph: Graph, req: Request, scope: tuple | None) -> tuple[Target, dict[str, Any]]:
+def cached_context(graph: Graph, req: Request, scope: tuple | None,
+                   partner_log: tuple[str, ...] = ()) -> tuple[Target, dict[str, Any]]:
     """The node's target context, reused while the whole-graph and county-partner tokens (`scope`) stay the same,
-    whatever happens to the candidates' industries or to what else the county's firms record (revenues, ties)."""
+    whatever happens to the candidates' industries or to what else the county's firms record (revenues, ties).
+    When only the partner token moved and the county's `partner_log` names every firm changed since, the last
+    context is brought up to date by reading those firms alone."""
     key = (req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
-    if scope is not None and (hit := TARGETS.get(key, scope)) is not None:
+    if scope is None:
+        return target_context(graph, req)
+    if (hit := TARGETS.get(key, scope)) is not None:
         return hit
-    found = target_context(graph, req)
-    if scope is not None:
-        TARGETS.put(key, scope, found)
+    last = TARGETS.latest(key)
+    firms = changed_since(last[0], scope, partner_log) if last else None
+    found = target_context(graph, req) if last is None or firms is None else with_changed_partners(
+        graph, req, last[1], firms)
+    TARGETS.put(key, scope, found)
     return found
+
+
+def changed_since(old: tuple, new: tuple, partner_log: tuple[str, ...]) -> set[str] | None:
+    """The firms whose partner facts changed between two context scopes ([key, token] pairs), when the log names
+    them all: only the 'partners:' token moved, the log holds the old token and ends with the new one, and no entry
+    since says '*'. Else None (read the context again)."""
+    was, now = dict(old), dict(new)
+    moved = [key for key in now if was.get(key) != now[key]]
+    if was.keys() != now.keys() or len(moved) != 1 or not moved[0].startswith("partners:"):
+        return None
+    entries = [entry.split("|", 1) for entry in partner_log]
+    tokens = [token for token, _ in entries]
+    if was[moved[0]] not in tokens or tokens[-1] != now[moved[0]]:
+        return None
+    since = [firms for _, firms in entries[tokens.index(was[moved[0]]) + 1:]]
+    return None if "*" in since else {uscc for firms in since for uscc in firms.split(",")}
 
 
 def text(value: Any) -> str:

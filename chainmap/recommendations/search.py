@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
 from chainmap import uscc
@@ -179,19 +179,51 @@ _SLACK = 1e-5
 
 
 def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
-    """The node, its county's partners and introductions, and the origin districts."""
+    """The node, its county's partners and introductions, and the origin districts (with `members`, the partners
+    counted, for with_changed_partners)."""
     rows = graph.read(TARGET, cluster=req.cluster_id, node=req.node_id, origins=list(req.origins),
                       **counted_parameters(req.policies.reward))
     if not rows:
         raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
-    # Codes, not rows, and only counts kept: a node's neighbours hold thousands of local firms at province scale.
-    valid = {code for code in t["partners"] if uscc.is_valid(code)}
-    partners = PartnerCounts(len(valid), dict(Counter(group for code, group in t["grouped"] if code in valid)))
+    members = _members(t["partners"], t["grouped"])
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
-                    county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"], partners=partners)
+                    county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
+                    partners=_counts(members))
     return target, {"introduced": t["introduced"], "origin_points": t["origin_points"], "lanes": sorted(t["lanes"]),
-                    "keys": t["keys"]}
+                    "keys": t["keys"], "members": members}
+
+
+# Which of `$usccs` are potential partners of the node now, as TARGET reads them.
+PARTNERS_AMONG: LiteralString = (
+    "MATCH (c:Cluster {id: $cluster})-[:HAS_NODE]->(n:ChainNode {id: $node}) "
+    "UNWIND $usccs AS uscc MATCH (p:Enterprise {uscc: uscc}) "
+    "WHERE p.region = c.county AND " + COUNTABLE + " AND EXISTS { (n)-[:FEEDS|SUPPORTS]-(:ChainNode)<-[:OPERATES_IN]-(p) } "
+    "RETURN p.uscc AS uscc, CASE WHEN p.group <> p.uscc THEN p.group END AS group"
+)
+
+
+def with_changed_partners(graph: Graph, req: Request, context: tuple[Target, dict[str, Any]],
+                          firms: set[str]) -> tuple[Target, dict[str, Any]]:
+    """`context` with the partners among `firms` read again: what target_context would read when nothing else
+    that it reads changed since (chainmap.recommendations.reuse.cached_context knows when)."""
+    rows = graph.read(PARTNERS_AMONG, cluster=req.cluster_id, node=req.node_id, usccs=sorted(firms),
+                      **counted_parameters(req.policies.reward))
+    members = {code: group for code, group in context[1]["members"].items() if code not in firms}
+    members.update(_members([r["uscc"] for r in rows], [[r["uscc"], r["group"]] for r in rows if r["group"]]))
+    return replace(context[0], partners=_counts(members)), {**context[1], "members": members}
+
+
+def _members(codes: list[str], grouped: list[list[str]]) -> dict[str, str | None]:
+    """The partners the rules count (a valid USCC: checked here, in Cypher it cost more than sending the codes),
+    each with its group parent when that is another firm."""
+    members: dict[str, str | None] = {code: None for code in codes if uscc.is_valid(code)}
+    members.update((code, group) for code, group in grouped if code in members)
+    return members
+
+
+def _counts(members: dict[str, str | None]) -> PartnerCounts:
+    return PartnerCounts(len(members), dict(Counter(group for group in members.values() if group)))
 
 
 def counted_parameters(policy: RewardPolicy) -> dict[str, Any]:

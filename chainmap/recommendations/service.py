@@ -38,9 +38,10 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
             and stored["division"] in (None, reuse.text(revision.division))):
         ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
     else:
-        context = reuse.cached_context(graph, req, revision.context)
-        ranked, divisions = ranked_list(graph, req, context, keys, page, _guess(req, hit or reuse.RANKED.latest(key),
-                                                                                stored))
+        context = reuse.cached_context(graph, req, revision.context, revision.partner_log)
+        last = reuse.RANKED.latest(key)
+        ranked, divisions = ranked_list(graph, req, context, keys, page,
+                                        _guess(req, hit or (last[1] if last else None), stored))
         division = revision.division if divisions else None
         if page is None:
             reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,

@@ -1,0 +1,96 @@
+"""A node's target context after writes to its county's potential partners: brought up to date from the partner
+log by reading only the firms changed (chainmap.recommendations.reuse.cached_context), always equal to reading it
+afresh; read afresh when the log cannot say (an introduction, too many writes since)."""
+
+from chainmap import uscc
+from chainmap.enterprises import create_enterprises, patch_enterprise
+from chainmap.graph import footprints
+from chainmap.recommendations import reuse, search
+from tests.conftest import reset_seeded
+from tests.recommendation_data import POLICIES, request
+
+CLUSTER, NODE = "anping-wire-mesh", "anping-wire-mesh.membrane"
+
+
+def _comparable(context):
+    target, found = context
+    return target, {k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in found.items()}
+
+
+def test_a_target_context_follows_partner_writes_through_the_log(graph):
+    req = request(CLUSTER, NODE)
+    reads: list[str] = []
+    read = graph.read
+
+    def counting(query, **params):
+        reads.append(query)
+        return read(query, **params)
+
+    def context():
+        """The context as for_node gets it, checked against reading it afresh."""
+        tokens = reuse.revisions(graph, [req])[NODE]
+        kept = reuse.cached_context(graph, req, tokens.context, tokens.partner_log)
+        graph.read = read
+        try:
+            assert _comparable(kept) == _comparable(search.target_context(graph, req))
+        finally:
+            graph.read = counting
+        return kept
+
+    def full_reads():
+        return reads.count(search.TARGET)
+
+    neighbours = [r["id"] for r in graph.read(
+        "MATCH (:ChainNode {id: $node})-[:FEEDS|SUPPORTS]-(m:ChainNode) RETURN DISTINCT m.id AS id ORDER BY id",
+        node=NODE)]
+    partners = [r["u"] for r in graph.read(
+        "MATCH (m:ChainNode)<-[:OPERATES_IN]-(p:Enterprise {region: '131125', status: 'active'}) WHERE m.id IN $m "
+        "AND p.entity_type = 'company' AND p.group IS NULL RETURN DISTINCT p.uscc AS u ORDER BY u LIMIT 3",
+        m=neighbours)]
+    outsider = graph.read(
+        "MATCH (p:Enterprise {region: '131125', status: 'active', entity_type: 'company'}) "
+        "WHERE NOT EXISTS { (p)-[:OPERATES_IN]->(:ChainNode {cluster: $cluster}) } AND p.group IS NULL "
+        "RETURN p.uscc AS u ORDER BY u LIMIT 1", cluster=CLUSTER)[0]["u"]
+    parent = graph.read("MATCH (e:Enterprise {status: 'active'}) WHERE e.region STARTS WITH '11' "
+                        "AND e.entity_type = 'company' RETURN e.uscc AS u ORDER BY u LIMIT 1")[0]["u"]
+    assert len(partners) == 3 and neighbours
+    reuse.TARGETS.entries.clear()
+    graph.read = counting
+    try:
+        # the county's first partner write starts its log (a context read before has no token in it)
+        patch_enterprise(graph, POLICIES, partners[0], {"status": "deregistered"})
+        first = context()
+        assert full_reads() == 1
+        counts = [first[0].partners.shared]
+
+        patch_enterprise(graph, POLICIES, partners[0], {"status": "active"})
+        counts.append(context()[0].partners.shared)
+        patch_enterprise(graph, POLICIES, outsider, {"chain_nodes": [neighbours[0]]})
+        counts.append(context()[0].partners.shared)
+        patch_enterprise(graph, POLICIES, partners[1], {"group": parent})  # now a member: counted apart for it
+        assert context()[0].partners.by_group.get(parent) == first[0].partners.by_group.get(parent, 0) + 1
+        patch_enterprise(graph, POLICIES, partners[2], {"region": "130534"})  # moves to 清河
+        newcomer = uscc.compose("9", "1", "131125", "P0000001")
+        create_enterprises(graph, POLICIES, [{"uscc": newcomer, "name": "安平日志测试有限公司", "entity_type": "company",
+                                              "region": "131125", "industry_codes": ["3340"],
+                                              "chain_nodes": [neighbours[-1]], "revenue_cny": {}, "status": "active"}])
+        counts.append(context()[0].partners.shared)  # two writes since the last read
+        assert counts == [counts[0], counts[0] + 1, counts[0] + 2, counts[0] + 2]  # +1, +1, then −1 and +1
+        assert full_reads() == 1  # every step above read the changed firms alone
+
+        # an introduction into the county says no firms: the context is read afresh
+        graph.write("MATCH (i:Introduction) WITH i ORDER BY i.id LIMIT 1 SET i.note = 'log test'",
+                    touches=footprints.INTRODUCTION, id="none", props={"cluster": CLUSTER})
+        context()
+        assert full_reads() == 2
+        # more writes than the log keeps: read afresh
+        for i in range(17):
+            patch_enterprise(graph, POLICIES, partners[0], {"status": "deregistered" if i % 2 == 0 else "active"})
+        context()
+        assert full_reads() == 3
+        log = reuse.revisions(graph, [req])[NODE].partner_log
+        assert len(log) == 16 and log[-1].endswith("|" + partners[0])
+    finally:
+        graph.read = read
+        reuse.TARGETS.entries.clear()
+        reset_seeded(graph)
