@@ -209,21 +209,29 @@ def with_changed_partners(graph: Graph, req: Request, context: tuple[Target, dic
     that it reads changed since (chainmap.recommendations.reuse.cached_context knows when)."""
     rows = graph.read(PARTNERS_AMONG, cluster=req.cluster_id, node=req.node_id, usccs=sorted(firms),
                       **counted_parameters(req.policies.reward))
-    members = {code: group for code, group in context[1]["members"].items() if code not in firms}
-    members.update(_members([r["uscc"] for r in rows], [[r["uscc"], r["group"]] for r in rows if r["group"]]))
+    codes, grouped = context[1]["members"]
+    found = _members([r["uscc"] for r in rows], [[r["uscc"], r["group"]] for r in rows if r["group"]])
+    members = (",".join(sorted({c for c in codes.split(",") if c and c not in firms} | set(found[0].split(",")) - {""})),
+               {**{c: g for c, g in grouped.items() if c not in firms}, **found[1]})
     return replace(context[0], partners=_counts(members)), {**context[1], "members": members}
 
 
-def _members(codes: list[str], grouped: list[list[str]]) -> dict[str, str | None]:
-    """The partners the rules count (a valid USCC: checked here, in Cypher it cost more than sending the codes),
-    each with its group parent when that is another firm."""
-    members: dict[str, str | None] = {code: None for code in codes if uscc.is_valid(code)}
-    members.update((code, group) for code, group in grouped if code in members)
-    return members
+# The partners the rules count, as one text of their codes (a context is kept per process: at 8M a node can have
+# thousands, and one text is a fifth of the memory of as many strings), with the group parent of those that have
+# another firm as theirs.
+Members = tuple[str, dict[str, str]]
 
 
-def _counts(members: dict[str, str | None]) -> PartnerCounts:
-    return PartnerCounts(len(members), dict(Counter(group for group in members.values() if group)))
+def _members(codes: list[str], grouped: list[list[str]]) -> Members:
+    """The partners counted: a valid USCC (checked here; in Cypher it cost more than sending the codes)."""
+    valid = sorted(code for code in codes if uscc.is_valid(code))
+    kept = set(valid)
+    return ",".join(valid), {code: group for code, group in grouped if code in kept}
+
+
+def _counts(members: Members) -> PartnerCounts:
+    codes, grouped = members
+    return PartnerCounts(codes.count(",") + 1 if codes else 0, dict(Counter(grouped.values())))
 
 
 def counted_parameters(policy: RewardPolicy) -> dict[str, Any]:
