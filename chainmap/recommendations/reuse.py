@@ -179,7 +179,8 @@ def cached_context(graph: Graph, req: Request, scope: tuple | None,
     """The node's target context, reused while the whole-graph and county-partner tokens (`scope`) stay the same,
     whatever happens to the candidates' industries or to what else the county's firms record (revenues, ties).
     When only the partner token moved and the county's `partner_log` names every firm changed since, the last
-    context is brought up to date by reading those firms alone."""
+    context is brought up to date by reading those firms alone. (On a cluster, that read must see at least the state
+    NODE_LISTS saw: it does, because every read shares the driver's bookmarks, chainmap.graph.adapter.)"""
     key = (req.cluster_id, req.node_id, req.origins, req.today, req.policies.reward.version)
     if scope is None:
         return target_context(graph, req)

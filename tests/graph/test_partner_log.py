@@ -2,7 +2,7 @@
 log by reading only the firms changed (chainmap.recommendations.reuse.cached_context), always equal to reading it
 afresh; read afresh when the log cannot say (an introduction, too many writes since)."""
 
-from chainmap import uscc
+from chainmap import audit, uscc
 from chainmap.enterprises import create_enterprises, patch_enterprise
 from chainmap.graph import footprints
 from chainmap.recommendations import reuse, search
@@ -78,16 +78,36 @@ def test_a_target_context_follows_partner_writes_through_the_log(graph):
         assert counts == [counts[0], counts[0] + 1, counts[0] + 2, counts[0] + 2]  # +1, +1, then −1 and +1
         assert full_reads() == 1  # every step above read the changed firms alone
 
-        # an introduction into the county says no firms: the context is read afresh
+        # the API's writes are audited: the audit statement renews the tokens, and logs the firms too
+        with audit.acting(audit.Actor("key-log-test", "日志测试", "editor")):
+            patch_enterprise(graph, POLICIES, partners[0], {"chain_nodes": []})  # leaves the chain
+            patch_enterprise(graph, POLICIES, partners[1], {"group": None})  # no longer a member
+        kept = context()
+        assert kept[0].partners.shared == counts[-1] - 1
+        assert kept[0].partners.by_group.get(parent, 0) == first[0].partners.by_group.get(parent, 0)
+        with audit.acting(audit.Actor("key-log-test", "日志测试", "editor")):
+            patch_enterprise(graph, POLICIES, partners[2], {"region": "131125"})  # moves back into the county
+        assert context()[0].partners.shared == counts[-1]
+        assert reuse.revisions(graph, [req])[NODE].partner_log[-1].endswith("|" + partners[2])
+        assert full_reads() == 1
+        # a write of more firms than an entry names says '*': the context is read afresh
+        create_enterprises(graph, POLICIES, [
+            {"uscc": uscc.compose("9", "1", "131125", f"Q{i:07d}"), "name": f"安平批量测试{i}有限公司",
+             "entity_type": "company", "region": "131125", "industry_codes": ["3340"], "chain_nodes": [neighbours[0]],
+             "revenue_cny": {}, "status": "active"} for i in range(footprints.LOG_FIRMS + 1)])
+        assert context()[0].partners.shared == counts[-1] + footprints.LOG_FIRMS + 1
+        assert full_reads() == 2
+
+        # an introduction into the county says no firms either
         graph.write("MATCH (i:Introduction) WITH i ORDER BY i.id LIMIT 1 SET i.note = 'log test'",
                     touches=footprints.INTRODUCTION, id="none", props={"cluster": CLUSTER})
         context()
-        assert full_reads() == 2
+        assert full_reads() == 3
         # more writes than the log keeps: read afresh
         for i in range(17):
             patch_enterprise(graph, POLICIES, partners[0], {"status": "deregistered" if i % 2 == 0 else "active"})
         context()
-        assert full_reads() == 3
+        assert full_reads() == 4
         log = reuse.revisions(graph, [req])[NODE].partner_log
         assert len(log) == 16 and log[-1].endswith("|" + partners[0])
     finally:
