@@ -199,8 +199,7 @@ def in_process(graph: Graph, runs: int = 20) -> dict[str, tuple[float, float, in
     graph.read = counting  # type: ignore[method-assign]
     try:
         req = request(node, 20, dt.date.today())
-        last = service.for_node(graph, req)
-        guess = last[-1]["score"] - service.GUESS_MARGIN if len(last) == req.limit else None
+        guess = service.kth_guess(req, service.for_node(graph, req))
         for name, page in (("rank keys", None), ("keys from a guess", None), ("keys, no tie bound", None),
                            ("walk", 40)):
             search.LANE_ROWS = bounded.replace(TIE_BOUND, "1.0") if name == "keys, no tie bound" else bounded

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
@@ -186,7 +187,7 @@ def target_context(graph: Graph, req: Request) -> tuple[Target, dict[str, Any]]:
     if not rows:
         raise NotFound(f"产业集群 {req.cluster_id} 没有环节 {req.node_id}")
     t = rows[0]
-    members = _members(t["partners"], t["grouped"])
+    members = _members(_valid(t["partners"]), t["grouped"])
     target = Target(node_id=t["id"], node_name=t["name"], codes=t["codes"], keywords=t["keywords"] or [],
                     county=t["county"], county_name=t["county_name"], lon=t["lon"], lat=t["lat"],
                     partners=_counts(members))
@@ -210,9 +211,9 @@ def with_changed_partners(graph: Graph, req: Request, context: tuple[Target, dic
     rows = graph.read(PARTNERS_AMONG, cluster=req.cluster_id, node=req.node_id, usccs=sorted(firms),
                       **counted_parameters(req.policies.reward))
     codes, grouped = context[1]["members"]
-    found = _members([r["uscc"] for r in rows], [[r["uscc"], r["group"]] for r in rows if r["group"]])
-    members = (",".join(sorted({c for c in codes.split(",") if c and c not in firms} | set(found[0].split(",")) - {""})),
-               {**{c: g for c, g in grouped.items() if c not in firms}, **found[1]})
+    members = _members([c for c in codes.split(",") if c and c not in firms] + _valid(r["uscc"] for r in rows),
+                       [*([c, g] for c, g in grouped.items() if c not in firms),
+                        *([r["uscc"], r["group"]] for r in rows if r["group"])])
     return replace(context[0], partners=_counts(members)), {**context[1], "members": members}
 
 
@@ -222,16 +223,18 @@ def with_changed_partners(graph: Graph, req: Request, context: tuple[Target, dic
 Members = tuple[str, dict[str, str]]
 
 
-def _members(codes: list[str], grouped: list[list[str]]) -> Members:
-    """The partners counted: a valid USCC (checked here; in Cypher it cost more than sending the codes)."""
-    valid = sorted(code for code in codes if uscc.is_valid(code))
-    kept = set(valid)
-    return ",".join(valid), {code: group for code, group in grouped if code in kept}
+def _valid(codes: Iterable[str]) -> list[str]:
+    """The codes the rules count: valid USCCs (checked here; in Cypher it cost more than sending the codes)."""
+    return [code for code in codes if uscc.is_valid(code)]
+
+
+def _members(counted: list[str], grouped: Iterable[list[str]]) -> Members:
+    known = set(counted)
+    return ",".join(sorted(known)), {code: group for code, group in grouped if code in known}
 
 
 def _counts(members: Members) -> PartnerCounts:
-    codes, grouped = members
-    return PartnerCounts(codes.count(",") + 1 if codes else 0, dict(Counter(grouped.values())))
+    return PartnerCounts(members[0].count(",") + 1 if members[0] else 0, dict(Counter(members[1].values())))
 
 
 def counted_parameters(policy: RewardPolicy) -> dict[str, Any]:

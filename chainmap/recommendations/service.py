@@ -39,9 +39,9 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
         ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
     else:
         context = reuse.cached_context(graph, req, revision.context, revision.partner_log)
-        last = reuse.RANKED.latest(key)
-        ranked, divisions = ranked_list(graph, req, context, keys, page,
-                                        _guess(req, hit or (last[1] if last else None), stored))
+        last = reuse.RANKED.latest(key)  # this process's last list for the request, else the stored one
+        before = last[1][1] if last else json.loads(stored["ranked"]) if stored else []
+        ranked, divisions = ranked_list(graph, req, context, keys, page, kth_guess(req, before))
         division = revision.division if divisions else None
         if page is None:
             reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,
@@ -57,9 +57,8 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
 GUESS_MARGIN = 0.002
 
 
-def _guess(req: Request, last: tuple[Any, list[dict[str, Any]]] | None, stored: dict | None) -> float | None:
-    """A guess of the k-th score from the same request's last full list (this process's, else the stored one)."""
-    ranked = last[1] if last else json.loads(stored["ranked"]) if stored else []
+def kth_guess(req: Request, ranked: list[dict[str, Any]]) -> float | None:
+    """A guess of the k-th score from the same request's last list, if it was full."""
     return ranked[req.limit - 1]["score"] - GUESS_MARGIN if len(ranked) >= req.limit else None
 
 
