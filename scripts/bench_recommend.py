@@ -38,7 +38,7 @@ import datetime as dt  # noqa: E402
 
 from chainmap import upkeep  # noqa: E402
 from chainmap.policy import load_policies  # noqa: E402
-from chainmap.recommendations import reuse, search, service  # noqa: E402
+from chainmap.recommendations import reuse, search, service, target  # noqa: E402
 from chainmap.graph import Graph  # noqa: E402
 from chainmap.enterprises import get_enterprise, patch_enterprise  # noqa: E402
 from chainmap.graph.rank_keys import TIE_BOUND  # noqa: E402
@@ -161,8 +161,8 @@ def operators(graph: Graph, query: LiteralString, **params) -> list[str]:
 POLICIES = load_policies()
 
 
-def request(node: str, limit: int, today: dt.date) -> search.Request:
-    return search.Request(CLUSTER, node, ("11", "12"), limit, None, today, POLICIES)
+def request(node: str, limit: int, today: dt.date) -> target.Request:
+    return target.Request(CLUSTER, node, ("11", "12"), limit, None, today, POLICIES)
 
 
 def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
@@ -172,7 +172,7 @@ def plan(graph: Graph) -> tuple[int, list[str], list[str]]:
     node = f"{CLUSTER}.{NODE}"
     req = request(node, 20, today)
     _, params = search.query_parameters(graph, req)
-    lanes = search.target_context(graph, req)[1]["lanes"]
+    lanes = target.target_context(graph, req)[1]["lanes"]
     count = graph.read(search._NEAR + search.CANDIDATE_FILTER + "RETURN count(e) AS n", **params)[0]["n"]
     return count, operators(graph, search.CANDIDATES_NEAR, **params), operators(
         graph, search.LANE_ROWS, **params, take=25, ties_full=POLICIES.recommendation["ties"]["full_at"], seen=[],

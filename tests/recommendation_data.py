@@ -9,7 +9,7 @@ from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph.rank_keys import TIE_CAP
 from chainmap.policy import Thresholds, load_policies
 from chainmap.recommendations.score import Candidate, PartnerCounts, Target
-from chainmap.recommendations.search import Request
+from chainmap.recommendations.target import Request
 from chainmap.rewards.rule import Relationship
 
 POLICIES = load_policies()

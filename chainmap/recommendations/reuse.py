@@ -18,7 +18,7 @@ from typing import Any, LiteralString, NamedTuple
 
 from chainmap.graph import Graph, footprints
 from chainmap.recommendations.score import TEXTS, Target
-from chainmap.recommendations.search import Request, target_context, with_changed_partners
+from chainmap.recommendations.target import Request, target_context, with_changed_partners
 
 # Per chain node of a cluster: the current tokens of the scopes its list may depend on (chainmap.graph.footprints), as
 # [key, token] pairs: `local` (the whole graph and the cluster's county), `near` (the parents of the node's codes:

@@ -15,7 +15,8 @@ from chainmap.gaps.analysis import analyse_clusters
 from chainmap.graph import Graph
 from chainmap.policy import Policies, Thresholds
 from chainmap.recommendations import reuse
-from chainmap.recommendations.search import Request, ranked_list
+from chainmap.recommendations.search import ranked_list
+from chainmap.recommendations.target import Request
 from chainmap.vocab import HEBEI, TRANSFER_ORIGINS
 
 def for_node(graph: Graph, req: Request, page: int | None = None,

@@ -5,7 +5,7 @@ afresh; read afresh when the log cannot say (an introduction, too many writes si
 from chainmap import audit, uscc
 from chainmap.enterprises import create_enterprises, patch_enterprise
 from chainmap.graph import footprints
-from chainmap.recommendations import reuse, search
+from chainmap.recommendations import reuse, target
 from tests.conftest import reset_seeded
 from tests.recommendation_data import POLICIES, request
 
@@ -13,8 +13,8 @@ CLUSTER, NODE = "anping-wire-mesh", "anping-wire-mesh.membrane"
 
 
 def _comparable(context):
-    target, found = context
-    return target, {k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in found.items()}
+    node_target, found = context
+    return node_target, {k: sorted(map(str, v)) if isinstance(v, list) else v for k, v in found.items()}
 
 
 def test_a_target_context_follows_partner_writes_through_the_log(graph):
@@ -32,13 +32,13 @@ def test_a_target_context_follows_partner_writes_through_the_log(graph):
         kept = reuse.cached_context(graph, req, tokens.context, tokens.partner_log)
         graph.read = read
         try:
-            assert _comparable(kept) == _comparable(search.target_context(graph, req))
+            assert _comparable(kept) == _comparable(target.target_context(graph, req))
         finally:
             graph.read = counting
         return kept
 
     def full_reads():
-        return reads.count(search.TARGET)
+        return reads.count(target.TARGET)
 
     neighbours = [r["id"] for r in graph.read(
         "MATCH (:ChainNode {id: $node})-[:FEEDS|SUPPORTS]-(m:ChainNode) RETURN DISTINCT m.id AS id ORDER BY id",

@@ -4,7 +4,7 @@ import datetime as dt
 
 from chainmap import upkeep, uscc
 from chainmap.graph import footprints
-from chainmap.recommendations import reuse, search, service
+from chainmap.recommendations import reuse, search, service, target
 from tests.recommendation_data import CLUSTERS, CONFIG, POLICIES, _gap_nodes, _keys, _ties_uncovered, request
 
 
@@ -164,7 +164,7 @@ def test_a_list_depends_on_its_division_only_when_division_matches_filled_it(gra
 
     def ranked(c, n, limit):
         req = request(c, n, limit=limit, today=today)
-        return search.ranked_list(graph, req, search.target_context(graph, req), keys)
+        return search.ranked_list(graph, req, target.target_context(graph, req), keys)
 
     cluster, node = next((c, n) for c, n in _gap_nodes(graph, CLUSTERS)
                          if ranked(c, n, 50)[1] and not ranked(c, n, 1)[1])

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from chainmap import upkeep, uscc
 from chainmap.graph.rank_keys import POLLUTING, STATIC_PART
-from chainmap.recommendations import search, service
+from chainmap.recommendations import search, service, target
 from chainmap.recommendations.score import PartnerCounts, score
 from chainmap.rewards.rule import Relationship
 from tests.recommendation_data import (CLUSTERS, CONFIG, POLICIES, POLICY, TARGET, _gap_nodes, _keys, _ties_uncovered,
@@ -20,10 +20,10 @@ def test_the_cypher_bound_is_never_below_the_exact_score(graph):
     today = dt.date.today()
     checked = 0
     for cluster, node in _gap_nodes(graph, CLUSTERS):
-        target, params = search.query_parameters(graph, request(cluster, node, today=today))
+        node_target, params = search.query_parameters(graph, request(cluster, node, today=today))
         for query in (search.CANDIDATES_NEAR, search.CANDIDATES_DIVISION):
             for row in graph.read(query, **params):
-                exact = score(search._candidate(row), target, CONFIG, POLICY, today)["score"]
+                exact = score(search._candidate(row), node_target, CONFIG, POLICY, today)["score"]
                 assert row["bound"] >= exact - 1e-6, (node, row["e"]["uscc"], row["bound"], exact)
                 checked += 1
     assert checked > 1000
@@ -78,7 +78,7 @@ def test_a_guessed_kth_score_gives_the_exhaustive_list_in_fewer_rounds(graph):
                 everything = service.for_node(graph, req, page=10**6)
                 if len(everything) < limit:
                     continue
-                context = search.target_context(graph, req)
+                context = target.target_context(graph, req)
                 kth = everything[-1]["score"]
                 counts = {}
                 for name, guess in (("none", None), ("good", kth - service.GUESS_MARGIN), ("exact", kth),
@@ -280,7 +280,7 @@ _PARTNER_ROWS = (
 
 
 def test_partner_counts_from_the_graph_equal_the_reward_rules(graph):
-    """A node's potential partners are filtered in the graph (search.COUNTABLE) and only their codes sent: the count
+    """A node's potential partners are filtered in the graph (target.COUNTABLE) and only their codes sent: the count
     and the group parents must be what the reward rules give over every partner read as rows, also with partners
     the rules exclude (a broken code, another registration authority, deregistered, an uncounted type) or count per
     group."""
@@ -304,17 +304,17 @@ def test_partner_counts_from_the_graph_equal_the_reward_rules(graph):
         for cluster in CLUSTERS:
             for node in [r["id"] for r in graph.read("MATCH (:Cluster {id: $c})-[:HAS_NODE]->(n) RETURN n.id AS id",
                                                      c=cluster)]:
-                target, _ = search.target_context(graph, request(cluster, node, today=today))
+                node_target, _ = target.target_context(graph, request(cluster, node, today=today))
                 rows = graph.read(_PARTNER_ROWS, cluster=cluster, node=node)
-                rels = [Relationship(partner=r["uscc"], name=None, entity_type=r["type"], region=target.county,
+                rels = [Relationship(partner=r["uscc"], name=None, entity_type=r["type"], region=node_target.county,
                                      status=r["status"], group=r["grp"], relation="potential", since=today, until=None)
                         for r in rows]
-                expected = PartnerCounts.of(rels, target.county, today, POLICY)
-                assert (target.partners.shared, dict(target.partners.by_group)) == (
+                expected = PartnerCounts.of(rels, node_target.county, today, POLICY)
+                assert (node_target.partners.shared, dict(node_target.partners.by_group)) == (
                     expected.shared, dict(expected.by_group)), (cluster, node)
                 checked += len(rows)
         assert checked > 500
-        planted_target = [search.target_context(graph, request("qinghe-cashmere", n["id"], today=today))[0]
+        planted_target = [target.target_context(graph, request("qinghe-cashmere", n["id"], today=today))[0]
                           for n in graph.read("MATCH (:ChainNode {id: $near})-[:FEEDS]-(n) RETURN n.id AS id",
                                               near=near)]
         assert planted_target and all(t.partners.by_group.get(parent) == 2 for t in planted_target)
