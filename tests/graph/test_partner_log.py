@@ -2,6 +2,10 @@
 log by reading only the firms changed (chainmap.recommendations.reuse.cached_context), always equal to reading it
 afresh; read afresh when the log cannot say (an introduction, too many writes since)."""
 
+import threading
+
+import pytest
+
 from chainmap import audit, uscc
 from chainmap.enterprises import create_enterprises, patch_enterprise
 from chainmap.graph import footprints
@@ -112,5 +116,69 @@ def test_a_target_context_follows_partner_writes_through_the_log(graph):
         assert len(log) == 16 and log[-1].endswith("|" + partners[0])
     finally:
         graph.read = read
+        reuse.TARGETS.entries.clear()
+        reset_seeded(graph)
+
+
+# A status write naming only its footprint: no upkeep, so nothing but the revision nodes' locks orders the racers.
+_BARE = "UNWIND $rows AS row MATCH (e:Enterprise {uscc: row.uscc}) SET e.status = row.props.status"
+
+
+@pytest.mark.parametrize("path", ["api", "bare"])
+def test_partner_writes_racing_on_one_county_each_leave_their_entry(graph, path):
+    """Writes to different firms of one county, started together on their own connections, renew the same
+    Revision node: each appends its own entry (the first token's SET takes the revision nodes' write locks before
+    any log is read), none is lost, and a context kept from before the race, patched from the log, equals one read
+    afresh. Through the API's write path (whose upkeep of the chain nodes' facts already orders writes to one
+    node's firms) and as bare writes that only the revision nodes order."""
+    req = request(CLUSTER, NODE)
+    neighbours = [r["id"] for r in graph.read(
+        "MATCH (:ChainNode {id: $node})-[:FEEDS|SUPPORTS]-(m:ChainNode) RETURN DISTINCT m.id AS id", node=NODE)]
+    firms = [r["u"] for r in graph.read(
+        "MATCH (m:ChainNode)<-[:OPERATES_IN]-(p:Enterprise {region: '131125', status: 'active'}) WHERE m.id IN $m "
+        "AND p.entity_type = 'company' RETURN DISTINCT p.uscc AS u ORDER BY u LIMIT 9", m=neighbours)]
+    assert len(firms) == 9
+    reuse.TARGETS.entries.clear()
+    try:
+        patch_enterprise(graph, POLICIES, firms[0], {"status": "deregistered"})  # puts a token in the log
+        tokens = reuse.revisions(graph, [req])[NODE]
+        before = reuse.cached_context(graph, req, tokens.context, tokens.partner_log)
+        racers = firms[1:]
+        start = threading.Barrier(len(racers))
+        failures: list[BaseException] = []
+
+        def write(firm: str) -> None:
+            try:
+                start.wait(10)
+                if path == "api":
+                    patch_enterprise(graph, POLICIES, firm, {"status": "deregistered"})
+                else:
+                    graph.write(_BARE, rows=[{"uscc": firm, "props": {"status": "deregistered"}, "chain_nodes": []}],
+                                touches=footprints.ENTERPRISE_ROWS)
+            except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
+                failures.append(exc)
+        threads = [threading.Thread(target=write, args=(firm,)) for firm in racers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not failures, failures
+
+        after = reuse.revisions(graph, [req])[NODE]
+        entries = after.partner_log[-len(racers):]
+        assert sorted(entry.split("|")[1] for entry in entries) == sorted(racers)  # one entry per write
+        assert len({entry.split("|")[0] for entry in after.partner_log}) == len(after.partner_log)
+        assert entries[-1].split("|")[0] == dict(after.context)["partners:131125"]  # the last write's token
+        reads: list[str] = []
+        read = graph.read
+        graph.read = lambda query, **params: reads.append(query) or read(query, **params)
+        try:
+            patched = reuse.cached_context(graph, req, after.context, after.partner_log)
+        finally:
+            graph.read = read
+        assert target.TARGET not in reads and target.PARTNERS_AMONG in reads  # patched, not read whole
+        assert patched[0].partners.shared == before[0].partners.shared - len(racers)
+        assert _comparable(patched) == _comparable(target.target_context(graph, req))
+    finally:
         reuse.TARGETS.entries.clear()
         reset_seeded(graph)
