@@ -39,10 +39,10 @@ def for_node(graph: Graph, req: Request, page: int | None = None,
             and stored["division"] in (None, reuse.text(revision.division))):
         ranked, division = json.loads(stored["ranked"]), revision.division if stored["division"] else None
     else:
-        context = reuse.cached_context(graph, req, revision.context, revision.partner_log)
         last = reuse.RANKED.latest(key)  # this process's last list for the request, else the stored one
-        before = last[1][1] if last else json.loads(stored["ranked"]) if stored else []
-        ranked, divisions = ranked_list(graph, req, context, keys, page, kth_guess(req, before))
+        guess = kth_guess(req, last[1][1] if last else json.loads(stored["ranked"]) if stored else [])
+        ranked, divisions = reuse.ranked_with_context(graph, req, revision.context, revision.partner_log,
+                                                      lambda context: ranked_list(graph, req, context, keys, page, guess))
         division = revision.division if divisions else None
         if page is None:
             reuse.STORES.put(graph, {"key": reuse.list_key(req), "tokens": tokens, "day": req.today,

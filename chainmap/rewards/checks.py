@@ -35,7 +35,7 @@ FACTS: LiteralString = (
     "  RETURN collect(g {.id, .check, granted_at: toString(g.granted_at)}) AS grants } "
     "CALL (e, c, intros, investors, rels) { "
     "  UNWIND [e.region, c.county] + [i IN intros | i.origin_region] + [v IN investors | v.region] "
-    "    + [r IN rels | r.region] AS code "
+    "    + [r IN rels | r.region] AS code WITH DISTINCT code "  # 200 partners sit in a handful of places
     "  MATCH (r:Region {adcode: code}) OPTIONAL MATCH (r)-[:PART_OF]->(up:Region) "
     "  RETURN collect(DISTINCT [r.adcode, CASE WHEN up IS NULL OR r.level = 'city' THEN r.name "
     "    ELSE up.name + r.name END]) AS places } "

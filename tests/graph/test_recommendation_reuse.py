@@ -296,3 +296,50 @@ def test_cache_keys_rebuilds_only_keys_that_follow_another_configuration(graph):
                                            "WHERE NOT e.region STARTS WITH '13' RETURN count(*) AS n")[0]["n"]
     again = CliRunner().invoke(main, ["cache", "keys"])
     assert again.exit_code == 0 and again.output.strip() == "排序键为最新，无需重建", again.output
+
+
+def test_after_a_whole_graph_write_the_ranking_starts_from_the_last_context_and_stands_only_if_it_held(graph):
+    """After a write outside every scope a node's target context is read whole; a process holding an older one
+    ranks from it while the read runs. The early ranking is served only when the context read equals the older
+    one; when the write changed it (here the top target introduced into the county: the context excludes it),
+    the list is ranked again. Either way the answer equals a ranking from scratch."""
+    from tests.conftest import reset_seeded
+
+    today, keys = dt.date.today(), upkeep.keys_version(CONFIG)
+    req = request("anping-wire-mesh", "anping-wire-mesh.membrane", limit=5, today=today)
+    threads, ranked = [], []
+    in_thread, ranked_list = reuse._in_thread, service.ranked_list
+
+    def answer():
+        threads.clear()
+        ranked.clear()
+        return service.for_node(graph, req, revision=reuse.revisions(graph, [req])[req.node_id])
+
+    def scratch():
+        return search.ranked_list(graph, req, target.target_context(graph, req), keys)[0]
+
+    reuse.TARGETS.entries.clear()
+    reuse._in_thread = lambda *a: threads.append(a[0]) or in_thread(*a)
+    service.ranked_list = lambda *a, **k: ranked.append(a[2]) or ranked_list(*a, **k)
+    try:
+        first = answer()
+        assert (threads, len(ranked)) == ([], 1)  # nothing held yet: read, then ranked
+
+        graph.renew()  # outside every scope: the context is read whole, and equals the one held
+        assert answer() == first == scratch()
+        assert threads == [target.target_context] and len(ranked) == 1
+
+        top = first[0]["enterprise"]["uscc"]
+        graph.write("MATCH (c:Cluster {id: 'anping-wire-mesh'}), (e:Enterprise {uscc: $top}) "
+                    "CREATE (i:Introduction {id: 'intro-speculative-test', enterprise: $top, cluster: c.id, "
+                    "stage: 'landed', introduced_on: date()}) CREATE (i)-[:OF]->(e) CREATE (i)-[:INTO]->(c)",
+                    top=top)  # no footprint: renews the whole graph
+        after = answer()
+        assert threads == [target.target_context] and len(ranked) == 2  # from the held context, then again
+        assert top not in ranked[0][1]["introduced"] and top in ranked[1][1]["introduced"]
+        assert top not in {i["enterprise"]["uscc"] for i in after}
+        assert after == scratch()
+    finally:
+        reuse._in_thread, service.ranked_list = in_thread, ranked_list
+        reuse.TARGETS.entries.clear()
+        reset_seeded(graph)
