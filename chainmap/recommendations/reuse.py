@@ -184,17 +184,7 @@ def cached_context(graph: Graph, req: Request, scope: tuple | None,
     When only the partner token moved and the county's `partner_log` names every firm changed since, the last
     context is brought up to date by reading those firms alone. (On a cluster, that read must see at least the state
     NODE_LISTS saw: it does, because every read shares the driver's bookmarks, chainmap.graph.adapter.)"""
-    key = _context_key(req)
-    if scope is None:
-        return target_context(graph, req)
-    if (hit := TARGETS.get(key, scope)) is not None:
-        return hit
-    last = TARGETS.latest(key)
-    firms = changed_since(last[0], scope, partner_log) if last else None
-    found = target_context(graph, req) if last is None or firms is None else with_changed_partners(
-        graph, req, last[1], firms)
-    TARGETS.put(key, scope, found)
-    return found
+    return _context(graph, req, scope, partner_log)[0]
 
 
 Context = tuple[Target, dict[str, Any]]
@@ -213,14 +203,34 @@ def ranked_with_context(graph: Graph, req: Request, scope: tuple, partner_log: t
     another connection, and stands if the context read equals the older one in everything a ranking reads; else
     it ranks again. Most such writes leave a node's context as it was, so its two reads (at 8M, 10–12 ms each: the
     county's thousands of potential partners; the rank-key round) overlap instead of adding up."""
-    last = TARGETS.latest(_context_key(req))
-    if last is None or last[0] == scope or changed_since(last[0], scope, partner_log) is not None:
-        return rank(cached_context(graph, req, scope, partner_log))
-    reading = _in_thread(target_context, graph, req)
-    early = rank(last[1])
-    found = reading.result()
-    TARGETS.put(_context_key(req), scope, found)
-    return early if _ranked_from(last[1]) == _ranked_from(found) else rank(found)
+    found, early = _context(graph, req, scope, partner_log, rank)
+    return early if early is not None else rank(found)
+
+
+def _context(graph: Graph, req: Request, scope: tuple | None, partner_log: tuple[str, ...],
+             rank: Callable[[Context], R] | None = None) -> tuple[Context, R | None]:
+    """The context (cached_context), and `rank` of the one held before when it was ranked beside a whole read and
+    still holds (ranked_with_context)."""
+    key = _context_key(req)
+    if scope is None:
+        return target_context(graph, req), None
+    if (hit := TARGETS.get(key, scope)) is not None:
+        return hit, None
+    last = TARGETS.latest(key)
+    firms = changed_since(last[0], scope, partner_log) if last else None
+    early = None
+    if last is not None and firms is not None:
+        found = with_changed_partners(graph, req, last[1], firms)
+    elif last is None or rank is None:
+        found = target_context(graph, req)
+    else:
+        reading = _in_thread(target_context, graph, req)
+        early = rank(last[1])
+        found = reading.result()
+        if _ranked_from(last[1]) != _ranked_from(found):
+            early = None
+    TARGETS.put(key, scope, found)
+    return found, early
 
 
 def _ranked_from(context: Context) -> tuple:
