@@ -77,13 +77,17 @@ class FactsTally:
             for node in chain_nodes:
                 self.members[node][region] += 1
 
-    def supplies(self, supplier_region: str | None, customer: str, until: dt.date | None) -> None:
-        """A SUPPLIES relationship (its supplier's Hebei county, None outside Hebei) into `customer`."""
+    def supplies(self, supplier_region: str | None, customer: str, until: dt.date | None,
+                 only: set[str] | None = None) -> None:
+        """A SUPPLIES relationship (its supplier's Hebei county, None outside Hebei) into `customer`; counted into
+        the nodes in `only` when given (a recount, chainmap.gaps.tally.FactsTally.forget_inbound)."""
         member = self.member_nodes.get(customer)
         if member is None or (until is not None and until < self.today):
             return
         region, nodes = member
         for node in nodes:
+            if only is not None and node not in only:
+                continue
             for scope, prefix in self.prefixes[node]:
                 if not region.startswith(prefix):
                     continue
@@ -97,6 +101,17 @@ class FactsTally:
                     counts[2] += 1
                 if until is not None and (counts[3] is None or until < counts[3]):
                     counts[3] = until
+
+    def forget_inbound(self, customers: set[str]) -> tuple[set[str], set[str]]:
+        """Drop the SUPPLIES counts of every node one of `customers` is attached to, for a recount: (the firms whose
+        inbound SUPPLIES must be counted again, those nodes). A count can be undone; the earliest `until` cannot,
+        so a node's counts are redone whole, from the relationships into all its members."""
+        nodes = {node for c in customers if (member := self.member_nodes.get(c)) for node in member[1]}
+        if not nodes:
+            return set(), nodes
+        for key in [key for key in self.inbound if key[0] in nodes]:
+            del self.inbound[key]
+        return {firm for firm, (_, attached) in self.member_nodes.items() if not nodes.isdisjoint(attached)}, nodes
 
     def _scoped(self) -> Iterator[tuple[str, str, str, list[list], int, dict | None]]:
         """(node, scope, prefix, supply rows in scope, total, the one firm when total is 1)."""
