@@ -22,6 +22,7 @@ PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 FILE_REFERENCE = re.compile(r"(?i)\b[\w-]+\.(md|csv|json|py|txt)\b|§")
 MAX_TEXT = 500
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")  # control characters but the tab
 # China's largest enterprises report about 3万亿 yuan a year; above 10万亿 (10^13 yuan, the API's bound too) is an error.
 MAX_ENTERPRISE_REVENUE_CNY = 10**13
 
@@ -43,7 +44,7 @@ def optional(parser: Parser) -> Parser:
 def text(raw: str) -> str:
     if len(raw) > MAX_TEXT:
         raise ValueError(f"超过 {MAX_TEXT} 个字符")
-    if any(ord(ch) < 32 and ch not in "\t" for ch in raw):
+    if CONTROL.search(raw):
         raise ValueError("含有控制字符")
     return raw.strip()
 
@@ -124,15 +125,19 @@ def revenues(raw: str) -> dict[int, int]:
     out: dict[int, int] = {}
     if raw == "":
         return out
+    year_of = integer(1990, dt.date.today().year)   # a reported revenue is never of a future year
     for part in raw.split(";"):
         year, sep, amount = part.partition("=")
         if not sep:
             raise ValueError(f"须形如 2024=65000000;2023=61000000，实为 {part!r}")
-        y = integer(1990, dt.date.today().year)(year.strip())   # a reported revenue is never of a future year
+        y = year_of(year.strip())
         if y in out:
             raise ValueError(f"年份 {y} 出现两次")
-        out[y] = integer(0, MAX_ENTERPRISE_REVENUE_CNY)(amount.strip())
+        out[y] = _amount(amount.strip())
     return dict(sorted(out.items()))
+
+
+_amount = integer(0, MAX_ENTERPRISE_REVENUE_CNY)
 
 
 def format_revenues(values: dict[int, int]) -> str:
