@@ -118,7 +118,7 @@ class ChainmapClient:
         """The gap report: a dict for json, bytes for csv and xlsx (ready to write to a file). Filters: city and
         county (adcode or name), category, scope, status (a list)."""
         if fmt not in REPORT_FORMATS:
-            raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(REPORT_FORMATS)}")
+            raise ValueError(f"未知的报表格式 {fmt!r}，须为 {'、'.join(REPORT_FORMATS)} 之一")
         params = {k: v for k, v in filters.items() if v is not None}
         response = self.request("GET", "/reports/gaps", params={**params, "format": fmt})
         return response.json() if fmt == "json" else response.content
@@ -149,7 +149,7 @@ class ChainmapClient:
     def recommendations(self, cluster_id: str, fmt: str = "json", **params: Any) -> Any:
         """Ranked transfer targets (node=, limit=, scope=…): a dict for json, the sheet's bytes for xlsx."""
         if fmt not in ("json", "xlsx"):
-            raise ValueError(f"unknown recommendations format {fmt!r}; one of json, xlsx")
+            raise ValueError(f"未知的推荐名单格式 {fmt!r}，须为 json、xlsx 之一")
         params = {k: v for k, v in params.items() if v is not None}
         response = self.request("GET", f"/clusters/{cluster_id}/recommendations", params={**params, "format": fmt})
         return response.json() if fmt == "json" else response.content
@@ -157,7 +157,7 @@ class ChainmapClient:
     def map_layer(self, layer: str, **params: Any) -> dict[str, Any]:
         """A GeoJSON FeatureCollection: layer "clusters", "counties" or "flows" (flows needs cluster=)."""
         if layer not in ("clusters", "counties", "flows"):
-            raise ValueError(f"unknown map layer {layer!r}")
+            raise ValueError(f"未知的地图图层 {layer!r}，须为 clusters、counties、flows 之一")
         return self.get(f"/map/{layer}.geojson", **params)
 
     def reward_check(self, enterprise: str, cluster: str, as_of: str | None = None) -> dict[str, Any]:

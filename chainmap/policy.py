@@ -95,7 +95,7 @@ def reading_text(reading: str, text: str, value: Any) -> str:
 def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not (data["revenue_threshold_inclusive"] and data["min_partners_inclusive"]):
-        raise ValueError("the rule's thresholds are inclusive (达…以上, 含5个); the policy file says otherwise")
+        raise ValueError("政策原文的门槛含本数（“达…以上”“含5个”），政策参数文件却写成不含：请改回 true")
     r = data["readings"]
     values = {
         "out_of_county": bool(r["out_of_county"]["cross_check_registration"]),
@@ -105,7 +105,7 @@ def load_reward_policy(path: Path = REWARD_FILE) -> RewardPolicy:
         "market_entity": bool(r["market_entity"]["market_supervision_only"]),
     }
     if values["revenue_of"] not in REVENUE_OF or values["driven"] < 0:
-        raise ValueError(f"readings.revenue_of must be one of {REVENUE_OF} and readings.driven.grace_days >= 0")
+        raise ValueError(f"readings.revenue_of 须为 {'、'.join(REVENUE_OF)} 之一，readings.driven.grace_days 须不小于 0")
     return RewardPolicy(
         id=data["id"], version=data["version"], article=data["article"], article_cn=data["article_cn"],
         document=data["document"], text=data["text"],
@@ -129,10 +129,9 @@ def load_recommendation_config(reward: RewardPolicy, path: Path = RECOMMENDATION
     config = json.loads(path.read_text(encoding="utf-8"))
     weights = config["weights"]
     if set(weights) != set(FEATURES) or abs(sum(weights.values()) - 1) > 1e-9:
-        raise ValueError(f"recommendation weights must cover {FEATURES} and sum to 1")
+        raise ValueError(f"推荐评分的权重须恰好覆盖 {'、'.join(FEATURES)}，且合计为 1")
     if "threshold_cny" in config["scale"]:
-        raise ValueError("the scale threshold is the reward policy's revenue_threshold_cny; remove it from "
-                         f"{path.name}")
+        raise ValueError(f"规模门槛取奖励政策的 revenue_threshold_cny，不在 {path.name} 中单独设定：请删去 scale.threshold_cny")
     config["scale"] = {**config["scale"], "threshold_cny": reward.revenue_threshold_cny}
     return config
 

@@ -280,4 +280,5 @@ def _write_clusters(loader: Loader, w: Writer, present: set[str]) -> None:
                 w.relationship("FEEDS", ("ChainNode", edge["source"]), ("ChainNode", edge["target"]),
                                {"kind": edge["kind"]}, ("kind",))
     if marks:  # marks of nodes loaded earlier (another directory): not a first load's case
-        raise BulkRefused(f"marks.csv marks nodes of clusters outside {loader.dir}: load it with `chainmap load`")
+        raise BulkRefused(f"marks.csv 标注了 {loader.dir} 以外的产业集群的环节：批量导入只做首次装载，"
+                          "请在导入后用 `python -m chainmap load` 装载它")

@@ -60,7 +60,7 @@ class _Table:
                 merged = {frozenset({"long", "double"}): "double", frozenset({"long[]", "double[]"}): "double[]"}
                 kind = merged.get(frozenset({known, kind}))
                 if kind is None:
-                    raise BulkRefused(f"{self.path.name}: column {column} holds values of two types")
+                    raise BulkRefused(f"{self.path.name}：{column} 列中有两种类型的值，导入工具无法为它定一个类型")
             self.types[column] = kind
         return _text(value)
 
@@ -85,7 +85,7 @@ def _type_of(value: Any) -> str | None:
         if inner == {"long", "double"}:
             return "double[]"
         if len(inner) != 1:
-            raise BulkRefused(f"a list mixes types: {value!r}")
+            raise BulkRefused(f"列表中的值类型不一：{value!r}")
         return f"{inner.pop()}[]"
     return "string"
 
@@ -96,7 +96,7 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         parts = [_text(v) for v in value]
         if any(ARRAY_DELIMITER in p for p in parts):
-            raise BulkRefused("a list value holds the importer's array delimiter (U+001F)")
+            raise BulkRefused("列表中的值含有导入工具的数组分隔符（U+001F）")
         return ARRAY_DELIMITER.join(parts)
     if isinstance(value, dt.date):
         return value.isoformat()
