@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from chainmap import api_keys as key_store
+from chainmap import cli_zh
 from chainmap import audit, project_history, upkeep
 from chainmap.audit_log import record_work
 from chainmap.errors import ChainmapError
@@ -30,6 +31,7 @@ from chainmap.policy import Policies, load_policies
 from chainmap.settings import ROOT, Settings, SettingsError
 
 SEEDS = ROOT / "seeds"
+cli_zh.install()  # click's help headings and usage errors in Chinese, before any command runs
 
 
 def _graph() -> Graph:
