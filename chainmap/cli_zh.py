@@ -5,7 +5,7 @@ click marks these strings for gettext (`from gettext import gettext as _` in eac
 catalogue, and gettext's catalogues are binary files looked up by the process's locale. The table below is the
 catalogue; `install` points click's modules at it, so it applies whatever the server's locale. A string click adds
 later and this table lacks stays English (tests/unit/test_cli_texts.py runs the common paths). click is pinned in
-requirements.txt, so the table is checked against the version in use.
+requirements.txt: the table is written against that version.
 """
 
 from __future__ import annotations
