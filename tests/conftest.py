@@ -29,12 +29,17 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")  # three English words in a row
 
 
+def assert_chinese(text: str, context: object = None) -> str:
+    """A sentence a user reads is Chinese (codes, field names and values inside it may stay as they are)."""
+    assert HAN.search(text) and not ENGLISH_PHRASE.search(text), (text, context)
+    return text
+
+
 def assert_chinese_problem(problem: dict) -> None:
-    """What a user reads in a problem body is Chinese: the title, the detail and every field reason (codes, field
-    names and values may stay as they are)."""
+    """What a user reads in a problem body is Chinese: the title, the detail and every field reason."""
     texts = [problem["title"], problem.get("detail", "")] + [e["reason"] for e in problem.get("errors", [])]
     for text in filter(None, texts):
-        assert HAN.search(text) and not ENGLISH_PHRASE.search(text), (text, problem)
+        assert_chinese(text, problem)
 
 
 def free_port() -> int:

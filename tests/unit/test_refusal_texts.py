@@ -8,12 +8,7 @@ import pytest
 from chainmap.client import ChainmapClient
 from chainmap.loading.import_files import BulkRefused, _Table, _text, _type_of
 from chainmap.policy import RECOMMENDATION_FILE, REWARD_FILE, load_recommendation_config, load_reward_policy
-from tests.conftest import ENGLISH_PHRASE, HAN
-
-
-def chinese(message: str) -> str:
-    assert HAN.search(message) and not ENGLISH_PHRASE.search(message), message
-    return message
+from tests.conftest import assert_chinese as chinese
 
 
 def test_the_clients_refusals_name_the_value_and_the_choices():
